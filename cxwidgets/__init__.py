@@ -1,4 +1,54 @@
-"""cxwidgets: customer-experience measurement in Jupyter (placeholder, filled in below)."""
-from cxwidgets.errors import CXDataError
+"""cxwidgets: customer-experience measurement in Jupyter.
 
-__all__ = ["CXDataError"]
+A polars metric core validated by pandera, the Moment Impact Score, and widgets::
+
+    import cxwidgets as cx
+
+    data = cx.datasets.saas(n_accounts=2_000, seed=0)
+    responses = cx.validate(data.responses, table="responses")
+    cx.metrics.nps_summary(responses, by=["moment", "segment"])
+    responses.group_by("moment").agg(cx.nps("score"), cx.csat("score", scale=(1, 5)))
+"""
+
+from cxwidgets import metrics
+from cxwidgets.errors import CXDataError
+from cxwidgets.metrics import (
+    ces,
+    churn_rate,
+    clv,
+    csat,
+    goal_attainment,
+    nps,
+    promoter_activation,
+    psat,
+    rate,
+    referral_rate,
+    repeat_purchase_rate,
+    response_rate,
+    retention_rate,
+    roi,
+    top_box,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CXDataError",
+    "__version__",
+    "ces",
+    "churn_rate",
+    "clv",
+    "csat",
+    "goal_attainment",
+    "metrics",
+    "nps",
+    "promoter_activation",
+    "psat",
+    "rate",
+    "referral_rate",
+    "repeat_purchase_rate",
+    "response_rate",
+    "retention_rate",
+    "roi",
+    "top_box",
+]

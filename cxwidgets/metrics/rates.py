@@ -1,0 +1,233 @@
+"""Rate metrics: shares of accounts or customers that did something, with Wilson intervals.
+
+Churn rate = customers lost in the period / customers at the start; retention = customers
+retained / customers at the start (DESIGN.md). The rest (repeat purchase, referral, survey
+response, promoter activation, goal attainment) are shares of a yes/no outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import polars as pl
+
+from cxwidgets.errors import CXDataError
+from cxwidgets.frames import as_list, require_columns, to_polars
+from cxwidgets.metrics.intervals import wilson
+
+__all__ = [
+    "rate",
+    "churn_rate",
+    "retention_rate",
+    "repeat_purchase_rate",
+    "referral_rate",
+    "response_rate",
+    "promoter_activation",
+    "goal_attainment",
+    "rate_summary",
+    "churn_summary",
+    "retention_summary",
+    "response_rate_summary",
+    "promoter_activation_summary",
+]
+
+By = str | Sequence[str] | None
+
+
+def _col(c: str | pl.Expr) -> pl.Expr:
+    return pl.col(c) if isinstance(c, str) else c
+
+
+def rate(condition: str | pl.Expr, *, name: str = "rate") -> pl.Expr:
+    """Share (0..1) of rows where a boolean column or expression is true; nulls not counted.
+
+    >>> pl.DataFrame({"x": [True, False, None]}).select(cx.rate("x")).item()
+    0.5
+    """
+    c = _col(condition).cast(pl.Boolean)
+    n = c.count()
+    return pl.when(n > 0).then(c.sum() / n).alias(name)
+
+
+def churn_rate(churned: str | pl.Expr = "churned") -> pl.Expr:
+    """Share of the accounts present at the start that were lost (filter to them first)."""
+    return rate(churned, name="churn_rate")
+
+
+def retention_rate(churned: str | pl.Expr = "churned") -> pl.Expr:
+    """Share of the accounts present at the start that were kept: 1 - churn rate."""
+    return rate(~_col(churned).cast(pl.Boolean), name="retention_rate")
+
+
+def repeat_purchase_rate(purchases: str | pl.Expr = "purchases") -> pl.Expr:
+    """Share of customers with two or more purchases (``purchases`` counts them per customer)."""
+    return rate(_col(purchases) >= 2, name="repeat_purchase_rate")
+
+
+def referral_rate(referred: str | pl.Expr = "referred") -> pl.Expr:
+    """Share of customers who referred someone."""
+    return rate(referred, name="referral_rate")
+
+
+def response_rate(responded: str | pl.Expr = "responded", invited: str | pl.Expr = "invited") -> pl.Expr:
+    """Survey response rate: responses / invitations, from per-row counts (or 0/1 flags)."""
+    inv = _col(invited).sum()
+    return pl.when(inv > 0).then(_col(responded).sum() / inv).alias("response_rate")
+
+
+def promoter_activation(score: str | pl.Expr = "score", acted: str | pl.Expr = "referral_made") -> pl.Expr:
+    """Share of promoters (NPS 9-10) who acted on a referral ask.
+
+    >>> df.select(cx.promoter_activation("score", "referral_made"))  # doctest: +SKIP
+    """
+    s = _col(score)
+    a = _col(acted).cast(pl.Boolean)
+    promoters = (s >= 9).sum()
+    return pl.when(promoters > 0).then((a & (s >= 9)).sum() / promoters).alias("promoter_activation")
+
+
+def goal_attainment(share: str | pl.Expr = "score") -> pl.Expr:
+    """Mean share of goals met (each row a share in [0, 1])."""
+    return _col(share).mean().alias("goal_attainment")
+
+
+def rate_summary(
+    df: object,
+    condition: str | pl.Expr,
+    by: By = None,
+    *,
+    name: str = "rate",
+    confidence: float = 0.95,
+    table: str = "data",
+) -> pl.DataFrame:
+    """A share by group: n, n_missing, successes, the rate and its Wilson interval.
+
+    >>> cx.metrics.rate_summary(accounts, "renewed", by="segment", name="renewal_rate")  # doctest: +SKIP
+    """
+    frame = to_polars(df, table=table)
+    keys = as_list(by)
+    require_columns(frame, keys + ([condition] if isinstance(condition, str) else []), table=table)
+    c = _col(condition)
+    if isinstance(condition, str):
+        dtype = frame.schema[condition]
+        if dtype != pl.Boolean:
+            vals = frame.get_column(condition).drop_nulls().unique()
+            if not (dtype.is_numeric() and vals.is_in([0, 1]).all()):
+                raise CXDataError(
+                    f"a rate needs yes/no values (true/false or 0/1), found dtype {dtype}",
+                    table=table,
+                    column=condition,
+                    rows=vals.head(5).to_list(),
+                    fix="pass a boolean column, or an expression such as pl.col('x') == 'yes'",
+                )
+    c = c.cast(pl.Boolean)
+    aggs = [c.count().alias("n"), c.null_count().alias("n_missing"), c.sum().cast(pl.UInt32).alias("successes")]
+    agg = frame.group_by(keys).agg(aggs).sort(keys, nulls_last=True) if keys else frame.select(aggs)
+    low, high = wilson(pl.col("successes"), pl.col("n"), confidence)
+    return agg.with_columns(
+        pl.when(pl.col("n") > 0).then(pl.col("successes") / pl.col("n").cast(pl.Float64)).alias(name),
+        low.alias(f"{name}_low"),
+        high.alias(f"{name}_high"),
+    )
+
+
+def _accounts_at_start(
+    accounts: pl.DataFrame, start: datetime | None, end: datetime | None, table: str
+) -> pl.DataFrame:
+    """Accounts present at ``start``, with ``lost`` = churned at their renewal inside the period."""
+    if start is None and end is None:
+        return accounts.with_columns(pl.col("churned").cast(pl.Boolean).alias("_lost"))
+    if start is None or end is None or end <= start:
+        raise CXDataError(
+            "a churn period needs both start and end, with end after start",
+            table=table,
+            fix="pass start=datetime(2025, 1, 1, tzinfo=UTC), end=datetime(2025, 4, 1, tzinfo=UTC)",
+        )
+    require_columns(accounts, ["started_at", "renewal_at"], table=table)
+    tz = accounts.schema["renewal_at"]
+    lit_start = pl.lit(start).cast(tz)
+    lit_end = pl.lit(end).cast(tz)
+    churned = pl.col("churned").cast(pl.Boolean)
+    present = (pl.col("started_at") < lit_start) & ~(churned & (pl.col("renewal_at") < lit_start))
+    lost = churned & (pl.col("renewal_at") >= lit_start) & (pl.col("renewal_at") < lit_end)
+    return accounts.filter(present).with_columns(lost.alias("_lost"))
+
+
+def churn_summary(
+    accounts: object,
+    by: By = None,
+    *,
+    churned: str = "churned",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    confidence: float = 0.95,
+) -> pl.DataFrame:
+    """Churn rate by group: customers lost / customers at the start, with a Wilson interval.
+
+    Without a period every account counts as present at the start and ``churned`` says whether
+    it was lost. With ``start`` and ``end``, the accounts present at ``start`` are the base and
+    an account is lost when it churned at a renewal date inside the period.
+
+    >>> cx.metrics.churn_summary(data.accounts, by="segment")  # doctest: +SKIP
+    """
+    frame = to_polars(accounts, table="accounts")
+    require_columns(frame, [churned, *as_list(by)], table="accounts")
+    frame = frame.rename({churned: "churned"}) if churned != "churned" else frame
+    base = _accounts_at_start(frame, start, end, "accounts")
+    return rate_summary(base, "_lost", by, name="churn_rate", confidence=confidence, table="accounts").rename(
+        {"successes": "lost"}
+    )
+
+
+def retention_summary(
+    accounts: object,
+    by: By = None,
+    *,
+    churned: str = "churned",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    confidence: float = 0.95,
+) -> pl.DataFrame:
+    """Retention by group: customers retained / customers at the start (1 - churn rate)."""
+    out = churn_summary(accounts, by, churned=churned, start=start, end=end, confidence=confidence)
+    return out.with_columns(
+        (pl.col("n") - pl.col("lost")).alias("retained"),
+        (1 - pl.col("churn_rate")).alias("retention_rate"),
+        (1 - pl.col("churn_rate_high")).alias("retention_rate_low"),
+        (1 - pl.col("churn_rate_low")).alias("retention_rate_high"),
+    ).drop("lost", "churn_rate", "churn_rate_low", "churn_rate_high")
+
+
+def response_rate_summary(
+    invited: int, responded: int, *, confidence: float = 0.95
+) -> pl.DataFrame:
+    """Survey response rate from counts, with a Wilson interval.
+
+    >>> cx.metrics.response_rate_summary(invited=400, responded=92)  # doctest: +SKIP
+    """
+    if invited < 0 or responded < 0 or responded > invited:
+        raise CXDataError(
+            f"need 0 <= responded <= invited, got responded={responded}, invited={invited}",
+            fix="count invitations sent and responses received over the same period",
+        )
+    frame = pl.DataFrame({"ok": [True] * responded + [False] * (invited - responded)}, schema={"ok": pl.Boolean})
+    return rate_summary(frame, "ok", name="response_rate", confidence=confidence).rename(
+        {"successes": "responded"}
+    )
+
+
+def promoter_activation_summary(
+    df: object,
+    score: str = "score",
+    acted: str = "referral_made",
+    by: By = None,
+    *,
+    confidence: float = 0.95,
+    table: str = "responses",
+) -> pl.DataFrame:
+    """Promoter activation by group: of promoters (9-10), the share who acted on a referral ask."""
+    frame = to_polars(df, table=table)
+    require_columns(frame, [score, acted, *as_list(by)], table=table)
+    promoters = frame.filter(pl.col(score) >= 9)
+    return rate_summary(promoters, acted, by, name="promoter_activation", confidence=confidence, table=table)

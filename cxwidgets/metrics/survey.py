@@ -1,0 +1,397 @@
+"""Survey metrics: NPS, CSAT, PSAT and CES as polars expressions and summary tables.
+
+Scales and directions are arguments, never guessed. Shares are fractions in [0, 1];
+NPS is in points (-100..100). Every expression works in any ``group_by().agg()``::
+
+    import polars as pl
+    import cxwidgets as cx
+
+    df.group_by("moment").agg(cx.nps("score"), cx.csat("score", scale=(1, 5)))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from cxwidgets.errors import CXDataError
+from cxwidgets.frames import as_list, require_columns, to_polars
+from cxwidgets.metrics.intervals import adjusted_wald_nps, t_interval, wilson
+
+__all__ = [
+    "NPS_SCALE",
+    "nps",
+    "csat",
+    "psat",
+    "ces",
+    "top_box",
+    "nps_summary",
+    "csat_summary",
+    "psat_summary",
+    "ces_summary",
+    "mean_summary",
+]
+
+NPS_SCALE = (0.0, 10.0)
+Scale = tuple[float, float]
+By = str | Sequence[str] | None
+
+
+def _col(score: str | pl.Expr) -> pl.Expr:
+    return pl.col(score) if isinstance(score, str) else score
+
+
+def _check_scale(scale: Scale, what: str) -> tuple[float, float]:
+    try:
+        lo, hi = float(scale[0]), float(scale[1])
+    except (TypeError, ValueError, IndexError) as exc:
+        raise ValueError(f"{what}: scale must be a pair (low, high), got {scale!r}") from exc
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        raise ValueError(f"{what}: scale must be (low, high) with low < high, got {scale!r}")
+    return lo, hi
+
+
+def _top_threshold(scale: Scale, top: int, what: str) -> float:
+    lo, hi = _check_scale(scale, what)
+    if top < 1:
+        raise ValueError(f"{what}: top must be at least 1, got {top}")
+    if not (lo.is_integer() and hi.is_integer()) or hi - lo + 1 <= top:
+        raise ValueError(
+            f"{what}: a top-{top}-box share needs an integer scale with more than {top} points, "
+            f"got {scale!r}; use method='mean' for continuous scales"
+        )
+    return hi - (top - 1)
+
+
+def top_box(score: str | pl.Expr = "score", *, scale: Scale = (1, 5), top: int = 2) -> pl.Expr:
+    """Share (0..1) of answers in the top ``top`` points of ``scale``; nulls are not counted.
+
+    >>> df.group_by("moment").agg(cx.top_box("score", scale=(1, 7), top=2))  # doctest: +SKIP
+    """
+    s = _col(score)
+    cut = _top_threshold(scale, top, "top_box")
+    n = s.count()
+    return pl.when(n > 0).then((s >= cut).sum() / n).alias("top_box")
+
+
+def nps(score: str | pl.Expr = "score") -> pl.Expr:
+    """Net Promoter Score in points: %promoters (9-10) minus %detractors (0-6), -100..100.
+
+    Nulls are skipped; an empty group gives null.
+
+    >>> pl.DataFrame({"score": [10, 9, 7, 3]}).select(cx.nps("score")).item()
+    25.0
+    """
+    s = _col(score)
+    n = s.count()
+    return pl.when(n > 0).then(((s >= 9).sum() - (s <= 6).sum()) * 100.0 / n).alias("nps")
+
+
+def csat(
+    score: str | pl.Expr = "score",
+    *,
+    scale: Scale = (1, 5),
+    method: Literal["top2box", "mean"] = "top2box",
+) -> pl.Expr:
+    """Customer satisfaction: the top-two-box share (default, a fraction) or the mean score.
+
+    ``scale`` is declared, not guessed: on 1-5 the top two boxes are 4 and 5; on any scale
+    they are its top two points.
+
+    >>> pl.DataFrame({"score": [5, 4, 3, 1]}).select(cx.csat("score", scale=(1, 5))).item()
+    0.5
+    """
+    return _satisfaction(score, scale=scale, method=method, name="csat")
+
+
+def psat(
+    score: str | pl.Expr = "score",
+    *,
+    scale: Scale = (1, 5),
+    method: Literal["top2box", "mean"] = "top2box",
+) -> pl.Expr:
+    """Product satisfaction: CSAT asked about a product or feature (same arguments as csat)."""
+    return _satisfaction(score, scale=scale, method=method, name="psat")
+
+
+def _satisfaction(score: str | pl.Expr, *, scale: Scale, method: str, name: str) -> pl.Expr:
+    if method == "top2box":
+        return top_box(score, scale=scale, top=2).alias(name)
+    if method == "mean":
+        _check_scale(scale, name)
+        return _col(score).mean().alias(name)
+    raise ValueError(f"{name}: method must be 'top2box' or 'mean', got {method!r}")
+
+
+def ces(
+    score: str | pl.Expr = "score",
+    *,
+    scale: Scale = (1, 7),
+    lower_is_better: bool = True,
+) -> pl.Expr:
+    """Customer Effort Score: the mean on the declared scale.
+
+    The direction is declared, not guessed: the playbook's "<= 2.0 on a 1-7 scale" means
+    lower is better (the default). The value itself is the plain mean; the direction is what
+    gates and normalisers read.
+
+    >>> pl.DataFrame({"score": [1, 2, 3]}).select(cx.ces("score", scale=(1, 7))).item()
+    2.0
+    """
+    _check_scale(scale, "ces")
+    if not isinstance(lower_is_better, bool):
+        raise ValueError("ces: lower_is_better must be True or False (declare the direction)")
+    return _col(score).mean().alias("ces")
+
+
+# ----------------------------------------------------------------------------------------
+# Summaries: value, n and a 95% interval, one row per group
+# ----------------------------------------------------------------------------------------
+
+
+def _prepare(
+    df: object, score: str, by: By, metric: str | None, table: str
+) -> tuple[pl.DataFrame, list[str]]:
+    frame = to_polars(df, table=table)
+    keys = as_list(by)
+    require_columns(frame, [score, *keys], table=table)
+    if metric is not None and "metric" in frame.columns:
+        frame = frame.filter(pl.col("metric") == metric)
+    if not frame.schema[score].is_numeric():
+        raise CXDataError(
+            f"scores must be numbers, found dtype {frame.schema[score]}",
+            table=table,
+            column=score,
+            rows=frame.get_column(score).head(5).to_list(),
+            fix="cast the column to numbers or run cx.validate(df, table='responses') first",
+        )
+    return frame, keys
+
+
+def _raise_out_of_scale(frame: pl.DataFrame, score: str, scale: Scale, table: str, what: str) -> None:
+    lo, hi = scale
+    s = pl.col(score)
+    bad = (s < lo) | (s > hi) | s.is_nan() | s.is_infinite()
+    offenders = frame.with_row_index("row").filter(bad)
+    if offenders.height:
+        rows = [f"row {r}: {v}" for r, v in offenders.select("row", score).head(5).iter_rows()]
+        raise CXDataError(
+            f"{offenders.height} {what} score(s) outside the declared scale {lo:g}-{hi:g}",
+            table=table,
+            column=score,
+            rows=rows + ([f"... {offenders.height - 5} more"] if offenders.height > 5 else []),
+            fix=f"declare the scale the survey used (scale=(low, high)) or correct the rows",
+        )
+
+
+def _group(frame: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:
+    if keys:
+        return frame.group_by(keys, maintain_order=False).agg(aggs).sort(keys, nulls_last=True)
+    return frame.select(aggs)
+
+
+def nps_summary(
+    df: object,
+    score: str = "score",
+    by: By = None,
+    *,
+    metric: str | None = "nps",
+    confidence: float = 0.95,
+    table: str = "responses",
+) -> pl.DataFrame:
+    """NPS by group with n, the three shares and an adjusted-Wald interval (Rocks 2016).
+
+    Returns one row per group with: n (answers used), n_missing (null scores skipped),
+    promoters, passives, detractors (fractions), nps, nps_low, nps_high (points) and
+    ``margin`` (half the interval's width, in points). When the frame has a ``metric``
+    column, only rows with ``metric == "nps"`` are used (``metric=None`` uses every row).
+
+    >>> cx.metrics.nps_summary(responses, by=["moment", "segment"])  # doctest: +SKIP
+    """
+    frame, keys = _prepare(df, score, by, metric, table)
+    s = pl.col(score)
+    out_of_scale = ((s < 0) | (s > 10) | s.is_nan()).sum()
+    agg = _group(
+        frame,
+        keys,
+        [
+            s.count().alias("n"),
+            s.null_count().alias("n_missing"),
+            (s >= 9).sum().alias("_p"),
+            (s <= 6).sum().alias("_d"),
+            out_of_scale.alias("_bad"),
+        ],
+    )
+    if agg.height and agg.get_column("_bad").sum():
+        _raise_out_of_scale(frame, score, NPS_SCALE, table, "NPS")
+    n, p, d = pl.col("n"), pl.col("_p"), pl.col("_d")
+    low, high = adjusted_wald_nps(p, d, n, confidence)
+    nf = n.cast(pl.Float64)
+    has = n > 0
+    return agg.with_columns(
+        pl.when(has).then(p / nf).alias("promoters"),
+        pl.when(has).then((n - p - d) / nf).alias("passives"),
+        pl.when(has).then(d / nf).alias("detractors"),
+        pl.when(has).then((p - d) * 100.0 / nf).alias("nps"),
+        low.alias("nps_low"),
+        high.alias("nps_high"),
+    ).with_columns(((pl.col("nps_high") - pl.col("nps_low")) / 2).alias("margin")).select(
+        *keys, "n", "n_missing", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high", "margin"
+    )
+
+
+def _share_summary(
+    df: object,
+    score: str,
+    by: By,
+    *,
+    scale: Scale,
+    name: str,
+    metric: str | None,
+    confidence: float,
+    table: str,
+) -> pl.DataFrame:
+    frame, keys = _prepare(df, score, by, metric, table)
+    lo, hi = _check_scale(scale, name)
+    cut = _top_threshold(scale, 2, name)
+    s = pl.col(score)
+    agg = _group(
+        frame,
+        keys,
+        [
+            s.count().alias("n"),
+            s.null_count().alias("n_missing"),
+            (s >= cut).sum().alias("_k"),
+            s.mean().alias("mean"),
+            ((s < lo) | (s > hi) | s.is_nan()).sum().alias("_bad"),
+        ],
+    )
+    if agg.height and agg.get_column("_bad").sum():
+        _raise_out_of_scale(frame, score, (lo, hi), table, name.upper())
+    low, high = wilson(pl.col("_k"), pl.col("n"), confidence)
+    return agg.with_columns(
+        pl.when(pl.col("n") > 0).then(pl.col("_k") / pl.col("n").cast(pl.Float64)).alias(name),
+        low.alias(f"{name}_low"),
+        high.alias(f"{name}_high"),
+    ).select(*keys, "n", "n_missing", name, f"{name}_low", f"{name}_high", "mean")
+
+
+def _mean_summary(
+    df: object,
+    score: str,
+    by: By,
+    *,
+    scale: Scale | None,
+    name: str,
+    metric: str | None,
+    confidence: float,
+    table: str,
+) -> pl.DataFrame:
+    frame, keys = _prepare(df, score, by, metric, table)
+    s = pl.col(score)
+    aggs = [s.count().alias("n"), s.null_count().alias("n_missing"), s.mean().alias(name), s.std().alias("sd")]
+    if scale is not None:
+        lo, hi = _check_scale(scale, name)
+        aggs.append(((s < lo) | (s > hi) | s.is_nan()).sum().alias("_bad"))
+    else:
+        aggs.append((s.is_nan() | s.is_infinite()).sum().alias("_bad"))
+    agg = _group(frame, keys, aggs)
+    if agg.height and agg.get_column("_bad").sum():
+        _raise_out_of_scale(frame, score, scale or (-np.inf, np.inf), table, name.upper())
+    low, high = t_interval(
+        agg.get_column(name).to_numpy(), agg.get_column("sd").to_numpy(), agg.get_column("n").to_numpy(), confidence
+    )
+    if scale is not None:
+        # a mean cannot leave its scale, so neither may its interval
+        low, high = np.clip(low, scale[0], scale[1]), np.clip(high, scale[0], scale[1])
+    return agg.with_columns(
+        pl.Series(f"{name}_low", low, dtype=pl.Float64).fill_nan(None),
+        pl.Series(f"{name}_high", high, dtype=pl.Float64).fill_nan(None),
+    ).select(*keys, "n", "n_missing", name, f"{name}_low", f"{name}_high", "sd")
+
+
+def csat_summary(
+    df: object,
+    score: str = "score",
+    by: By = None,
+    *,
+    scale: Scale = (1, 5),
+    method: Literal["top2box", "mean"] = "top2box",
+    metric: str | None = "csat",
+    confidence: float = 0.95,
+    table: str = "responses",
+) -> pl.DataFrame:
+    """CSAT by group with n and a 95% interval.
+
+    ``method="top2box"`` (default): columns n, n_missing, csat (top-two-box share), csat_low,
+    csat_high (Wilson interval) and mean. ``method="mean"``: n, n_missing, csat (the mean),
+    csat_low, csat_high (Student-t interval) and sd.
+
+    >>> cx.metrics.csat_summary(responses, by="moment", scale=(1, 5))  # doctest: +SKIP
+    """
+    if method == "top2box":
+        return _share_summary(
+            df, score, by, scale=scale, name="csat", metric=metric, confidence=confidence, table=table
+        )
+    if method == "mean":
+        return _mean_summary(df, score, by, scale=scale, name="csat", metric=metric, confidence=confidence, table=table)
+    raise ValueError(f"csat_summary: method must be 'top2box' or 'mean', got {method!r}")
+
+
+def psat_summary(
+    df: object,
+    score: str = "score",
+    by: By = None,
+    *,
+    scale: Scale = (1, 5),
+    method: Literal["top2box", "mean"] = "top2box",
+    metric: str | None = "psat",
+    confidence: float = 0.95,
+    table: str = "responses",
+) -> pl.DataFrame:
+    """PSAT (CSAT about a product or feature) by group; same shape as :func:`csat_summary`."""
+    out = csat_summary(
+        df, score, by, scale=scale, method=method, metric=metric, confidence=confidence, table=table
+    )
+    return out.rename({"csat": "psat", "csat_low": "psat_low", "csat_high": "psat_high"})
+
+
+def ces_summary(
+    df: object,
+    score: str = "score",
+    by: By = None,
+    *,
+    scale: Scale = (1, 7),
+    lower_is_better: bool = True,
+    metric: str | None = "ces",
+    confidence: float = 0.95,
+    table: str = "responses",
+) -> pl.DataFrame:
+    """CES by group: n, n_missing, ces (the mean), ces_low, ces_high (Student-t), sd, lower_is_better.
+
+    >>> cx.metrics.ces_summary(responses, by="moment", scale=(1, 7))  # doctest: +SKIP
+    """
+    ces(score, scale=scale, lower_is_better=lower_is_better)  # validates the arguments
+    out = _mean_summary(df, score, by, scale=scale, name="ces", metric=metric, confidence=confidence, table=table)
+    return out.with_columns(pl.lit(lower_is_better).alias("lower_is_better"))
+
+
+def mean_summary(
+    df: object,
+    value: str = "score",
+    by: By = None,
+    *,
+    scale: Scale | None = None,
+    name: str = "mean",
+    metric: str | None = None,
+    confidence: float = 0.95,
+    table: str = "data",
+) -> pl.DataFrame:
+    """Mean of any numeric column by group with n and a Student-t interval.
+
+    >>> cx.metrics.mean_summary(responses, "score", by="moment", metric="goal_attainment", scale=(0, 1))  # doctest: +SKIP
+    """
+    return _mean_summary(df, value, by, scale=scale, name=name, metric=metric, confidence=confidence, table=table)
