@@ -32,8 +32,9 @@ def wilson(successes: pl.Expr, n: pl.Expr, confidence: float = 0.95) -> tuple[pl
     centre = (p + z2 / (2.0 * nf)) / denom
     half = z * ((p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt()) / denom
     ok = n > 0
-    low = pl.when(ok).then((centre - half).clip(0.0, 1.0))
-    high = pl.when(ok).then((centre + half).clip(0.0, 1.0))
+    # Wilson bounds contain p exactly; min/max guard against rounding at p = 0 or 1
+    low = pl.when(ok).then(pl.min_horizontal((centre - half).clip(0.0, 1.0), p))
+    high = pl.when(ok).then(pl.max_horizontal((centre + half).clip(0.0, 1.0), p))
     return low, high
 
 

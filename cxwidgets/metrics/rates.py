@@ -122,7 +122,7 @@ def rate_summary(
                     fix="pass a boolean column, or an expression such as pl.col('x') == 'yes'",
                 )
     c = c.cast(pl.Boolean)
-    aggs = [c.count().alias("n"), c.null_count().alias("n_missing"), c.sum().cast(pl.UInt32).alias("successes")]
+    aggs = [c.count().cast(pl.Int64).alias("n"), c.null_count().cast(pl.Int64).alias("n_missing"), c.sum().cast(pl.Int64).alias("successes")]
     agg = frame.group_by(keys).agg(aggs).sort(keys, nulls_last=True) if keys else frame.select(aggs)
     low, high = wilson(pl.col("successes"), pl.col("n"), confidence)
     return agg.with_columns(

@@ -87,7 +87,10 @@ def nps(score: str | pl.Expr = "score") -> pl.Expr:
     """
     s = _col(score)
     n = s.count()
-    return pl.when(n > 0).then(((s >= 9).sum() - (s <= 6).sum()) * 100.0 / n).alias("nps")
+    # boolean sums are unsigned: cast before subtracting
+    promoters = (s >= 9).sum().cast(pl.Int64)
+    detractors = (s <= 6).sum().cast(pl.Int64)
+    return pl.when(n > 0).then((promoters - detractors) * 100.0 / n).alias("nps")
 
 
 def csat(
@@ -218,10 +221,10 @@ def nps_summary(
         frame,
         keys,
         [
-            s.count().alias("n"),
-            s.null_count().alias("n_missing"),
-            (s >= 9).sum().alias("_p"),
-            (s <= 6).sum().alias("_d"),
+            s.count().cast(pl.Int64).alias("n"),
+            s.null_count().cast(pl.Int64).alias("n_missing"),
+            (s >= 9).sum().cast(pl.Int64).alias("_p"),
+            (s <= 6).sum().cast(pl.Int64).alias("_d"),
             out_of_scale.alias("_bad"),
         ],
     )
@@ -262,9 +265,9 @@ def _share_summary(
         frame,
         keys,
         [
-            s.count().alias("n"),
-            s.null_count().alias("n_missing"),
-            (s >= cut).sum().alias("_k"),
+            s.count().cast(pl.Int64).alias("n"),
+            s.null_count().cast(pl.Int64).alias("n_missing"),
+            (s >= cut).sum().cast(pl.Int64).alias("_k"),
             s.mean().alias("mean"),
             ((s < lo) | (s > hi) | s.is_nan()).sum().alias("_bad"),
         ],
@@ -292,7 +295,7 @@ def _mean_summary(
 ) -> pl.DataFrame:
     frame, keys = _prepare(df, score, by, metric, table)
     s = pl.col(score)
-    aggs = [s.count().alias("n"), s.null_count().alias("n_missing"), s.mean().alias(name), s.std().alias("sd")]
+    aggs = [s.count().cast(pl.Int64).alias("n"), s.null_count().cast(pl.Int64).alias("n_missing"), s.mean().alias(name), s.std().alias("sd")]
     if scale is not None:
         lo, hi = _check_scale(scale, name)
         aggs.append(((s < lo) | (s > hi) | s.is_nan()).sum().alias("_bad"))
