@@ -10,8 +10,9 @@ A polars metric core validated by pandera, the Moment Impact Score, and widgets:
     responses.group_by("moment").agg(cx.nps("score"), cx.csat("score", scale=(1, 5)))
 """
 
-from cxwidgets import metrics
+from cxwidgets import datasets, metrics
 from cxwidgets.errors import CXDataError
+from cxwidgets.metrics.calendar import BusinessCalendar
 from cxwidgets.metrics import (
     ces,
     churn_rate,
@@ -29,11 +30,19 @@ from cxwidgets.metrics import (
     roi,
     top_box,
 )
+from cxwidgets.schemas import DEFAULT_SCALES, TABLES, ValidationReport, validate, validate_report
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BusinessCalendar",
     "CXDataError",
+    "DEFAULT_SCALES",
+    "TABLES",
+    "ValidationReport",
+    "datasets",
+    "validate",
+    "validate_report",
     "__version__",
     "ces",
     "churn_rate",

@@ -9,6 +9,7 @@ value, n and a 95% interval::
 """
 
 from cxwidgets.metrics import namespace as _namespace  # registers pl.Expr.cx
+from cxwidgets.metrics.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from cxwidgets.metrics.intervals import adjusted_wald_nps, t_interval, wilson, z_value
 from cxwidgets.metrics.money import clv, roi
 from cxwidgets.metrics.rates import (
@@ -26,6 +27,14 @@ from cxwidgets.metrics.rates import (
     retention_rate,
     retention_summary,
 )
+from cxwidgets.metrics.time import (
+    first_response_summary,
+    first_response_time,
+    resolution_summary,
+    resolution_time,
+    time_to_value,
+    ttv_summary,
+)
 from cxwidgets.metrics.survey import (
     NPS_SCALE,
     ces,
@@ -41,7 +50,15 @@ from cxwidgets.metrics.survey import (
 )
 
 __all__ = [
+    "BusinessCalendar",
+    "DEFAULT_CALENDAR",
     "NPS_SCALE",
+    "first_response_summary",
+    "first_response_time",
+    "resolution_summary",
+    "resolution_time",
+    "time_to_value",
+    "ttv_summary",
     "adjusted_wald_nps",
     "ces",
     "ces_summary",

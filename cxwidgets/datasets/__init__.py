@@ -1,0 +1,12 @@
+"""Seeded synthetic datasets with known ground truth.
+
+Example:
+    >>> import cxwidgets as cx
+    >>> data = cx.datasets.saas(n_accounts=300, seed=0)
+    >>> data.truth.ranked_drivers()[0]
+    'Support Case Resolution'
+"""
+
+from cxwidgets.datasets.saas import MAX_OPEN_AGE, MOMENTS, ObservedSignal, SaasData, Truth, saas
+
+__all__ = ["MAX_OPEN_AGE", "MOMENTS", "ObservedSignal", "SaasData", "Truth", "saas"]

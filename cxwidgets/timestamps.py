@@ -1,0 +1,233 @@
+"""Reading timestamp columns into ``Datetime("us", "UTC")`` without guessing.
+
+The rules (shared by every input table, see ``docs/tables.md``):
+
+- a time-zone-aware column (polars ``Datetime`` with a zone, pandas ``datetime64[ns, tz]``,
+  Python datetimes with ``tzinfo``, ISO 8601 text with ``Z`` or ``+hh:mm``) is converted to UTC,
+  keeping the instant;
+- a naive column is *read* in the zone the caller names (default UTC) and converted to UTC;
+- naive and aware values mixed inside one column are an error, never a silent guess;
+- text must be ISO 8601 (``2024-05-01``, ``2024-05-01 09:30``, ``2024-05-01T09:30:00+02:00``):
+  day-first or month-first text is ambiguous and is refused;
+- integers are refused (an epoch in seconds or in milliseconds cannot be told apart).
+
+Everything is vectorised polars except :func:`python_datetime_kinds`, which inspects Python
+objects (pandas ``object`` columns, lists in a dict) because polars silently reconciles naive
+and aware Python datetimes when it builds a column from them.
+
+Example:
+    >>> import polars as pl
+    >>> s = pl.Series("at", ["2024-05-01T10:00:00+02:00", "2024-05-01T08:30:00Z"])
+    >>> parse_timestamps(s).series.to_list()[0].isoformat()
+    '2024-05-01T08:00:00+00:00'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import polars as pl
+
+__all__ = [
+    "UTC_US",
+    "Parsed",
+    "TimestampError",
+    "check_zone",
+    "localize_naive",
+    "parse_timestamps",
+    "python_datetime_kinds",
+]
+
+#: The one timestamp dtype of validated tables.
+UTC_US = pl.Datetime("us", "UTC")
+
+#: ISO 8601 text: a date, optionally a time, optionally an offset.
+_ISO_START = r"^\d{4}-\d{2}-\d{2}"
+#: An offset (or Z / UTC / GMT) right after a clock time at the end of the text.
+_HAS_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+_UTC_SUFFIX = r"\s*(?:[Zz]|UTC|GMT)$"
+
+Kind = Literal["aware", "naive", "empty"]
+
+
+class TimestampError(Exception):
+    """A column's timestamps cannot be read; carries the rows to show and the fix."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rows: Sequence[int] = (),
+        fix: str,
+        short: str,
+        count: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.rows = list(rows)
+        self.fix = fix
+        self.short = short
+        self.count = count if count is not None else len(self.rows)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A timestamp column read as ``Datetime("us")``.
+
+    ``series`` is UTC when ``kind`` is "aware" (or "empty", all null) and naive when "naive";
+    ``notes`` say what was done (e.g. "converted from Europe/Paris to UTC").
+    """
+
+    series: pl.Series
+    kind: Kind
+    notes: list[str] = field(default_factory=list)
+
+
+def check_zone(zone: str) -> str:
+    """Return ``zone`` if it is an IANA time-zone name, else raise :class:`TimestampError`."""
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise TimestampError(
+            f"unknown time zone {zone!r} for naive timestamps",
+            fix="pass an IANA zone name, e.g. naive_tz='UTC' or naive_tz='Europe/Paris'",
+            short="unknown time zone",
+        ) from exc
+    return zone
+
+
+def python_datetime_kinds(values: Sequence[Any]) -> tuple[list[int], list[int]]:
+    """Positions of naive and of aware ``datetime`` objects in ``values`` (others ignored).
+
+    >>> import datetime as dt
+    >>> python_datetime_kinds([dt.datetime(2024, 1, 1), None, dt.datetime(2024, 1, 1, tzinfo=dt.UTC)])
+    ([0], [2])
+    """
+    naive: list[int] = []
+    aware: list[int] = []
+    for i, v in enumerate(values):
+        if isinstance(v, dt.datetime):  # pandas.Timestamp is a datetime subclass
+            (aware if v.tzinfo is not None and v.utcoffset() is not None else naive).append(i)
+    return naive, aware
+
+
+def _to_utc(s: pl.Series) -> pl.Series:
+    return s.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+
+
+def parse_timestamps(s: pl.Series) -> Parsed:
+    """Read one column (Datetime, Date, ISO text or all-null) as ``Datetime("us")``.
+
+    Aware input comes back in UTC, naive input stays naive (see :func:`localize_naive`).
+    Raises :class:`TimestampError` for mixed naive/aware text, non-ISO or unparseable text,
+    and dtypes that are not timestamps.
+    """
+    dtype = s.dtype
+    if dtype == pl.Null or (s.len() > 0 and s.null_count() == s.len() and dtype == pl.String):
+        return Parsed(pl.Series(s.name, [None] * s.len(), dtype=UTC_US), "empty")
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            return Parsed(s.dt.cast_time_unit("us"), "naive")
+        notes = [] if dtype.time_zone == "UTC" else [f"{s.name}: converted from {dtype.time_zone} to UTC"]
+        return Parsed(_to_utc(s), "aware", notes)
+    if dtype == pl.Date:
+        return Parsed(s.cast(pl.Datetime("us")), "naive", [f"{s.name}: dates read as midnight"])
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        return _parse_text(s.cast(pl.String))
+    if dtype.is_integer() or dtype.is_float():
+        raise TimestampError(
+            f"numbers cannot be read as timestamps (dtype {dtype}; seconds or milliseconds since 1970?)",
+            rows=_first_non_null(s),
+            fix=f"convert explicitly, e.g. pl.from_epoch('{s.name}', time_unit='s'), or pass datetimes or ISO 8601 text",
+            short="numbers, not timestamps",
+        )
+    raise TimestampError(
+        f"dtype {dtype} cannot be read as timestamps",
+        rows=_first_non_null(s),
+        fix="pass datetimes (naive or aware) or ISO 8601 text such as '2024-05-01T09:30:00+02:00'",
+        short=f"dtype {dtype}",
+    )
+
+
+def _first_non_null(s: pl.Series, n: int = 5) -> list[int]:
+    return s.is_not_null().arg_true().head(n).to_list()
+
+
+def _parse_text(s: pl.Series) -> Parsed:
+    text = s.str.strip_chars()
+    frame = pl.DataFrame({"t": text}).with_row_index("row")
+    present = pl.col("t").is_not_null()
+    flags = frame.select(
+        iso=(present & ~pl.col("t").str.contains(_ISO_START)).any(),
+        aware=(present & pl.col("t").str.contains(_HAS_OFFSET)).sum(),
+        n=present.sum(),
+    ).row(0, named=True)
+    if flags["iso"]:
+        bad = frame.filter(present & ~pl.col("t").str.contains(_ISO_START))
+        raise TimestampError(
+            f"{bad.height:,} text values are not ISO 8601 timestamps (day/month order would be a guess)",
+            rows=bad["row"].head(5).to_list(),
+            count=bad.height,
+            fix="write timestamps as ISO 8601 ('2024-05-01T09:30:00+02:00') or parse them with "
+            "pl.col(...).str.to_datetime(format=...) before validating",
+            short="text that is not ISO 8601",
+        )
+    n_aware, n = int(flags["aware"]), int(flags["n"])
+    if 0 < n_aware < n:
+        has = pl.col("t").str.contains(_HAS_OFFSET)
+        naive_rows = frame.filter(present & ~has)["row"]
+        aware_rows = frame.filter(present & has)["row"]
+        minority, kind = (naive_rows, "without") if naive_rows.len() <= aware_rows.len() else (aware_rows, "with")
+        raise TimestampError(
+            f"naive and aware timestamps are mixed in one column: {n - n_aware:,} without a UTC "
+            f"offset, {n_aware:,} with one (showing rows {kind} an offset)",
+            rows=minority.head(5).to_list(),
+            count=minority.len(),
+            fix="give every value an offset (e.g. '+00:00') or none; cxwidgets will not guess "
+            "which zone the naive ones are in",
+            short="naive and aware timestamps mixed",
+        )
+    if n_aware:
+        normal = text.str.replace(_UTC_SUFFIX, "+00:00")
+        parsed = normal.str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
+        kind: Kind = "aware"
+    else:
+        parsed = text.str.to_datetime(time_unit="us", strict=False)
+        kind = "naive"
+    failed = (parsed.is_null() & text.is_not_null()).arg_true()
+    if failed.len():
+        raise TimestampError(
+            f"{failed.len():,} text values could not be parsed as timestamps",
+            rows=failed.head(5).to_list(),
+            count=failed.len(),
+            fix="fix or remove those values (ISO 8601 such as '2024-05-01T09:30:00+02:00' is expected)",
+            short="unparseable timestamps",
+        )
+    return Parsed(parsed.alias(s.name), kind, [f"{s.name}: text parsed as ISO 8601 timestamps"])
+
+
+def localize_naive(s: pl.Series, zone: str) -> pl.Series:
+    """Read naive ``s`` as wall-clock time in ``zone`` and return it in UTC (``Datetime("us", "UTC")``).
+
+    Local times that do not exist or are ambiguous in ``zone`` (daylight-saving changes)
+    raise :class:`TimestampError` naming those rows.
+    """
+    if zone == "UTC":
+        return s.dt.replace_time_zone("UTC")
+    local = s.dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
+    lost = (local.is_null() & s.is_not_null()).arg_true()
+    if lost.len():
+        raise TimestampError(
+            f"{lost.len():,} naive timestamps do not exist or are ambiguous in {zone} "
+            "(a daylight-saving change)",
+            rows=lost.head(5).to_list(),
+            count=lost.len(),
+            fix="store timestamps with their UTC offset, or read naive ones in a zone without "
+            "daylight saving (naive_tz='UTC')",
+            short=f"local times invalid in {zone}",
+        )
+    return _to_utc(local)
