@@ -471,36 +471,11 @@ def resolution_summary(
     sla_basis: Literal["calendar", "business"] = "calendar",
     confidence: float = 0.95,
 ) -> pl.DataFrame:
-    """Resolution time by group: counts, median / p90 / mean (calendar and business) and SLA.
+    """Resolution time by group: the same columns and arguments as :func:`first_response_summary`.
 
-    Returns one row per group (sorted by ``by``; a single row without ``by``) with:
-
-    - ``n`` tickets created by ``as_of``; ``n_open`` not yet resolved at ``as_of``; ``n_closed``.
-    - ``median``, ``p90``, ``mean``: resolution time of the closed tickets in ``unit``, calendar time
-      (linear-interpolation quantiles, as ``numpy.percentile``); null when nothing is closed.
-    - ``median_business``, ``p90_business``, ``mean_business``: the same in business time of
-      ``calendar`` (always reported; ``calendar=None`` uses ``DEFAULT_CALENDAR``, Mon-Fri
-      09:00-17:00 UTC without holidays).
-    - with ``sla``: ``n_sla`` (tickets under an SLA), ``sla_met`` (closed within it, ``<=``),
-      ``sla_breached`` (closed over it, or OPEN and already older than it at ``as_of``),
-      ``sla_pending`` (open, still within it), ``sla_attainment`` = met / (met + breached) in
-      [0, 1] with its Wilson interval ``sla_attainment_low`` / ``sla_attainment_high``.
-
-    Args:
-        tickets: the tickets table (polars, pandas or a dict of columns).
-        by: column name(s) to group by, e.g. "priority" or ["priority", "channel"].
-        sla: the threshold in ``unit``: one number for every ticket, or a dict by priority
-            (``{"P1": 4, "P2": 8}``); tickets whose priority is not in the dict are not under
-            SLA. Measured in calendar time unless ``sla_basis="business"``.
-        unit: "minutes", "hours" (default) or "days" (24 h).
-        calendar: the :class:`BusinessCalendar` for the ``*_business`` columns (and for
-            ``sla_basis="business"``).
-        as_of: the moment described (aware datetime); defaults to the latest timestamp in the
-            table (created, first-response and resolved times). Tickets created later are left
-            out; resolved later counts as open.
-        created, resolved, priority: column names.
-        sla_basis: "calendar" (default) or "business" time for the SLA.
-        confidence: level of the Wilson interval (default 0.95).
+    Measures ``resolved - created``: ``n_open`` counts tickets not yet resolved at ``as_of``
+    (resolved later counts as open), and an open ticket already older than its SLA is a breach.
+    ``resolved`` names the resolution timestamp column.
 
     Raises:
         CXDataError: a missing column, an unknown unit, a negative SLA, naive timestamps, a
