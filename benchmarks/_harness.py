@@ -48,7 +48,8 @@ def _child(make_data: Callable[..., Any], args: tuple, fn: Callable[[Any], Any],
 
 def measure(make_data: Callable[..., Any], args: tuple, fn: Callable[[Any], Any], repeat: int = 5) -> dict[str, float]:
     """Time ``fn(make_data(*args))`` in a fresh process; returns best/median seconds and peak MiB."""
-    ctx = mp.get_context("fork")
+    # spawn, not fork: a forked child inherits a broken polars thread pool and runs single-threaded
+    ctx = mp.get_context("spawn")
     q: mp.Queue = ctx.Queue()
     p = ctx.Process(target=_child, args=(make_data, args, fn, repeat, q))
     p.start()

@@ -190,6 +190,21 @@ def _raise_out_of_scale(frame: pl.DataFrame, score: str, scale: Scale, table: st
         )
 
 
+def _check_values(frame: pl.DataFrame, score: str, scale: Scale | None, table: str, what: str) -> None:
+    """Raise if any score is NaN, infinite or outside ``scale``: one vectorised pass, before grouping."""
+    s = pl.col(score)
+    lo, hi, nonfinite = frame.select(
+        s.min().alias("lo"), s.max().alias("hi"), (s.is_nan() | s.is_infinite()).any().alias("nonfinite")
+    ).row(0)
+    outside = scale is not None and lo is not None and (lo < scale[0] or hi > scale[1])
+    if nonfinite or outside:
+        _raise_out_of_scale(frame, score, scale or (-np.inf, np.inf), table, what)
+
+
+def _counts(s: pl.Expr) -> list[pl.Expr]:
+    return [s.count().cast(pl.Int64).alias("n"), (pl.len() - s.count()).cast(pl.Int64).alias("n_missing")]
+
+
 def _group(frame: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:
     if keys:
         return frame.group_by(keys, maintain_order=False).agg(aggs).sort(keys, nulls_last=True)
@@ -216,20 +231,12 @@ def nps_summary(
     """
     frame, keys = _prepare(df, score, by, metric, table)
     s = pl.col(score)
-    out_of_scale = ((s < 0) | (s > 10) | s.is_nan()).sum()
+    _check_values(frame, score, NPS_SCALE, table, "NPS")
     agg = _group(
         frame,
         keys,
-        [
-            s.count().cast(pl.Int64).alias("n"),
-            s.null_count().cast(pl.Int64).alias("n_missing"),
-            (s >= 9).sum().cast(pl.Int64).alias("_p"),
-            (s <= 6).sum().cast(pl.Int64).alias("_d"),
-            out_of_scale.alias("_bad"),
-        ],
+        [*_counts(s), (s >= 9).sum().cast(pl.Int64).alias("_p"), (s <= 6).sum().cast(pl.Int64).alias("_d")],
     )
-    if agg.height and agg.get_column("_bad").sum():
-        _raise_out_of_scale(frame, score, NPS_SCALE, table, "NPS")
     n, p, d = pl.col("n"), pl.col("_p"), pl.col("_d")
     low, high = adjusted_wald_nps(p, d, n, confidence)
     nf = n.cast(pl.Float64)
@@ -261,19 +268,8 @@ def _share_summary(
     lo, hi = _check_scale(scale, name)
     cut = _top_threshold(scale, 2, name)
     s = pl.col(score)
-    agg = _group(
-        frame,
-        keys,
-        [
-            s.count().cast(pl.Int64).alias("n"),
-            s.null_count().cast(pl.Int64).alias("n_missing"),
-            (s >= cut).sum().cast(pl.Int64).alias("_k"),
-            s.mean().alias("mean"),
-            ((s < lo) | (s > hi) | s.is_nan()).sum().alias("_bad"),
-        ],
-    )
-    if agg.height and agg.get_column("_bad").sum():
-        _raise_out_of_scale(frame, score, (lo, hi), table, name.upper())
+    _check_values(frame, score, (lo, hi), table, name.upper())
+    agg = _group(frame, keys, [*_counts(s), (s >= cut).sum().cast(pl.Int64).alias("_k"), s.mean().alias("mean")])
     low, high = wilson(pl.col("_k"), pl.col("n"), confidence)
     return agg.with_columns(
         pl.when(pl.col("n") > 0).then(pl.col("_k") / pl.col("n").cast(pl.Float64)).alias(name),
@@ -295,15 +291,10 @@ def _mean_summary(
 ) -> pl.DataFrame:
     frame, keys = _prepare(df, score, by, metric, table)
     s = pl.col(score)
-    aggs = [s.count().cast(pl.Int64).alias("n"), s.null_count().cast(pl.Int64).alias("n_missing"), s.mean().alias(name), s.std().alias("sd")]
     if scale is not None:
-        lo, hi = _check_scale(scale, name)
-        aggs.append(((s < lo) | (s > hi) | s.is_nan()).sum().alias("_bad"))
-    else:
-        aggs.append((s.is_nan() | s.is_infinite()).sum().alias("_bad"))
-    agg = _group(frame, keys, aggs)
-    if agg.height and agg.get_column("_bad").sum():
-        _raise_out_of_scale(frame, score, scale or (-np.inf, np.inf), table, name.upper())
+        scale = _check_scale(scale, name)
+    _check_values(frame, score, scale, table, name.upper())
+    agg = _group(frame, keys, [*_counts(s), s.mean().alias(name), s.std().alias("sd")])
     low, high = t_interval(
         agg.get_column(name).to_numpy(), agg.get_column("sd").to_numpy(), agg.get_column("n").to_numpy(), confidence
     )
