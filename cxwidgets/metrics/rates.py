@@ -15,6 +15,7 @@ import polars as pl
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars
 from cxwidgets.metrics.intervals import wilson
+from cxwidgets.metrics.survey import _group
 
 __all__ = [
     "rate",
@@ -123,7 +124,7 @@ def rate_summary(
                 )
     c = c.cast(pl.Boolean)
     aggs = [c.count().cast(pl.Int64).alias("n"), c.null_count().cast(pl.Int64).alias("n_missing"), c.sum().cast(pl.Int64).alias("successes")]
-    agg = frame.group_by(keys).agg(aggs).sort(keys, nulls_last=True) if keys else frame.select(aggs)
+    agg = _group(frame, keys, aggs)
     low, high = wilson(pl.col("successes"), pl.col("n"), confidence)
     return agg.with_columns(
         pl.when(pl.col("n") > 0).then(pl.col("successes") / pl.col("n").cast(pl.Float64)).alias(name),

@@ -1,0 +1,119 @@
+"""Bundled journey templates, and the registry that plugins add theirs to.
+
+A template is a journey file (YAML or JSON) or a zero-argument callable returning a journey
+(a :class:`~cxwidgets.journey.Journey` or the plain mapping a journey file holds). This module
+only keeps the registry; :meth:`cxwidgets.journey.Journey.template` reads and validates, so a
+template goes through exactly the checks a journey file does.
+
+Example:
+    >>> from cxwidgets import templates
+    >>> "saas" in templates.available_templates()
+    True
+    >>> from cxwidgets.journey import Journey
+    >>> len(Journey.template("saas").moment_names())
+    8
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any, Union
+
+__all__ = [
+    "TemplateSource",
+    "available_templates",
+    "register_template",
+    "template_source",
+    "unregister_template",
+]
+
+#: What a template is registered as: a path to a .yaml/.yml/.json file (``str``,
+#: ``os.PathLike`` or an ``importlib.resources`` traversable), or a callable taking no
+#: arguments and returning a ``Journey`` or a journey mapping.
+TemplateSource = Union[str, "os.PathLike[str]", Traversable, Callable[[], Any]]
+
+_REGISTRY: dict[str, TemplateSource] = {}
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"a template name must be non-empty text, got {name!r}")
+    return name.strip()
+
+
+def register_template(name: str, loader_or_path: TemplateSource, *, overwrite: bool = False) -> None:
+    """Register a journey template under ``name``.
+
+    Args:
+        name: the name ``Journey.template(name)`` will accept (leading/trailing spaces dropped).
+        loader_or_path: a path to a journey file (.yaml, .yml or .json), an
+            ``importlib.resources`` traversable, or a callable with no arguments returning a
+            ``Journey`` or a journey mapping (``{"schema_version": 1, "name": ..., "stages": [...]}``).
+        overwrite: replace an existing template of that name (otherwise that is an error, so
+            two plugins cannot silently shadow each other).
+
+    Example:
+        >>> from cxwidgets.templates import register_template, unregister_template
+        >>> register_template("tiny", lambda: {"schema_version": 1, "name": "Tiny", "stages": []})
+        >>> from cxwidgets.journey import Journey
+        >>> Journey.template("tiny").name
+        'Tiny'
+        >>> unregister_template("tiny")
+    """
+    key = _check_name(name)
+    if not (callable(loader_or_path) or isinstance(loader_or_path, (str, os.PathLike, Traversable))):
+        raise TypeError(
+            f"template {key!r}: loader_or_path must be a path to a .yaml/.yml/.json file or a callable "
+            f"returning a journey, got {type(loader_or_path).__name__}"
+        )
+    if key in _REGISTRY and not overwrite:
+        raise ValueError(
+            f"a journey template named {key!r} is already registered; pick another name or pass overwrite=True"
+        )
+    _REGISTRY[key] = loader_or_path
+
+
+def unregister_template(name: str) -> None:
+    """Remove a registered template (no error if it is not registered).
+
+    Example:
+        >>> from cxwidgets.templates import unregister_template
+        >>> unregister_template("no-such-template")
+    """
+    _REGISTRY.pop(_check_name(name), None)
+
+
+def available_templates() -> list[str]:
+    """The names of the registered journey templates, sorted.
+
+    Example:
+        >>> from cxwidgets.templates import available_templates
+        >>> available_templates()[:1]
+        ['saas']
+    """
+    return sorted(_REGISTRY)
+
+
+def template_source(name: str) -> TemplateSource:
+    """What ``name`` was registered with; ``KeyError`` naming the available templates if unknown.
+
+    Example:
+        >>> from cxwidgets.templates import template_source
+        >>> template_source("saas").name
+        'saas.yaml'
+    """
+    key = _check_name(name)
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        close = difflib.get_close_matches(key, list(_REGISTRY), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        choices = ", ".join(repr(n) for n in available_templates()) or "(none)"
+        raise KeyError(f"unknown journey template {key!r}{hint} Available: {choices}.") from None
+
+
+register_template("saas", files(__name__) / "saas.yaml")
