@@ -61,7 +61,7 @@ def cx_nps_summary(df: pl.DataFrame) -> pl.DataFrame:
 def cx_nps_expr(df: pl.DataFrame) -> pl.DataFrame:
     import cxwidgets as cx
 
-    return df.group_by(KEYS).agg(cx.nps("score"))
+    return df.lazy().group_by(KEYS).agg(cx.nps("score")).collect(engine="streaming")
 
 
 def pandas_nps_summary(df):  # type: ignore[no-untyped-def]

@@ -98,6 +98,14 @@ def test_nps_out_of_scale_is_a_clear_error() -> None:
     assert "11" in str(err.value) and "0-10" in str(err.value)
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinite_scores_are_named(bad: float) -> None:
+    for summary in (nps_summary, csat_summary, ces_summary, mean_summary):
+        with pytest.raises(cx.CXDataError, match="NaN or infinite") as err:
+            summary(pl.DataFrame({"score": [5.0, bad, 4.0]}), metric=None)
+        assert "'score'" in str(err.value) and "row 1" in str(err.value)
+
+
 def test_csat_top2box_and_mean_hand_worked() -> None:
     scores = [5, 4, 4, 3, 2, 1, 5, 5]  # top-2-box: 5 of 8
     df = pl.DataFrame({"score": scores})

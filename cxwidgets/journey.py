@@ -1,0 +1,2004 @@
+"""The journey spec: stages -> moments -> signals, with owners, hypotheses and thresholds.
+
+A :class:`Journey` is a set of frozen pydantic models that saves to and loads from YAML and
+JSON without loss (``Journey.load(p) == journey`` after ``journey.save(p)``), carries a schema
+version, and refuses bad input with messages that name the stage, moment, signal and field and
+say how to fix it.
+
+- :class:`Source` says where a signal is observed: a table of ``docs/tables.md`` and a metric
+  (``responses``/``csat``, ``tickets``/``resolution_time`` ...), an optional row filter, how
+  one account's observations become one value (``aggregate``), the unit and the declared scale.
+- :class:`Signal` adds a category, a floor (scores 0) and a target (scores 100), a weight, and
+  green/amber thresholds on the signal's raw scale. A floor above the target means lower is
+  better (first response: floor 120 min, target 10 min).
+- :class:`Moment` holds the hypothesis, owner, owner SLA, signals and MIS gates (0-100).
+- :class:`Stage` groups moments and carries the stage gate.
+- :class:`MISSettings` is the tunable part of the Moment Impact Score (category weights,
+  role and segment multipliers, per-segment weight overrides, missing-data policy), kept in the
+  journey file so a tuned model round-trips.
+
+Models are immutable: the editing helpers (``add_moment``, ``rename_moment``, ``move_stage``,
+``update_signal``, ``with_mis`` ...) return a new, validated journey.
+
+Example:
+    >>> from cxwidgets.journey import Journey
+    >>> j = Journey.template("saas")
+    >>> j.moment_names()[:2]
+    ['First Response To Inquiry', 'Demo Or Trial Setup']
+    >>> j.moment("Demo Or Trial Setup").signals[0].lower_is_better
+    True
+    >>> j2 = j.rename_moment("Demo Or Trial Setup", "Demo")
+    >>> j2.stage_of("Demo").name
+    'Acquire'
+    >>> Journey.from_yaml(j2.to_yaml()) == j2
+    True
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "AGGREGATES",
+    "CATEGORIES",
+    "CURRENT_SCHEMA_VERSION",
+    "DURATION_UNITS",
+    "Journey",
+    "JourneyError",
+    "JourneyKeyError",
+    "MISSettings",
+    "Moment",
+    "Signal",
+    "SignalRow",
+    "Source",
+    "SourceInfo",
+    "Stage",
+    "format_duration",
+    "known_aggregates",
+    "known_sources",
+    "parse_duration",
+    "register_aggregate",
+    "register_source",
+    "signal_key",
+    "source_info",
+]
+
+#: The schema version this cxwidgets writes and reads. Files with a newer version are refused.
+CURRENT_SCHEMA_VERSION: int = 1
+
+#: Signal categories, in display order.
+CATEGORIES: tuple[str, ...] = ("experience", "operational", "behavioral", "outcome")
+
+#: Units a duration metric may be expressed in, in seconds.
+DURATION_UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3_600, "days": 86_400, "weeks": 604_800}
+
+_NAME_SHOWN = 60  # characters of a (possibly 10,000-character) name shown in a message
+
+
+# =============================================================================================
+# errors
+# =============================================================================================
+
+
+class JourneyError(ValueError):
+    """A journey file that cannot be read, or an edit that would make the journey invalid.
+
+    ``problems`` lists one line per problem, each naming where it is (stage, moment, signal,
+    field) and how to fix it; ``errors`` holds pydantic's raw error dicts when validation failed.
+
+    Example:
+        >>> from cxwidgets.journey import Journey, JourneyError
+        >>> try:
+        ...     Journey.from_yaml("name: x\\nstages: []\\n")
+        ... except JourneyError as err:
+        ...     print(err.problems[0].split(":")[0])
+        schema_version is missing
+    """
+
+    def __init__(self, message: str, problems: Iterable[str] = (), errors: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.problems = list(problems)
+        self.errors = [dict(e) for e in errors]
+        text = message
+        if self.problems:
+            text += "".join("\n  - " + p for p in self.problems)
+        super().__init__(text)
+
+
+class JourneyKeyError(JourneyError, KeyError):
+    """An unknown stage, moment, signal or template name (also a ``KeyError``)."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+def _short(name: object) -> str:
+    """repr of a name, cut to a readable length for messages."""
+    text = str(name)
+    if len(text) > _NAME_SHOWN:
+        text = text[: _NAME_SHOWN - 1] + "…"
+    return repr(text)
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {_short(close[0])}?)" if close else ""
+
+
+def _choices(values: Iterable[str], limit: int = 12) -> str:
+    items = [_short(v) for v in values]
+    if not items:
+        return "(none)"
+    more = len(items) - limit
+    text = ", ".join(items[:limit])
+    return text + (f" and {more} more" if more > 0 else "")
+
+
+# =============================================================================================
+# registries: known sources and aggregates (plugins add to these)
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a known ``(table, metric)`` source measures.
+
+    Attributes:
+        table, metric: the pair as written in a journey file.
+        description: one line for humans.
+        units: units the value may be expressed in (``None``: free text).
+        default_unit: the unit assumed when a signal gives none.
+        default_scale: the scale assumed when a signal gives none (survey metrics).
+        value_range: the range every observation lies in, when it is fixed (shares 0..1,
+            durations 0..inf).
+    """
+
+    table: str
+    metric: str
+    description: str = ""
+    units: tuple[str, ...] | None = None
+    default_unit: str | None = None
+    default_scale: tuple[float, float] | None = None
+    value_range: tuple[float, float] | None = None
+
+
+_TIME = tuple(DURATION_UNITS)
+_INF = math.inf
+
+# table -> metric -> info; a table mapped to None accepts any metric name.
+_SOURCES: dict[str, dict[str, SourceInfo] | None] = {
+    "responses": {},
+    "tickets": {},
+    "events": {},
+    "accounts": {},
+    "signals": None,
+    "custom": None,
+}
+
+for _info in (
+    SourceInfo("responses", "nps", "Net Promoter survey answer, 0-10", default_scale=(0.0, 10.0)),
+    SourceInfo("responses", "csat", "customer satisfaction answer, 1-5 by default", default_scale=(1.0, 5.0)),
+    SourceInfo("responses", "psat", "product satisfaction answer, 1-5 by default", default_scale=(1.0, 5.0)),
+    SourceInfo("responses", "ces", "customer effort answer, 1-7 by default", default_scale=(1.0, 7.0)),
+    SourceInfo("responses", "intent", "renewal or purchase intent answer, 1-5", default_scale=(1.0, 5.0)),
+    SourceInfo("responses", "goal_attainment", "share of goals met, 0-1", value_range=(0.0, 1.0)),
+    SourceInfo(
+        "tickets", "first_response_time", "created_at to first_response_at", _TIME, "minutes", None, (0.0, _INF)
+    ),
+    SourceInfo("tickets", "resolution_time", "created_at to resolved_at", _TIME, "hours", None, (0.0, _INF)),
+    SourceInfo("tickets", "csat", "post-close ticket CSAT, 1-5", default_scale=(1.0, 5.0)),
+    SourceInfo("events", "first_touch_time", "inquiry_received to first_touch", _TIME, "minutes", None, (0.0, _INF)),
+    SourceInfo("events", "ttv", "accounts.started_at to first_value", _TIME, "days", None, (0.0, _INF)),
+    SourceInfo(
+        "events", "promoter_activation", "referral_made after referral_asked, per promoter", value_range=(0.0, 1.0)
+    ),
+    SourceInfo("accounts", "renewed", "renewed at the first renewal (0/1)", value_range=(0.0, 1.0)),
+    SourceInfo("accounts", "churned", "churned (0/1)", value_range=(0.0, 1.0)),
+    SourceInfo("accounts", "expanded", "expanded (0/1)", value_range=(0.0, 1.0)),
+    SourceInfo("accounts", "arr", "annual recurring revenue", value_range=(0.0, _INF)),
+):
+    _SOURCES[_info.table][_info.metric] = _info  # type: ignore[index]
+del _info
+
+# aggregate -> the range of the aggregated value, or "scale" (same as the observations) or None (unbounded)
+_AGGREGATES: dict[str, tuple[float, float] | str | None] = {
+    "mean": "scale",
+    "median": "scale",
+    "p90": "scale",
+    "min": "scale",
+    "max": "scale",
+    "last": "scale",
+    "top2box": (0.0, 1.0),
+    "share": (0.0, 1.0),
+    "nps": (-100.0, 100.0),
+    "count": (0.0, _INF),
+    "sum": None,
+}
+
+#: The aggregates known at import time (plugins add more with :func:`register_aggregate`).
+AGGREGATES: tuple[str, ...] = tuple(_AGGREGATES)
+
+
+def known_sources() -> dict[str, list[str] | None]:
+    """Known tables and their metrics (``None``: the table accepts any metric name).
+
+    Example:
+        >>> from cxwidgets.journey import known_sources
+        >>> known_sources()["tickets"]
+        ['csat', 'first_response_time', 'resolution_time']
+    """
+    return {t: (sorted(m) if m is not None else None) for t, m in _SOURCES.items()}
+
+
+def source_info(table: str, metric: str) -> SourceInfo | None:
+    """The :class:`SourceInfo` of a known pair, ``None`` for a free-form table (custom, signals).
+
+    Example:
+        >>> from cxwidgets.journey import source_info
+        >>> source_info("events", "ttv").default_unit
+        'days'
+    """
+    metrics = _SOURCES.get(table)
+    if metrics is None:
+        return None
+    return metrics.get(metric)
+
+
+def register_source(
+    table: str,
+    metric: str | None = None,
+    *,
+    description: str = "",
+    units: Iterable[str] | None = None,
+    default_unit: str | None = None,
+    default_scale: tuple[float, float] | None = None,
+    value_range: tuple[float, float] | None = None,
+    overwrite: bool = False,
+) -> SourceInfo | None:
+    """Make a ``(table, metric)`` pair known, so signals may use it (the hook for plugins).
+
+    ``register_source("crm")`` adds a table that accepts any metric name.
+
+    Example:
+        >>> from cxwidgets.journey import register_source, known_sources
+        >>> _ = register_source("responses", "effort_index", description="custom effort survey")
+        >>> "effort_index" in known_sources()["responses"]
+        True
+    """
+    if not isinstance(table, str) or not table.strip():
+        raise ValueError(f"register_source: table must be non-empty text, got {table!r}")
+    table = table.strip()
+    if metric is None:
+        if table in _SOURCES and _SOURCES[table] is not None and not overwrite:
+            raise ValueError(f"register_source: table {table!r} is already known with fixed metrics; pass a metric")
+        _SOURCES[table] = None
+        return None
+    if not isinstance(metric, str) or not metric.strip():
+        raise ValueError(f"register_source: metric must be non-empty text, got {metric!r}")
+    metric = metric.strip()
+    metrics = _SOURCES.setdefault(table, {})
+    if metrics is None:
+        return None  # the table accepts any metric already
+    if metric in metrics and not overwrite:
+        raise ValueError(f"register_source: {table}/{metric} is already registered; pass overwrite=True to replace it")
+    info = SourceInfo(
+        table,
+        metric,
+        description,
+        tuple(units) if units is not None else None,
+        default_unit,
+        tuple(default_scale) if default_scale is not None else None,  # type: ignore[arg-type]
+        tuple(value_range) if value_range is not None else None,  # type: ignore[arg-type]
+    )
+    metrics[metric] = info
+    return info
+
+
+def known_aggregates() -> list[str]:
+    """The aggregate names a :class:`Source` accepts.
+
+    Example:
+        >>> from cxwidgets.journey import known_aggregates
+        >>> "top2box" in known_aggregates()
+        True
+    """
+    return list(_AGGREGATES)
+
+
+def register_aggregate(name: str, value_range: tuple[float, float] | Literal["scale"] | None = None) -> None:
+    """Make an aggregate name known (its computation lives in the MIS engine or a plugin).
+
+    ``value_range``: the range of the aggregated value, ``"scale"`` if it stays on the
+    observations' scale, ``None`` if unbounded.
+
+    Example:
+        >>> from cxwidgets.journey import register_aggregate, known_aggregates
+        >>> register_aggregate("p75", "scale")
+        >>> "p75" in known_aggregates()
+        True
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"register_aggregate: name must be non-empty text, got {name!r}")
+    _AGGREGATES[name.strip()] = value_range
+
+
+# =============================================================================================
+# small parsers
+# =============================================================================================
+
+_SLA_UNITS = {
+    "w": 604_800,
+    "d": 86_400,
+    "h": 3_600,
+    "m": 60,
+    "s": 1,
+}
+_SLA_ALIASES = {
+    "w": "w", "wk": "w", "wks": "w", "week": "w", "weeks": "w",
+    "d": "d", "day": "d", "days": "d",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+}  # fmt: skip
+_SLA_TOKEN = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*")
+
+
+def _parse_sla(text: str) -> tuple[str, timedelta]:
+    raw = text.strip().lower()
+    if not raw:
+        raise ValueError("empty")
+    pos, parts, seconds = 0, [], 0.0
+    while pos < len(raw):
+        m = _SLA_TOKEN.match(raw, pos)
+        if not m or m.group(2) not in _SLA_ALIASES:
+            raise ValueError(raw)
+        unit = _SLA_ALIASES[m.group(2)]
+        parts.append(f"{m.group(1)}{unit}")
+        seconds += float(m.group(1)) * _SLA_UNITS[unit]
+        pos = m.end()
+    if seconds <= 0:
+        raise ValueError("zero")
+    return " ".join(parts), timedelta(seconds=seconds)
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse an owner SLA such as ``"2d"``, ``"4h"``, ``"1w"``, ``"30m"`` or ``"1d 12h"``.
+
+    Units: w (weeks), d (days), h (hours), m (minutes), s (seconds); long forms such as
+    ``"2 days"`` are accepted. ``m`` is minutes, never months.
+
+    Example:
+        >>> from cxwidgets.journey import parse_duration
+        >>> parse_duration("1d 12h")
+        datetime.timedelta(days=1, seconds=43200)
+    """
+    try:
+        return _parse_sla(text)[1]
+    except (ValueError, AttributeError):
+        raise ValueError(
+            f"cannot read the duration {text!r}: write a positive number and a unit, e.g. '4h', '2d', '1w', '30m' or '1d 12h'"
+        ) from None
+
+
+def format_duration(delta: timedelta) -> str:
+    """Write a positive timedelta in the owner-SLA form (``"1d 12h"``).
+
+    Example:
+        >>> from datetime import timedelta
+        >>> from cxwidgets.journey import format_duration
+        >>> format_duration(timedelta(hours=36))
+        '1d 12h'
+    """
+    total = delta.total_seconds()
+    if total <= 0:
+        raise ValueError(f"an SLA must be positive, got {delta!r}")
+    parts = []
+    rest = total
+    for unit in ("d", "h", "m"):
+        size = _SLA_UNITS[unit]
+        n = int(rest // size)
+        if n:
+            parts.append(f"{n}{unit}")
+            rest -= n * size
+    if rest:
+        parts.append(f"{rest:g}s")
+    return " ".join(parts)
+
+
+def _clean_name(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, got {type(value).__name__} {value!r}")
+    name = value.strip()
+    if not name:
+        raise ValueError(f"{what} is empty: give it a name (any text; spaces at the ends are dropped)")
+    return name
+
+
+def _clean_keys(mapping: Mapping[str, Any], what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = _clean_name(key, what)
+        if name in out:
+            raise ValueError(f"{what} {_short(name)} appears twice; merge the two entries")
+        out[name] = value
+    return out
+
+
+def _finite_ge0(value: float, what: str, fix: str) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}; {fix}")
+    return value
+
+
+def _in_range(value: float, lo: float, hi: float) -> bool:
+    return lo <= value <= hi
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+# =============================================================================================
+# models
+# =============================================================================================
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, validate_default=False)
+
+
+class Source(_Model):
+    """Where a signal is observed, and how one account's observations become one value.
+
+    Attributes:
+        table: responses, tickets, events, accounts, signals or custom (or a table a plugin
+            registered). ``signals`` and ``custom`` accept any metric name.
+        metric: the metric of that table, e.g. ``ces``/``csat``/``nps``/``intent``/``goal_attainment``
+            (responses), ``first_response_time``/``resolution_time``/``csat`` (tickets),
+            ``first_touch_time``/``ttv``/``promoter_activation`` (events).
+        filter: keep only rows whose columns match, e.g. ``{"priority": "P1"}`` or
+            ``{"role": ["executive", "admin"]}``.
+        aggregate: mean, median, p90, min, max, last, top2box, share, nps, count, sum.
+        unit: the unit of the value (durations: seconds, minutes, hours, days, weeks).
+        scale: the declared survey scale, e.g. ``(1, 7)`` for CES.
+
+    Example:
+        >>> from cxwidgets.journey import Source
+        >>> Source(table="tickets", metric="resolution_time", filter={"priority": "P1"}, unit="hours").aggregate
+        'mean'
+    """
+
+    table: str
+    metric: str
+    filter: dict[str, str | list[str]] | None = None
+    aggregate: str = "mean"
+    unit: str | None = None
+    scale: tuple[float, float] | None = None
+
+    @field_validator("table", "metric", "aggregate", mode="before")
+    @classmethod
+    def _names(cls, value: object, info: Any) -> str:
+        return _clean_name(value, f"source {info.field_name}")
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _unit(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+        return value
+
+    @field_validator("filter")
+    @classmethod
+    def _filter(cls, value: dict[str, str | list[str]] | None) -> dict[str, str | list[str]] | None:
+        if value is None:
+            return None
+        value = _clean_keys(value, "source filter column")
+        for column, wanted in value.items():
+            if isinstance(wanted, list) and not wanted:
+                raise ValueError(
+                    f"source filter {column!r} is an empty list, which would keep no rows; "
+                    "list the values to keep or remove the filter"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _known(self) -> Source:
+        if self.table not in _SOURCES:
+            raise ValueError(
+                f"unknown source table {self.table!r}{_did_you_mean(self.table, _SOURCES)}; "
+                f"use one of {_choices(_SOURCES)} (custom accepts any metric)"
+            )
+        metrics = _SOURCES[self.table]
+        info = None
+        if metrics is not None:
+            info = metrics.get(self.metric)
+            if info is None:
+                raise ValueError(
+                    f"unknown metric {self.metric!r} for table {self.table!r}{_did_you_mean(self.metric, metrics)}; "
+                    f"known {self.table} metrics: {_choices(sorted(metrics))}. For anything else use "
+                    "table 'custom' (or register the pair with cxwidgets.journey.register_source)"
+                )
+        if self.aggregate not in _AGGREGATES:
+            raise ValueError(
+                f"unknown aggregate {self.aggregate!r}{_did_you_mean(self.aggregate, _AGGREGATES)}; "
+                f"use one of {_choices(_AGGREGATES)}"
+            )
+        if info is not None and info.units is not None and self.unit is not None and self.unit not in info.units:
+            raise ValueError(
+                f"unit {self.unit!r} does not fit {self.table}/{self.metric}{_did_you_mean(self.unit, info.units)}; "
+                f"use one of {_choices(info.units)}"
+            )
+        if self.scale is not None:
+            lo, hi = self.scale
+            if not lo < hi:
+                raise ValueError(
+                    f"scale {list(self.scale)} is not increasing; write it as [low, high], e.g. [1, 5] or [1, 7]"
+                )
+            if self.aggregate == "nps" and (lo, hi) != (0.0, 10.0):
+                raise ValueError(f"aggregate 'nps' needs the 0-10 scale, got {list(self.scale)}; set scale: [0, 10]")
+            if self.aggregate == "top2box" and not (lo.is_integer() and hi.is_integer() and hi - lo + 1 > 2):
+                raise ValueError(
+                    f"aggregate 'top2box' needs an integer scale with more than 2 points, got {list(self.scale)}; "
+                    "use aggregate 'mean' for a continuous scale"
+                )
+        return self
+
+    @property
+    def info(self) -> SourceInfo | None:
+        """The registry entry of this pair (``None`` for custom/signals tables)."""
+        return source_info(self.table, self.metric)
+
+    @property
+    def resolved_scale(self) -> tuple[float, float] | None:
+        """The declared scale, or the metric's default scale (``None`` if neither)."""
+        if self.scale is not None:
+            return self.scale
+        info = self.info
+        return info.default_scale if info is not None else None
+
+    @property
+    def resolved_unit(self) -> str | None:
+        """The declared unit, or the metric's default unit."""
+        if self.unit is not None:
+            return self.unit
+        info = self.info
+        return info.default_unit if info is not None else None
+
+    def value_range(self) -> tuple[float, float] | None:
+        """The range the aggregated value lies in, when it is known (used to check thresholds).
+
+        Example:
+            >>> from cxwidgets.journey import Source
+            >>> Source(table="responses", metric="nps", aggregate="nps").value_range()
+            (-100.0, 100.0)
+        """
+        kind = _AGGREGATES.get(self.aggregate)
+        if kind != "scale":
+            return kind if isinstance(kind, tuple) else None
+        if self.scale is not None:
+            return self.scale
+        info = self.info
+        return info.value_range if info is not None else None
+
+
+_THRESHOLDS = ("floor", "target", "green", "amber")
+
+
+class Signal(_Model):
+    """One measure of a moment: its source, floor and target, weight and thresholds.
+
+    The value normalises to ``100 * clip((x - floor) / (target - floor), 0, 1)``; a floor above
+    the target means lower is better. ``green``/``amber`` are on the raw value's scale: for
+    higher-is-better ``amber <= green`` (green when ``x >= green``), for lower-is-better
+    ``amber >= green`` (green when ``x <= green``).
+
+    Example:
+        >>> from cxwidgets.journey import Signal
+        >>> s = Signal(name="Time to first touch", category="operational",
+        ...            source={"table": "events", "metric": "first_touch_time", "unit": "minutes"},
+        ...            floor=120, target=10, green=10, amber=30)
+        >>> s.lower_is_better
+        True
+    """
+
+    name: str
+    category: Literal["experience", "operational", "behavioral", "outcome"]
+    source: Source
+    floor: float
+    target: float
+    weight: float = 1.0
+    green: float | None = None
+    amber: float | None = None
+    description: str = ""
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: object) -> str:
+        return _clean_name(value, "signal name")
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, value: object) -> object:
+        if isinstance(value, str):
+            v = value.strip().lower()
+            v = {"behaviour": "behavioral", "behavioural": "behavioral", "behavior": "behavioral"}.get(v, v)
+            if v not in CATEGORIES:
+                raise ValueError(
+                    f"unknown category {value!r}{_did_you_mean(v, CATEGORIES)}; use one of {_choices(CATEGORIES)}"
+                )
+            return v
+        return value
+
+    @field_validator("source", mode="wrap")
+    @classmethod
+    def _source(cls, value: object, handler: Callable[[object], Source], info: Any) -> Source:
+        try:
+            return handler(value)
+        except ValidationError as err:
+            name = info.data.get("name", "?")
+            msgs = "; ".join(_plain_message(e) for e in err.errors(include_url=False))
+            raise ValueError(f"signal {_short(name)}: source: {msgs}") from None
+
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, value: float) -> float:
+        return _finite_ge0(value, "weight", "use 0 to switch the signal off, a larger number to count it more")
+
+    @model_validator(mode="after")
+    def _check(self) -> Signal:
+        who = f"signal {_short(self.name)}"
+        if self.floor == self.target:
+            raise ValueError(
+                f"{who}: floor and target are both {_fmt(self.floor)}; the floor scores 0 and the target 100, "
+                "so they must differ (put the floor above the target when lower is better)"
+            )
+        lower = self.floor > self.target
+        if self.green is not None and self.amber is not None:
+            if lower and self.amber < self.green:
+                raise ValueError(
+                    f"{who}: thresholds out of order: lower is better (floor {_fmt(self.floor)} > target "
+                    f"{_fmt(self.target)}), so amber ({_fmt(self.amber)}) must be >= green ({_fmt(self.green)}); "
+                    "swap them, or swap floor and target if higher is better"
+                )
+            if not lower and self.amber > self.green:
+                raise ValueError(
+                    f"{who}: thresholds out of order: higher is better (floor {_fmt(self.floor)} < target "
+                    f"{_fmt(self.target)}), so amber ({_fmt(self.amber)}) must be <= green ({_fmt(self.green)}); "
+                    "swap them, or swap floor and target if lower is better"
+                )
+        bounds = self.source.value_range()
+        if bounds is not None:
+            lo, hi = bounds
+            for field in _THRESHOLDS:
+                v = getattr(self, field)
+                if v is not None and not _in_range(v, lo, hi):
+                    hint = ""
+                    if hi == 1.0 and v > 1.0:
+                        hint = " (shares are fractions: write 0.8 for 80%)"
+                    elif self.source.scale is not None:
+                        hint = " (or widen the source's scale)"
+                    raise ValueError(
+                        f"{who}: {field} {_fmt(v)} is outside the range of its value, {_fmt(lo)}..{_fmt(hi)} "
+                        f"({self.source.aggregate} of {self.source.table}/{self.source.metric}); "
+                        f"set {field} within that range{hint}"
+                    )
+        return self
+
+    @property
+    def lower_is_better(self) -> bool:
+        """True when the floor is above the target (e.g. a response time)."""
+        return self.floor > self.target
+
+
+def _check_gates(green: float, amber: float, who: str) -> None:
+    for field, v in (("green", green), ("amber", amber)):
+        if not 0 <= v <= 100:
+            raise ValueError(f"{who}: {field} {_fmt(v)} is outside the MIS scale; use a value from 0 to 100")
+    if not amber < green:
+        raise ValueError(
+            f"{who}: gates out of order: amber ({_fmt(amber)}) must be below green ({_fmt(green)}) on the 0-100 MIS "
+            "scale; lower amber or raise green"
+        )
+
+
+def _check_emotion(value: float, who: str) -> float:
+    if not -2 <= value <= 2:
+        raise ValueError(
+            f"{who}: emotion {_fmt(value)} is outside -2..+2; use -2 (very negative) to +2 (very positive)"
+        )
+    return value
+
+
+class Moment(_Model):
+    """A moment that matters: hypothesis, owner, owner SLA, signals and MIS gates.
+
+    ``green``/``amber`` gate the moment's MIS (0-100); ``emotion`` is an optional -2..+2 mark for
+    the journey map; ``owner_sla`` is a duration such as ``"2d"`` (see :func:`parse_duration`).
+
+    Example:
+        >>> from cxwidgets.journey import Moment
+        >>> m = Moment(name="Onboarding Kickoff", owner="Implementation", owner_sla="2d")
+        >>> m.sla.days
+        2
+    """
+
+    name: str
+    hypothesis: str = ""
+    owner: str = ""
+    owner_sla: str | None = None
+    signals: list[Signal] = []
+    green: float = 75.0
+    amber: float = 50.0
+    emotion: float | None = None
+    notes: str = ""
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: object) -> str:
+        return _clean_name(value, "moment name")
+
+    @field_validator("owner_sla", mode="before")
+    @classmethod
+    def _sla(cls, value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return format_duration(value)
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                return _parse_sla(value)[0]
+            except ValueError:
+                raise ValueError(
+                    f"owner_sla {value!r} is not a duration; write a positive number and a unit: "
+                    "'4h', '2d', '1w', '30m' or '1d 12h' (m is minutes)"
+                ) from None
+        raise ValueError(f"owner_sla must be a duration such as '2d' or '4h', got {value!r}")
+
+    @model_validator(mode="after")
+    def _check(self) -> Moment:
+        who = f"moment {_short(self.name)}"
+        seen: set[str] = set()
+        for s in self.signals:
+            if s.name in seen:
+                raise ValueError(
+                    f"{who}: two signals are named {_short(s.name)}; signal names must be unique within a moment, "
+                    "rename one of them"
+                )
+            seen.add(s.name)
+        if self.signals and all(s.weight == 0 for s in self.signals):
+            raise ValueError(
+                f"{who}: every signal has weight 0, so the moment cannot be scored; give at least one signal "
+                "a weight above 0 (or remove the signals)"
+            )
+        _check_gates(self.green, self.amber, who)
+        if self.emotion is not None:
+            _check_emotion(self.emotion, who)
+        return self
+
+    @property
+    def sla(self) -> timedelta | None:
+        """The owner SLA as a ``timedelta`` (``None`` when not set).
+
+        Example:
+            >>> from cxwidgets.journey import Moment
+            >>> Moment(name="Support", owner_sla="4h").sla
+            datetime.timedelta(seconds=14400)
+        """
+        return None if self.owner_sla is None else _parse_sla(self.owner_sla)[1]
+
+    def signal(self, name: str) -> Signal:
+        """The signal called ``name`` (``JourneyKeyError`` if there is none).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").moment("Advocacy Ask").signal("Promoter activation").target
+            0.2
+        """
+        for s in self.signals:
+            if s.name == name:
+                return s
+        raise JourneyKeyError(
+            f"moment {_short(self.name)} has no signal {_short(name)}{_did_you_mean(name, [s.name for s in self.signals])}; "
+            f"its signals: {_choices(s.name for s in self.signals)}"
+        )
+
+
+class Stage(_Model):
+    """A stage of the journey: ordered moments and the stage gate (MIS 0-100).
+
+    Example:
+        >>> from cxwidgets.journey import Stage
+        >>> Stage(name="Onboard", moments=[{"name": "Onboarding Kickoff"}]).green
+        75.0
+    """
+
+    name: str
+    moments: list[Moment] = []
+    green: float = 75.0
+    amber: float = 50.0
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: object) -> str:
+        return _clean_name(value, "stage name")
+
+    @model_validator(mode="after")
+    def _check(self) -> Stage:
+        _check_gates(self.green, self.amber, f"stage {_short(self.name)}")
+        return self
+
+
+def signal_key(moment: str, signal: str) -> str:
+    """The key of a signal in ``MISSettings.segment_weights``: ``"Moment name/Signal name"``.
+
+    Example:
+        >>> from cxwidgets.journey import signal_key
+        >>> signal_key("Renewal Decision", "Renewal intent")
+        'Renewal Decision/Renewal intent'
+    """
+    return f"{moment}/{signal}"
+
+
+class MISSettings(_Model):
+    """The tunable part of the Moment Impact Score, kept in the journey file.
+
+    Attributes:
+        category_weights: weight per signal category (experience, operational, behavioral,
+            outcome); missing categories are 1.0. A signal's weight in its moment is
+            category weight x signal weight.
+        role_multipliers: weight of a survey observation by respondent role (roles not listed: 1.0).
+        segment_multipliers: relative weight of an account in roll-ups by segment (not listed: 1.0).
+        segment_weights: per segment, signal weights that replace the signal's own weight for
+            accounts of that segment, keyed by ``"Moment name/Signal name"`` (:func:`signal_key`).
+        missing: what a missing signal does: ``renormalise`` over the signals present (default),
+            count it at its ``floor`` (score 0), or ``impute`` the moment's mean.
+        arr_weighting: multiply account weights in roll-ups by ARR.
+
+    Example:
+        >>> from cxwidgets.journey import MISSettings
+        >>> MISSettings(role_multipliers={"executive": 1.5}).category_weights["outcome"]
+        1.0
+    """
+
+    category_weights: dict[str, float] = Field(default_factory=lambda: dict.fromkeys(CATEGORIES, 1.0))
+    role_multipliers: dict[str, float] = {}
+    segment_multipliers: dict[str, float] = {}
+    segment_weights: dict[str, dict[str, float]] = {}
+    missing: Literal["renormalise", "floor", "impute"] = "renormalise"
+    arr_weighting: bool = False
+
+    @field_validator("missing", mode="before")
+    @classmethod
+    def _missing(cls, value: object) -> object:
+        if isinstance(value, str):
+            v = value.strip().lower()
+            return "renormalise" if v == "renormalize" else v
+        return value
+
+    @field_validator("category_weights")
+    @classmethod
+    def _categories(cls, value: dict[str, float]) -> dict[str, float]:
+        value = _clean_keys(value, "category")
+        for key in value:
+            if key not in CATEGORIES:
+                raise ValueError(
+                    f"category_weights: unknown category {key!r}{_did_you_mean(key, CATEGORIES)}; "
+                    f"use {_choices(CATEGORIES)}"
+                )
+        out = {c: _finite_ge0(value.get(c, 1.0), f"category_weights[{c!r}]", "use 0 to leave a category out") for c in CATEGORIES}
+        if all(v == 0 for v in out.values()):
+            raise ValueError(
+                "category_weights: all four category weights are 0, so nothing can be scored; "
+                "give at least one category a weight above 0"
+            )
+        return out
+
+    @field_validator("role_multipliers", "segment_multipliers")
+    @classmethod
+    def _multipliers(cls, value: dict[str, float], info: Any) -> dict[str, float]:
+        what = "role" if info.field_name == "role_multipliers" else "segment"
+        value = _clean_keys(value, f"{info.field_name}: {what}")
+        for key, v in value.items():
+            _finite_ge0(v, f"{info.field_name}[{_short(key)}]", "1.0 means no change, 0 leaves it out")
+        return value
+
+    @field_validator("segment_weights")
+    @classmethod
+    def _segment_weights(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        value = _clean_keys(value, "segment_weights: segment")
+        for seg, weights in value.items():
+            for key, v in weights.items():
+                _finite_ge0(
+                    v,
+                    f"segment_weights[{_short(seg)}][{_short(key)}]",
+                    "use 0 to switch the signal off for this segment",
+                )
+        return value
+
+
+class SignalRow(NamedTuple):
+    """One row of :meth:`Journey.signals`: a signal with the stage and moment that hold it."""
+
+    stage: Stage
+    moment: Moment
+    signal: Signal
+
+
+_SIGNAL_TABLE_SCHEMA: dict[str, pl.DataType] = {
+    "stage": pl.String(),
+    "moment": pl.String(),
+    "signal": pl.String(),
+    "category": pl.String(),
+    "table": pl.String(),
+    "metric": pl.String(),
+    "floor": pl.Float64(),
+    "target": pl.Float64(),
+    "weight": pl.Float64(),
+    "green": pl.Float64(),
+    "amber": pl.Float64(),
+    "lower_is_better": pl.Boolean(),
+    "owner": pl.String(),
+    "owner_sla": pl.String(),
+    "aggregate": pl.String(),
+    "unit": pl.String(),
+}
+
+
+class Journey(_Model):
+    """A customer journey: ordered stages of moments, each with signals, plus MIS settings.
+
+    Attributes:
+        schema_version: the file format version (:data:`CURRENT_SCHEMA_VERSION`).
+        name, description: free text.
+        stages: the ordered stages.
+        mis: the tunable MIS settings (:class:`MISSettings`).
+        emotions: persona -> moment name -> emotion (-2..+2), the as-is curve per persona.
+        to_be: persona -> moment name -> emotion (-2..+2), the to-be curve per persona.
+
+    Example:
+        >>> from cxwidgets.journey import Journey
+        >>> j = Journey.empty("Workshop").add_stage("Onboard").add_moment("Onboard", "Kickoff", owner="CS")
+        >>> j.moment("Kickoff").owner
+        'CS'
+    """
+
+    schema_version: int = CURRENT_SCHEMA_VERSION
+    name: str
+    description: str = ""
+    stages: list[Stage] = []
+    mis: MISSettings = Field(default_factory=MISSettings)
+    emotions: dict[str, dict[str, float]] = {}
+    to_be: dict[str, dict[str, float]] = {}
+
+    # ---- validation --------------------------------------------------------------------------
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"schema_version must be a whole number such as {CURRENT_SCHEMA_VERSION}, got {value!r}")
+        if value > CURRENT_SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {value} is newer than this cxwidgets understands ({CURRENT_SCHEMA_VERSION}); "
+                "upgrade cxwidgets (pip install -U cx-moments) to read this journey"
+            )
+        if value < 1:
+            raise ValueError(f"schema_version {value} is not valid; the first version is 1")
+        return value
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: object) -> str:
+        return _clean_name(value, "journey name")
+
+    @field_validator("emotions", "to_be")
+    @classmethod
+    def _curves(cls, value: dict[str, dict[str, float]], info: Any) -> dict[str, dict[str, float]]:
+        value = _clean_keys(value, f"{info.field_name}: persona")
+        out = {}
+        for persona, curve in value.items():
+            curve = _clean_keys(curve, f"{info.field_name}[{_short(persona)}]: moment")
+            for moment, v in curve.items():
+                _check_emotion(v, f"{info.field_name}[{_short(persona)}][{_short(moment)}]")
+            out[persona] = curve
+        return out
+
+    @model_validator(mode="after")
+    def _check(self) -> Journey:
+        stages: dict[str, int] = {}
+        for i, stage in enumerate(self.stages):
+            if stage.name in stages:
+                raise ValueError(
+                    f"stages: two stages are named {_short(stage.name)} (positions {stages[stage.name] + 1} and {i + 1}); "
+                    "stage names must be unique, rename one of them"
+                )
+            stages[stage.name] = i
+        where: dict[str, str] = {}
+        for stage in self.stages:
+            for m in stage.moments:
+                if m.name in where:
+                    same = "the same stage" if where[m.name] == stage.name else f"stages {_short(where[m.name])} and {_short(stage.name)}"
+                    raise ValueError(
+                        f"moments: two moments are named {_short(m.name)} (in {same}); moment names must be unique "
+                        "across the journey, rename one of them"
+                    )
+                where[m.name] = stage.name
+        for field in ("emotions", "to_be"):
+            for persona, curve in getattr(self, field).items():
+                for moment in curve:
+                    if moment not in where:
+                        raise ValueError(
+                            f"{field}[{_short(persona)}]: unknown moment {_short(moment)}{_did_you_mean(moment, where)}; "
+                            "use a moment name of this journey or remove the entry"
+                        )
+        if self.mis.segment_weights:
+            keys = self._signal_keys()
+            for seg, weights in self.mis.segment_weights.items():
+                for key in weights:
+                    pairs = keys.get(key)
+                    if not pairs:
+                        raise ValueError(
+                            f"mis.segment_weights[{_short(seg)}]: {_short(key)} names no signal of this journey"
+                            f"{_did_you_mean(key, keys)}; keys are 'Moment name/Signal name' of an existing signal"
+                        )
+                    if len(pairs) > 1:
+                        raise ValueError(
+                            f"mis.segment_weights[{_short(seg)}]: {_short(key)} is ambiguous (moment/signal names "
+                            "containing '/' make two signals share it); rename a moment or signal to remove the '/'"
+                        )
+        return self
+
+    def _signal_keys(self) -> dict[str, list[tuple[str, str]]]:
+        keys: dict[str, list[tuple[str, str]]] = {}
+        for stage in self.stages:
+            for m in stage.moments:
+                for s in m.signals:
+                    keys.setdefault(signal_key(m.name, s.name), []).append((m.name, s.name))
+        return keys
+
+    def __repr__(self) -> str:
+        n_m = sum(len(s.moments) for s in self.stages)
+        n_s = sum(len(m.signals) for s in self.stages for m in s.moments)
+        return f"Journey({_short(self.name)}: {len(self.stages)} stages, {n_m} moments, {n_s} signals)"
+
+    # ---- construction --------------------------------------------------------------------------
+
+    @classmethod
+    def empty(cls, name: str = "New journey") -> Journey:
+        """A journey with no stages: valid and saveable (workshops start here).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.empty().stages
+            []
+        """
+        return cls(name=name)
+
+    @classmethod
+    def template(cls, name: str = "saas") -> Journey:
+        """A bundled or plugin-registered journey template (see ``cxwidgets.templates``).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> [s.name for s in Journey.template("saas").stages]
+            ['Acquire', 'Onboard', 'Adopt', 'Expand', 'Renew', 'Advocate']
+        """
+        from cxwidgets import templates
+
+        try:
+            source = templates.template_source(name)
+        except KeyError as err:
+            raise JourneyKeyError(err.args[0]) from None
+        where = f"journey template {name!r}"
+        if isinstance(source, (str, os.PathLike, Traversable)):
+            return cls._read(source, None, where)
+        result = source()
+        if isinstance(result, Journey):
+            return result
+        if isinstance(result, Mapping):
+            return cls._from_data(result, where)
+        raise JourneyError(
+            f"{where}: its loader returned {type(result).__name__}; it must return a Journey or a journey mapping"
+        )
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, format: Literal["yaml", "json"] | None = None) -> Journey:
+        """Read a journey file: YAML for .yaml/.yml, JSON for .json (or say ``format=``).
+
+        YAML is read as plain data only (``yaml.safe_load``): tags such as ``!!python/object``
+        are refused, and so are duplicate keys. Problems raise :class:`JourneyError` with one
+        line per problem naming the stage, moment, signal and field.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.load("my_journey.yaml")  # doctest: +SKIP
+        """
+        return cls._read(path, format, f"journey file {str(path)!r}")
+
+    @classmethod
+    def _read(cls, path: str | os.PathLike[str] | Traversable, fmt: str | None, where: str) -> Journey:
+        name = path.name if isinstance(path, Traversable) and not isinstance(path, os.PathLike) else os.fspath(path)
+        fmt = fmt or _format_of(str(name))
+        if isinstance(path, Traversable) and not isinstance(path, os.PathLike):
+            raw = path.read_bytes()
+        else:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise JourneyError(f"{where} is not UTF-8 text ({err}); save it as UTF-8") from None
+        return cls._parse(text, fmt, where)
+
+    @classmethod
+    def from_yaml(cls, text: str) -> Journey:
+        """Build a journey from YAML text (plain data only, see :meth:`load`).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.from_yaml("schema_version: 1\\nname: Demo\\nstages: []\\n").name
+            'Demo'
+        """
+        return cls._parse(text, "yaml", "journey YAML")
+
+    @classmethod
+    def from_json(cls, text: str) -> Journey:
+        """Build a journey from JSON text.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.from_json('{"schema_version": 1, "name": "Demo", "stages": []}').name
+            'Demo'
+        """
+        return cls._parse(text, "json", "journey JSON")
+
+    @classmethod
+    def _parse(cls, text: str, fmt: str, where: str) -> Journey:
+        if not isinstance(text, str):
+            raise TypeError(f"{where}: expected text (str), got {type(text).__name__}")
+        data = _yaml_data(text, where) if fmt == "yaml" else _json_data(text, where)
+        return cls._from_data(data, where)
+
+    @classmethod
+    def _from_data(cls, data: object, where: str) -> Journey:
+        if data is None:
+            raise JourneyError(
+                f"{where} is empty",
+                [f"a journey holds at least 'schema_version: {CURRENT_SCHEMA_VERSION}' and 'name'; start from Journey.empty()"],
+            )
+        if not isinstance(data, Mapping):
+            raise JourneyError(
+                f"{where}: the top level is a {type(data).__name__}",
+                ["it must be a mapping with schema_version, name, stages, ...; check the indentation of the first lines"],
+            )
+        if "schema_version" not in data:
+            raise JourneyError(
+                f"{where} cannot be read",
+                [
+                    f"schema_version is missing: add 'schema_version: {CURRENT_SCHEMA_VERSION}' as the first line "
+                    "(the version of the journey format the file was written in)"
+                ],
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            raise _journey_error(f"{where} is not a valid journey", err, data) from err
+
+    # ---- writing -------------------------------------------------------------------------------
+
+    def _plain(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        """The journey as YAML text (block style, unicode kept, field order as in the model).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> print(Journey.empty("Demo").to_yaml().splitlines()[0])
+            schema_version: 1
+        """
+        return yaml.dump(
+            self._plain(),
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=2**31 - 1,
+        )
+
+    def to_json(self) -> str:
+        """The journey as JSON text (indented, unicode kept).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.from_json(Journey.empty("Demo").to_json()) == Journey.empty("Demo")
+            True
+        """
+        return json.dumps(self._plain(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def save(self, path: str | os.PathLike[str], *, format: Literal["yaml", "json"] | None = None) -> Path:
+        """Write the journey to ``path`` atomically (YAML for .yaml/.yml, JSON for .json).
+
+        The text is written to a temporary file in the same directory, flushed and fsynced,
+        then moved over ``path`` with ``os.replace``: a failure at any point leaves the old
+        file as it was and no temporary file behind. Returns the path written.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").save("journey.yaml")  # doctest: +SKIP
+            PosixPath('journey.yaml')
+        """
+        target = Path(os.path.realpath(os.fspath(path)))
+        fmt = format or _format_of(str(path))
+        # re-check (lists inside the frozen models could have been changed in place) and
+        # serialise before touching the disk
+        self._rebuild(self.model_dump(), "save")
+        text = self.to_yaml() if fmt == "yaml" else self.to_json()
+        data = text.encode("utf-8")
+        _atomic_write(target, data)
+        return Path(path)
+
+    # ---- lookups -------------------------------------------------------------------------------
+
+    def stage_names(self) -> list[str]:
+        """Stage names in journey order.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").stage_names()[0]
+            'Acquire'
+        """
+        return [s.name for s in self.stages]
+
+    def moment_names(self) -> list[str]:
+        """Moment names in journey order (stage by stage).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").moment_names()[-1]
+            'Advocacy Ask'
+        """
+        return [m.name for s in self.stages for m in s.moments]
+
+    def stage(self, name: str) -> Stage:
+        """The stage called ``name`` (``JourneyKeyError`` naming the stages if unknown).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> len(Journey.template("saas").stage("Onboard").moments)
+            2
+        """
+        for s in self.stages:
+            if s.name == name:
+                return s
+        names = self.stage_names()
+        raise JourneyKeyError(f"unknown stage {_short(name)}{_did_you_mean(str(name), names)}; stages: {_choices(names)}")
+
+    def moment(self, name: str) -> Moment:
+        """The moment called ``name`` (``JourneyKeyError`` naming the moments if unknown).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").moment("Renewal Decision").owner
+            'CX Leadership'
+        """
+        return self._find_moment(name)[1]
+
+    def stage_of(self, moment: str) -> Stage:
+        """The stage that holds the moment called ``moment``.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").stage_of("Time To First Value").name
+            'Onboard'
+        """
+        return self._find_moment(moment)[0]
+
+    def _find_moment(self, name: str) -> tuple[Stage, Moment]:
+        for s in self.stages:
+            for m in s.moments:
+                if m.name == name:
+                    return s, m
+        names = self.moment_names()
+        raise JourneyKeyError(
+            f"unknown moment {_short(name)}{_did_you_mean(str(name), names)}; moments: {_choices(names)}"
+        )
+
+    def signal(self, moment: str, signal: str) -> Signal:
+        """The signal ``signal`` of moment ``moment``.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").signal("Demo Or Trial Setup", "Demo CES").green
+            2.0
+        """
+        return self.moment(moment).signal(signal)
+
+    def signals(self) -> list[SignalRow]:
+        """Every signal with its stage and moment, in journey order.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> row = Journey.template("saas").signals()[0]
+            >>> row.stage.name, row.moment.name, row.signal.name
+            ('Acquire', 'First Response To Inquiry', 'Time to first touch')
+        """
+        return [SignalRow(st, m, s) for st in self.stages for m in st.moments for s in m.signals]
+
+    def resolve_signal_key(self, key: str) -> tuple[str, str]:
+        """The (moment, signal) named by a ``"Moment name/Signal name"`` key.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").resolve_signal_key("Advocacy Ask/Promoter activation")
+            ('Advocacy Ask', 'Promoter activation')
+        """
+        pairs = self._signal_keys().get(key)
+        if not pairs:
+            raise JourneyKeyError(f"{_short(key)} names no signal of this journey{_did_you_mean(key, self._signal_keys())}")
+        if len(pairs) > 1:
+            raise JourneyKeyError(f"{_short(key)} is ambiguous: it names {len(pairs)} signals")
+        return pairs[0]
+
+    def signal_table(self) -> pl.DataFrame:
+        """One row per signal: stage, moment, signal, category, table, metric, floor, target,
+        weight, green, amber, lower_is_better, owner, owner_sla, aggregate, unit.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").signal_table().height
+            10
+        """
+        rows = [
+            {
+                "stage": st.name,
+                "moment": m.name,
+                "signal": s.name,
+                "category": s.category,
+                "table": s.source.table,
+                "metric": s.source.metric,
+                "floor": s.floor,
+                "target": s.target,
+                "weight": s.weight,
+                "green": s.green,
+                "amber": s.amber,
+                "lower_is_better": s.lower_is_better,
+                "owner": m.owner,
+                "owner_sla": m.owner_sla,
+                "aggregate": s.source.aggregate,
+                "unit": s.source.unit,
+            }
+            for st, m, s in self.signals()
+        ]
+        return pl.DataFrame(rows, schema=_SIGNAL_TABLE_SCHEMA)
+
+    # ---- editing helpers (each returns a new, validated journey) --------------------------------
+
+    def _rebuild(self, data: dict[str, Any], action: str) -> Journey:
+        try:
+            return type(self).model_validate(data)
+        except ValidationError as err:
+            raise _journey_error(f"{action} would make the journey invalid", err, data) from err
+
+    def _stage_index(self, name: str) -> int:
+        for i, s in enumerate(self.stages):
+            if s.name == name:
+                return i
+        self.stage(name)  # raises with suggestions
+        raise AssertionError  # pragma: no cover
+
+    def _moment_index(self, name: str) -> tuple[int, int]:
+        for i, s in enumerate(self.stages):
+            for k, m in enumerate(s.moments):
+                if m.name == name:
+                    return i, k
+        self._find_moment(name)  # raises with suggestions
+        raise AssertionError  # pragma: no cover
+
+    def add_stage(self, name: str, index: int | None = None, **fields: Any) -> Journey:
+        """A new journey with an empty stage ``name`` inserted at ``index`` (default: at the end).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.empty().add_stage("Onboard").add_stage("Acquire", index=0).stage_names()
+            ['Acquire', 'Onboard']
+        """
+        data = self.model_dump()
+        pos = _insert_index(index, len(data["stages"]), "add_stage")
+        data["stages"].insert(pos, {"name": name, "moments": [], **fields})
+        return self._rebuild(data, f"add_stage({_short(name)})")
+
+    def update_stage(self, name: str, **fields: Any) -> Journey:
+        """A new journey with fields of stage ``name`` changed (``green``, ``amber``, ``name``).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").update_stage("Renew", green=80).stage("Renew").green
+            80.0
+        """
+        _check_fields(fields, Stage, "update_stage", exclude=("moments",))
+        j = self
+        if "name" in fields and fields["name"] != name:
+            j = j.rename_stage(name, fields["name"])
+            name = j.stages[self._stage_index(name)].name
+        fields.pop("name", None)
+        data = j.model_dump()
+        data["stages"][j._stage_index(name)].update(fields)
+        return j._rebuild(data, f"update_stage({_short(name)})")
+
+    def rename_stage(self, old: str, new: str) -> Journey:
+        """A new journey with stage ``old`` called ``new``.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").rename_stage("Adopt", "Support").stage_names()[2]
+            'Support'
+        """
+        i = self._stage_index(old)
+        data = self.model_dump()
+        data["stages"][i]["name"] = new
+        return self._rebuild(data, f"rename_stage({_short(old)}, {_short(new)})")
+
+    def remove_stage(self, name: str) -> Journey:
+        """A new journey without stage ``name``, its moments and every reference to them
+        (emotion curves, segment weight overrides).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> len(Journey.template("saas").remove_stage("Acquire").moment_names())
+            6
+        """
+        i = self._stage_index(name)
+        gone = {m.name for m in self.stages[i].moments}
+        data = self.model_dump()
+        del data["stages"][i]
+        _drop_moment_refs(self, data, gone)
+        return self._rebuild(data, f"remove_stage({_short(name)})")
+
+    def move_stage(self, name: str, index: int) -> Journey:
+        """A new journey with stage ``name`` at position ``index`` (0-based; negative counts from the end).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> Journey.template("saas").move_stage("Advocate", 0).stage_names()[:2]
+            ['Advocate', 'Acquire']
+        """
+        i = self._stage_index(name)
+        data = self.model_dump()
+        stage = data["stages"].pop(i)
+        pos = _move_index(index, len(data["stages"]) + 1, "move_stage")
+        data["stages"].insert(pos, stage)
+        return self._rebuild(data, f"move_stage({_short(name)}, {index})")
+
+    def add_moment(self, stage: str, name: str, index: int | None = None, **fields: Any) -> Journey:
+        """A new journey with moment ``name`` added to ``stage`` at ``index`` (default: at the end).
+
+        ``fields`` are any :class:`Moment` fields (hypothesis, owner, owner_sla, signals, green, ...).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").add_moment("Adopt", "Outage", hypothesis="Trust", owner="Support")
+            >>> j.stage("Adopt").moments[-1].name
+            'Outage'
+        """
+        _check_fields(fields, Moment, "add_moment", exclude=("name",))
+        i = self._stage_index(stage)
+        data = self.model_dump()
+        moments = data["stages"][i]["moments"]
+        pos = _insert_index(index, len(moments), "add_moment")
+        moments.insert(pos, {"name": name, **fields})
+        return self._rebuild(data, f"add_moment({_short(stage)}, {_short(name)})")
+
+    def rename_moment(self, old: str, new: str) -> Journey:
+        """A new journey with moment ``old`` called ``new``; emotion curves and segment weight
+        overrides that name it follow.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").rename_moment("Advocacy Ask", "Referral ask")
+            >>> j.moment_names()[-1]
+            'Referral ask'
+        """
+        i, k = self._moment_index(old)
+        new_name = new.strip() if isinstance(new, str) else new
+        data = self.model_dump()
+        data["stages"][i]["moments"][k]["name"] = new
+        if isinstance(new_name, str) and new_name and new_name != old:
+            for field in ("emotions", "to_be"):
+                data[field] = {
+                    persona: {(new_name if m == old else m): v for m, v in curve.items()}
+                    for persona, curve in data[field].items()
+                }
+            keys = self._signal_keys()
+            data["mis"]["segment_weights"] = {
+                seg: {_rekey(key, keys, old, new_name): v for key, v in weights.items()}
+                for seg, weights in data["mis"]["segment_weights"].items()
+            }
+        return self._rebuild(data, f"rename_moment({_short(old)}, {_short(new)})")
+
+    def remove_moment(self, name: str) -> Journey:
+        """A new journey without moment ``name`` and the references to it.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> "Advocacy Ask" in Journey.template("saas").remove_moment("Advocacy Ask").moment_names()
+            False
+        """
+        i, k = self._moment_index(name)
+        data = self.model_dump()
+        del data["stages"][i]["moments"][k]
+        _drop_moment_refs(self, data, {name})
+        return self._rebuild(data, f"remove_moment({_short(name)})")
+
+    def move_moment(self, name: str, stage: str, index: int | None = None) -> Journey:
+        """A new journey with moment ``name`` moved to ``stage`` at ``index`` (default: at the end;
+        0-based, negative counts from the end).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").move_moment("Time To First Value", "Onboard", 0)
+            >>> [m.name for m in j.stage("Onboard").moments]
+            ['Time To First Value', 'Onboarding Kickoff']
+        """
+        i, k = self._moment_index(name)
+        j_to = self._stage_index(stage)
+        data = self.model_dump()
+        moment = data["stages"][i]["moments"].pop(k)
+        moments = data["stages"][j_to]["moments"]
+        pos = len(moments) if index is None else _move_index(index, len(moments) + 1, "move_moment")
+        moments.insert(pos, moment)
+        return self._rebuild(data, f"move_moment({_short(name)}, {_short(stage)}, {index})")
+
+    def update_moment(self, name: str, **fields: Any) -> Journey:
+        """A new journey with fields of moment ``name`` replaced (``name=`` renames it, as
+        :meth:`rename_moment`).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").update_moment("Onboarding Kickoff", owner="Onboarding team", emotion=1)
+            >>> j.moment("Onboarding Kickoff").owner
+            'Onboarding team'
+        """
+        _check_fields(fields, Moment, "update_moment")
+        j = self
+        if "name" in fields:
+            new = fields.pop("name")
+            if new != name:
+                j = j.rename_moment(name, new)
+                name = new.strip() if isinstance(new, str) else new
+        if not fields:
+            return j
+        i, k = j._moment_index(name)
+        data = j.model_dump()
+        data["stages"][i]["moments"][k].update(fields)
+        if "signals" in fields:
+            still = {(name, _field(s, "name")) for s in fields["signals"] or []}
+            _drop_signal_refs(j, data, {(name, s.name) for s in j.stages[i].moments[k].signals} - still)
+        return j._rebuild(data, f"update_moment({_short(name)})")
+
+    def add_signal(self, moment: str, signal: Signal | Mapping[str, Any] | None = None, *, index: int | None = None, **fields: Any) -> Journey:
+        """A new journey with a signal added to ``moment`` (a :class:`Signal`, a mapping, or fields).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").add_signal("Advocacy Ask", name="PSAT", category="experience",
+            ...     source={"table": "responses", "metric": "psat", "scale": [1, 5]}, floor=3, target=4.5)
+            >>> [s.name for s in j.moment("Advocacy Ask").signals]
+            ['Promoter activation', 'PSAT']
+        """
+        new = dict(signal.model_dump() if isinstance(signal, Signal) else (signal or {}))
+        new.update(fields)
+        i, k = self._moment_index(moment)
+        data = self.model_dump()
+        signals = data["stages"][i]["moments"][k]["signals"]
+        pos = _insert_index(index, len(signals), "add_signal")
+        signals.insert(pos, new)
+        return self._rebuild(data, f"add_signal({_short(moment)}, {_short(new.get('name', '?'))})")
+
+    def remove_signal(self, moment: str, signal: str) -> Journey:
+        """A new journey without signal ``signal`` of ``moment`` (and its segment weight overrides).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").remove_signal("Support Case Resolution", "Support CSAT")
+            >>> len(j.moment("Support Case Resolution").signals)
+            1
+        """
+        i, k = self._moment_index(moment)
+        sigs = self.stages[i].moments[k].signals
+        self.stages[i].moments[k].signal(signal)  # raises if unknown
+        data = self.model_dump()
+        data["stages"][i]["moments"][k]["signals"] = [
+            d for d, s in zip(data["stages"][i]["moments"][k]["signals"], sigs, strict=True) if s.name != signal
+        ]
+        _drop_signal_refs(self, data, {(moment, signal)})
+        return self._rebuild(data, f"remove_signal({_short(moment)}, {_short(signal)})")
+
+    def update_signal(self, moment: str, signal: str, **fields: Any) -> Journey:
+        """A new journey with fields of one signal replaced (``name=`` renames it and its
+        segment weight overrides; ``source=`` takes a :class:`Source` or a mapping).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").update_signal("Demo Or Trial Setup", "Demo CES", green=2.5, amber=3.5)
+            >>> j.signal("Demo Or Trial Setup", "Demo CES").green
+            2.5
+        """
+        _check_fields(fields, Signal, "update_signal")
+        i, k = self._moment_index(moment)
+        m = self.stages[i].moments[k]
+        m.signal(signal)  # raises if unknown
+        pos = [s.name for s in m.signals].index(signal)
+        data = self.model_dump()
+        entry = data["stages"][i]["moments"][k]["signals"][pos]
+        if isinstance(fields.get("source"), Source):
+            fields["source"] = fields["source"].model_dump()
+        entry.update(fields)
+        new_name = entry["name"].strip() if isinstance(entry["name"], str) else entry["name"]
+        if new_name != signal and isinstance(new_name, str) and new_name:
+            old_key, new_key = signal_key(moment, signal), signal_key(moment, new_name)
+            data["mis"]["segment_weights"] = {
+                seg: {(new_key if key == old_key else key): v for key, v in weights.items()}
+                for seg, weights in data["mis"]["segment_weights"].items()
+            }
+        return self._rebuild(data, f"update_signal({_short(moment)}, {_short(signal)})")
+
+    def with_mis(self, settings: MISSettings | Mapping[str, Any] | None = None, **fields: Any) -> Journey:
+        """A new journey with MIS settings replaced (``settings``) and/or changed (``fields``).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").with_mis(role_multipliers={"executive": 2.0}, missing="floor")
+            >>> j.mis.role_multipliers, j.mis.missing
+            ({'executive': 2.0}, 'floor')
+        """
+        _check_fields(fields, MISSettings, "with_mis")
+        if settings is None:
+            base = self.mis.model_dump()
+        elif isinstance(settings, MISSettings):
+            base = settings.model_dump()
+        else:
+            base = dict(settings)
+        base.update(fields)
+        data = self.model_dump()
+        data["mis"] = base
+        return self._rebuild(data, "with_mis")
+
+    def with_emotions(self, persona: str, curve: Mapping[str, float] | None, *, to_be: bool = False) -> Journey:
+        """A new journey with the as-is (or ``to_be=True``: to-be) emotion curve of ``persona``
+        set to ``curve`` (moment name -> -2..+2); ``None`` removes the persona's curve.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").with_emotions("Admin", {"Onboarding Kickoff": -1})
+            >>> j.emotions
+            {'Admin': {'Onboarding Kickoff': -1.0}}
+        """
+        field = "to_be" if to_be else "emotions"
+        data = self.model_dump()
+        if curve is None:
+            data[field].pop(persona, None)
+        else:
+            data[field][persona] = dict(curve)
+        return self._rebuild(data, f"with_emotions({_short(persona)})")
+
+
+# =============================================================================================
+# helpers: editing
+# =============================================================================================
+
+
+def _field(obj: Any, name: str) -> Any:
+    if isinstance(obj, BaseModel):
+        return getattr(obj, name, None)
+    if isinstance(obj, Mapping):
+        value = obj.get(name)
+        return value.strip() if isinstance(value, str) else value
+    return None
+
+
+def _check_fields(fields: Mapping[str, Any], model: type[BaseModel], action: str, exclude: tuple[str, ...] = ()) -> None:
+    allowed = [f for f in model.model_fields if f not in exclude]
+    for key in fields:
+        if key not in allowed:
+            raise JourneyError(
+                f"{action}: unknown field {key!r}{_did_you_mean(key, allowed)}; fields you can set: {', '.join(allowed)}"
+            )
+
+
+def _insert_index(index: int | None, length: int, action: str) -> int:
+    if index is None:
+        return length
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise JourneyError(f"{action}: index must be a whole number or None, got {index!r}")
+    pos = index + length + 1 if index < 0 else index
+    if not 0 <= pos <= length:
+        raise JourneyError(f"{action}: index {index} is out of range; use 0..{length} (or None to append)")
+    return pos
+
+
+def _move_index(index: int, length: int, action: str) -> int:
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise JourneyError(f"{action}: index must be a whole number, got {index!r}")
+    pos = index + length if index < 0 else index
+    if not 0 <= pos < length:
+        raise JourneyError(f"{action}: index {index} is out of range; use 0..{length - 1} (or -1 for the last place)")
+    return pos
+
+
+def _rekey(key: str, keys: dict[str, list[tuple[str, str]]], old: str, new: str) -> str:
+    pairs = keys.get(key)
+    if pairs and len(pairs) == 1 and pairs[0][0] == old:
+        return signal_key(new, pairs[0][1])
+    return key
+
+
+def _drop_moment_refs(journey: Journey, data: dict[str, Any], moments: set[str]) -> None:
+    for field in ("emotions", "to_be"):
+        data[field] = {p: {m: v for m, v in c.items() if m not in moments} for p, c in data[field].items()}
+    keys = journey._signal_keys()
+    data["mis"]["segment_weights"] = {
+        seg: {k: v for k, v in w.items() if not (keys.get(k) and keys[k][0][0] in moments)}
+        for seg, w in data["mis"]["segment_weights"].items()
+    }
+
+
+def _drop_signal_refs(journey: Journey, data: dict[str, Any], pairs: set[tuple[str, str]]) -> None:
+    if not pairs:
+        return
+    keys = journey._signal_keys()
+    data["mis"]["segment_weights"] = {
+        seg: {k: v for k, v in w.items() if not (keys.get(k) and keys[k][0] in pairs)}
+        for seg, w in data["mis"]["segment_weights"].items()
+    }
+
+
+# =============================================================================================
+# helpers: errors
+# =============================================================================================
+
+_CHILD = {"stages": ("stage", Stage), "moments": ("moment", Moment), "signals": ("signal", Signal)}
+_NESTED: dict[str, type[BaseModel]] = {"source": Source, "mis": MISSettings}
+
+
+def _plain_message(err: Mapping[str, Any]) -> str:
+    msg = str(err.get("msg", ""))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    kind = err.get("type")
+    loc = err.get("loc", ())
+    if kind == "missing" and loc:
+        msg = f"required field {loc[-1]!r} is missing; add it"
+    return msg
+
+
+def _locate(loc: tuple[Any, ...], data: Any) -> tuple[list[str], type[BaseModel]]:
+    """Readable place of a pydantic error: ["stage 'Acquire'", "moment 'Demo'", "floor"], and the
+    model that holds the last field."""
+    parts: list[str] = []
+    node: Any = data
+    model: type[BaseModel] = Journey
+    label = None
+    for part in loc:
+        if isinstance(part, int) and label is not None:
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            name = item.get("name") if isinstance(item, Mapping) else None
+            parts.append(f"{label} {_short(name)}" if isinstance(name, str) else f"{label} #{part + 1}")
+            node, label = item, None
+            continue
+        if isinstance(part, str) and part in _CHILD and model in (Journey, Stage, Moment):
+            label, model = _CHILD[part]
+        else:
+            parts.append(f"[{part}]" if isinstance(part, int) else str(part))
+            if isinstance(part, str) and part in _NESTED:
+                model = _NESTED[part]
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return parts, model
+
+
+def _journey_error(headline: str, err: ValidationError, data: Any) -> JourneyError:
+    problems = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e.get("loc", ()))
+        msg = _plain_message(e)
+        if e.get("type") == "extra_forbidden" and loc:
+            parts, model = _locate(loc[:-1], data)
+            allowed = list(model.model_fields)
+            bad = str(loc[-1])
+            msg = f"unknown field {bad!r}{_did_you_mean(bad, allowed)}; fields here: {', '.join(allowed)}"
+            parts.append(bad)
+            where = " > ".join(parts[:-1])
+        else:
+            parts, _ = _locate(loc, data)
+            # validators name their subject for callers without this context: say it once
+            for i, part in enumerate(parts):
+                if msg.startswith((part + ":", part + "[")):
+                    parts = parts[:i]
+                    break
+            where = " > ".join(parts)
+        problems.append(f"{where}: {msg}" if where else msg)
+    return JourneyError(headline + f" ({len(problems)} problem{'s' if len(problems) != 1 else ''})", problems, err.errors(include_url=False))
+
+
+# =============================================================================================
+# helpers: files
+# =============================================================================================
+
+
+def _format_of(name: str) -> Literal["yaml", "json"]:
+    suffix = Path(name).suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix == ".json":
+        return "json"
+    raise JourneyError(
+        f"cannot tell the format of {name!r} from its extension {suffix or '(none)'!r}; "
+        "name it .yaml, .yml or .json, or pass format='yaml' / format='json'"
+    )
+
+
+_SAFE_TAGS = {
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge", "timestamp")
+}
+
+
+def _yaml_problems(node: yaml.Node | None) -> list[str]:
+    """Refused tags and duplicate keys in a composed YAML tree (nothing is constructed)."""
+    problems: list[str] = []
+    stack = [node] if node is not None else []
+    seen_nodes: set[int] = set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen_nodes:
+            continue
+        seen_nodes.add(id(n))
+        if n.tag not in _SAFE_TAGS:
+            problems.append(
+                f"line {n.start_mark.line + 1}: the tag {n.tag.replace('tag:yaml.org,2002:', '!!')!r} is refused: "
+                "journey files hold plain data only (read with yaml.safe_load); remove the tag"
+            )
+            continue
+        if isinstance(n, yaml.MappingNode):
+            keys: dict[tuple[str, str], int] = {}
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                    ident = (k.tag, k.value)
+                    if ident in keys:
+                        problems.append(
+                            f"line {k.start_mark.line + 1}: the key {_short(k.value)} appears twice in one mapping "
+                            f"(first on line {keys[ident]}); keep one of them"
+                        )
+                    else:
+                        keys[ident] = k.start_mark.line + 1
+                stack.extend((k, v))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return problems
+
+
+def _yaml_data(text: str, where: str) -> Any:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)  # builds nodes only, constructs nothing
+    except yaml.YAMLError as err:
+        raise JourneyError(f"{where} is not valid YAML", [_yaml_error_text(err)]) from None
+    problems = _yaml_problems(node)
+    if problems:
+        raise JourneyError(f"{where} cannot be read", problems)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise JourneyError(f"{where} cannot be read", [_yaml_error_text(err)]) from None
+
+
+def _yaml_error_text(err: yaml.YAMLError) -> str:
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}; check the indentation and quoting there"
+    return str(err)
+
+
+def _json_data(text: str, where: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                raise JourneyError(f"{where} cannot be read", [f"the key {_short(k)} appears twice in one object; keep one of them"])
+            out[k] = v
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as err:
+        raise JourneyError(
+            f"{where} is not valid JSON", [f"line {err.lineno}, column {err.colno}: {err.msg}"]
+        ) from None
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that keeps numeric pairs (scales) on one line and quotes strings with a NEL
+    (U+0085), which PyYAML otherwise writes raw where a reader takes it for a line break."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\x85" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    return dumper.represent_str(data)
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.SequenceNode:
+    flow = bool(data) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(list, _represent_list)
+
+
+def _write_bytes(fh: Any, data: bytes) -> None:
+    """Write all of ``data`` to an open file (a seam for tests that simulate a crash mid-write)."""
+    fh.write(data)
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    directory = target.parent
+    try:
+        mode: int | None = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    for _ in range(100):
+        tmp = directory / f".{target.name}.{os.urandom(6).hex()}.tmp"
+        try:  # 0o666 minus the umask, like any new file
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover
+        raise FileExistsError(f"cannot create a temporary file next to {str(target)!r}")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _write_bytes(fh, data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)  # keep the permissions of the file we replace
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable (POSIX); not possible everywhere
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
