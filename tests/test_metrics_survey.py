@@ -270,3 +270,24 @@ def test_polars_and_pandas_give_identical_results(rows: list[tuple[str, str, int
     c = csat_summary(make_frame("polars", data), by="moment", metric=None, scale=(0, 10), method="mean")
     d = csat_summary(make_frame("pandas", data), by="moment", metric=None, scale=(0, 10), method="mean")
     assert_frame_equal(c, d, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_period_cuts_metrics_by_local_month() -> None:
+    from datetime import UTC, datetime
+
+    df = pl.DataFrame(
+        {
+            "responded_at": [datetime(2025, 3, 31, 23, 30, tzinfo=UTC), datetime(2025, 3, 15, tzinfo=UTC)],
+            "score": [10, 0],
+        }
+    )
+    utc = df.with_columns(cx.period("responded_at", "month"))
+    assert utc.get_column("month").dt.month().to_list() == [3, 3]
+    paris = df.with_columns(cx.period("responded_at", "month", tz="Europe/Paris"))
+    # 23:30 UTC on 31 March is 01:30 on 1 April in Paris
+    assert paris.get_column("month").dt.month().to_list() == [4, 3]
+    out = nps_summary(paris, by="month", metric=None)
+    assert out.get_column("nps").to_list() == [-100.0, 100.0]
+    assert df.select(cx.period("responded_at", "quarter")).to_series().dt.month().to_list() == [1, 1]
+    with pytest.raises(ValueError, match="period"):
+        cx.period("responded_at", "fortnight")

@@ -12,6 +12,7 @@ from cxwidgets.metrics import namespace as _namespace  # registers pl.Expr.cx
 from cxwidgets.metrics.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from cxwidgets.metrics.intervals import adjusted_wald_nps, t_interval, wilson, z_value
 from cxwidgets.metrics.money import clv, roi
+from cxwidgets.metrics.periods import PERIODS, period
 from cxwidgets.metrics.rates import (
     churn_rate,
     churn_summary,
@@ -53,6 +54,8 @@ __all__ = [
     "BusinessCalendar",
     "DEFAULT_CALENDAR",
     "NPS_SCALE",
+    "PERIODS",
+    "period",
     "first_response_summary",
     "first_response_time",
     "resolution_summary",
