@@ -10,8 +10,19 @@ A polars metric core validated by pandera, the Moment Impact Score, and widgets:
     responses.group_by("moment").agg(cx.nps("score"), cx.csat("score", scale=(1, 5)))
 """
 
-from cxwidgets import datasets, metrics
+from cxwidgets import datasets, metrics, templates
 from cxwidgets.errors import CXDataError
+from cxwidgets.journey import (
+    CURRENT_SCHEMA_VERSION,
+    Journey,
+    JourneyError,
+    JourneyKeyError,
+    MISSettings,
+    Moment,
+    Signal,
+    Source,
+    Stage,
+)
 from cxwidgets.metrics.calendar import BusinessCalendar
 from cxwidgets.metrics import (
     ces,
@@ -36,6 +47,16 @@ from cxwidgets.schemas import DEFAULT_SCALES, TABLES, ValidationReport, validate
 __version__ = "0.1.0"
 
 __all__ = [
+    "CURRENT_SCHEMA_VERSION",
+    "Journey",
+    "JourneyError",
+    "JourneyKeyError",
+    "MISSettings",
+    "Moment",
+    "Signal",
+    "Source",
+    "Stage",
+    "templates",
     "BusinessCalendar",
     "CXDataError",
     "DEFAULT_SCALES",

@@ -134,7 +134,11 @@ def _short(name: object) -> str:
 
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
+    options = [c for c in choices if isinstance(c, str)]
+    close = difflib.get_close_matches(name, options, n=1)
+    if not close and isinstance(name, str) and name.strip():
+        folded = name.strip().casefold()
+        close = [c for c in options if folded in c.casefold() or c.casefold() in folded][:1]
     return f" (did you mean {_short(close[0])}?)" if close else ""
 
 
@@ -389,7 +393,8 @@ def parse_duration(text: str) -> timedelta:
         return _parse_sla(text)[1]
     except (ValueError, AttributeError):
         raise ValueError(
-            f"cannot read the duration {text!r}: write a positive number and a unit, e.g. '4h', '2d', '1w', '30m' or '1d 12h'"
+            f"cannot read the duration {text!r}: write a positive number and a unit, "
+            "e.g. '4h', '2d', '1w', '30m' or '1d 12h'"
         ) from None
 
 
@@ -813,7 +818,8 @@ class Moment(_Model):
             if s.name == name:
                 return s
         raise JourneyKeyError(
-            f"moment {_short(self.name)} has no signal {_short(name)}{_did_you_mean(name, [s.name for s in self.signals])}; "
+            f"moment {_short(self.name)} has no signal {_short(name)}"
+            f"{_did_you_mean(name, [s.name for s in self.signals])}; "
             f"its signals: {_choices(s.name for s in self.signals)}"
         )
 
@@ -900,7 +906,10 @@ class MISSettings(_Model):
                     f"category_weights: unknown category {key!r}{_did_you_mean(key, CATEGORIES)}; "
                     f"use {_choices(CATEGORIES)}"
                 )
-        out = {c: _finite_ge0(value.get(c, 1.0), f"category_weights[{c!r}]", "use 0 to leave a category out") for c in CATEGORIES}
+        out = {
+            c: _finite_ge0(value.get(c, 1.0), f"category_weights[{c!r}]", "use 0 to leave a category out")
+            for c in CATEGORIES
+        }
         if all(v == 0 for v in out.values()):
             raise ValueError(
                 "category_weights: all four category weights are 0, so nothing can be scored; "
@@ -1024,7 +1033,8 @@ class Journey(_Model):
         for i, stage in enumerate(self.stages):
             if stage.name in stages:
                 raise ValueError(
-                    f"stages: two stages are named {_short(stage.name)} (positions {stages[stage.name] + 1} and {i + 1}); "
+                    f"stages: two stages are named {_short(stage.name)} "
+                    f"(positions {stages[stage.name] + 1} and {i + 1}); "
                     "stage names must be unique, rename one of them"
                 )
             stages[stage.name] = i
@@ -1032,7 +1042,10 @@ class Journey(_Model):
         for stage in self.stages:
             for m in stage.moments:
                 if m.name in where:
-                    same = "the same stage" if where[m.name] == stage.name else f"stages {_short(where[m.name])} and {_short(stage.name)}"
+                    if where[m.name] == stage.name:
+                        same = "the same stage"
+                    else:
+                        same = f"stages {_short(where[m.name])} and {_short(stage.name)}"
                     raise ValueError(
                         f"moments: two moments are named {_short(m.name)} (in {same}); moment names must be unique "
                         "across the journey, rename one of them"
@@ -1043,7 +1056,8 @@ class Journey(_Model):
                 for moment in curve:
                     if moment not in where:
                         raise ValueError(
-                            f"{field}[{_short(persona)}]: unknown moment {_short(moment)}{_did_you_mean(moment, where)}; "
+                            f"{field}[{_short(persona)}]: unknown moment {_short(moment)}"
+                            f"{_did_you_mean(moment, where)}; "
                             "use a moment name of this journey or remove the entry"
                         )
         if self.mis.segment_weights:
@@ -1181,12 +1195,18 @@ class Journey(_Model):
         if data is None:
             raise JourneyError(
                 f"{where} is empty",
-                [f"a journey holds at least 'schema_version: {CURRENT_SCHEMA_VERSION}' and 'name'; start from Journey.empty()"],
+                [
+                    f"a journey holds at least 'schema_version: {CURRENT_SCHEMA_VERSION}' and 'name'; "
+                    "start from Journey.empty()"
+                ],
             )
         if not isinstance(data, Mapping):
             raise JourneyError(
                 f"{where}: the top level is a {type(data).__name__}",
-                ["it must be a mapping with schema_version, name, stages, ...; check the indentation of the first lines"],
+                [
+                    "it must be a mapping with schema_version, name, stages, ...; "
+                    "check the indentation of the first lines"
+                ],
             )
         if "schema_version" not in data:
             raise JourneyError(
@@ -1289,7 +1309,9 @@ class Journey(_Model):
             if s.name == name:
                 return s
         names = self.stage_names()
-        raise JourneyKeyError(f"unknown stage {_short(name)}{_did_you_mean(str(name), names)}; stages: {_choices(names)}")
+        raise JourneyKeyError(
+            f"unknown stage {_short(name)}{_did_you_mean(str(name), names)}; stages: {_choices(names)}"
+        )
 
     def moment(self, name: str) -> Moment:
         """The moment called ``name`` (``JourneyKeyError`` naming the moments if unknown).
@@ -1352,7 +1374,9 @@ class Journey(_Model):
         """
         pairs = self._signal_keys().get(key)
         if not pairs:
-            raise JourneyKeyError(f"{_short(key)} names no signal of this journey{_did_you_mean(key, self._signal_keys())}")
+            raise JourneyKeyError(
+                f"{_short(key)} names no signal of this journey{_did_you_mean(key, self._signal_keys())}"
+            )
         if len(pairs) > 1:
             raise JourneyKeyError(f"{_short(key)} is ambiguous: it names {len(pairs)} signals")
         return pairs[0]
@@ -1425,7 +1449,7 @@ class Journey(_Model):
         data["stages"].insert(pos, {"name": name, "moments": [], **fields})
         return self._rebuild(data, f"add_stage({_short(name)})")
 
-    def update_stage(self, name: str, **fields: Any) -> Journey:
+    def update_stage(self, name: str, /, **fields: Any) -> Journey:
         """A new journey with fields of stage ``name`` changed (``green``, ``amber``, ``name``).
 
         Example:
@@ -1566,7 +1590,7 @@ class Journey(_Model):
         moments.insert(pos, moment)
         return self._rebuild(data, f"move_moment({_short(name)}, {_short(stage)}, {index})")
 
-    def update_moment(self, name: str, **fields: Any) -> Journey:
+    def update_moment(self, name: str, /, **fields: Any) -> Journey:
         """A new journey with fields of moment ``name`` replaced (``name=`` renames it, as
         :meth:`rename_moment`).
 
@@ -1593,7 +1617,15 @@ class Journey(_Model):
             _drop_signal_refs(j, data, {(name, s.name) for s in j.stages[i].moments[k].signals} - still)
         return j._rebuild(data, f"update_moment({_short(name)})")
 
-    def add_signal(self, moment: str, signal: Signal | Mapping[str, Any] | None = None, *, index: int | None = None, **fields: Any) -> Journey:
+    def add_signal(
+        self,
+        moment: str,
+        signal: Signal | Mapping[str, Any] | None = None,
+        /,
+        *,
+        index: int | None = None,
+        **fields: Any,
+    ) -> Journey:
         """A new journey with a signal added to ``moment`` (a :class:`Signal`, a mapping, or fields).
 
         Example:
@@ -1631,7 +1663,7 @@ class Journey(_Model):
         _drop_signal_refs(self, data, {(moment, signal)})
         return self._rebuild(data, f"remove_signal({_short(moment)}, {_short(signal)})")
 
-    def update_signal(self, moment: str, signal: str, **fields: Any) -> Journey:
+    def update_signal(self, moment: str, signal: str, /, **fields: Any) -> Journey:
         """A new journey with fields of one signal replaced (``name=`` renames it and its
         segment weight overrides; ``source=`` takes a :class:`Source` or a mapping).
 
@@ -1714,12 +1746,15 @@ def _field(obj: Any, name: str) -> Any:
     return None
 
 
-def _check_fields(fields: Mapping[str, Any], model: type[BaseModel], action: str, exclude: tuple[str, ...] = ()) -> None:
+def _check_fields(
+    fields: Mapping[str, Any], model: type[BaseModel], action: str, exclude: tuple[str, ...] = ()
+) -> None:
     allowed = [f for f in model.model_fields if f not in exclude]
     for key in fields:
         if key not in allowed:
             raise JourneyError(
-                f"{action}: unknown field {key!r}{_did_you_mean(key, allowed)}; fields you can set: {', '.join(allowed)}"
+                f"{action}: unknown field {key!r}{_did_you_mean(key, allowed)}; "
+                f"fields you can set: {', '.join(allowed)}"
             )
 
 
@@ -1840,7 +1875,8 @@ def _journey_error(headline: str, err: ValidationError, data: Any) -> JourneyErr
                     break
             where = " > ".join(parts)
         problems.append(f"{where}: {msg}" if where else msg)
-    return JourneyError(headline + f" ({len(problems)} problem{'s' if len(problems) != 1 else ''})", problems, err.errors(include_url=False))
+    count = f" ({len(problems)} problem{'s' if len(problems) != 1 else ''})"
+    return JourneyError(headline + count, problems, err.errors(include_url=False))
 
 
 # =============================================================================================
@@ -1926,7 +1962,9 @@ def _json_data(text: str, where: str) -> Any:
         out: dict[str, Any] = {}
         for k, v in items:
             if k in out:
-                raise JourneyError(f"{where} cannot be read", [f"the key {_short(k)} appears twice in one object; keep one of them"])
+                raise JourneyError(
+                    f"{where} cannot be read", [f"the key {_short(k)} appears twice in one object; keep one of them"]
+                )
             out[k] = v
         return out
 

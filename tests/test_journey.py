@@ -225,7 +225,7 @@ def sources(draw: st.DrawFn) -> dict[str, Any]:
         return draw(
             st.sampled_from(
                 [
-                    {"table": "tickets", "metric": "resolution_time", "aggregate": "median", "unit": "hours"},
+                    {"table": "tickets", "metric": "resolution_time", "aggregate": "sum", "unit": "hours"},
                     {"table": "events", "metric": "ttv", "aggregate": "sum"},
                     {"table": "responses", "metric": "nps", "aggregate": "sum", "filter": {"role": ["executive"]}},
                 ]
@@ -301,7 +301,8 @@ def moments(draw: st.DrawFn, name: str) -> dict[str, Any]:
 def journeys(draw: st.DrawFn) -> Journey:
     stage_names = draw(st.lists(names, max_size=3, unique=True))
     moment_names = draw(st.lists(names, max_size=5, unique=True))
-    cuts = sorted(draw(st.lists(st.integers(0, len(moment_names)), min_size=len(stage_names), max_size=len(stage_names))))
+    n = len(stage_names)
+    cuts = sorted(draw(st.lists(st.integers(0, len(moment_names)), min_size=n, max_size=n)))
     stages, start = [], 0
     for k, sname in enumerate(stage_names):
         end = cuts[k] if k < len(stage_names) - 1 else len(moment_names)
@@ -309,7 +310,8 @@ def journeys(draw: st.DrawFn) -> Journey:
         stages.append({"name": sname, "moments": [draw(moments(m)) for m in moment_names[start:end]]})
         start = end
     placed = [m["name"] for s in stages for m in s["moments"]]
-    cw = draw(st.dictionaries(st.sampled_from(["experience", "operational", "behavioral", "outcome"]), st.floats(0, 10)))
+    categories = st.sampled_from(["experience", "operational", "behavioral", "outcome"])
+    cw = draw(st.dictionaries(categories, st.floats(0, 10)))
     if cw and all(v == 0 for v in cw.values()) and len(cw) == 4:
         cw["experience"] = 1.0
     data: dict[str, Any] = {
@@ -558,8 +560,13 @@ def test_register_source_makes_a_pair_known() -> None:
     with pytest.raises(ValidationError):
         Source(table="responses", metric="test_only_metric")
     register_source("responses", "test_only_metric", description="for the test")
-    assert Source(table="responses", metric="test_only_metric").metric == "test_only_metric"
-    assert "test_only_metric" in known_sources()["responses"]
+    try:
+        assert Source(table="responses", metric="test_only_metric").metric == "test_only_metric"
+        assert "test_only_metric" in known_sources()["responses"]
+        with pytest.raises(ValueError, match="already registered"):
+            register_source("responses", "test_only_metric")
+    finally:
+        journey_mod._SOURCES["responses"].pop("test_only_metric")  # type: ignore[union-attr]
     assert known_sources()["custom"] is None
 
 
@@ -614,9 +621,9 @@ def test_emotions_range_and_moment_names(saas: Journey) -> None:
 
 
 def test_gates_names_and_sla() -> None:
-    with pytest.raises(ValidationError, match=r"moment 'M': gates out of order: amber \(80\) must be below green \(75\)"):
+    with pytest.raises(ValidationError, match=r"moment 'M': gates out of order: amber \(80\) must be below green"):
         Moment(name="M", amber=80)
-    with pytest.raises(ValidationError, match=r"stage 'S': green 120 is outside the MIS scale; use a value from 0 to 100"):
+    with pytest.raises(ValidationError, match=r"stage 'S': green 120 is outside the MIS scale; use a value from 0"):
         Stage(name="S", green=120)
     for bad in ("", "   ", "\n\t"):
         with pytest.raises(ValidationError, match="moment name is empty: give it a name"):
@@ -667,8 +674,8 @@ def test_file_level_errors(tmp_path: Path) -> None:
     p.write_bytes(b"\xef\xbb\xbf" + good.encode())
     assert Journey.load(p) == Journey.template("saas")
     with pytest.raises(JourneyError) as exc:
-        Journey.from_yaml(good.replace("owner: Support\n", "owner: Support\n    green: 30\n"))
-    assert "stage 'Adopt' > moment 'Support Case Resolution'" in _msg(exc) and "amber (50)" in _msg(exc)
+        Journey.from_yaml(good.replace("owner_sla: 4h", "owner_sla: 4 fortnights"))
+    assert "stage 'Adopt' > moment 'Support Case Resolution' > owner_sla: owner_sla '4 fortnights'" in _msg(exc)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -770,10 +777,11 @@ def test_add_remove_update(saas: Journey) -> None:
     u = k.update_signal("Advocacy Ask", "Promoter activation", name="Activation")
     assert u.mis.segment_weights["smb"] == {"Advocacy Ask/Activation": 0.5, "Renewal Decision/Renewal intent": 2.0}
     u = k.remove_signal("Renewal Decision", "Renewal intent")
-    assert u.moment("Renewal Decision").signals == [] and "Renewal Decision/Renewal intent" not in u.mis.segment_weights["smb"]
+    assert u.moment("Renewal Decision").signals == []
+    assert "Renewal Decision/Renewal intent" not in u.mis.segment_weights["smb"]
     u = saas.add_signal(
         "Advocacy Ask",
-        Signal(name="PSAT", category="experience", source=Source(table="responses", metric="psat"), floor=3, target=4.5),
+        Signal(name="PSAT", category="experience", source=Source(table="responses", metric="psat"), floor=3, target=5),
     )
     assert [s.name for s in u.moment("Advocacy Ask").signals] == ["Promoter activation", "PSAT"]
     with pytest.raises(JourneyError, match="two signals are named 'PSAT'"):
@@ -823,7 +831,7 @@ def test_template_registry(tmp_path: Path) -> None:
         assert Journey.template("test-file").stage_names() == ["Only"]
         assert Journey.template("test-mapping").name == "Mapped"
         assert Journey.template("test-journey").name == "Built"
-        with pytest.raises(JourneyError, match="journey template 'test-bad'.*schema_version is missing"):
+        with pytest.raises(JourneyError, match="(?s)journey template .test-bad.*schema_version is missing"):
             Journey.template("test-bad")
         with pytest.raises(ValueError, match="already registered.*overwrite=True"):
             templates.register_template("test-file", p)
