@@ -11,6 +11,7 @@ A polars metric core validated by pandera, the Moment Impact Score, and widgets:
 """
 
 from cxwidgets import datasets, metrics, templates
+from cxwidgets.binding import bind
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import (
     CURRENT_SCHEMA_VERSION,
@@ -47,6 +48,7 @@ from cxwidgets.schemas import DEFAULT_SCALES, TABLES, ValidationReport, validate
 __version__ = "0.1.0"
 
 __all__ = [
+    "bind",
     "CURRENT_SCHEMA_VERSION",
     "Journey",
     "JourneyError",
