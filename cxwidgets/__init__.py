@@ -48,6 +48,7 @@ from cxwidgets.schemas import DEFAULT_SCALES, TABLES, ValidationReport, validate
 __version__ = "0.1.0"
 
 __all__ = [
+    "JourneyMap",
     "bind",
     "CURRENT_SCHEMA_VERSION",
     "Journey",
@@ -86,3 +87,14 @@ __all__ = [
     "roi",
     "top_box",
 ]
+
+_WIDGETS = {"JourneyMap"}
+
+
+def __getattr__(name: str) -> object:
+    """Widgets load lazily: ``import cxwidgets`` never imports anywidget or ipywidgets."""
+    if name in _WIDGETS:
+        from cxwidgets import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'cxwidgets' has no attribute {name!r}")

@@ -1,0 +1,762 @@
+// JourneyMap: stages as columns, moments as cards, an MIS curve and a per-persona emotion curve.
+// Plain ES module, vanilla DOM, no imports. All user text goes through textContent / value /
+// setAttribute on known attributes: never innerHTML. Edits are sent to Python as a `request`
+// ({id, op, args}); Python applies them through the Journey's editing methods and sends back
+// `journey` (or `error`). The map never changes the journey itself, so it always shows the
+// last good state.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const COL_W = 204; // stage column width (px) before the map knows its own width
+const MIN_W = 168; // narrowest stage column: below this the board scrolls sideways
+const MAX_W = 260;
+const ADD_W = 170; // the "add a stage" column (workshop mode)
+const GAP = 12; // gap between columns
+const PAD = 12; // board padding
+const STATUS = {
+  green: { icon: "●", label: "Green" },
+  amber: { icon: "▲", label: "Amber" },
+  red: { icon: "■", label: "Red" },
+};
+const EMOTIONS = [
+  [2, "+2 very positive"],
+  [1, "+1 positive"],
+  [0, "0 neutral"],
+  [-1, "-1 negative"],
+  [-2, "-2 very negative"],
+];
+const DEFAULT_PERSONA = "Customer";
+
+// ---- tiny DOM helpers ---------------------------------------------------------------------------
+
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "text") el.textContent = String(v);
+    else if (k === "className") el.className = v;
+    else if (k === "value") {
+      el.value = String(v);
+      el.defaultValue = String(v);
+    } else if (k.startsWith("on")) el.addEventListener(k.slice(2).toLowerCase(), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function svg(tag, attrs = {}, text) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== undefined && v !== null) el.setAttribute(k, String(v));
+  }
+  if (text !== undefined) el.textContent = String(text);
+  return el;
+}
+
+function fmt(x, digits = 0) {
+  return typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : "—";
+}
+
+function numOrNull(text) {
+  const t = String(text).trim();
+  if (t === "") return null;
+  const x = Number(t);
+  return Number.isFinite(x) ? x : t; // let Python say what is wrong with non-numbers
+}
+
+function signed(v) {
+  return v > 0 ? `+${v}` : String(v);
+}
+
+// ---- the widget ---------------------------------------------------------------------------------
+
+function render({ model, el }) {
+  const root = h("div", { className: "cxjm", role: "region", "aria-label": "Journey map" });
+  el.appendChild(root);
+  const ui = { confirm: null, colW: COL_W, width: 0 }; // pending "delete?" key; column width
+  const prefix = Math.random().toString(36).slice(2, 8);
+  let seq = 0;
+
+  function send(op, args) {
+    seq += 1;
+    model.set("request", { id: `${prefix}-${seq}`, op, args });
+    model.save_changes();
+  }
+
+  function select(name) {
+    const current = model.get("selected_moment");
+    model.set("selected_moment", current === name ? null : name);
+    model.save_changes();
+  }
+
+  function setTrait(key, value) {
+    model.set(key, value);
+    model.save_changes();
+  }
+
+  // commit a text field on Enter or when it loses focus (the "change" event)
+  function field(tag, props, commit) {
+    const input = h(tag, props);
+    input.addEventListener("change", () => commit(input.value));
+    if (tag === "input") {
+      input.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter") {
+          ev.preventDefault();
+          input.blur();
+        } else if (ev.key === "Escape") {
+          input.value = input.defaultValue;
+          input.blur();
+        }
+      });
+    }
+    return input;
+  }
+
+  function personas(journey) {
+    const names = new Set([...Object.keys(journey.emotions || {}), ...Object.keys(journey.to_be || {})]);
+    return [...names];
+  }
+
+  function currentPersona(journey) {
+    return model.get("persona") || personas(journey)[0] || DEFAULT_PERSONA;
+  }
+
+  // ---- header --------------------------------------------------------------------------------
+
+  function header(journey, workshop, nMoments) {
+    const stages = journey.stages || [];
+    const persona = currentPersona(journey);
+    const names = personas(journey);
+    if (!names.includes(persona)) names.push(persona);
+    const picker = h(
+      "select",
+      {
+        className: "cxjm-persona-select",
+        "aria-label": "Persona",
+        dataset: { key: "persona" },
+        onChange: (ev) => setTrait("persona", ev.target.value),
+      },
+      names.map((n) => h("option", { value: n, text: n, selected: n === persona })),
+    );
+    const personaBox = h("label", { className: "cxjm-persona" }, h("span", { text: "Persona " }), picker);
+    if (workshop) {
+      personaBox.append(
+        field(
+          "input",
+          { className: "cxjm-new-persona", placeholder: "New persona…", "aria-label": "New persona", dataset: { key: "new-persona" } },
+          (v) => {
+            if (v.trim()) setTrait("persona", v.trim());
+          },
+        ),
+      );
+    }
+    const legend = h(
+      "div",
+      { className: "cxjm-legend", "aria-label": "Legend" },
+      ["green", "amber", "red"].map((s) => chip(s)),
+      chip(null),
+    );
+    return h(
+      "div",
+      { className: "cxjm-header" },
+      h(
+        "div",
+        { className: "cxjm-title-row" },
+        h("div", { className: "cxjm-title", role: "heading", "aria-level": "3", text: journey.name || "Journey" }),
+        h("span", { className: `cxjm-mode cxjm-mode-${workshop ? "workshop" : "view"}`, text: workshop ? "Workshop" : "View" }),
+        h("span", {
+          className: "cxjm-count",
+          text: `${stages.length} stage${stages.length === 1 ? "" : "s"} · ${nMoments} moment${nMoments === 1 ? "" : "s"}`,
+        }),
+      ),
+      h("div", { className: "cxjm-toolbar" }, nMoments ? personaBox : h("span"), legend),
+    );
+  }
+
+  function chip(status) {
+    const s = STATUS[status];
+    if (!s) return h("span", { className: "cxjm-chip cxjm-chip-none", text: "No data" });
+    return h("span", { className: `cxjm-chip cxjm-chip-${status}` }, h("span", { "aria-hidden": "true", text: s.icon }), ` ${s.label}`);
+  }
+
+  function errorBanner() {
+    const message = model.get("error");
+    if (!message) return null;
+    return h(
+      "div",
+      { className: "cxjm-error", role: "alert" },
+      h("strong", { text: "That edit was not applied: " }),
+      h("span", { className: "cxjm-error-text", text: message }),
+      h("button", {
+        className: "cxjm-btn cxjm-error-close",
+        type: "button",
+        "aria-label": "Dismiss message",
+        title: "Dismiss",
+        text: "×",
+        onClick: () => setTrait("error", ""),
+      }),
+    );
+  }
+
+  // ---- the board -----------------------------------------------------------------------------
+
+  function stageColumn(stage, index, nStages, workshop, scores, selected) {
+    const col = h("section", {
+      className: "cxjm-stage",
+      "aria-label": `Stage ${stage.name}`,
+      dataset: { stage: stage.name },
+      style: `flex: 0 0 ${ui.colW}px; width: ${ui.colW}px`,
+    });
+    const head = h("div", { className: "cxjm-stage-head" });
+    if (workshop) {
+      head.append(
+        field(
+          "input",
+          { className: "cxjm-stage-name", value: stage.name, "aria-label": `Stage name`, dataset: { key: `stage-name:${stage.name}` } },
+          (v) => {
+            if (v !== stage.name) send("rename_stage", { old: stage.name, new: v });
+          },
+        ),
+        h(
+          "div",
+          { className: "cxjm-stage-tools" },
+          h("button", {
+            className: "cxjm-btn",
+            type: "button",
+            text: "←",
+            title: "Move stage left",
+            "aria-label": `Move stage ${stage.name} left`,
+            disabled: index === 0,
+            onClick: () => send("move_stage", { name: stage.name, index: index - 1 }),
+          }),
+          h("button", {
+            className: "cxjm-btn",
+            type: "button",
+            text: "→",
+            title: "Move stage right",
+            "aria-label": `Move stage ${stage.name} right`,
+            disabled: index === nStages - 1,
+            onClick: () => send("move_stage", { name: stage.name, index: index + 1 }),
+          }),
+          deleteButton(`stage:${stage.name}`, `stage ${stage.name}`, () => send("remove_stage", { name: stage.name })),
+        ),
+      );
+    } else {
+      head.append(h("div", { className: "cxjm-stage-name", text: stage.name }));
+    }
+    col.append(head);
+    const list = h("div", { className: "cxjm-moments" });
+    const moments = stage.moments || [];
+    moments.forEach((m, k) => list.append(card(m, stage, k, moments.length, workshop, scores[m.name], selected)));
+    if (!moments.length) list.append(h("div", { className: "cxjm-empty-stage", text: "No moments yet" }));
+    col.append(list);
+    if (workshop) {
+      const input = h("input", {
+        className: "cxjm-new-moment",
+        placeholder: "New moment…",
+        "aria-label": `New moment in ${stage.name}`,
+        dataset: { key: `new-moment:${stage.name}` },
+      });
+      const add = () => {
+        if (input.value.trim()) send("add_moment", { stage: stage.name, name: input.value });
+      };
+      input.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter") {
+          ev.preventDefault();
+          add();
+        }
+      });
+      col.append(
+        h(
+          "div",
+          { className: "cxjm-add" },
+          input,
+          h("button", { className: "cxjm-btn cxjm-btn-add", type: "button", text: "+ Add", "aria-label": `Add moment to ${stage.name}`, onClick: add }),
+        ),
+      );
+    }
+    return col;
+  }
+
+  function deleteButton(key, what, action) {
+    if (ui.confirm === key) {
+      return h(
+        "span",
+        { className: "cxjm-confirm" },
+        h("button", {
+          className: "cxjm-btn cxjm-btn-danger",
+          type: "button",
+          text: "Delete",
+          "aria-label": `Confirm delete ${what}`,
+          dataset: { key: `confirm:${key}` },
+          onClick: (ev) => {
+            ev.stopPropagation();
+            ui.confirm = null;
+            action();
+          },
+        }),
+        h("button", {
+          className: "cxjm-btn",
+          type: "button",
+          text: "Keep",
+          "aria-label": `Keep ${what}`,
+          onClick: (ev) => {
+            ev.stopPropagation();
+            ui.confirm = null;
+            draw();
+          },
+        }),
+      );
+    }
+    return h("button", {
+      className: "cxjm-btn cxjm-btn-delete",
+      type: "button",
+      text: "×",
+      title: `Delete ${what}`,
+      "aria-label": `Delete ${what}`,
+      dataset: { key: `delete:${key}` },
+      onClick: (ev) => {
+        ev.stopPropagation();
+        ui.confirm = key;
+        draw();
+      },
+    });
+  }
+
+  function card(m, stage, k, n, workshop, score, selected) {
+    const status = score && STATUS[score.status] ? score.status : null;
+    const sig = (m.signals || [])[0];
+    const isSel = selected === m.name;
+    const el = h("article", {
+      className: `cxjm-card cxjm-status-${status || "none"}${isSel ? " cxjm-selected" : ""}`,
+      tabindex: "0",
+      role: "button",
+      "aria-pressed": isSel ? "true" : "false",
+      "aria-label": `Moment ${m.name}`,
+      dataset: { moment: m.name, key: `card:${m.name}` },
+      onClick: () => select(m.name),
+      onKeydown: (ev) => {
+        if ((ev.key === "Enter" || ev.key === " ") && ev.target === el) {
+          ev.preventDefault();
+          select(m.name);
+        }
+      },
+    });
+    el.append(h("div", { className: "cxjm-card-name", text: m.name }));
+    el.append(h("div", { className: "cxjm-card-signal", text: sig ? sig.name : "No signal yet" }));
+    const row = h("div", { className: "cxjm-card-row" }, chip(status));
+    if (score && typeof score.mis === "number") row.append(h("span", { className: "cxjm-card-mis", text: `MIS ${fmt(score.mis)}` }));
+    el.append(row);
+    if (score && score.value_text) el.append(h("div", { className: "cxjm-card-value", text: score.value_text }));
+    el.append(
+      h(
+        "div",
+        { className: "cxjm-card-owner" },
+        h("span", { className: "cxjm-label", text: "Owner " }),
+        h("span", { text: m.owner || "—" }),
+        m.owner_sla ? h("span", { className: "cxjm-sla", text: ` · SLA ${m.owner_sla}` }) : null,
+      ),
+    );
+    if (workshop) {
+      const stop = (fn) => (ev) => {
+        ev.stopPropagation();
+        fn();
+      };
+      el.append(
+        h(
+          "div",
+          { className: "cxjm-card-tools" },
+          h("button", {
+            className: "cxjm-btn",
+            type: "button",
+            text: "↑",
+            title: "Move up",
+            "aria-label": `Move ${m.name} up`,
+            disabled: k === 0,
+            onClick: stop(() => send("move_moment", { name: m.name, stage: stage.name, index: k - 1 })),
+          }),
+          h("button", {
+            className: "cxjm-btn",
+            type: "button",
+            text: "↓",
+            title: "Move down",
+            "aria-label": `Move ${m.name} down`,
+            disabled: k === n - 1,
+            onClick: stop(() => send("move_moment", { name: m.name, stage: stage.name, index: k + 1 })),
+          }),
+          deleteButton(`moment:${m.name}`, `moment ${m.name}`, () => send("remove_moment", { name: m.name })),
+        ),
+      );
+    }
+    return el;
+  }
+
+  function addStageColumn() {
+    const input = h("input", { className: "cxjm-new-stage", placeholder: "New stage…", "aria-label": "New stage name", dataset: { key: "new-stage" } });
+    const add = () => {
+      if (input.value.trim()) send("add_stage", { name: input.value });
+    };
+    input.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        add();
+      }
+    });
+    return h(
+      "section",
+      { className: "cxjm-stage cxjm-add-stage", "aria-label": "Add a stage", style: `flex: 0 0 ${ADD_W}px; width: ${ADD_W}px` },
+      h("div", { className: "cxjm-stage-head" }, h("div", { className: "cxjm-stage-name", text: "Add a stage" })),
+      h("div", { className: "cxjm-add" }, input, h("button", { className: "cxjm-btn cxjm-btn-add", type: "button", text: "+ Add", "aria-label": "Add stage", onClick: add })),
+    );
+  }
+
+  function emptyState(workshop) {
+    const box = h("div", { className: "cxjm-empty" }, h("p", { text: "This journey has no stages yet." }));
+    if (workshop) {
+      box.append(h("p", { text: "Add a stage to start mapping: name it after a phase of the customer's journey (Acquire, Onboard, …)." }));
+      box.append(addStageColumn());
+    } else {
+      box.append(h("p", { text: "Open it in workshop mode (mode=\"workshop\") to add stages and moments." }));
+    }
+    return box;
+  }
+
+  // x position of each moment: spread evenly within its stage column, so curves sit on the map
+  function positions(stages) {
+    const out = [];
+    stages.forEach((stage, i) => {
+      const left = PAD + i * (ui.colW + GAP);
+      const ms = stage.moments || [];
+      ms.forEach((m, k) => out.push({ name: m.name, x: left + (ui.colW * (k + 0.5)) / ms.length, stage: i }));
+    });
+    return out;
+  }
+
+  function chartFrame(width, height, title, yTicks, yOf, stages, legendItems) {
+    const g = svg("svg", {
+      class: "cxjm-chart-svg",
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      role: "img",
+      "aria-label": title,
+    });
+    g.append(svg("title", {}, title));
+    // stage bands, aligned with the columns above
+    stages.forEach((_, i) => {
+      g.append(
+        svg("rect", {
+          class: "cxjm-band",
+          x: PAD + i * (ui.colW + GAP),
+          y: yOf(yTicks[0][0]) - 4,
+          width: ui.colW,
+          height: yOf(yTicks[yTicks.length - 1][0]) - yOf(yTicks[0][0]) + 8,
+          rx: 4,
+        }),
+      );
+    });
+    for (const [v, label] of yTicks) {
+      g.append(svg("line", { class: "cxjm-grid", x1: PAD, x2: width - PAD, y1: yOf(v), y2: yOf(v) }));
+      g.append(svg("text", { class: "cxjm-axis", x: PAD + 4, y: yOf(v) - 3 }, label));
+    }
+    g.append(svg("text", { class: "cxjm-chart-title", x: PAD, y: 14 }, title));
+    let lx = PAD + 8 + title.length * 7.2 + 16;
+    for (const item of legendItems) {
+      g.append(svg("line", { class: item.cls, x1: lx, x2: lx + 22, y1: 10, y2: 10 }));
+      g.append(svg("text", { class: "cxjm-legend-text", x: lx + 28, y: 14 }, item.label));
+      lx += 28 + item.label.length * 7 + 18;
+    }
+    return g;
+  }
+
+  function polyline(points, cls) {
+    if (points.length < 2) return null;
+    return svg("polyline", { class: cls, points: points.map((p) => `${p.x},${p.y}`).join(" ") });
+  }
+
+  function emotionChart(journey, stages, width) {
+    const persona = currentPersona(journey);
+    const asIs = (journey.emotions || {})[persona] || {};
+    const toBe = (journey.to_be || {})[persona] || {};
+    const top = 34;
+    const bottom = 132;
+    const yOf = (v) => top + ((2 - v) / 4) * (bottom - top);
+    const ticks = [
+      [2, "+2"],
+      [1, "+1"],
+      [0, "0"],
+      [-1, "-1"],
+      [-2, "-2"],
+    ];
+    const g = chartFrame(width, bottom + 14, `Emotion · ${persona}`, ticks, yOf, stages, [
+      { cls: "cxjm-line-asis", label: "as-is" },
+      { cls: "cxjm-line-tobe", label: "to-be" },
+    ]);
+    g.classList.add("cxjm-emotion-svg");
+    const pos = positions(stages);
+    const ptsAsIs = pos.filter((p) => typeof asIs[p.name] === "number").map((p) => ({ ...p, v: asIs[p.name], y: yOf(asIs[p.name]) }));
+    const ptsToBe = pos.filter((p) => typeof toBe[p.name] === "number").map((p) => ({ ...p, v: toBe[p.name], y: yOf(toBe[p.name]) }));
+    const l2 = polyline(ptsToBe, "cxjm-line-tobe");
+    if (l2) g.append(l2);
+    const l1 = polyline(ptsAsIs, "cxjm-line-asis");
+    if (l1) g.append(l1);
+    for (const p of ptsToBe) {
+      const d = svg("rect", { class: "cxjm-dot-tobe", x: p.x - 4, y: p.y - 4, width: 8, height: 8, transform: `rotate(45 ${p.x} ${p.y})` });
+      d.append(svg("title", {}, `${p.name}: to-be ${signed(p.v)}`));
+      g.append(d);
+    }
+    for (const p of ptsAsIs) {
+      const d = svg("circle", { class: "cxjm-dot-asis", cx: p.x, cy: p.y, r: 5 });
+      d.append(svg("title", {}, `${p.name}: as-is ${signed(p.v)}`));
+      g.append(d);
+    }
+    if (!ptsAsIs.length && !ptsToBe.length) {
+      g.append(
+        svg(
+          "text",
+          { class: "cxjm-hint", x: width / 2, y: yOf(0) - 8, "text-anchor": "middle" },
+          `No emotions set for ${persona} yet${model.get("mode") === "workshop" ? ": select a moment and pick its emotion" : ""}`,
+        ),
+      );
+    }
+    return h("div", { className: "cxjm-chart cxjm-emotion", dataset: { persona } }, g);
+  }
+
+  function misChart(stages, scores, width) {
+    const top = 34;
+    const bottom = 132;
+    const yOf = (v) => top + ((100 - v) / 100) * (bottom - top);
+    const ticks = [
+      [100, "100"],
+      [75, "75"],
+      [50, "50"],
+      [25, "25"],
+      [0, "0"],
+    ];
+    const g = chartFrame(width, bottom + 14, "Moment Impact Score", ticks, yOf, stages, [{ cls: "cxjm-line-mis", label: "MIS (0-100)" }]);
+    g.classList.add("cxjm-mis-svg");
+    const pts = positions(stages)
+      .filter((p) => scores[p.name] && typeof scores[p.name].mis === "number")
+      .map((p) => ({ ...p, v: scores[p.name].mis, status: scores[p.name].status, y: yOf(scores[p.name].mis) }));
+    const line = polyline(pts, "cxjm-line-mis");
+    if (line) g.append(line);
+    for (const p of pts) {
+      const st = STATUS[p.status] ? p.status : "none";
+      let mark;
+      if (st === "amber") {
+        mark = svg("polygon", { class: `cxjm-mark cxjm-mark-${st}`, points: `${p.x},${p.y - 7} ${p.x + 7},${p.y + 5} ${p.x - 7},${p.y + 5}` });
+      } else if (st === "red") {
+        mark = svg("rect", { class: `cxjm-mark cxjm-mark-${st}`, x: p.x - 5.5, y: p.y - 5.5, width: 11, height: 11 });
+      } else {
+        mark = svg("circle", { class: `cxjm-mark cxjm-mark-${st}`, cx: p.x, cy: p.y, r: 6 });
+      }
+      mark.append(svg("title", {}, `${p.name}: MIS ${fmt(p.v, 1)} (${STATUS[p.status] ? STATUS[p.status].label : "no status"})`));
+      g.append(mark);
+      g.append(svg("text", { class: "cxjm-point-label", x: p.x + 10, y: p.y - 6 }, fmt(p.v)));
+    }
+    return h("div", { className: "cxjm-chart cxjm-mis" }, g);
+  }
+
+  // ---- the selected moment ---------------------------------------------------------------------
+
+  function findMoment(stages, name) {
+    for (const stage of stages) for (const m of stage.moments || []) if (m.name === name) return { stage, m };
+    return null;
+  }
+
+  function detail(journey, stages, found, workshop, score) {
+    const { stage, m } = found;
+    const sig = (m.signals || [])[0];
+    const persona = currentPersona(journey);
+    const asIs = ((journey.emotions || {})[persona] || {})[m.name];
+    const toBe = ((journey.to_be || {})[persona] || {})[m.name];
+    const box = h("section", { className: "cxjm-detail", "aria-label": `Details of ${m.name}` });
+    box.append(
+      h(
+        "div",
+        { className: "cxjm-detail-head" },
+        h("span", { className: "cxjm-label", text: "Selected moment " }),
+        h("span", { className: "cxjm-detail-name", text: m.name }),
+        h("span", { className: "cxjm-label", text: ` in ${stage.name}` }),
+        h("button", { className: "cxjm-btn cxjm-detail-close", type: "button", text: "×", "aria-label": "Clear selection", onClick: () => select(m.name) }),
+      ),
+    );
+    if (!workshop) {
+      const dl = h("dl", { className: "cxjm-facts" });
+      const fact = (k, v) => dl.append(h("dt", { text: k }), h("dd", { text: v === undefined || v === null || v === "" ? "—" : v }));
+      fact("Hypothesis", m.hypothesis);
+      fact("Owner", m.owner ? `${m.owner}${m.owner_sla ? ` (SLA ${m.owner_sla})` : ""}` : "");
+      if (sig) {
+        fact("Primary signal", `${sig.name} (${sig.source.table}/${sig.source.metric}, ${sig.floor > sig.target ? "lower" : "higher"} is better)`);
+        fact("Signal thresholds", `green ${sig.green ?? "—"} · amber ${sig.amber ?? "—"} · target ${sig.target} · floor ${sig.floor}`);
+      }
+      fact("MIS gates", `green ≥ ${m.green} · amber ≥ ${m.amber}`);
+      if (score) {
+        fact("MIS", `${fmt(score.mis, 1)} (${STATUS[score.status] ? STATUS[score.status].label : "no data"}), coverage ${typeof score.coverage === "number" ? Math.round(score.coverage * 100) + "%" : "—"}`);
+      }
+      fact(`Emotion (${persona})`, `as-is ${asIs === undefined ? "—" : signed(asIs)} · to-be ${toBe === undefined ? "—" : signed(toBe)}`);
+      if (m.notes) fact("Notes", m.notes);
+      box.append(dl);
+      return box;
+    }
+    const grid = h("div", { className: "cxjm-form" });
+    const row = (label, control, hint) =>
+      grid.append(h("label", { className: "cxjm-form-row" }, h("span", { className: "cxjm-form-label", text: label }), control, hint ? h("span", { className: "cxjm-hint-text", text: hint }) : null));
+    const update = (fields) => send("update_moment", { name: m.name, fields });
+    row(
+      "Name",
+      field("input", { className: "cxjm-f-name", value: m.name, dataset: { key: "f-name" } }, (v) => {
+        if (v !== m.name) send("rename_moment", { old: m.name, new: v });
+      }),
+    );
+    row(
+      "Stage",
+      h(
+        "select",
+        {
+          className: "cxjm-f-stage",
+          dataset: { key: "f-stage" },
+          onChange: (ev) => send("move_moment", { name: m.name, stage: ev.target.value }),
+        },
+        stages.map((s) => h("option", { value: s.name, text: s.name, selected: s.name === stage.name })),
+      ),
+    );
+    row(
+      "Hypothesis",
+      field("textarea", { className: "cxjm-f-hypothesis", rows: "2", value: m.hypothesis || "", dataset: { key: "f-hypothesis" } }, (v) => update({ hypothesis: v })),
+    );
+    row("Owner", field("input", { className: "cxjm-f-owner", value: m.owner || "", dataset: { key: "f-owner" } }, (v) => update({ owner: v })));
+    row(
+      "Owner SLA",
+      field("input", { className: "cxjm-f-sla", value: m.owner_sla || "", placeholder: "4h, 2d, 1w", dataset: { key: "f-sla" } }, (v) => update({ owner_sla: v.trim() || null })),
+    );
+    const gGreen = field("input", { className: "cxjm-f-gate-green", type: "number", step: "any", value: m.green, "aria-label": "MIS green gate", dataset: { key: "f-gate-green" } }, () =>
+      update({ green: numOrNull(gGreen.value), amber: numOrNull(gAmber.value) }),
+    );
+    const gAmber = field("input", { className: "cxjm-f-gate-amber", type: "number", step: "any", value: m.amber, "aria-label": "MIS amber gate", dataset: { key: "f-gate-amber" } }, () =>
+      update({ green: numOrNull(gGreen.value), amber: numOrNull(gAmber.value) }),
+    );
+    row("MIS gates", h("span", { className: "cxjm-pair" }, h("span", { text: "green ≥" }), gGreen, h("span", { text: "amber ≥" }), gAmber), "0-100; amber below green");
+    if (sig) {
+      const lower = sig.floor > sig.target;
+      const sGreen = field("input", { className: "cxjm-f-sig-green", type: "number", step: "any", value: sig.green ?? "", "aria-label": "Signal green threshold", dataset: { key: "f-sig-green" } }, () =>
+        send("update_signal", { moment: m.name, signal: sig.name, fields: { green: numOrNull(sGreen.value), amber: numOrNull(sAmber.value) } }),
+      );
+      const sAmber = field("input", { className: "cxjm-f-sig-amber", type: "number", step: "any", value: sig.amber ?? "", "aria-label": "Signal amber threshold", dataset: { key: "f-sig-amber" } }, () =>
+        send("update_signal", { moment: m.name, signal: sig.name, fields: { green: numOrNull(sGreen.value), amber: numOrNull(sAmber.value) } }),
+      );
+      row(
+        sig.name,
+        h("span", { className: "cxjm-pair" }, h("span", { text: "green" }), sGreen, h("span", { text: "amber" }), sAmber),
+        lower ? `lower is better: amber ≥ green (target ${sig.target}, floor ${sig.floor})` : `higher is better: amber ≤ green (target ${sig.target}, floor ${sig.floor})`,
+      );
+    }
+    const emotionSelect = (value, toBeFlag, key) =>
+      h(
+        "select",
+        {
+          className: `cxjm-f-${key}`,
+          dataset: { key: `f-${key}` },
+          onChange: (ev) =>
+            send("set_emotion", { persona, moment: m.name, value: ev.target.value === "" ? null : Number(ev.target.value), to_be: toBeFlag }),
+        },
+        h("option", { value: "", text: "— not set", selected: value === undefined }),
+        EMOTIONS.map(([v, label]) => h("option", { value: String(v), text: label, selected: value === v })),
+      );
+    row(
+      `Emotion · ${persona}`,
+      h("span", { className: "cxjm-pair" }, h("span", { text: "as-is" }), emotionSelect(asIs, false, "emotion-asis"), h("span", { text: "to-be" }), emotionSelect(toBe, true, "emotion-tobe")),
+    );
+    row("Notes", field("textarea", { className: "cxjm-f-notes", rows: "2", value: m.notes || "", dataset: { key: "f-notes" } }, (v) => update({ notes: v })));
+    box.append(grid);
+    return box;
+  }
+
+  // ---- drawing -------------------------------------------------------------------------------
+
+  function captureFocus() {
+    const a = document.activeElement;
+    if (!a || !root.contains(a) || !a.dataset || !a.dataset.key) return null;
+    const typed = "value" in a && a.tagName !== "SELECT" && a.value !== a.defaultValue;
+    return { key: a.dataset.key, value: typed ? a.value : null, start: a.selectionStart, end: a.selectionEnd };
+  }
+
+  function restoreFocus(f) {
+    if (!f) return;
+    const target = [...root.querySelectorAll("[data-key]")].find((n) => n.dataset.key === f.key);
+    if (!target) return;
+    target.focus({ preventScroll: true });
+    if (f.value !== null && "value" in target) target.value = f.value;
+    try {
+      if (f.start !== null && f.start !== undefined) target.setSelectionRange(f.start, f.end);
+    } catch (_) {
+      /* number inputs have no selection */
+    }
+  }
+
+  function draw() {
+    const focus = captureFocus();
+    const oldScroller = root.querySelector(".cxjm-scroller");
+    const scrollLeft = oldScroller ? oldScroller.scrollLeft : 0;
+    const journey = model.get("journey") || {};
+    const stages = journey.stages || [];
+    const scores = model.get("scores") || {};
+    const workshop = model.get("mode") === "workshop";
+    const selected = model.get("selected_moment");
+    const nMoments = stages.reduce((n, s) => n + (s.moments || []).length, 0);
+    root.classList.toggle("cxjm-is-workshop", workshop);
+    // columns share the width the map has (between MIN_W and MAX_W), so the board fits when it can
+    ui.width = root.clientWidth;
+    if (ui.width > 0 && stages.length) {
+      const free = ui.width - 2 * PAD - 2 - (stages.length - 1) * GAP - (workshop ? GAP + ADD_W : 0);
+      ui.colW = Math.max(MIN_W, Math.min(MAX_W, Math.floor(free / stages.length)));
+    }
+    const parts = [header(journey, workshop, nMoments), errorBanner()];
+    if (!stages.length) {
+      parts.push(emptyState(workshop));
+    } else {
+      const width = PAD * 2 + stages.length * ui.colW + (stages.length - 1) * GAP;
+      const board = h("div", { className: "cxjm-board", style: `width:${width + (workshop ? GAP + ADD_W : 0)}px` });
+      stages.forEach((s, i) => board.append(stageColumn(s, i, stages.length, workshop, scores, selected)));
+      if (workshop) board.append(addStageColumn());
+      const scroller = h("div", { className: "cxjm-scroller" }, board);
+      if (nMoments && Object.keys(scores).length) scroller.append(misChart(stages, scores, width));
+      if (nMoments) scroller.append(emotionChart(journey, stages, width));
+      parts.push(scroller);
+      const found = selected ? findMoment(stages, selected) : null;
+      if (found) parts.push(detail(journey, stages, found, workshop, scores[found.m.name]));
+    }
+    root.replaceChildren(...parts.filter(Boolean));
+    const scroller = root.querySelector(".cxjm-scroller");
+    if (scroller) scroller.scrollLeft = scrollLeft;
+    restoreFocus(focus);
+  }
+
+  const events = ["journey", "scores", "selected_moment", "mode", "persona", "error"].map((k) => `change:${k}`);
+  for (const e of events) model.on(e, draw);
+  draw();
+  // redraw when the map's width changes (first layout, window or panel resize)
+  let frame = 0;
+  const resized = typeof ResizeObserver === "function"
+    ? new ResizeObserver(() => {
+        if (Math.abs(root.clientWidth - ui.width) < 8 || frame) return;
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          draw();
+        });
+      })
+    : null;
+  if (resized) resized.observe(root);
+  return () => {
+    for (const e of events) model.off(e, draw);
+    if (resized) resized.disconnect();
+    if (frame) cancelAnimationFrame(frame);
+    root.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,577 @@
+"""``JourneyMap``: the journey as a map of stages (columns) and moment cards, with an MIS curve
+and a per-persona emotion curve, editable in place in workshop mode.
+
+The widget is a thin view over :class:`~cxwidgets.journey.Journey`: every edit made on the map
+is a small request (``{"id", "op", "args"}``) that Python applies through the journey's own
+editing methods (``rename_moment``, ``move_stage``, ``update_moment`` ...), so the rules (unique
+names, thresholds in order, emotions in -2..+2) live in one place. A valid edit replaces the
+synced ``journey``; an invalid one sets ``error`` to the journey's message and leaves the
+journey as it was. Everything the map does, a script can do with :meth:`JourneyMap.apply` or
+the ``Journey`` methods themselves.
+
+Synced traits (all JSON):
+
+================  ======================================================================
+journey           the journey spec, ``Journey.model_dump(mode="json")``
+scores            moment -> {mis, status, coverage, value, value_text, n_accounts}; ``{}``
+                  when no MIS model is bound
+selected_moment   the selected moment's name or ``None`` (two-way)
+mode              ``"view"`` or ``"workshop"``
+persona           the persona whose emotion curve is drawn and edited (``None``: the first)
+error             a clear message after an invalid edit, ``""`` otherwise
+request           front end -> Python: ``{"id", "op", "args"}``; Python applies it and clears it
+ack               Python -> front end: ``{"id", "ok", "error"}`` for the last request
+================  ======================================================================
+
+Example:
+    >>> from cxwidgets.journey import Journey
+    >>> from cxwidgets.widgets import JourneyMap
+    >>> m = JourneyMap(Journey.template("saas"), mode="workshop")
+    >>> m.request = {"id": "1", "op": "rename_moment", "args": {"old": "Advocacy Ask", "new": "Referral ask"}}
+    >>> m.journey_spec.moment_names()[-1], m.error
+    ('Referral ask', '')
+    >>> m.request = {"id": "2", "op": "rename_moment", "args": {"old": "Referral ask", "new": "Renewal Decision"}}
+    >>> m.journey_spec.moment_names()[-1], m.error.splitlines()[0]
+    ('Referral ask', "rename_moment('Referral ask', 'Renewal Decision') would make the journey invalid (1 problem)")
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import pathlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from cxwidgets.journey import Journey, JourneyError
+
+__all__ = ["JourneyMap", "OPS"]
+
+_HERE = pathlib.Path(__file__).parent
+_ESM_PATH = _HERE / "journey_map.js"
+_CSS_PATH = _HERE / "journey_map.css"
+
+#: Operations of the request protocol: op -> (required args, optional args).
+OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "add_stage": (("name",), ("index",)),
+    "rename_stage": (("old", "new"), ()),
+    "remove_stage": (("name",), ()),
+    "move_stage": (("name", "index"), ()),
+    "update_stage": (("name", "fields"), ()),
+    "add_moment": (("stage", "name"), ("index", "fields")),
+    "rename_moment": (("old", "new"), ()),
+    "remove_moment": (("name",), ()),
+    "move_moment": (("name", "stage"), ("index",)),
+    "update_moment": (("name", "fields"), ()),
+    "update_signal": (("moment", "signal", "fields"), ()),
+    "set_emotion": (("persona", "moment", "value"), ("to_be",)),
+}
+
+# the fields the map may change (anything else goes through the Journey methods in Python)
+_STAGE_FIELDS = ("name", "green", "amber")
+_MOMENT_FIELDS = ("name", "hypothesis", "owner", "owner_sla", "green", "amber", "notes", "emotion")
+_SIGNAL_FIELDS = ("name", "green", "amber", "floor", "target", "weight", "description")
+
+_STATUSES = ("green", "amber", "red")
+_NAME_SHOWN = 60
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _NAME_SHOWN else text[: _NAME_SHOWN - 1] + "…"
+
+
+def _coerce_journey(journey: Any, model: Any) -> Journey:
+    if journey is None:
+        bound = getattr(model, "journey", None) if model is not None else None
+        return bound if isinstance(bound, Journey) else Journey.empty()
+    if isinstance(journey, Journey):
+        return journey
+    if isinstance(journey, Mapping):
+        return _journey_from_data(journey)
+    if isinstance(journey, (str, os.PathLike)):
+        return Journey.load(journey)
+    raise TypeError(
+        f"JourneyMap: journey must be a Journey, a journey mapping, a path to a journey file or None, "
+        f"got {type(journey).__name__}"
+    )
+
+
+def _journey_from_data(data: Mapping[str, Any]) -> Journey:
+    try:
+        text = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise JourneyError(f"the journey is not plain JSON data ({err})") from None
+    return Journey.from_json(text)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, JourneyError):
+        return str(err)
+    if isinstance(err, KeyError) and err.args:
+        return str(err.args[0])
+    return str(err) or type(err).__name__
+
+
+def _format_value(value: float, signal: Any) -> str:
+    """A signal value as a card shows it: 35%, NPS +32, 4.31 / 5, 8.4 minutes."""
+    source = signal.source
+    bounds = source.value_range()
+    if bounds == (0.0, 1.0):
+        return f"{value * 100:.0f}%"
+    if source.aggregate == "nps":
+        return f"NPS {value:+.0f}"
+    unit = source.resolved_unit
+    if unit:
+        return f"{value:.3g} {unit}"
+    scale = source.resolved_scale
+    if scale is not None:
+        return f"{value:.2f} / {scale[1]:g}"
+    return f"{value:.3g}"
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    if hasattr(frame, "to_dicts"):  # polars
+        return list(frame.to_dicts())
+    if hasattr(frame, "to_dict"):  # pandas
+        return list(frame.to_dict(orient="records"))
+    raise TypeError(f"model.score(level='moment') returned {type(frame).__name__}; expected a data frame")
+
+
+class JourneyMap(anywidget.AnyWidget):
+    """The journey as a map: stages as columns, moments as cards (primary signal, value, RAG
+    state with a text label, owner), an MIS curve across the journey when a model is bound,
+    and an emotion curve (-2..+2) per persona, as-is and to-be.
+
+    Args:
+        journey: a :class:`~cxwidgets.journey.Journey`, a journey mapping, a path to a journey
+            file, or ``None`` (the model's journey, else ``Journey.empty()``).
+        model: an optional MIS engine (``cxwidgets.mis.MISModel`` or anything with
+            ``score(level="moment")`` returning a frame with moment, mis, status, coverage).
+        mode: ``"view"`` (read-only) or ``"workshop"`` (add, rename, reorder, delete, edit).
+        persona: the persona whose emotion curve is drawn and edited.
+
+    Example:
+        >>> from cxwidgets.journey import Journey
+        >>> from cxwidgets.widgets import JourneyMap
+        >>> m = JourneyMap(Journey.empty("Workshop"), mode="workshop")
+        >>> _ = m.apply("add_stage", name="Onboard")
+        >>> m.apply("add_moment", stage="Onboard", name="Kickoff").moment_names()
+        ['Kickoff']
+    """
+
+    _esm = _ESM_PATH
+    _css = _CSS_PATH
+
+    journey = traitlets.Dict().tag(sync=True)
+    scores = traitlets.Dict().tag(sync=True)
+    selected_moment = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    mode = traitlets.Enum(("view", "workshop"), default_value="view").tag(sync=True)
+    persona = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    request = traitlets.Dict().tag(sync=True)
+    ack = traitlets.Dict().tag(sync=True)
+
+    def __init__(
+        self,
+        journey: Journey | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        model: Any = None,
+        *,
+        mode: str = "view",
+        persona: str | None = None,
+        selected_moment: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        spec = _coerce_journey(journey, model)
+        self._journey = spec
+        self._dump = spec.model_dump(mode="json")
+        self._model = model
+        self._values_cache: tuple[Any, dict[str, tuple[float, str]]] | None = None
+        super().__init__(journey=self._dump, mode=mode, persona=persona, **kwargs)
+        if selected_moment is not None:
+            self.selected_moment = selected_moment
+        if model is not None:
+            self.refresh()
+
+    # ---- the journey -------------------------------------------------------------------------
+
+    @property
+    def journey_spec(self) -> Journey:
+        """The :class:`~cxwidgets.journey.Journey` shown, kept in sync with every edit."""
+        return self._journey
+
+    @journey_spec.setter
+    def journey_spec(self, value: Journey) -> None:
+        if not isinstance(value, Journey):
+            raise TypeError(f"journey_spec must be a Journey, got {type(value).__name__}")
+        self._set_spec(value)
+
+    def _set_spec(self, spec: Journey) -> None:
+        self._journey = spec
+        self._dump = spec.model_dump(mode="json")
+        with self.hold_sync():
+            self.journey = self._dump
+            if self.selected_moment is not None and self.selected_moment not in spec.moment_names():
+                self.selected_moment = None
+
+    @traitlets.observe("journey")
+    def _on_journey(self, change: dict[str, Any]) -> None:
+        new = change["new"]
+        if new == self._dump:
+            return
+        try:  # a journey dict set directly (by a script or a front end): validate it like a file
+            spec = _journey_from_data(new)
+        except JourneyError as err:
+            self.error = _message(err)
+            self.journey = self._dump  # keep the last good state
+            return
+        self._set_spec(spec)
+
+    @traitlets.validate("selected_moment")
+    def _check_selected(self, proposal: dict[str, Any]) -> str | None:
+        value = proposal["value"]
+        if value is None or value == "":
+            return None
+        names = self._journey.moment_names()
+        if value not in names:
+            raise traitlets.TraitError(
+                f"selected_moment: unknown moment {_short(value)!r}; moments: {', '.join(map(repr, names)) or '(none)'}"
+            )
+        return value
+
+    # ---- edits -------------------------------------------------------------------------------
+
+    def apply(self, op: str, **args: Any) -> Journey:
+        """Apply one edit of the request protocol (see :data:`OPS`) and return the new journey.
+
+        Raises :class:`~cxwidgets.journey.JourneyError` when the edit would make the journey
+        invalid (the journey is unchanged), ``ValueError``/``TypeError`` for an unknown op or
+        bad arguments. The same edits arrive from the map as ``request`` messages.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.widgets import JourneyMap
+            >>> m = JourneyMap(Journey.template("saas"))
+            >>> m.apply("move_stage", name="Advocate", index=0).stage_names()[0]
+            'Advocate'
+        """
+        if op not in OPS:
+            raise ValueError(f"unknown edit {op!r}; edits: {', '.join(OPS)}")
+        required, optional = OPS[op]
+        missing = [a for a in required if a not in args]
+        if missing:
+            raise ValueError(f"{op}: missing argument(s) {', '.join(missing)}")
+        unknown = [a for a in args if a not in required + optional]
+        if unknown:
+            raise ValueError(f"{op}: unknown argument(s) {', '.join(unknown)}; arguments: {', '.join(required + optional)}")
+        j = self._journey
+        selected = self.selected_moment
+        if op == "add_stage":
+            new = j.add_stage(args["name"], args.get("index"))
+        elif op == "rename_stage":
+            new = j.rename_stage(args["old"], args["new"])
+        elif op == "remove_stage":
+            new = j.remove_stage(args["name"])
+        elif op == "move_stage":
+            new = j.move_stage(args["name"], args["index"])
+        elif op == "update_stage":
+            new = j.update_stage(args["name"], **self._fields(op, args["fields"], _STAGE_FIELDS))
+        elif op == "add_moment":
+            fields = self._fields(op, args.get("fields") or {}, _MOMENT_FIELDS[1:])
+            new = j.add_moment(args["stage"], args["name"], args.get("index"), **fields)
+        elif op == "rename_moment":
+            new = j.rename_moment(args["old"], args["new"])
+            if selected == args["old"]:
+                selected = new.moment_names()[j.moment_names().index(args["old"])]
+        elif op == "remove_moment":
+            new = j.remove_moment(args["name"])
+        elif op == "move_moment":
+            new = j.move_moment(args["name"], args["stage"], args.get("index"))
+        elif op == "update_moment":
+            fields = self._fields(op, args["fields"], _MOMENT_FIELDS)
+            new = j.update_moment(args["name"], **fields)
+            if "name" in fields and selected == args["name"]:
+                selected = new.moment_names()[j.moment_names().index(args["name"])]
+        elif op == "update_signal":
+            new = j.update_signal(args["moment"], args["signal"], **self._fields(op, args["fields"], _SIGNAL_FIELDS))
+        else:  # set_emotion
+            new = self._set_emotion(j, args["persona"], args["moment"], args["value"], bool(args.get("to_be", False)))
+        with self.hold_sync():
+            self._set_spec(new)
+            if selected in new.moment_names() and selected != self.selected_moment:
+                self.selected_moment = selected
+        return new
+
+    @staticmethod
+    def _fields(op: str, fields: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(fields, Mapping):
+            raise TypeError(f"{op}: fields must be a mapping of field -> value, got {type(fields).__name__}")
+        bad = [k for k in fields if k not in allowed]
+        if bad:
+            raise ValueError(f"{op}: the map cannot set {', '.join(map(repr, bad))}; fields: {', '.join(allowed)}")
+        return dict(fields)
+
+    @staticmethod
+    def _set_emotion(j: Journey, persona: Any, moment: Any, value: Any, to_be: bool) -> Journey:
+        if not isinstance(persona, str) or not persona.strip():
+            raise ValueError("set_emotion: name the persona (any text), e.g. 'Admin'")
+        persona = persona.strip()
+        j.moment(moment)  # unknown moment: a clear JourneyKeyError
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError(f"set_emotion: the emotion must be a number from -2 to +2 (or None to clear), got {value!r}")
+        curves = j.to_be if to_be else j.emotions
+        curve = dict(curves.get(persona, {}))
+        if value is None:
+            curve.pop(moment, None)
+        else:
+            curve[moment] = float(value)
+        return j.with_emotions(persona, curve, to_be=to_be)
+
+    @traitlets.observe("request")
+    def _on_request(self, change: dict[str, Any]) -> None:
+        req = change["new"]
+        if not req:
+            return
+        rid = req.get("id") if isinstance(req, Mapping) else None
+        try:
+            if not isinstance(req, Mapping):
+                raise TypeError("a request is a mapping {id, op, args}")
+            args = req.get("args") or {}
+            if not isinstance(args, Mapping):
+                raise TypeError(f"request args must be a mapping, got {type(args).__name__}")
+            self.apply(str(req.get("op")), **{str(k): v for k, v in args.items()})
+        except Exception as err:  # noqa: BLE001 - shown in the widget, never as a traceback
+            ok, self.error = False, _message(err)
+        else:
+            ok, self.error = True, ""
+        with self.hold_sync():
+            self.ack = {"id": rid, "ok": ok, "error": self.error}
+            self.request = {}
+
+    # ---- saving and exporting ------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+        """Save the journey atomically (YAML for .yaml/.yml, JSON for .json), as ``Journey.save``.
+
+        Example:
+            >>> JourneyMap(Journey.template("saas")).save("journey.yaml")  # doctest: +SKIP
+            PosixPath('journey.yaml')
+        """
+        return self._journey.save(path, format=format)  # type: ignore[arg-type]
+
+    def to_html(self, path: str | os.PathLike[str] | None = None, *, title: str | None = None) -> str:
+        """A standalone HTML page of the map (its JavaScript and CSS inlined, the journey and
+        scores embedded as JSON), openable with no Python running. Read-only (view mode);
+        clicking a card still selects it. Writes the page to ``path`` when given; returns it.
+
+        Example:
+            >>> JourneyMap(Journey.template("saas")).to_html("journey.html")  # doctest: +SKIP
+        """
+        state = {
+            "journey": self._dump,
+            "scores": self.scores,
+            "selected_moment": self.selected_moment,
+            "mode": "view",
+            "persona": self.persona,
+            "error": "",
+            "request": {},
+            "ack": {},
+        }
+        esm = _ESM_PATH.read_text(encoding="utf-8")
+        css = _CSS_PATH.read_text(encoding="utf-8")
+        if "</style" in css.lower():  # pragma: no cover - our own file
+            raise ValueError("journey_map.css must not contain '</style'")
+        payload = _script_json({"state": state, "esm": esm})
+        page = _PAGE.format(
+            title=html.escape(title or self._journey.name),
+            css=css,
+            payload=payload,
+            boot=_BOOT,
+        )
+        if path is not None:
+            target = Path(path)
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_text(page, encoding="utf-8")
+            os.replace(tmp, target)
+        return page
+
+    # ---- the MIS model -----------------------------------------------------------------------
+
+    @property
+    def model(self) -> Any:
+        """The bound MIS engine (``None`` when the map shows no data). Setting it refreshes."""
+        return self._model
+
+    @model.setter
+    def model(self, value: Any) -> None:
+        self._model = value
+        self._values_cache = None
+        self.refresh()
+
+    def refresh(self) -> dict[str, dict[str, Any]]:
+        """Recompute ``scores`` from the bound model (``{}`` with no model) and return them."""
+        if self._model is None:
+            self.scores = {}
+            return {}
+        rows = _records(self._model.score(level="moment"))
+        values = self._primary_values()
+        scores: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            moment = row.get("moment")
+            if not isinstance(moment, str):
+                continue
+            status = row.get("status")
+            status = status.lower() if isinstance(status, str) and status.lower() in _STATUSES else None
+            entry: dict[str, Any] = {
+                "mis": _number(row.get("mis")),
+                "status": status,
+                "coverage": _number(row.get("coverage")),
+                "n_accounts": int(row["n_accounts"]) if _number(row.get("n_accounts")) is not None else None,
+                "value": None,
+                "value_text": None,
+            }
+            if "value" in row and _number(row.get("value")) is not None:
+                entry["value"] = _number(row["value"])
+                entry["value_text"] = f"{entry['value']:.3g}"
+            elif moment in values:
+                entry["value"], entry["value_text"] = values[moment]
+            scores[moment] = entry
+        self.scores = scores
+        return scores
+
+    def _primary_values(self) -> dict[str, tuple[float, str]]:
+        """moment -> (value, text) of its primary (first) signal over the accounts: the mean of
+        the accounts' values, the median for per-account medians, percentiles and extremes."""
+        table = getattr(self._model, "table", None)
+        if table is None or not hasattr(table, "values"):
+            return {}
+        try:
+            roles = dict(getattr(self._model, "role_multipliers", {}) or {})
+        except Exception:  # noqa: BLE001
+            roles = {}
+        key = (id(table), tuple(sorted(roles.items())), id(self._journey))
+        if self._values_cache is not None and self._values_cache[0] == key:
+            return self._values_cache[1]
+        out: dict[str, tuple[float, str]] = {}
+        try:
+            import polars as pl
+
+            values = table.values(roles)
+            for stage in self._journey.stages:
+                for m in stage.moments:
+                    if not m.signals:
+                        continue
+                    s = m.signals[0]
+                    col = values.filter((pl.col("moment") == m.name) & (pl.col("signal") == s.name))["value"]
+                    if col.len() == 0:
+                        continue
+                    robust = s.source.aggregate in ("median", "min", "max", "last") or s.source.aggregate.startswith("p")
+                    v = _number(col.median() if robust else col.mean())
+                    if v is not None:
+                        text = _format_value(v, s)
+                        if text[-1] != "%" and s.source.aggregate != "nps":
+                            text = f"{'median' if robust else 'mean'} {text}"
+                        out[m.name] = (v, text)
+        except Exception:  # noqa: BLE001 - values are a nicety; the MIS still shows
+            out = {}
+        self._values_cache = (key, out)
+        return out
+
+    # ---- display -----------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        j = self._journey
+        n_m = sum(len(s.moments) for s in j.stages)
+        return (
+            f"JourneyMap(journey={_short(j.name)!r}, stages={len(j.stages)}, moments={n_m}, "
+            f"mode={self.mode!r}, selected={self.selected_moment!r})"
+        )
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside a <script> element: no '<', '>', '&' or line separators left raw, so
+    no text can close the element ('</script>') or open a comment ('<!--')."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, esc)
+    return text
+
+
+# The standalone page: the widget's own ES module, imported from a Blob, rendered against a
+# small in-page model (get/set/on/off/save_changes) holding the embedded state.
+_BOOT = """
+const data = JSON.parse(document.getElementById("cxjm-data").textContent);
+const state = data.state;
+const listeners = new Map();
+const model = {
+  get: (key) => state[key],
+  set: (key, value) => {
+    state[key] = value;
+    for (const cb of [...(listeners.get("change:" + key) || [])]) cb();
+  },
+  on: (event, cb) => {
+    for (const name of event.split(" ")) {
+      if (!listeners.has(name)) listeners.set(name, []);
+      listeners.get(name).push(cb);
+    }
+  },
+  off: (event, cb) => {
+    for (const name of (event ? event.split(" ") : [...listeners.keys()])) {
+      listeners.set(name, cb ? (listeners.get(name) || []).filter((f) => f !== cb) : []);
+    }
+  },
+  save_changes: () => {},
+  send: () => {},
+};
+const url = URL.createObjectURL(new Blob([data.esm], { type: "text/javascript" }));
+const mod = await import(url);
+URL.revokeObjectURL(url);
+const widget = mod.default;
+const el = document.getElementById("cxjm-root");
+if (typeof widget.initialize === "function") await widget.initialize({ model });
+await widget.render({ model, el });
+"""
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="cxwidgets JourneyMap">
+<title>{title}</title>
+<style>
+body {{ margin: 16px; background: #ffffff; color: #1f1f1f; }}
+@media (prefers-color-scheme: dark) {{
+  body {{
+    background: #111111; color: #e6e6e6;
+    --jp-layout-color0: #111111; --jp-layout-color1: #1b1b1b; --jp-layout-color2: #262626;
+    --jp-layout-color3: #333333; --jp-ui-font-color0: #ffffff; --jp-ui-font-color1: #e6e6e6;
+    --jp-ui-font-color2: #b8b8b8; --jp-border-color1: #6b6b6b; --jp-border-color2: #4a4a4a;
+    --jp-brand-color1: #64b5f6;
+  }}
+}}
+{css}
+</style>
+</head>
+<body>
+<div id="cxjm-root"></div>
+<script type="application/json" id="cxjm-data">{payload}</script>
+<script type="module">{boot}</script>
+</body>
+</html>
+"""

@@ -1,0 +1,300 @@
+"""JourneyMap in a real browser: the workshop notebook opens in JupyterLab, runs, and the map
+renders its eight moments; a click selects a moment in Python; a moment renamed on the map to
+``<img src=x onerror=alert(1)>`` shows as literal text and runs nothing; an invalid edit shows a
+message and changes nothing; an edit made on the map is in the journey file saved from a cell;
+and the standalone HTML export renders with no Python (and no network)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxwidgets.journey import Journey
+from tests.browser.conftest import Lab, run_all_cells
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parents[2] / "tests" / "browser" / "screenshots"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def nb(lab: Lab, browser: Any) -> Iterator[dict[str, Any]]:
+    """The workshop notebook, opened in JupyterLab and run top to bottom once for this module."""
+    # a projector-sized window, tall enough that a map's screenshot is not cut by the toolbar
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1500})
+    page = ctx.new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def on_dialog(d: Any) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    name = lab.copy_notebook("workshop.ipynb")
+    page.goto(lab.url(name) + "&reset")  # a fresh workspace: only this notebook open
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    assert page.locator(".jp-Dialog").count() == 0  # the kernelspec means no kernel picker
+    # the facilitator hides the file browser to give the map the room's width
+    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # collapses it
+    page.wait_for_selector("#jp-left-stack", state="hidden")
+    page.get_by_role("menuitem", name="Edit", exact=True).click()
+    page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
+    assert page.locator(".jp-OutputArea-output").count() == 0
+    run_all_cells(page)
+    last = page.locator(".jp-Notebook .jp-Cell").last
+    last.locator(".jp-OutputArea-output").wait_for(timeout=90_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    SHOTS.mkdir(exist_ok=True)
+    try:
+        yield {"page": page, "dialogs": dialogs, "errors": errors, "lab": lab}
+    finally:
+        ctx.close()
+
+
+def saas_map(page: Any) -> Any:
+    """The workshop map of the SaaS template (the notebook also shows a blank one)."""
+    return page.locator(".cxjm.cxjm-is-workshop").filter(has_text="SaaS customer journey").first
+
+
+def card(m: Any, name: str) -> Any:
+    return m.locator(".cxjm-card").filter(has=m.page.locator(".cxjm-card-name", has_text=re.compile("^" + re.escape(name) + "$")))
+
+
+def run_code(page: Any, code: str) -> str:
+    """Append a code cell after the last one, run it in the kernel, return its output text."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    n = cells.count()
+    cells.last.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    cells.nth(n).wait_for()
+    cells.nth(n).locator(".cm-content").click()
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Shift+Enter")
+    out = cells.nth(n).locator(".jp-OutputArea-output")
+    out.first.wait_for(timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    return str(out.last.inner_text())
+
+
+def test_map_renders_eight_moments(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    m = saas_map(page)
+    m.wait_for(timeout=30_000)
+    assert m.locator(".cxjm-stage[data-stage]").count() == 6
+    assert m.locator(".cxjm-card").count() == 8
+    names = [t.strip() for t in m.locator(".cxjm-card-name").all_inner_texts()]
+    assert names[0] == "First Response To Inquiry" and names[-1] == "Advocacy Ask"
+    # no data bound: every card says so in words, not only in colour
+    assert m.locator(".cxjm-card .cxjm-chip-none").filter(has_text="No data").count() == 8
+    # the edits made from Python in the notebook are on the map: owner and the emotion curves
+    assert "Onboarding team" in card(m, "Onboarding Kickoff").inner_text()
+    assert m.locator(".cxjm-emotion .cxjm-dot-asis").count() == 4
+    assert m.locator(".cxjm-emotion .cxjm-dot-tobe").count() == 4
+    # the blank journey shown first has its one stage and moment
+    blank = page.locator(".cxjm").filter(has_text="Our customer journey").first
+    assert blank.locator(".cxjm-card").count() == 1
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    assert nb["errors"] == []
+    page.screenshot(path=str(SHOTS / "journey_map_notebook.png"), full_page=True)
+    m.screenshot(path=str(SHOTS / "journey_map_workshop.png"))
+
+
+def test_click_selects_the_moment_in_python(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    m = saas_map(page)
+    card(m, "Renewal Decision").click()
+    expect_selected = card(m, "Renewal Decision")
+    expect_selected.and_(m.locator(".cxjm-selected")).wait_for()
+    assert m.locator(".cxjm-detail-name").inner_text() == "Renewal Decision"
+    assert "selected: 'Renewal Decision'" in run_code(page, 'print("selected:", repr(jmap.selected_moment))')
+    # and back: Python selects, the map highlights
+    run_code(page, 'jmap.selected_moment = "Time To First Value"; print("ok")')
+    card(m, "Time To First Value").and_(m.locator(".cxjm-selected")).wait_for()
+    assert m.locator(".cxjm-selected").count() == 1
+
+
+def test_script_name_shows_as_literal_text(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    m = saas_map(page)
+    card(m, "Advocacy Ask").click()
+    m.locator(".cxjm-detail-name", has_text="Advocacy Ask").wait_for()
+    name = m.locator(".cxjm-detail .cxjm-f-name")
+    name.fill(XSS)
+    name.press("Enter")
+    renamed = card(m, XSS)
+    renamed.wait_for(timeout=15_000)  # the rename went to Python and came back
+    assert renamed.locator(".cxjm-card-name").inner_text() == XSS
+    page.wait_for_timeout(500)  # give an injected handler every chance to fire
+    assert page.locator(".cxjm img").count() == 0
+    assert page.locator("img[src='x']").count() == 0
+    assert nb["dialogs"] == []
+    assert m.locator(".cxjm-error").count() == 0
+    out = run_code(page, 'print(jmap.journey_spec.moment_names()[-1] == "<img src=x onerror=alert(1)>")')
+    assert out.strip() == "True"
+    m.screenshot(path=str(SHOTS / "journey_map_literal_text.png"))
+
+
+def test_invalid_edit_shows_message_and_keeps_journey(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    m = saas_map(page)
+    card(m, "Demo Or Trial Setup").click()
+    m.locator(".cxjm-detail-name", has_text="Demo Or Trial Setup").wait_for()
+    gate = m.locator(".cxjm-detail .cxjm-f-gate-amber")
+    gate.fill("90")  # above green (75): out of order
+    gate.press("Enter")
+    err = m.locator(".cxjm-error")
+    err.wait_for(timeout=15_000)
+    assert "gates out of order" in err.inner_text()
+    assert "Traceback" not in err.inner_text()
+    # the map shows the last good state
+    assert m.locator(".cxjm-detail .cxjm-f-gate-amber").input_value() == "50"
+    out = run_code(page, 'print(jmap.journey_spec.moment("Demo Or Trial Setup").amber)')
+    assert out.strip() == "50.0"
+    m.screenshot(path=str(SHOTS / "journey_map_error.png"))
+    m.locator(".cxjm-error-close").click()
+    err.wait_for(state="detached")
+
+
+def test_edits_on_the_map_are_in_the_saved_file(nb: dict[str, Any]) -> None:
+    page, lab = nb["page"], nb["lab"]
+    m = saas_map(page)
+    # move a stage with its → button
+    m.get_by_role("button", name="Move stage Acquire right").click()
+    m.locator(".cxjm-stage[data-stage]").first.and_(m.locator("[data-stage='Onboard']")).wait_for()
+    # add a moment to a stage
+    m.get_by_label("New moment in Adopt").fill("Outage comms")
+    m.get_by_role("button", name="Add moment to Adopt").click()
+    card(m, "Outage comms").wait_for()
+    # edit owner, SLA, hypothesis and thresholds of the selected moment
+    card(m, "Onboarding Kickoff").click()
+    detail = m.locator(".cxjm-detail")
+    detail.locator(".cxjm-detail-name", has_text="Onboarding Kickoff").wait_for()
+    for cls, value in [
+        (".cxjm-f-owner", "Room owner"),
+        (".cxjm-f-sla", "3d"),
+        (".cxjm-f-gate-green", "80"),
+        (".cxjm-f-sig-amber", "3.8"),
+    ]:
+        box = detail.locator(cls)
+        box.fill(value)
+        box.press("Enter")
+        page.wait_for_function(
+            "([sel, v]) => { const e = document.querySelector(sel); return e && e.defaultValue === v; }",
+            arg=[f".cxjm-is-workshop .cxjm-detail {cls}", value],
+            timeout=15_000,
+        )
+    detail.locator(".cxjm-f-hypothesis").fill("Room hypothesis")
+    detail.locator(".cxjm-f-owner").click()  # leave the textarea: commits it
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.cxjm-is-workshop .cxjm-f-hypothesis')].some(e => e.defaultValue === 'Room hypothesis')",
+        timeout=15_000,
+    )
+    detail.locator(".cxjm-f-emotion-tobe").select_option("2")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.cxjm-is-workshop .cxjm-f-emotion-tobe')].some(e => e.value === '2')",
+        timeout=15_000,
+    )
+    # delete a moment (two steps)
+    target = card(m, "Quarterly Business Review")
+    target.get_by_role("button", name="Delete moment Quarterly Business Review").click()
+    target.get_by_role("button", name="Confirm delete moment Quarterly Business Review").click()
+    target.wait_for(state="detached")
+    out = run_code(page, 'print(jmap.save("from_browser.yaml"))')
+    assert "from_browser.yaml" in out
+    saved = Journey.load(lab.root / "from_browser.yaml")
+    assert saved.stage_names()[:2] == ["Onboard", "Acquire"]
+    assert "Outage comms" in [x.name for x in saved.stage("Adopt").moments]
+    kickoff = saved.moment("Onboarding Kickoff")
+    assert (kickoff.owner, kickoff.owner_sla, kickoff.hypothesis, kickoff.green) == ("Room owner", "3d", "Room hypothesis", 80.0)
+    assert kickoff.signals[0].amber == 3.8
+    assert saved.to_be["Admin"]["Onboarding Kickoff"] == 2.0
+    assert "Quarterly Business Review" not in saved.moment_names()
+    m.screenshot(path=str(SHOTS / "journey_map_edited.png"))
+
+
+def test_map_with_data_and_dark_theme(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    out = run_code(
+        page,
+        "import cxwidgets as cx\n"
+        "from cxwidgets.mis import MISModel\n"
+        'scored = JourneyMap(model=MISModel(Journey.template("saas"), cx.datasets.saas(n_accounts=2_000, seed=0)),\n'
+        '                    selected_moment="Advocacy Ask", persona="Admin")\n'
+        "scored",
+    )
+    assert "Moment Impact Score" in out and "Advocacy Ask" in out
+    m = page.locator(".cxjm:not(.cxjm-is-workshop)").filter(has_text="Moment Impact Score").last
+    m.wait_for(timeout=30_000)
+    assert m.locator(".cxjm-mis .cxjm-mark").count() == 8
+    chips = m.locator(".cxjm-card .cxjm-chip").all_text_contents()
+    assert len(chips) == 8
+    assert all(re.fullmatch(r"[●▲■] (Green|Amber|Red)", c.strip()) for c in chips), chips
+    assert m.locator(".cxjm-card-mis").count() == 8
+    m.scroll_into_view_if_needed()
+    m.screenshot(path=str(SHOTS / "journey_map_scored_light.png"))
+    # JupyterLab's dark theme: the map follows through the --jp-* variables
+    _theme(page, "JupyterLab Dark")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    page.wait_for_timeout(500)
+    bg = m.evaluate("e => getComputedStyle(e).backgroundColor")
+    fg = m.evaluate("e => getComputedStyle(e).color")
+    assert _luminance(bg) < 0.1 < _luminance(fg)
+    m.screenshot(path=str(SHOTS / "journey_map_scored_dark.png"))
+    saas_map(page).screenshot(path=str(SHOTS / "journey_map_workshop_dark.png"))
+    _theme(page, "JupyterLab Light")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
+
+
+def _theme(page: Any, name: str) -> None:
+    """Settings > Theme > name, through the menus."""
+    page.get_by_role("menuitem", name="Settings", exact=True).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^" + re.escape(name) + "$")).click()
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css)[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_standalone_html_opens_without_python(page: Any, tmp_path: Path) -> None:
+    from cxwidgets.widgets import JourneyMap
+
+    j = (
+        Journey.template("saas")
+        .rename_moment("Advocacy Ask", XSS)
+        .rename_stage("Advocate", "</script><script>alert(2)</script>")
+        .with_emotions("Admin", {"Onboarding Kickoff": -1, "Time To First Value": -2, "Renewal Decision": 1})
+    )
+    path = tmp_path / "map.html"
+    JourneyMap(j, selected_moment="Onboarding Kickoff", persona="Admin").to_html(path)
+    dialogs: list[str] = []
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.locator(".cxjm-card").first.wait_for(timeout=15_000)
+    assert page.locator(".cxjm-card").count() == 8
+    assert page.locator(".cxjm-card-name").last.inner_text() == XSS
+    assert page.locator("[data-stage]").last.get_attribute("data-stage") == "</script><script>alert(2)</script>"
+    assert page.locator(".cxjm img").count() == 0
+    assert page.locator(".cxjm-selected .cxjm-card-name").inner_text() == "Onboarding Kickoff"
+    # clicking still selects, with no kernel behind it
+    page.locator(".cxjm-card").nth(0).click()
+    assert page.locator(".cxjm-selected .cxjm-card-name").inner_text() == "First Response To Inquiry"
+    page.wait_for_timeout(300)
+    assert dialogs == [] and errors == []
+    assert all(u.startswith(("file:", "blob:", "data:")) for u in requests), requests
+    page.screenshot(path=str(SHOTS / "journey_map_standalone.png"), full_page=True)
