@@ -13,6 +13,8 @@ A polars metric core validated by pandera, the Moment Impact Score, and widgets:
 from cxwidgets import datasets, metrics, templates
 from cxwidgets.binding import bind
 from cxwidgets.errors import CXDataError
+from cxwidgets.mis import MISModel
+from cxwidgets.normalise import register_normaliser
 from cxwidgets.journey import (
     CURRENT_SCHEMA_VERSION,
     Journey,
@@ -48,6 +50,8 @@ from cxwidgets.schemas import DEFAULT_SCALES, TABLES, ValidationReport, validate
 __version__ = "0.1.0"
 
 __all__ = [
+    "MISModel",
+    "register_normaliser",
     "JourneyMap",
     "bind",
     "CURRENT_SCHEMA_VERSION",
