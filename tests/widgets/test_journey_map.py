@@ -461,13 +461,18 @@ def test_with_the_mis_engine(saas: Journey) -> None:
     json.dumps(w.scores, allow_nan=False)
 
 
-def test_module_does_not_import_the_mis_engine() -> None:
+def test_the_core_does_not_import_widget_libraries() -> None:
+    """Layering: ``import cxwidgets`` (the core, MIS engine included) loads no widget library;
+    the widgets load only when ``cx.JourneyMap`` is first used."""
     import subprocess
     import sys
 
-    code = "import sys, cxwidgets.widgets; print('cxwidgets.mis' in sys.modules)"
+    code = (
+        "import sys, cxwidgets as cx; a = ('anywidget' in sys.modules, 'ipywidgets' in sys.modules); "
+        "cx.JourneyMap; print(a, 'anywidget' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"
+    assert out.strip() == "(False, False) True"
 
 
 # ---- property: any sequence of edits leaves a valid, synced journey ------------------------------
