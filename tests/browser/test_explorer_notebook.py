@@ -33,6 +33,11 @@ def test_explorer_runs_in_jupyterlab(lab: Lab, page) -> None:  # type: ignore[no
     body = page.locator(".jp-Notebook").inner_text()
     assert "Quarterly Business Review" in body
     assert "offending rows" in body  # the validation error is shown as a message
+    # the journey map renders its eight moments with MIS states in words
+    page.locator(".cxjm-card").first.wait_for(timeout=60_000)
+    assert page.locator(".cxjm-card").count() == 8
+    chips = " ".join(page.locator(".cxjm-card").all_inner_texts())
+    assert "MIS" in chips and any(word in chips for word in ("Green", "Amber", "Red"))
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "explorer.png"), full_page=True)
