@@ -86,7 +86,7 @@ import polars as pl
 
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import DURATION_UNITS, SignalRow, Source
-from cxwidgets.metrics.time import _check_as_of, _ttv_frame
+from cxwidgets.metrics.time import check_as_of, ttv_frame
 from cxwidgets.schemas import DEFAULT_SCALES, TABLES, validate
 from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA, SignalTable
 
@@ -373,9 +373,9 @@ def _resolve_as_of(
     as_of: Any, data_as_of: Any, frames: Mapping[str, pl.DataFrame]
 ) -> tuple[dt.datetime | None, str]:
     if as_of is not None:
-        return _check_as_of(as_of), "given"
+        return check_as_of(as_of), "given"
     if data_as_of is not None:
-        return _check_as_of(data_as_of), "the data's as_of"
+        return check_as_of(data_as_of), "the data's as_of"
     latest: dt.datetime | None = None
     for name, frame in frames.items():
         for col in _TIME_COLUMNS.get(name, ()):
@@ -893,7 +893,7 @@ def _bind_ttv(ctx: _Context, row: SignalRow) -> _Bound:
         events = _apply_filter(ctx, row, events.lazy(), events.columns, "events", on_events).collect()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        frame, _ = _ttv_frame(
+        frame, _ = ttv_frame(
             accounts, events, milestone="first_value", start="started_at", keys=[], as_of=ctx.as_of, default_as_of=False
         )
     notes = [str(w.message) for w in caught]

@@ -135,7 +135,11 @@ def _check_sla(sla: SLA) -> float | dict[str, float] | None:
     return _check_threshold(sla, "sla (argument 'sla')")
 
 
-def _check_as_of(as_of: object) -> dt.datetime | None:
+def check_as_of(as_of: object) -> dt.datetime | None:
+    """Return ``as_of`` if it is an aware datetime (or None); else raise a clear CXDataError.
+
+    Shared by the time metrics and :func:`cxwidgets.binding.bind`, so both read "as of" alike.
+    """
     if as_of is None:
         return None
     if not isinstance(as_of, dt.datetime):
@@ -311,7 +315,7 @@ def _ticket_summary(
             f"unknown sla_basis {sla_basis!r} (argument 'sla_basis')",
             fix="pass sla_basis='calendar' (elapsed time) or sla_basis='business' (business hours)",
         )
-    as_of_v = _check_as_of(as_of)
+    as_of_v = check_as_of(as_of)
     frame = to_polars(tickets, table=table)
     keys = as_list(by)
     require_columns(frame, [created, done, *keys, *([priority] if isinstance(sla_v, dict) else [])], table=table)
@@ -494,7 +498,7 @@ def resolution_summary(
 # ----------------------------------------------------------------------------------------
 
 
-def _ttv_frame(
+def ttv_frame(
     accounts: object,
     events: object,
     *,
@@ -594,7 +598,7 @@ def time_to_value(
     shape: (1_000, 3) account_id | ttv | reached
     """
     us = _unit_us(unit)
-    lf, _ = _ttv_frame(accounts, events, milestone=milestone, start=start, keys=[], as_of=None, default_as_of=False)
+    lf, _ = ttv_frame(accounts, events, milestone=milestone, start=start, keys=[], as_of=None, default_as_of=False)
     return lf.select(
         "account_id",
         ((pl.col("_reached_at") - pl.col("_start")).dt.total_microseconds().cast(pl.Float64) / us).alias("ttv"),
@@ -637,8 +641,8 @@ def ttv_summary(
     us = _unit_us(unit)
     keys = as_list(by)
     target_v = None if target is None else _check_threshold(target, "target (argument 'target')")
-    as_of_v = _check_as_of(as_of)
-    lf, as_of_v = _ttv_frame(
+    as_of_v = check_as_of(as_of)
+    lf, as_of_v = ttv_frame(
         accounts, events, milestone=milestone, start=start, keys=keys, as_of=as_of_v, default_as_of=True
     )
     st, reached_at = pl.col("_start"), pl.col("_reached_at")
