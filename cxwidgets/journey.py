@@ -974,6 +974,8 @@ class Journey(_Model):
     Attributes:
         schema_version: the file format version (:data:`CURRENT_SCHEMA_VERSION`).
         name, description: free text.
+        green, amber: the journey-level gates on the 0-100 MIS scale, used for the status of the
+            whole journey, of each segment and of each account (defaults 75 / 50).
         stages: the ordered stages.
         mis: the tunable MIS settings (:class:`MISSettings`).
         emotions: persona -> moment name -> emotion (-2..+2), the as-is curve per persona.
@@ -989,6 +991,8 @@ class Journey(_Model):
     schema_version: int = CURRENT_SCHEMA_VERSION
     name: str
     description: str = ""
+    green: float = 75.0
+    amber: float = 50.0
     stages: list[Stage] = []
     mis: MISSettings = Field(default_factory=MISSettings)
     emotions: dict[str, dict[str, float]] = {}
@@ -1029,6 +1033,7 @@ class Journey(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Journey:
+        _check_gates(self.green, self.amber, "journey")
         stages: dict[str, int] = {}
         for i, stage in enumerate(self.stages):
             if stage.name in stages:
@@ -1712,6 +1717,22 @@ class Journey(_Model):
         data = self.model_dump()
         data["mis"] = base
         return self._rebuild(data, "with_mis")
+
+    def with_gates(self, green: float | None = None, amber: float | None = None) -> Journey:
+        """A new journey with its journey-level MIS gates changed (journey, segment and account status).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> j = Journey.template("saas").with_gates(green=80, amber=60)
+            >>> j.green, j.amber
+            (80.0, 60.0)
+        """
+        data = self.model_dump()
+        if green is not None:
+            data["green"] = green
+        if amber is not None:
+            data["amber"] = amber
+        return self._rebuild(data, "with_gates")
 
     def with_emotions(self, persona: str, curve: Mapping[str, float] | None, *, to_be: bool = False) -> Journey:
         """A new journey with the as-is (or ``to_be=True``: to-be) emotion curve of ``persona``

@@ -45,8 +45,8 @@ sums). The definitions, in the order of DESIGN.md ("Moment Impact Score"):
    observed in scope and a roll-up weight above 0. Every MIS is clipped to [0, 100].
 5. **Contributions**: the points of each signal, summing to the MIS of the roll-up.
 6. **Status**: green when ``mis >= green``, amber when ``mis >= amber``, else red (thresholds
-   of the moment or stage; the journey and segments use :data:`JOURNEY_GREEN` /
-   :data:`JOURNEY_AMBER`); ``null`` when there is no MIS.
+   of the moment or stage; the journey, segments and accounts use the journey's own ``green`` / ``amber``, by
+   default :data:`JOURNEY_GREEN` / :data:`JOURNEY_AMBER`); ``null`` when there is no MIS.
 
 **The fast path.** Scores are computed once into an account x signal matrix (float64, NaN =
 missing). Per moment, accounts are grouped by (segment, presence pattern of the moment's
@@ -119,8 +119,8 @@ MISSING_POLICIES: tuple[str, ...] = ("renormalise", "floor", "impute")
 
 #: Gates of the journey (and of each segment's journey MIS): the journey spec has none, so the
 #: defaults of a moment and a stage are used.
-JOURNEY_GREEN: float = 75.0
-JOURNEY_AMBER: float = 50.0
+JOURNEY_GREEN: float = 75.0  # the default of Journey.green
+JOURNEY_AMBER: float = 50.0  # the default of Journey.amber
 
 # a MIS within this distance below a threshold meets it: float noise must not flip a status
 _TOL = 1e-9
@@ -192,6 +192,8 @@ class _Spec:
     """The structure of a journey as index arrays (J signals, M moments, S stages)."""
 
     journey_name: str
+    journey_green: float
+    journey_amber: float
     stage_names: list[str]
     stage_green: np.ndarray
     stage_amber: np.ndarray
@@ -250,6 +252,8 @@ class _Spec:
         O_ms[np.arange(M), np.asarray(mstage, dtype=np.int64)] = 1.0
         return cls(
             journey_name=journey.name,
+            journey_green=float(journey.green),
+            journey_amber=float(journey.amber),
             stage_names=stage_names,
             stage_green=np.asarray(sg, dtype=float),
             stage_amber=np.asarray(sa, dtype=float),
@@ -877,6 +881,36 @@ class MISModel:
         """
         self._apply(self._journey_state())
 
+    def set_gates(
+        self, green: float | None = None, amber: float | None = None, *, moment: str | None = None,
+        stage: str | None = None,
+    ) -> None:
+        """Change the green/amber gates of the journey (default), a stage or a moment.
+
+        The gates only decide status, so nothing is rescored: ``model.journey`` becomes the
+        updated journey and every later :meth:`score` uses the new gates. A bad value (outside
+        0-100, amber not below green, an unknown name) raises and leaves the model unchanged.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> model = MISModel(Journey.template("saas"))
+            >>> model.set_gates(80, 55, moment="Onboarding Kickoff")
+            >>> model.journey.moment("Onboarding Kickoff").green
+            80.0
+        """
+        if moment is not None and stage is not None:
+            raise ValueError("set_gates: give moment= or stage=, not both")
+        fields = {k: v for k, v in (("green", green), ("amber", amber)) if v is not None}
+        if moment is not None:
+            journey = self.journey.update_moment(moment, **fields)
+        elif stage is not None:
+            journey = self.journey.update_stage(stage, **fields)
+        else:
+            journey = self.journey.with_gates(**fields)
+        spec = _Spec.of(journey)
+        self.journey, self._spec = journey, spec
+
     # properties: plain attributes a widget can set
     @property
     def category_weights(self) -> Mapping[str, float]:
@@ -1180,7 +1214,7 @@ class MISModel:
                 green, amber = spec.stage_green[:, None], spec.stage_amber[:, None]
                 labels = spec.stage_names
             else:
-                green, amber = np.array([[JOURNEY_GREEN]]), np.array([[JOURNEY_AMBER]])
+                green, amber = np.array([[spec.journey_green]]), np.array([[spec.journey_amber]])
                 labels = [None]
             stage_of = None
         U, N = mis.shape
@@ -1388,7 +1422,7 @@ def _frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: str | None) -> p
     else:
         U = 1
         mis, cov, n, W = r.mis_J[:, None], r.cov_J[:, None], r.n_J[:, None], None
-        green, amber = np.array([JOURNEY_GREEN]), np.array([JOURNEY_AMBER])
+        green, amber = np.array([spec.journey_green]), np.array([spec.journey_amber])
         ident = {"journey": [spec.journey_name]}
     for key, vals in ident.items():
         cols[key] = [v for _ in rows for v in vals]
@@ -1711,8 +1745,8 @@ class _Reference:
             pl.when(pl.col("WD") > 0).then((pl.col("NUM") / pl.col("WD")).clip(0.0, 100.0)).alias("mis"),
             pl.when(pl.col("covden") > 0).then(pl.col("covnum") / pl.col("covden")).alias("coverage"),
             pl.col("n").fill_null(0).cast(pl.Int64).alias("n_accounts"),
-            pl.lit(JOURNEY_GREEN).alias("green"),
-            pl.lit(JOURNEY_AMBER).alias("amber"),
+            pl.lit(self.spec.journey_green).alias("green"),
+            pl.lit(self.spec.journey_amber).alias("amber"),
         ).select(*keys, "journey", "mis", "coverage", "n_accounts", "green", "amber")
 
     def account_rollup(self, by: str | None) -> pl.DataFrame:
@@ -1742,7 +1776,7 @@ class _Reference:
         else:
             agg = (
                 base.join(agg, on="_i", how="left")
-                .with_columns(pl.lit(JOURNEY_GREEN).alias("green"), pl.lit(JOURNEY_AMBER).alias("amber"))
+                .with_columns(pl.lit(self.spec.journey_green).alias("green"), pl.lit(self.spec.journey_amber).alias("amber"))
                 .sort("_i")
             )
         return agg.with_columns(

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import cxwidgets as cx
 import cxwidgets.mis as mis_mod
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import CATEGORIES, Journey, signal_key
@@ -812,3 +813,42 @@ def test_raising_weight_of_a_signal_above_the_mis_never_lowers_it(c: dict[str, A
             if b is not None and mean_score is not None and mean_score >= b:
                 assert a >= b - 1e-9
         model.signal_weights = weights
+
+
+def test_journey_gates_decide_journey_segment_and_account_status() -> None:
+    # Hand check: the same MIS is green under gates 75/50 only if it reaches 75; under gates
+    # (mis + 1, mis - 1) the journey row must turn amber, under (mis + 2, mis + 1) red.
+    data = cx.datasets.saas(300, seed=4)
+    model = MISModel(Journey.template("saas"), data)
+    mis = model.score("journey")["mis"].item()
+    model.set_gates(green=min(mis + 1, 100), amber=mis - 1)
+    assert model.score("journey")["status"].item() == "amber"
+    assert model.journey.green == pytest.approx(min(mis + 1, 100))
+    model.set_gates(green=mis + 2, amber=mis + 1)
+    assert model.score("journey")["status"].item() == "red"
+    seg = model.score("segment")
+    assert seg["green"].unique().to_list() == [pytest.approx(mis + 2)]
+    acc = model.score("account")
+    expected = [
+        None if m is None else ("green" if m >= mis + 2 else "amber" if m >= mis + 1 else "red")
+        for m in acc["mis"].to_list()
+    ]
+    assert acc["status"].to_list() == expected
+    # the reference (full polars recompute) agrees on the gates
+    assert model._score_full("journey")["green"].item() == pytest.approx(mis + 2)
+
+
+def test_set_gates_bad_values_leave_the_model_unchanged() -> None:
+    model = MISModel(Journey.template("saas"))
+    before = model.journey
+    with pytest.raises(ValueError, match="amber"):
+        model.set_gates(green=40, amber=60)
+    with pytest.raises(ValueError):
+        model.set_gates(80, 50, moment="No Such Moment")
+    assert model.journey is before
+    stage = before.stage_names()[1]
+    model.set_gates(amber=55, stage=stage)
+    assert model.journey.stage(stage).amber == 55.0
+    assert model.score("stage").filter(pl.col("stage") == stage)["amber"].item() == 55.0
+    saved = Journey.from_yaml(model.journey.with_gates(90, 10).to_yaml())
+    assert (saved.green, saved.amber) == (90.0, 10.0)
