@@ -1,0 +1,203 @@
+"""Trends: a metric per week, month or quarter, with intervals, and its change points flagged.
+
+:func:`trend` cuts a metric by period (:func:`cxwidgets.metrics.period`) and computes each period's
+value, 95% interval and n with the metric core's summaries (NPS: adjusted Wald; shares: Wilson;
+means: Student t). :func:`change_points` then flags the periods where the level shifts.
+
+**Change points: binary segmentation with a z test.** On the per-period values ``v_t`` with
+standard errors ``se_t = (ci_high - ci_low) / (2 z)``:
+
+1. for every split of the series into a left and a right part (each at least ``min_size``
+   periods), compare the inverse-variance weighted means of the two parts with
+   ``z = (R - L) / sqrt(phi (1/W_L + 1/W_R))``, ``W = sum 1/se_t^2``;
+2. ``phi`` = max(1, the mean squared standardised residual around the two parts' means): an
+   over-dispersion factor, so period-to-period wobble beyond sampling error is not read as a shift;
+3. take the split with the largest |z|; its p-value is Bonferroni-corrected for the number of
+   splits tried; if below ``alpha`` (default 0.01) the first period of the right part is a change
+   point, and both parts are searched again (recursively).
+
+Periods with fewer than 2 values (no interval) are skipped by the search and never flagged.
+
+Example:
+    >>> import cxwidgets as cx
+    >>> from cxwidgets.analysis.trends import trend
+    >>> data = cx.datasets.saas_before_after(2_000, seed=0)
+    >>> t = trend(data.tickets, "csat", time="created_at", every="quarter")
+    >>> t.columns
+    ['quarter', 'value', 'ci_low', 'ci_high', 'n', 'change_point']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from cxwidgets.analysis.lift import resolve_time_column
+from cxwidgets.errors import CXDataError
+from cxwidgets.frames import as_list, require_columns, to_polars
+from cxwidgets.metrics.intervals import z_value
+from cxwidgets.metrics.periods import period as period_expr
+from cxwidgets.metrics.rates import rate_summary
+from cxwidgets.metrics.survey import csat_summary, mean_summary, nps_summary
+
+__all__ = ["change_points", "trend"]
+
+TrendStat = Literal["mean", "share", "nps", "top2box"]
+
+
+def change_points(
+    values: Sequence[float] | np.ndarray,
+    se: Sequence[float] | np.ndarray,
+    *,
+    alpha: float = 0.01,
+    min_size: int = 2,
+) -> list[int]:
+    """Indices where a new level starts (see the module docstring for the method).
+
+    ``values`` and ``se`` are per-period values and standard errors; entries with a missing
+    or non-positive ``se`` are skipped.
+
+    >>> change_points([4.2, 4.1, 4.25, 4.2, 4.7, 4.65, 4.72, 4.7], [0.03] * 8)
+    [4]
+    >>> change_points([4.2, 4.21, 4.19, 4.2], [0.05] * 4)
+    []
+    """
+    v = np.asarray(values, dtype=float)
+    s = np.asarray(se, dtype=float)
+    if v.shape != s.shape:
+        raise ValueError(f"change_points: values and se differ in length ({v.size} vs {s.size})")
+    if not 0 < alpha < 1:
+        raise ValueError(f"change_points: alpha must be between 0 and 1, got {alpha}")
+    if min_size < 1:
+        raise ValueError(f"change_points: min_size must be at least 1, got {min_size}")
+    ok = np.flatnonzero(np.isfinite(v) & np.isfinite(s) & (s > 0))
+    found: list[int] = []
+    _segment(v[ok], 1.0 / s[ok] ** 2, 0, ok.size, alpha, min_size, found)
+    return sorted(int(ok[i]) for i in found)
+
+
+def _segment(v: np.ndarray, w: np.ndarray, lo: int, hi: int, alpha: float, min_size: int, found: list[int]) -> None:
+    n = hi - lo
+    if n < 2 * min_size:
+        return
+    x, wt = v[lo:hi], w[lo:hi]
+    cw = np.cumsum(wt)
+    cwx = np.cumsum(wt * x)
+    cwx2 = np.cumsum(wt * x * x)
+    ks = np.arange(min_size, n - min_size + 1)  # right part starts at k
+    wl, wr = cw[ks - 1], cw[-1] - cw[ks - 1]
+    ml = cwx[ks - 1] / wl
+    mr = (cwx[-1] - cwx[ks - 1]) / wr
+    # weighted residual sum of squares around the two means, for the over-dispersion factor
+    rss = (cwx2[ks - 1] - wl * ml**2) + ((cwx2[-1] - cwx2[ks - 1]) - wr * mr**2)
+    phi = np.maximum(1.0, rss / max(n - 2, 1))
+    z = (mr - ml) / np.sqrt(phi * (1.0 / wl + 1.0 / wr))
+    best = int(np.argmax(np.abs(z)))
+    p = min(1.0, float(2 * stats.norm.sf(abs(z[best]))) * ks.size)
+    if p < alpha:
+        k = lo + int(ks[best])
+        found.append(k)
+        _segment(v, w, lo, k, alpha, min_size, found)
+        _segment(v, w, k, hi, alpha, min_size, found)
+
+
+def trend(
+    data: Any,
+    value: str = "score",
+    *,
+    stat: TrendStat = "mean",
+    time: str | None = None,
+    every: str = "month",
+    by: str | Sequence[str] | None = None,
+    metric: str | None = None,
+    scale: tuple[float, float] | None = None,
+    tz: str | None = None,
+    confidence: float = 0.95,
+    alpha: float = 0.01,
+    min_size: int = 2,
+    table: str = "data",
+) -> pl.DataFrame:
+    """A metric per period with its interval and n, and the periods where its level shifts.
+
+    Args:
+        data: a long frame (responses, tickets, accounts ...), polars or pandas.
+        value: the column measured (``score``, ``csat``, ``renewed`` ...).
+        stat: ``"mean"`` (Student t interval), ``"share"`` of true/1 values (Wilson), ``"top2box"``
+            of ``scale`` (Wilson) or ``"nps"`` (points, adjusted Wald).
+        time: the timestamp column (default: responded_at, created_at, at, observed_at or started_at).
+        every: ``"week"``, ``"month"``, ``"quarter"``, ``"year"`` or a polars duration ("1w", "1mo", "1q").
+        by: columns to cut by (one series per group; change points are found per series).
+        metric: keep only rows with this ``metric`` value (required when the frame mixes metrics).
+        scale: the declared scale (checked; ``top2box`` needs it, default (1, 5)).
+        tz: calendar of the periods (e.g. "Europe/Paris"); default the column's own zone.
+        alpha, min_size: of :func:`change_points`.
+
+    Returns:
+        One row per [group x] period, sorted: [by columns], the period start (named after
+        ``every``), value, ci_low, ci_high, n and change_point (True on the first period of a new
+        level). Periods without values do not appear.
+
+    Example:
+        >>> import cxwidgets as cx
+        >>> from cxwidgets.analysis.trends import trend
+        >>> responses = cx.datasets.saas(1_000, seed=0).responses
+        >>> trend(responses, "score", stat="nps", metric="nps", every="quarter").columns[:3]
+        ['quarter', 'value', 'ci_low']
+    """
+    frame = to_polars(data, table=table)
+    keys = as_list(by)
+    require_columns(frame, [value, *keys], table=table)
+    if stat not in ("mean", "share", "nps", "top2box"):
+        raise ValueError(f"trend: stat must be 'mean', 'share', 'nps' or 'top2box', got {stat!r}")
+    if metric is not None:
+        require_columns(frame, ["metric"], table=table)
+        frame = frame.filter(pl.col("metric") == metric)
+    elif "metric" in frame.columns and "metric" not in keys and value != "metric":
+        mets = frame.get_column("metric").drop_nulls().unique().sort().to_list()
+        if len(mets) > 1:
+            raise CXDataError(
+                f"the frame mixes {len(mets)} metrics ({', '.join(map(str, mets[:6]))}): a trend follows one",
+                table=table, column="metric", fix="pass metric='csat' (say) or by='metric'",
+            )
+    col = resolve_time_column(frame, time, table)
+    pexpr = period_expr(col, every, tz=tz)
+    pname = pexpr.meta.output_name()
+    frame = frame.filter(pl.col(col).is_not_null()).with_columns(pexpr)
+    if frame.filter(pl.col(value).is_not_null()).height == 0:
+        raise CXDataError(
+            f"no {value} values to follow over time", table=table, column=value,
+            fix="check the metric= filter and that the column has values",
+        )
+    groups = [*keys, pname]
+    if stat == "nps":
+        s = nps_summary(frame, value, by=groups, metric=None, confidence=confidence, table=table)
+        s = s.select(*groups, pl.col("nps").alias("value"), pl.col("nps_low").alias("ci_low"),
+                     pl.col("nps_high").alias("ci_high"), "n")
+    elif stat == "top2box":
+        s = csat_summary(frame, value, by=groups, scale=scale or (1, 5), metric=None, confidence=confidence, table=table)
+        s = s.select(*groups, pl.col("csat").alias("value"), pl.col("csat_low").alias("ci_low"),
+                     pl.col("csat_high").alias("ci_high"), "n")
+    elif stat == "share":
+        s = rate_summary(frame, value, by=groups, name="value", confidence=confidence, table=table)
+        s = s.select(*groups, "value", pl.col("value_low").alias("ci_low"), pl.col("value_high").alias("ci_high"), "n")
+    else:
+        s = mean_summary(frame, value, by=groups, scale=scale, name="value", metric=None, confidence=confidence, table=table)
+        s = s.select(*groups, "value", pl.col("value_low").alias("ci_low"), pl.col("value_high").alias("ci_high"), "n")
+    s = s.filter(pl.col("n") > 0).sort(groups, nulls_last=True)
+    z = z_value(confidence)
+    flags = np.zeros(s.height, dtype=bool)
+    offset = 0
+    parts = s.partition_by(keys, maintain_order=True) if keys else [s]
+    for part in parts:
+        lo = part.get_column("ci_low").to_numpy().astype(float)
+        hi = part.get_column("ci_high").to_numpy().astype(float)
+        n = part.get_column("n").to_numpy()
+        se = np.where(n >= 2, (hi - lo) / (2 * z), np.nan)
+        for i in change_points(part.get_column("value").to_numpy().astype(float), se, alpha=alpha, min_size=min_size):
+            flags[offset + i] = True
+        offset += part.height
+    return s.with_columns(pl.Series("change_point", flags, dtype=pl.Boolean)).with_columns(pl.col("n").cast(pl.Int64))
