@@ -53,6 +53,7 @@ __all__ = [
     "MISModel",
     "register_normaliser",
     "JourneyMap",
+    "WeightTuner",
     "bind",
     "CURRENT_SCHEMA_VERSION",
     "Journey",
@@ -92,7 +93,7 @@ __all__ = [
     "top_box",
 ]
 
-_WIDGETS = {"JourneyMap"}
+_WIDGETS = {"JourneyMap", "WeightTuner", "ThresholdTuner", "Explorer"}
 
 
 def __getattr__(name: str) -> object:

@@ -1,6 +1,7 @@
 """Widgets: thin views over the core (journey spec, MIS engine). They hold no business logic.
 
 - :class:`JourneyMap`: the journey as a map of stages and moment cards, editable in workshop mode.
+- :class:`WeightTuner`: sliders for the MIS weights and multipliers beside live MIS charts.
 
 Example:
     >>> from cxwidgets.journey import Journey
@@ -10,5 +11,6 @@ Example:
 """
 
 from cxwidgets.widgets.journey_map import JourneyMap
+from cxwidgets.widgets.weight_tuner import WeightTuner
 
-__all__ = ["JourneyMap"]
+__all__ = ["JourneyMap", "WeightTuner"]

@@ -1,0 +1,152 @@
+"""Altair charts of MIS roll-ups: one bar per moment, stage or segment, coloured and labelled by status.
+
+These are plain chart builders over the frames :meth:`cxwidgets.mis.MISModel.score` returns, so
+a notebook, a widget and a static export draw the same picture. ``altair`` is imported only when
+a chart is built (``import cxwidgets`` stays light). Status is never told by colour alone: each
+bar carries its value and a text label ("Green", "Amber", "Red").
+
+Example:
+    >>> import cxwidgets as cx
+    >>> from cxwidgets.charts import mis_chart
+    >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(300, seed=0))
+    >>> mis_chart(model.score("moment"), "moment").to_dict()["title"]["text"]
+    'MIS by moment'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+__all__ = ["RAG_COLOURS", "STATUS_LABELS", "mis_chart", "mis_records", "save_chart"]
+
+#: Bar colours per status. Each has a contrast ratio of at least 3:1 against white and against
+#: JupyterLab's dark background (the graphical-object level of WCAG 2.1, 1.4.11); the text
+#: label beside each bar carries the state for readers who cannot tell the colours apart.
+RAG_COLOURS: dict[str, str] = {"green": "#2e8540", "amber": "#c77700", "red": "#d0312d", "none": "#8a8a8a"}
+STATUS_LABELS: dict[str, str] = {"green": "Green", "amber": "Amber", "red": "Red", "none": "Not scored"}
+
+_LEVEL_TITLES = {"moment": "MIS by moment", "stage": "MIS by stage", "segment": "MIS by segment"}
+
+
+def mis_records(frame: pl.DataFrame, level: str, changes: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """The rows a chart needs, as plain JSON-able dicts: label, mis, status, label text, rank change.
+
+    ``changes`` maps a label to its rank change since a baseline (positive: moved up).
+
+    Example:
+        >>> import polars as pl
+        >>> f = pl.DataFrame({"moment": ["A"], "mis": [61.04], "status": ["amber"]})
+        >>> mis_records(f, "moment", {"A": 2})[0]["text"]
+        '61.0 · Amber · ▲2'
+    """
+    if level not in _LEVEL_TITLES:
+        raise ValueError(f"level must be one of {', '.join(map(repr, _LEVEL_TITLES))}, got {level!r}")
+    if level not in frame.columns:
+        raise ValueError(f"the frame has no {level!r} column; pass model.score({level!r})")
+    out: list[dict[str, Any]] = []
+    for i, row in enumerate(frame.select(level, "mis", "status").iter_rows()):
+        label, mis, status = row
+        status = status if status in ("green", "amber", "red") else "none"
+        parts = ["—" if mis is None else f"{mis:.1f}", STATUS_LABELS[status]]
+        change = (changes or {}).get(label, 0)
+        if change:
+            parts.append(f"{'▲' if change > 0 else '▼'}{abs(change)}")
+        out.append(
+            {
+                "order": i,
+                "label": str(label),
+                "mis": None if mis is None else round(float(mis), 3),
+                "status": status,
+                "state": STATUS_LABELS[status],
+                "text": " · ".join(parts),
+                "change": int(change),
+            }
+        )
+    return out
+
+
+def mis_chart(
+    frame: pl.DataFrame | Sequence[Mapping[str, Any]],
+    level: str = "moment",
+    *,
+    changes: Mapping[str, int] | None = None,
+    width: int = 360,
+    title: str | None = None,
+) -> Any:
+    """A horizontal bar chart of MIS (0-100) by moment, stage or segment, in the frame's order.
+
+    ``frame`` is ``model.score(level)`` (or the records of :func:`mis_records`). Bars are coloured
+    by status and labelled with the value, the state in words and the rank change.
+
+    Example:
+        >>> import cxwidgets as cx
+        >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(300, seed=0))
+        >>> chart = mis_chart(model.score("stage"), "stage")
+        >>> chart.save("stages.svg")  # doctest: +SKIP
+    """
+    import altair as alt
+
+    records = frame if not isinstance(frame, pl.DataFrame) else mis_records(frame, level, changes)
+    records = [dict(r) for r in records]
+    data = alt.Data(values=records)
+    labels = [r["label"] for r in records]
+    y = alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=220))
+    base = alt.Chart(data).encode(y=y)
+    states = list(STATUS_LABELS)
+    bars = base.mark_bar(height={"band": 0.7}).encode(
+        x=alt.X("mis:Q", scale=alt.Scale(domain=[0, 100]), title="MIS (0-100)"),
+        color=alt.Color(
+            "status:N",
+            scale=alt.Scale(domain=states, range=[RAG_COLOURS[s] for s in states]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title=level.capitalize()),
+            alt.Tooltip("mis:Q", format=".1f", title="MIS"),
+            alt.Tooltip("state:N", title="Status"),
+            alt.Tooltip("change:Q", title="Rank change"),
+        ],
+    )
+    text = base.mark_text(align="left", dx=4, baseline="middle").encode(
+        x=alt.X("text_x:Q", scale=alt.Scale(domain=[0, 100])),
+        text="text:N",
+    ).transform_calculate(text_x="datum.mis == null ? 0 : datum.mis")
+    n = max(len(records), 1)
+    return (
+        (bars + text)
+        .properties(width=width, height=max(60, 26 * n), title=title or _LEVEL_TITLES[level])
+        .configure_view(stroke=None)
+        .configure_axis(grid=False)
+    )
+
+
+def save_chart(chart: Any, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
+    """Save an altair chart as PNG, SVG, HTML or JSON (by extension) atomically, with vl-convert
+    (no browser, no network). The file opens with no Python running.
+
+    Example:
+        >>> save_chart(mis_chart(model.score("moment")), "moments.png")  # doctest: +SKIP
+        PosixPath('moments.png')
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".png", ".svg", ".html", ".json"):
+        raise ValueError(f"save_chart: {target.name!r} has no supported extension; use .png, .svg, .html or .json")
+    tmp = target.with_name(f".{target.stem}.tmp{suffix}")
+    try:
+        if suffix == ".png":
+            chart.save(str(tmp), format="png", scale_factor=scale)
+        elif suffix == ".html":
+            chart.save(str(tmp), format="html", inline=True)
+        else:
+            chart.save(str(tmp), format=suffix[1:])
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target

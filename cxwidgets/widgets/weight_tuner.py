@@ -1,0 +1,374 @@
+"""``WeightTuner``: sliders for the MIS weights and multipliers, with live charts of the result.
+
+A thin view over :class:`~cxwidgets.mis.MISModel`: each slider is one of the model's tunable
+settings (category weights, signal weights, role multipliers, segment multipliers). A slider
+move sets the model through its fast path (milliseconds, whatever the number of accounts) and
+redraws three small altair charts (moment, stage and segment MIS with their status), sending
+only those aggregated rows to the browser, never account data. Moves are debounced: while a
+slider is dragged, the model and charts update at most once per ``debounce`` seconds, and the
+last position always lands.
+
+A setting the model refuses (all category weights at 0, every signal of a moment at 0) shows
+its message above the sliders and the slider springs back to the last good value: the model
+and charts keep their last good state.
+
+Example:
+    >>> import cxwidgets as cx
+    >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(300, seed=0))
+    >>> tuner = cx.WeightTuner(model, debounce=0)
+    >>> tuner.sliders["category:outcome"].value = 2.0
+    >>> model.category_weights["outcome"]
+    2.0
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pathlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import polars as pl
+from altair import JupyterChart
+
+from cxwidgets.charts import mis_chart, mis_records, save_chart
+from cxwidgets.journey import CATEGORIES
+
+__all__ = ["WeightTuner"]
+
+_HERE = pathlib.Path(__file__).parent
+_CSS = (_HERE / "weight_tuner.css").read_text(encoding="utf-8")
+_LEVELS = ("moment", "stage", "segment")
+_offline_done = False
+
+
+def _enable_offline() -> None:
+    """altair's JupyterChart loads its JavaScript from a CDN unless told otherwise: bundle it
+    from vl-convert once per process so charts render with no network."""
+    global _offline_done
+    if not _offline_done:
+        JupyterChart.enable_offline()
+        _offline_done = True
+
+
+class _Chart(JupyterChart):
+    """A JupyterChart whose text follows JupyterLab's theme (CSS beside this file)."""
+
+    _css = _CSS
+
+
+def _ranks(frame: pl.DataFrame, level: str) -> dict[str, int]:
+    """label -> rank by MIS, 1 = highest; labels without a MIS are left out."""
+    rows = [(r[level], r["mis"]) for r in frame.select(level, "mis").iter_rows(named=True) if r["mis"] is not None]
+    rows.sort(key=lambda t: -t[1])
+    return {str(label): i + 1 for i, (label, _) in enumerate(rows)}
+
+
+def _slider(description: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
+    return w.FloatSlider(
+        value=value,
+        min=0.0,
+        max=max(maximum, value),
+        step=step,
+        description=description,
+        tooltip=tooltip,
+        readout_format=".2f",
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=w.Layout(width="98%"),
+    )
+
+
+class WeightTuner(w.VBox):
+    """Sliders for category weights, signal weights, role and segment multipliers, beside live
+    MIS charts by moment, stage and segment; rank changes since the last reset; reset; save.
+
+    Args:
+        model: the :class:`~cxwidgets.mis.MISModel` to tune (changed in place).
+        debounce: seconds to wait after a slider move before rescoring (0: at once).
+        path: where "Save config" writes the tuned journey (YAML or JSON by extension).
+
+    Attributes:
+        sliders: key -> slider, keys ``"category:<name>"``, ``"signal:<Moment/Signal>"``,
+            ``"role:<role>"``, ``"segment:<segment>"``.
+        charts: ``{"moment", "stage", "segment"}`` -> altair ``JupyterChart``.
+        error: the last refused setting's message ("" when none), also shown in the widget.
+        rank_changes: moment -> rank change since the last reset (positive: moved up).
+        updates: how many times the charts were redrawn (each sends one small spec per chart).
+
+    Example:
+        >>> tuner = cx.WeightTuner(model)  # doctest: +SKIP
+        >>> tuner  # shows the sliders and charts in a notebook  # doctest: +SKIP
+    """
+
+    def __init__(self, model: Any, *, debounce: float = 0.08, path: str | os.PathLike[str] = "journey.yaml") -> None:
+        from cxwidgets.mis import MISModel
+
+        if not isinstance(model, MISModel):
+            raise TypeError(f"WeightTuner needs a cxwidgets MISModel, got {type(model).__name__}")
+        if debounce < 0:
+            raise ValueError(f"debounce must be >= 0 seconds, got {debounce!r}")
+        _enable_offline()
+        self.model = model
+        self.debounce = float(debounce)
+        self.error = ""
+        self.updates = 0
+        self.rank_changes: dict[str, int] = {}
+        self._pending: asyncio.TimerHandle | None = None
+        self._reverting = False
+        self._last_good = self._state()
+        self._baseline: dict[str, int] = {}
+        self._listeners: list[Callable[[WeightTuner], None]] = []
+
+        self.sliders: dict[str, w.FloatSlider] = {}
+        sections = self._build_sliders()
+        self.message = w.HTML(layout=w.Layout(min_height="1.5em"))
+        self.message.add_class("cx-tuner-message")
+        self.ranks = w.Label(layout=w.Layout(min_height="1.5em"))
+        self.reset_button = w.Button(description="Reset", icon="undo", tooltip="Back to the journey's weights")
+        self.path = w.Text(value=str(path), description="Save to", layout=w.Layout(width="22em"))
+        self.save_button = w.Button(description="Save config", icon="save", tooltip="Write the tuned journey file")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.save_button.on_click(lambda _b: self._save_clicked())
+
+        scores = {lvl: self.model.score(lvl) for lvl in _LEVELS}
+        self._baseline = _ranks(scores["moment"], "moment")
+        self.charts: dict[str, JupyterChart] = {
+            lvl: _Chart(self._chart(lvl, scores[lvl]), embed_options={"renderer": "svg", "actions": False})
+            for lvl in _LEVELS
+        }
+        for chart in self.charts.values():
+            chart.add_class("cx-chart")
+        self.accordion = w.Accordion(children=[box for _, box in sections], layout=w.Layout(width="100%"))
+        for i, (title, _) in enumerate(sections):
+            self.accordion.set_title(i, title)
+        self.accordion.selected_index = 0
+        left = w.VBox([self.accordion], layout=w.Layout(width="40%", min_width="280px"))
+        right = w.VBox(
+            [self.charts["moment"], w.HBox([self.charts["stage"], self.charts["segment"]])],
+            layout=w.Layout(width="60%", overflow="auto"),
+        )
+        buttons = w.HBox([self.reset_button, self.path, self.save_button])
+        super().__init__([self.message, w.HBox([left, right]), self.ranks, buttons])
+        self.add_class("cx-weight-tuner")
+        self._show_ranks()
+
+    # ---- sliders -----------------------------------------------------------------------------
+
+    def _build_sliders(self) -> list[tuple[str, w.VBox]]:
+        m = self.model
+        sections: list[tuple[str, w.VBox]] = []
+        cat = [
+            self._add(f"category:{c}", c.capitalize(), m.category_weights[c], 5.0, 0.1, f"weight of {c} signals")
+            for c in CATEGORIES
+        ]
+        sections.append(("Categories", w.VBox(cat)))
+        rows: list[w.Widget] = []
+        by_moment: dict[str, list[str]] = {}
+        for key in m.signal_weights:
+            moment, _, signal = key.partition("/")
+            by_moment.setdefault(moment, []).append(key)
+        for moment, keys in by_moment.items():
+            title = w.Label(value=moment)
+            title.add_class("cx-tuner-moment")
+            rows.append(title)
+            for key in keys:
+                signal = key.partition("/")[2]
+                rows.append(self._add(f"signal:{key}", signal, m.signal_weights[key], 5.0, 0.1, key))
+        sections.append(("Signals", w.VBox(rows)))
+        roles = sorted(
+            set(m.role_multipliers)
+            | {r for r in m.table.observations.get_column("role").unique().to_list() if isinstance(r, str)}
+        )
+        if roles:
+            sections.append((
+                "Roles",
+                w.VBox([
+                    self._add(f"role:{r}", r, m.role_multipliers.get(r, 1.0), 3.0, 0.05, f"weight of {r} answers")
+                    for r in roles
+                ]),
+            ))
+        segments = sorted(set(m.segments) | set(m.segment_multipliers))
+        if segments:
+            sections.append((
+                "Segments",
+                w.VBox([
+                    self._add(f"segment:{s}", s, m.segment_multipliers.get(s, 1.0), 3.0, 0.05, f"weight of {s} accounts")
+                    for s in segments
+                ]),
+            ))
+        return sections
+
+    def _add(self, key: str, label: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
+        slider = _slider(label, float(value), maximum, step, tooltip)
+        slider.observe(self._on_slide, names="value")
+        self.sliders[key] = slider
+        return slider
+
+    def _state(self) -> dict[str, dict[str, float]]:
+        m = self.model
+        return {
+            "category_weights": dict(m.category_weights),
+            "signal_weights": dict(m.signal_weights),
+            "role_multipliers": dict(m.role_multipliers),
+            "segment_multipliers": dict(m.segment_multipliers),
+        }
+
+    def _wanted(self) -> dict[str, dict[str, float]]:
+        """The settings the sliders show now."""
+        state = self._state()
+        fields = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
+                  "segment": "segment_multipliers"}
+        for key, slider in self.sliders.items():
+            kind, _, name = key.partition(":")
+            state[fields[kind]][name] = float(slider.value)
+        return state
+
+    def _on_slide(self, _change: dict[str, Any]) -> None:
+        if self._reverting:
+            return
+        if self.debounce <= 0:
+            self.update()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a script, a test): update at once
+            self.update()
+            return
+        if self._pending is not None:
+            self._pending.cancel()
+        self._pending = loop.call_later(self.debounce, self.update)
+
+    # ---- updating ----------------------------------------------------------------------------
+
+    def update(self) -> bool:
+        """Apply the sliders to the model and redraw; False (and a message) when refused."""
+        self._pending = None
+        wanted = self._wanted()
+        changed = {k: v for k, v in wanted.items() if v != self._last_good.get(k)}
+        if changed:
+            try:
+                self.model.set(**changed)
+            except (ValueError, TypeError) as err:
+                self._refuse(str(err))
+                return False
+        self._last_good = self._state()
+        self.error = ""
+        self.message.value = ""
+        self._redraw()
+        return True
+
+    def _refuse(self, text: str) -> None:
+        self.error = text
+        self.message.value = (
+            '<span class="cx-tuner-error" role="alert">' + _escape(text) + " The last good setting is kept.</span>"
+        )
+        self._set_sliders(self._last_good)
+
+    def _set_sliders(self, state: dict[str, dict[str, float]]) -> None:
+        fields = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
+                  "segment": "segment_multipliers"}
+        self._reverting = True
+        try:
+            for key, slider in self.sliders.items():
+                kind, _, name = key.partition(":")
+                value = float(state[fields[kind]].get(name, 1.0))
+                if value > slider.max:
+                    slider.max = value
+                slider.value = value
+        finally:
+            self._reverting = False
+
+    def _chart(self, level: str, frame: pl.DataFrame) -> Any:
+        changes = self.rank_changes if level == "moment" else None
+        return mis_chart(frame, level, changes=changes, width=320 if level == "moment" else 200)
+
+    def _redraw(self) -> None:
+        scores = {lvl: self.model.score(lvl) for lvl in _LEVELS}
+        now = _ranks(scores["moment"], "moment")
+        self.rank_changes = {k: self._baseline[k] - r for k, r in now.items() if k in self._baseline and self._baseline[k] != r}
+        for lvl in _LEVELS:
+            self.charts[lvl].chart = self._chart(lvl, scores[lvl])
+        self.updates += 1
+        self._show_ranks()
+        for listener in list(self._listeners):
+            listener(self)
+
+    def _show_ranks(self) -> None:
+        if not self.rank_changes:
+            self.ranks.value = "No moment has changed rank since the last reset."
+            return
+        parts = [f"{name} {'▲' if d > 0 else '▼'}{abs(d)}" for name, d in self.rank_changes.items()]
+        self.ranks.value = "Changed rank since the last reset: " + ", ".join(parts)
+
+    def on_update(self, callback: Callable[[WeightTuner], None]) -> None:
+        """Call ``callback(tuner)`` after every redraw (the Explorer refreshes the map with it)."""
+        self._listeners.append(callback)
+
+    def records(self, level: str = "moment") -> list[dict[str, Any]]:
+        """The rows the chart of ``level`` shows now (label, mis, status, text, change)."""
+        return mis_records(self.model.score(level), level, self.rank_changes if level == "moment" else None)
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the journey's settings; rank changes are counted from here again."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        self.model.reset()
+        self._last_good = self._state()
+        self._set_sliders(self._last_good)
+        self._baseline = _ranks(self.model.score("moment"), "moment")
+        self.rank_changes = {}
+        self.error = ""
+        self.message.value = ""
+        self._redraw()
+
+    def focus(self, moment: str | None) -> None:
+        """Open the signal sliders with ``moment``'s sliders highlighted (``None``: clear)."""
+        for key, slider in self.sliders.items():
+            on = moment is not None and key.startswith(f"signal:{moment}/")
+            (slider.add_class if on else slider.remove_class)("cx-focus")
+        if moment is not None and any(k.startswith(f"signal:{moment}/") for k in self.sliders):
+            self.accordion.selected_index = 1
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Save the tuned journey (weights in its signals, settings in ``mis``) atomically.
+
+        Example:
+            >>> tuner.save("journey.yaml")  # doctest: +SKIP
+        """
+        target = Path(path if path is not None else self.path.value)
+        return self.model.to_journey().save(target)
+
+    def _save_clicked(self) -> None:
+        try:
+            where = self.save()
+        except Exception as err:  # noqa: BLE001 - shown to the user, nothing lost
+            self.message.value = f'<span class="cx-tuner-error" role="alert">Not saved: {_escape(str(err))}</span>'
+            return
+        self.message.value = f'<span class="cx-tuner-ok">Saved to {_escape(str(where))}</span>'
+
+    def save_chart(self, path: str | os.PathLike[str], level: str = "moment") -> Path:
+        """Export the chart of ``level`` as PNG, SVG or standalone HTML (vl-convert; no Python
+        needed to open it).
+
+        Example:
+            >>> tuner.save_chart("moments.png")  # doctest: +SKIP
+        """
+        if level not in _LEVELS:
+            raise ValueError(f"level must be one of {', '.join(map(repr, _LEVELS))}, got {level!r}")
+        return save_chart(self._chart(level, self.model.score(level)), path)
+
+    def __repr__(self) -> str:
+        return f"WeightTuner({self.model!r}, sliders={len(self.sliders)})"
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)

@@ -1,0 +1,200 @@
+"""WeightTuner, Python side: move sliders the way the front end does (comm ``update`` messages)
+and check the model, the charts' data and the saved journey against an independent model."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import html
+import json
+import xml.dom.minidom
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import polars as pl
+import pytest
+
+import cxwidgets as cx
+from cxwidgets.journey import Journey
+from cxwidgets.mis import MISModel
+from cxwidgets.widgets import WeightTuner
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def data() -> Any:
+    return cx.datasets.saas(400, seed=11)
+
+
+@pytest.fixture
+def model(data: Any) -> MISModel:
+    return MISModel(Journey.template("saas"), data)
+
+
+def slide(slider: w.FloatSlider, value: float) -> None:
+    """What the browser sends when a slider handle moves."""
+    slider._handle_msg({"content": {"data": {"method": "update", "state": {"value": value}, "buffer_paths": []}}, "buffers": []})
+
+
+def chart_rows(tuner: WeightTuner, level: str) -> dict[str, Any]:
+    spec = tuner.charts[level].spec
+    values = spec["layer"][0]["data"]["values"] if "data" not in spec else spec["data"]["values"]
+    return {r["label"]: r for r in values}
+
+
+def independent(journey: Journey, data: Any, **mis: Any) -> MISModel:
+    """A fresh model built from a journey file with the settings in it: no fast path shared."""
+    return MISModel(Journey.from_yaml(journey.with_mis(**mis).to_yaml()), data)
+
+
+def test_category_slider_sets_the_model_and_the_charts_match_a_fresh_model(model: MISModel, data: Any) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    slide(tuner.sliders["category:outcome"], 3.0)
+    assert model.category_weights["outcome"] == 3.0
+    expected = independent(model.journey, data, category_weights={**model.journey.mis.category_weights, "outcome": 3.0})
+    for level, key in (("moment", "moment"), ("stage", "stage"), ("segment", "segment")):
+        rows = chart_rows(tuner, level)
+        for r in expected.score(level).iter_rows(named=True):
+            assert rows[r[key]]["mis"] == pytest.approx(r["mis"], abs=1e-3)
+            assert rows[r[key]]["status"] == r["status"]
+    assert tuner.updates == 1
+
+
+def test_signal_role_and_segment_sliders(model: MISModel, data: Any) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    key = "Quarterly Business Review/QBR NPS"
+    slide(tuner.sliders[f"signal:{key}"], 0.5)
+    slide(tuner.sliders["role:executive"], 2.5)
+    slide(tuner.sliders["segment:enterprise"], 0.2)
+    assert model.signal_weights[key] == 0.5
+    assert model.role_multipliers["executive"] == 2.5
+    assert model.segment_multipliers["enterprise"] == 0.2
+    j = model.journey.update_signal("Quarterly Business Review", "QBR NPS", weight=0.5)
+    ref = independent(j, data, role_multipliers={**model.journey.mis.role_multipliers, "executive": 2.5},
+                      segment_multipliers={"enterprise": 0.2})
+    got = chart_rows(tuner, "stage")
+    for r in ref.score("stage").iter_rows(named=True):
+        assert got[r["stage"]]["mis"] == pytest.approx(r["mis"], abs=1e-3)
+
+
+def test_a_refused_setting_shows_a_message_and_keeps_the_last_good_state(model: MISModel) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    before = chart_rows(tuner, "moment")
+    for c in ("experience", "operational", "behavioral"):
+        slide(tuner.sliders[f"category:{c}"], 0.0)
+    good = chart_rows(tuner, "moment")
+    slide(tuner.sliders["category:outcome"], 0.0)  # all four at 0: nothing can be scored
+    assert "all four category weights are 0" in tuner.error
+    assert "all four category weights are 0" in tuner.message.value
+    assert tuner.sliders["category:outcome"].value == 1.0  # sprang back
+    assert model.category_weights["outcome"] == 1.0
+    assert chart_rows(tuner, "moment") == good != before
+
+
+def test_user_text_in_messages_is_escaped(data: Any) -> None:
+    journey = Journey.template("saas").rename_moment("Renewal Decision", XSS)
+    responses = data.responses.with_columns(pl.col("moment").replace("Renewal Decision", XSS))
+    tuner = WeightTuner(MISModel(journey, dataclasses.replace(data, responses=responses)), debounce=0)
+    sliders = [k for k in tuner.sliders if k.startswith(f"signal:{XSS}/")]
+    assert sliders
+    for k in sliders:
+        slide(tuner.sliders[k], 0.0)
+    assert XSS in tuner.error  # the model names the moment ...
+    assert XSS not in tuner.message.value  # ... and the page gets it as text
+    assert html.escape(XSS) in tuner.message.value
+    # slider labels are plain descriptions (ipywidgets renders them as text unless told otherwise)
+    assert not any(s.description_allow_html for s in tuner.sliders.values())
+
+
+def test_rank_changes_since_reset(model: MISModel, data: Any) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    base = model.score("moment")
+    order0 = [r["moment"] for r in sorted(base.iter_rows(named=True), key=lambda r: -r["mis"])]
+    # push the lowest-ranked moment up: weight its signals' category far above the others
+    slide(tuner.sliders["category:operational"], 0.0)
+    slide(tuner.sliders["category:behavioral"], 0.0)
+    now = model.score("moment")
+    order1 = [r["moment"] for r in sorted(now.filter(now["mis"].is_not_null()).iter_rows(named=True), key=lambda r: -r["mis"])]
+    expected = {m: order0.index(m) - order1.index(m) for m in order1 if order0.index(m) != order1.index(m)}
+    assert expected, "the test needs a change of rank"
+    assert tuner.rank_changes == expected
+    rows = chart_rows(tuner, "moment")
+    for m, d in expected.items():
+        assert rows[m]["change"] == d
+        assert ("▲" if d > 0 else "▼") + str(abs(d)) in rows[m]["text"]
+    assert "Changed rank" in tuner.ranks.value
+    tuner.reset()
+    assert tuner.rank_changes == {}
+    assert model.category_weights == dict(model.journey.mis.category_weights)
+    assert tuner.sliders["category:operational"].value == 1.0
+
+
+def test_save_config_reloads_equal_and_scores_the_same(model: MISModel, data: Any, tmp_path: Path) -> None:
+    tuner = WeightTuner(model, debounce=0, path=tmp_path / "tuned.yaml")
+    slide(tuner.sliders["category:experience"], 1.7)
+    slide(tuner.sliders["signal:Advocacy Ask/Promoter activation"], 2.2)
+    tuner.save_button.click()
+    assert "Saved to" in tuner.message.value
+    saved = Journey.load(tmp_path / "tuned.yaml")
+    assert saved == model.to_journey()
+    again = MISModel(saved, data).score("moment")
+    assert again["mis"].to_list() == pytest.approx(model.score("moment")["mis"].to_list(), abs=1e-9)
+    # a save that fails says so and loses nothing
+    tuner.path.value = str(tmp_path / "no-such-dir" / "x.yaml")
+    tuner.save_button.click()
+    assert "Not saved" in tuner.message.value
+    assert Journey.load(tmp_path / "tuned.yaml") == saved
+
+
+def test_slider_moves_are_debounced_and_the_last_one_lands(model: MISModel) -> None:
+    tuner = WeightTuner(model, debounce=0.05)
+
+    async def drag() -> None:
+        for v in (1.2, 1.4, 1.6, 1.8, 2.0):
+            slide(tuner.sliders["category:experience"], v)
+            await asyncio.sleep(0.005)
+        assert tuner.updates == 0  # still dragging: nothing recomputed yet
+        await asyncio.sleep(0.2)
+
+    asyncio.run(drag())
+    assert tuner.updates == 1
+    assert model.category_weights["experience"] == 2.0
+
+
+def test_updates_send_aggregates_only(model: MISModel, data: Any) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    slide(tuner.sliders["category:outcome"], 2.0)
+    text = json.dumps([c.spec for c in tuner.charts.values()])
+    ids = data.accounts["account_id"].head(50).to_list()
+    assert not any(i in text for i in ids)
+    assert len(text) < 30_000  # three small specs, whatever the number of accounts
+
+
+def test_chart_export_png_and_svg(model: MISModel, tmp_path: Path) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    png = tuner.save_chart(tmp_path / "moments.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = tuner.save_chart(tmp_path / "stages.svg", level="stage")
+    doc = xml.dom.minidom.parse(str(svg))
+    texts = " ".join(t.firstChild.data for t in doc.getElementsByTagName("text") if t.firstChild)
+    for stage in model.journey.stage_names():
+        assert stage in texts
+    with pytest.raises(ValueError, match="extension"):
+        tuner.save_chart(tmp_path / "x.gif")
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="MISModel"):
+        WeightTuner("not a model")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="debounce"):
+        WeightTuner(MISModel(Journey.template("saas")), debounce=-1)
+
+
+def test_works_with_no_data_bound() -> None:
+    tuner = WeightTuner(MISModel(Journey.template("saas")), debounce=0)
+    slide(tuner.sliders["category:outcome"], 2.0)
+    assert tuner.error == ""
+    assert all(r["status"] == "none" for r in chart_rows(tuner, "moment").values())
