@@ -38,8 +38,9 @@ MISSING_POLICIES = ("pairwise", "drop", "impute")
 class Correlations:
     """Driver correlation matrix, correlations with the outcome and the rows behind them."""
 
-    R: np.ndarray  # (p, p) drivers
-    r: np.ndarray  # (p,) driver x outcome
+    R: np.ndarray  # (p, p) drivers (projected to a valid matrix when pairwise ones were not)
+    r: np.ndarray  # (p,) driver x outcome, consistent with R
+    r_observed: np.ndarray  # (p,) driver x outcome as observed (before any projection)
     n: np.ndarray  # (p,) rows with both the driver and the outcome
     n_min: int  # fewest rows behind any entry of R or r
     notes: tuple[str, ...]
@@ -129,12 +130,19 @@ def correlations(
                 notes.append(f"{names[j]!r} x {names[k]!r}: no variance on their common rows; correlation set to 0")
             else:
                 R[j, k] = R[k, j] = _pearson(X[mk, j], X[mk, k])
+    r_observed = r.copy()
     if missing == "pairwise" and p:
-        w = np.linalg.eigvalsh(R)
-        if w.min() < -1e-10:
-            R = _nearest_correlation(R)
-            notes.append("pairwise correlations were not positive semi-definite; projected to the nearest valid matrix")
-    return Correlations(R=R, r=r, n=n_y.astype(np.int64), n_min=n_min, notes=tuple(notes))
+        # drivers and outcome together: a valid joint matrix keeps R^2 = r' R^-1 r within [0, 1]
+        C = np.block([[R, r[:, None]], [r[None, :], np.ones((1, 1))]])
+        _check_rank(R, list(names), table, singular=False)  # name perfectly correlated pairs first
+        if np.linalg.eigvalsh(C).min() < -1e-10:
+            C = _nearest_correlation(C)
+            R, r = C[:p, :p].copy(), C[:p, p].copy()
+            notes.append(
+                "pairwise correlations (drivers and outcome) were not a valid correlation matrix; projected to the "
+                "nearest valid one: read the results with care, or use missing='drop'"
+            )
+    return Correlations(R=R, r=r, r_observed=r_observed, n=n_y.astype(np.int64), n_min=n_min, notes=tuple(notes))
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -145,12 +153,12 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 def _nearest_correlation(R: np.ndarray) -> np.ndarray:
     w, V = np.linalg.eigh(R)
-    A = (V * np.clip(w, 1e-10, None)) @ V.T
+    A = (V * np.clip(w, 1e-4, None)) @ V.T
     d = np.sqrt(np.diag(A))
     return A / np.outer(d, d)
 
 
-def _check_rank(R: np.ndarray, names: Sequence[str], table: str) -> None:
+def _check_rank(R: np.ndarray, names: Sequence[str], table: str, singular: bool = True) -> None:
     p = R.shape[0]
     off = np.abs(R - np.eye(p))
     if p > 1 and off.max() > 1 - 1e-9:
@@ -161,7 +169,7 @@ def _check_rank(R: np.ndarray, names: Sequence[str], table: str) -> None:
             table=table, column=str(names[j]), fix=f"drop one of {names[i]!r} and {names[j]!r}",
         )
     w = np.linalg.eigvalsh(R) if p else np.ones(1)
-    if w.min() < 1e-10:
+    if singular and w.min() < 1e-10:
         raise CXDataError(
             "the drivers are linearly dependent (one is a combination of others), so the regression has no "
             "unique answer",

@@ -192,7 +192,7 @@ def drivers(
         {
             "driver": names,
             "n": c.n,
-            "correlation": c.r,
+            "correlation": c.r_observed,
             "std_coef": beta,
             "relative_weight": rw,
             "relative_weight_pct": pct,
