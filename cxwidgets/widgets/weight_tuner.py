@@ -4,9 +4,10 @@ A thin view over :class:`~cxwidgets.mis.MISModel`: each slider is one of the mod
 settings (category weights, signal weights, role multipliers, segment multipliers). A slider
 move sets the model through its fast path (milliseconds, whatever the number of accounts) and
 redraws three small altair charts (moment, stage and segment MIS with their status), sending
-only those aggregated rows to the browser, never account data. Moves are debounced: while a
-slider is dragged, the model and charts update at most once per ``debounce`` seconds, and the
-last position always lands.
+only those aggregated rows to the browser, never account data. Moves made in the browser are
+debounced: while a slider is dragged, the model and charts update once the slider has rested
+``debounce`` seconds, and the last position always lands. A value set from Python
+(``tuner.sliders[key].value = 2``) applies at once.
 
 A setting the model refuses (all category weights at 0, every signal of a moment at 0) shows
 its message above the sliders and the slider springs back to the last good value: the model
@@ -227,10 +228,13 @@ class WeightTuner(w.VBox):
             state[fields[kind]][name] = float(slider.value)
         return state
 
-    def _on_slide(self, _change: dict[str, Any]) -> None:
+    def _on_slide(self, change: dict[str, Any]) -> None:
         if self._reverting:
             return
-        if self.debounce <= 0:
+        # a value set from Python (a script, a notebook cell) lands at once; a drag in the
+        # browser (ipywidgets holds the property lock while it applies a front-end update) waits
+        from_browser = bool(getattr(change.get("owner"), "_property_lock", None))
+        if self.debounce <= 0 or not from_browser:
             self.update()
             return
         try:

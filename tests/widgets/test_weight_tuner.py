@@ -162,6 +162,13 @@ def test_slider_moves_are_debounced_and_the_last_one_lands(model: MISModel) -> N
     assert tuner.updates == 1
     assert model.category_weights["experience"] == 2.0
 
+    async def script() -> None:  # a notebook cell runs inside the kernel's event loop
+        tuner.sliders["category:experience"].value = 0.5
+        assert model.category_weights["experience"] == 0.5  # set from Python: at once
+
+    asyncio.run(script())
+    assert tuner.updates == 2
+
 
 def test_updates_send_aggregates_only(model: MISModel, data: Any) -> None:
     tuner = WeightTuner(model, debounce=0)
