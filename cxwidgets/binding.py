@@ -674,6 +674,11 @@ def _per_account_expr(row: SignalRow, agg: str, table: str) -> pl.Expr:
     }
     if agg in simple:
         return simple[agg]
+    from cxwidgets.plugins import aggregate_expression  # a metric registered by the user or a plugin
+
+    plugin = aggregate_expression(agg, x)
+    if plugin is not None:
+        return plugin
     raise CXDataError(
         f"{_who(row)}: bind cannot compute aggregate {agg!r} (it is registered, but bind does not know how)",
         table=table,

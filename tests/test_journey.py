@@ -840,4 +840,4 @@ def test_template_registry(tmp_path: Path) -> None:
     finally:
         for name in ("test-file", "test-mapping", "test-journey", "test-bad"):
             templates.unregister_template(name)
-    assert templates.available_templates() == ["saas"]
+    assert templates.available_templates() == ["retail", "saas", "telecom"]  # the bundled ones

@@ -1,4 +1,4 @@
-"""Bundled journey templates, and the registry that plugins add theirs to.
+"""Bundled journey templates (saas, retail, telecom), and the registry that plugins add theirs to.
 
 A template is a journey file (YAML or JSON) or a zero-argument callable returning a journey
 (a :class:`~cxwidgets.journey.Journey` or the plain mapping a journey file holds). This module
@@ -12,6 +12,9 @@ Example:
     >>> from cxwidgets.journey import Journey
     >>> len(Journey.template("saas").moment_names())
     8
+
+The bundled templates are registered through the same registry a plugin uses
+(:data:`TEMPLATES`, a :class:`cxwidgets.plugins.Registry`), with the package as their origin.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any, Union
 
+from cxwidgets import plugins as _plugins
+
 __all__ = [
+    "TEMPLATES",
     "TemplateSource",
     "available_templates",
     "register_template",
@@ -36,7 +42,9 @@ __all__ = [
 #: arguments and returning a ``Journey`` or a journey mapping.
 TemplateSource = Union[str, "os.PathLike[str]", Traversable, Callable[[], Any]]
 
-_REGISTRY: dict[str, TemplateSource] = {}
+#: name -> template source; who registered each is ``TEMPLATES.origin(name)``.
+TEMPLATES: _plugins.Registry[TemplateSource] = _plugins.Registry("journey template", same_object_ok=False)
+_REGISTRY = TEMPLATES
 
 
 def _check_name(name: object) -> str:
@@ -70,11 +78,14 @@ def register_template(name: str, loader_or_path: TemplateSource, *, overwrite: b
             f"template {key!r}: loader_or_path must be a path to a .yaml/.yml/.json file or a callable "
             f"returning a journey, got {type(loader_or_path).__name__}"
         )
-    if key in _REGISTRY and not overwrite:
+    try:
+        TEMPLATES.register(key, loader_or_path, overwrite=overwrite)
+    except _plugins.PluginClash:
+        raise
+    except ValueError:
         raise ValueError(
             f"a journey template named {key!r} is already registered; pick another name or pass overwrite=True"
-        )
-    _REGISTRY[key] = loader_or_path
+        ) from None
 
 
 def unregister_template(name: str) -> None:
@@ -92,9 +103,10 @@ def available_templates() -> list[str]:
 
     Example:
         >>> from cxwidgets.templates import available_templates
-        >>> available_templates()[:1]
-        ['saas']
+        >>> available_templates()[:3]
+        ['retail', 'saas', 'telecom']
     """
+    _plugins._lazy_load()
     return sorted(_REGISTRY)
 
 
@@ -107,6 +119,8 @@ def template_source(name: str) -> TemplateSource:
         'saas.yaml'
     """
     key = _check_name(name)
+    if key not in _REGISTRY:
+        _plugins._lazy_load()
     try:
         return _REGISTRY[key]
     except KeyError:
@@ -116,4 +130,7 @@ def template_source(name: str) -> TemplateSource:
         raise KeyError(f"unknown journey template {key!r}{hint} Available: {choices}.") from None
 
 
-register_template("saas", files(__name__) / "saas.yaml")
+with _plugins.origin(_plugins.BUILTIN):
+    for _name in ("saas", "retail", "telecom"):
+        register_template(_name, files(__name__) / f"{_name}.yaml")
+    del _name
