@@ -133,10 +133,10 @@ def weight_sensitivity(
     saved = _settings(model)
     base_m = model.score("moment")
     ok = base_m["mis"].is_not_null().to_numpy()
-    if ok.sum() < 2:
+    if ok.sum() == 0:
         raise CXDataError(
-            f"only {int(ok.sum())} moment(s) have a MIS, so there is no ranking to test",
-            table="model", fix="bind data that reaches at least two moments",
+            "no moment has a MIS, so there is nothing to perturb", table="model",
+            fix="build the model with data (cx.MISModel(journey, data))",
         )
     base_mis = base_m["mis"].to_numpy()[ok]
     base_rank = _ranks(base_mis)
@@ -155,7 +155,8 @@ def weight_sensitivity(
     mflip = np.zeros((n, M), dtype=bool)
     aflip = np.zeros((n, int(has.sum())), dtype=bool)
     rho = np.full(n, np.nan)
-    const_base = bool(np.all(base_mis == base_mis[0]))
+    # one moment, or all equal: there is no ranking to correlate (mean_spearman is null)
+    const_base = M < 2 or bool(np.all(base_mis == base_mis[0]))
     try:
         for d in range(n):
             changes: dict[str, Any] = {}
