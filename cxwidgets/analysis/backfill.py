@@ -146,15 +146,15 @@ def config_changes(old: Any, new: Any) -> pl.DataFrame:
     jo, jn = _journey_of(old, "old"), _journey_of(new, "new")
     rows: list[tuple[str, str, str, str]] = []
 
-    def diff(setting: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
+    def diff(setting: str, a: Mapping[str, Any], b: Mapping[str, Any], default: Any = None) -> None:
         for key in sorted(set(a) | set(b)):
-            va, vb = a.get(key), b.get(key)
+            va, vb = a.get(key, default), b.get(key, default)
             if va != vb:
                 rows.append((setting, key, "" if va is None else str(va), "" if vb is None else str(vb)))
 
     so, sn = jo.mis.model_dump(), jn.mis.model_dump()
     for setting in ("category_weights", "role_multipliers", "segment_multipliers"):
-        diff(setting, so[setting], sn[setting])
+        diff(setting, so[setting], sn[setting], default=1.0)  # not listed = 1.0
     for seg in sorted(set(so["segment_weights"]) | set(sn["segment_weights"])):
         diff("segment_weights", {f"{seg}: {k}": v for k, v in so["segment_weights"].get(seg, {}).items()},
              {f"{seg}: {k}": v for k, v in sn["segment_weights"].get(seg, {}).items()})
