@@ -1,0 +1,556 @@
+// ThresholdTuner: a histogram of a target over the accounts with green / amber / red bands set
+// by two handles on its x axis. Plain ES module, vanilla DOM, no imports. All text goes through
+// textContent / setAttribute: never innerHTML. The handles snap to bin edges; moving one re-sums
+// the bins here for instant feedback and sets `green` / `amber` in Python, which re-sums the
+// same bins, writes the thresholds into the journey and sends back `bands` (or an `error` and
+// the last good thresholds).
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const W = 720; // chart viewBox width: the chart scales with the widget's width
+const H = 230;
+const ML = 52; // margins of the plot inside the viewBox
+const MR = 16;
+const MT = 30;
+const MB = 36;
+const PW = W - ML - MR;
+const PH = H - MT - MB;
+const BAND = {
+  green: { icon: "●", label: "Green" },
+  amber: { icon: "▲", label: "Amber" },
+  red: { icon: "■", label: "Red" },
+};
+const RECALLS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "text") el.textContent = String(v);
+    else if (k === "className") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2).toLowerCase(), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function svg(tag, attrs = {}, text) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== undefined && v !== null) el.setAttribute(k, String(v));
+  }
+  if (text !== undefined) el.textContent = String(text);
+  return el;
+}
+
+function num(v) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return "—";
+  const r = Number(v.toPrecision(6));
+  return Math.abs(r) >= 1000 ? r.toLocaleString("en-US") : String(r);
+}
+
+function pct(x, digits = 0) {
+  return typeof x === "number" && Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : "—";
+}
+
+function count(n) {
+  return typeof n === "number" ? n.toLocaleString("en-US") : "—";
+}
+
+function niceTicks(lo, hi, target = 6) {
+  const span = hi - lo;
+  if (!(span > 0)) return [lo];
+  const raw = span / target;
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => span / s <= target) || 10 * p;
+  const out = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * span; v += step) out.push(Number(v.toPrecision(10)));
+  return out;
+}
+
+// ---- the sums (the same as cxwidgets.analysis.thresholds.Bins.band_summary) -----------------------
+
+function cumulative(bins) {
+  const cn = [0];
+  const ck = [0];
+  const ce = [0];
+  for (const b of bins) {
+    cn.push(cn[cn.length - 1] + b.n);
+    ck.push(ck[ck.length - 1] + (b.known || 0));
+    ce.push(ce[ce.length - 1] + (b.events || 0));
+  }
+  return { cn, ck, ce };
+}
+
+function summarise(cum, kGreen, kAmber, higher, hasOutcome) {
+  const B = cum.cn.length - 1;
+  const total = cum.cn[B];
+  const part = (i, j) => {
+    const n = cum.cn[j] - cum.cn[i];
+    const known = cum.ck[j] - cum.ck[i];
+    const events = cum.ce[j] - cum.ce[i];
+    return { n, share: total ? n / total : null, known, events, rate: hasOutcome && known ? events / known : null };
+  };
+  const s = higher
+    ? { red: part(0, kAmber), amber: part(kAmber, kGreen), green: part(kGreen, B) }
+    : { green: part(0, kGreen), amber: part(kGreen, kAmber), red: part(kAmber, B) };
+  const known = cum.ck[B];
+  const events = cum.ce[B];
+  s.n = total;
+  s.base_rate = hasOutcome && known ? events / known : null;
+  s.precision = s.red.rate;
+  s.recall = hasOutcome && events ? s.red.events / events : null;
+  s.lift = s.precision !== null && s.base_rate ? s.precision / s.base_rate : null;
+  return s;
+}
+
+// ---- the widget -------------------------------------------------------------------------------------
+
+function render({ model, el }) {
+  const root = h("div", { className: "cxtt", role: "region", "aria-label": "Threshold tuner" });
+  el.appendChild(root);
+  const prefix = Math.random().toString(36).slice(2, 8);
+  let seq = 0;
+  let refs = null; // elements updated in place when a handle moves
+  let drag = null;
+
+  function send(op, args = {}) {
+    seq += 1;
+    model.set("request", { id: `${prefix}-${seq}`, op, args });
+    model.save_changes();
+  }
+
+  function state() {
+    const bins = model.get("bins") || [];
+    const info = model.get("info") || {};
+    const edges = bins.length ? [bins[0].lo, ...bins.map((b) => b.hi)] : [];
+    const higher = info.higher_is_better !== false;
+    const allowed = info.allowed || [0, Math.max(edges.length - 1, 0)];
+    return { bins, info, edges, higher, allowed, hasOutcome: Boolean(info.outcome) };
+  }
+
+  function edgeIndex(edges, v, allowed) {
+    let best = allowed[0];
+    for (let k = allowed[0]; k <= allowed[1]; k += 1) if (Math.abs(edges[k] - v) < Math.abs(edges[best] - v)) best = k;
+    return best;
+  }
+
+  // left handle = the lower value: amber when higher is better, green when lower is better
+  function handleNames(higher) {
+    return higher ? ["amber", "green"] : ["green", "amber"];
+  }
+
+  function bandOf(i, kGreen, kAmber, higher) {
+    if (higher) return i < kAmber ? "red" : i < kGreen ? "amber" : "green";
+    return i < kGreen ? "green" : i < kAmber ? "amber" : "red";
+  }
+
+  function unitText(info) {
+    return info.unit ? ` ${info.unit}` : "";
+  }
+
+  function rulesText(info, green, amber, higher) {
+    const u = unitText(info);
+    if (higher) return [["red", `below ${num(amber)}${u}`], ["amber", `${num(amber)} to below ${num(green)}${u}`], ["green", `${num(green)}${u} and above`]];
+    return [["green", `${num(green)}${u} or less`], ["amber", `above ${num(green)} to ${num(amber)}${u}`], ["red", `above ${num(amber)}${u}`]];
+  }
+
+  function chip(band) {
+    const b = BAND[band];
+    return h("span", { className: `cxtt-chip cxtt-chip-${band}` }, h("span", { "aria-hidden": "true", text: b.icon }), ` ${b.label}`);
+  }
+
+  // ---- building (when the target, its bins or the messages change) ---------------------------------
+
+  function header(info) {
+    const targets = model.get("targets") || [];
+    const current = model.get("target");
+    const picker = h(
+      "select",
+      {
+        className: "cxtt-target",
+        "aria-label": "What to tune",
+        dataset: { key: "target" },
+        onChange: (ev) => {
+          model.set("target", ev.target.value);
+          model.save_changes();
+        },
+      },
+      targets.map((t) => h("option", { value: t.key, text: t.label, selected: t.key === current })),
+    );
+    return h(
+      "div",
+      { className: "cxtt-header" },
+      h("div", { className: "cxtt-title", role: "heading", "aria-level": "3", text: "Thresholds" }),
+      h("label", { className: "cxtt-picker" }, h("span", { text: "Tune " }), picker),
+      info.outcome ? h("span", { className: "cxtt-outcome", text: `Outcome: ${info.outcome}` }) : h("span", { className: "cxtt-outcome", text: "No outcome given: counts only" }),
+    );
+  }
+
+  function errorBanner() {
+    const message = model.get("error");
+    if (!message) return null;
+    return h(
+      "div",
+      { className: "cxtt-error", role: "alert" },
+      h("strong", { text: "Not applied: " }),
+      h("span", { className: "cxtt-error-text", text: message }),
+      h("button", {
+        className: "cxtt-btn cxtt-error-close",
+        type: "button",
+        "aria-label": "Dismiss message",
+        text: "×",
+        onClick: () => {
+          model.set("error", "");
+          model.save_changes();
+        },
+      }),
+    );
+  }
+
+  function chart(st) {
+    const { bins, edges, info } = st;
+    const lo = edges[0];
+    const hi = edges[edges.length - 1];
+    const xOf = (v) => ML + ((v - lo) / (hi - lo)) * PW;
+    const widths = bins.map((b) => b.hi - b.lo).sort((a, b) => a - b);
+    const step = widths[Math.floor(widths.length / 2)] || 1;
+    const heights = bins.map((b) => (b.n * step) / (b.hi - b.lo)); // per standard step: an honest histogram
+    const top = Math.max(1, ...heights);
+    const yOf = (v) => MT + PH - (v / top) * PH;
+    const g = svg("svg", { class: "cxtt-svg", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `Histogram of ${info.label || "the target"} over the accounts` });
+    const regions = {};
+    for (const band of ["red", "amber", "green"]) {
+      regions[band] = svg("rect", { class: `cxtt-region cxtt-region-${band}`, y: MT, height: PH });
+      g.append(regions[band]);
+    }
+    for (const t of niceTicks(0, top, 4)) {
+      g.append(svg("line", { class: "cxtt-grid", x1: ML, x2: W - MR, y1: yOf(t), y2: yOf(t) }));
+      g.append(svg("text", { class: "cxtt-axis", x: ML - 6, y: yOf(t) + 4, "text-anchor": "end" }, count(Math.round(t))));
+    }
+    const bars = bins.map((b, i) => {
+      const x0 = xOf(b.lo);
+      const x1 = xOf(b.hi);
+      const r = svg("rect", { class: "cxtt-bar", x: x0 + 0.3, width: Math.max(x1 - x0 - 0.6, 0.6), y: yOf(heights[i]), height: MT + PH - yOf(heights[i]) });
+      r.append(svg("title", {}, `${num(b.lo)} to ${num(b.hi)}: ${count(b.n)} accounts${st.hasOutcome ? `, ${count(b.events)} ${info.outcome}` : ""}`));
+      g.append(r);
+      return r;
+    });
+    g.append(svg("line", { class: "cxtt-axis-line", x1: ML, x2: W - MR, y1: MT + PH, y2: MT + PH }));
+    for (const t of niceTicks(lo, hi, 7)) {
+      g.append(svg("line", { class: "cxtt-axis-line", x1: xOf(t), x2: xOf(t), y1: MT + PH, y2: MT + PH + 4 }));
+      g.append(svg("text", { class: "cxtt-axis", x: xOf(t), y: MT + PH + 17, "text-anchor": "middle" }, num(t)));
+    }
+    g.append(svg("text", { class: "cxtt-axis-title", x: ML + PW / 2, y: H - 3, "text-anchor": "middle" }, `${info.label || ""}${unitText(info)}`));
+    g.append(svg("text", { class: "cxtt-axis-title", x: 4, y: 14 }, step === 1 ? "accounts" : `accounts per ${num(step)}`));
+    const labels = {};
+    for (const band of ["red", "amber", "green"]) {
+      labels[band] = svg("text", { class: "cxtt-region-label", y: MT - 8, "text-anchor": "middle" });
+      g.append(labels[band]);
+    }
+    const lines = {
+      green: svg("line", { class: "cxtt-cut cxtt-cut-green", y1: MT - 2, y2: MT + PH }),
+      amber: svg("line", { class: "cxtt-cut cxtt-cut-amber", y1: MT - 2, y2: MT + PH }),
+    };
+    g.append(lines.green, lines.amber);
+    return { g, bars, regions, labels, lines, xOf };
+  }
+
+  function rail(st) {
+    const track = h("div", { className: "cxtt-track" });
+    const wrap = h("div", { className: "cxtt-rail", style: `padding: 0 ${(MR / W) * 100}% 0 ${(ML / W) * 100}%` }, track);
+    const handles = {};
+    for (const name of ["amber", "green"]) {
+      const label = h("span", { className: "cxtt-handle-label" });
+      const knob = h("div", {
+        className: `cxtt-handle cxtt-handle-${name}`,
+        role: "slider",
+        tabindex: "0",
+        "aria-label": `${BAND[name].label} threshold`,
+        "aria-orientation": "horizontal",
+        dataset: { key: `handle-${name}`, name },
+        onKeydown: (ev) => onKey(ev, name),
+        onPointerdown: (ev) => startDrag(ev, name),
+      });
+      const box = h("div", { className: `cxtt-handle-box cxtt-handle-box-${name}` }, knob, label);
+      track.append(box);
+      handles[name] = { box, knob, label };
+    }
+    return { wrap, track, handles };
+  }
+
+  function table(st) {
+    const outcome = st.info.outcome;
+    const head = h(
+      "tr",
+      {},
+      h("th", { scope: "col", text: "Band" }),
+      h("th", { scope: "col", text: "Rule" }),
+      h("th", { scope: "col", className: "cxtt-num", text: "Accounts" }),
+      h("th", { scope: "col", className: "cxtt-num", text: "Share" }),
+      outcome ? h("th", { scope: "col", className: "cxtt-num", text: `${outcome}` }) : null,
+      outcome ? h("th", { scope: "col", className: "cxtt-num", text: `${outcome} rate` }) : null,
+    );
+    const rows = {};
+    const order = st.higher ? ["red", "amber", "green"] : ["green", "amber", "red"];
+    const body = h("tbody");
+    for (const band of order) {
+      const cells = {
+        rule: h("td", { className: "cxtt-rule" }),
+        n: h("td", { className: "cxtt-num cxtt-n" }),
+        share: h("td", { className: "cxtt-num" }),
+        events: outcome ? h("td", { className: "cxtt-num" }) : null,
+        rate: outcome ? h("td", { className: "cxtt-num cxtt-rate" }) : null,
+      };
+      body.append(h("tr", { className: `cxtt-row cxtt-row-${band}`, dataset: { band } }, h("td", {}, chip(band)), cells.rule, cells.n, cells.share, cells.events, cells.rate));
+      rows[band] = cells;
+    }
+    return { el: h("table", { className: "cxtt-table" }, h("thead", {}, head), body), rows };
+  }
+
+  function suggestion(st) {
+    const s = model.get("suggested") || {};
+    if (!st.hasOutcome) return null;
+    const recall = model.get("target_recall");
+    const picker = h(
+      "select",
+      {
+        className: "cxtt-recall",
+        "aria-label": "Target recall of red",
+        dataset: { key: "recall" },
+        onChange: (ev) => {
+          model.set("target_recall", Number(ev.target.value));
+          model.save_changes();
+        },
+      },
+      (RECALLS.includes(recall) ? RECALLS : [...RECALLS, recall].sort()).map((r) => h("option", { value: String(r), text: pct(r), selected: r === recall })),
+    );
+    const box = h("div", { className: "cxtt-suggest" }, h("label", {}, h("span", { text: `Suggest thresholds so red catches at least ` }), picker, h("span", { text: ` of ${st.info.outcome}:` })));
+    if (typeof s.green === "number") {
+      const u = unitText(st.info);
+      box.append(
+        h("span", {
+          className: "cxtt-suggest-text",
+          text: ` amber ${num(s.amber)}${u}, green ${num(s.green)}${u}; red would catch ${pct(s.recall)} at precision ${pct(s.precision)} (lift ${num(Math.round((s.lift || 0) * 100) / 100)}×).`,
+        }),
+        h("button", { className: "cxtt-btn cxtt-take", type: "button", text: "Use suggestion", dataset: { key: "take" }, onClick: () => send("take_suggestion") }),
+      );
+      if (s.note) box.append(h("div", { className: "cxtt-note", text: s.note }));
+    } else if (s.note) {
+      box.append(h("span", { className: "cxtt-note", text: ` ${s.note}` }));
+    }
+    return box;
+  }
+
+  function build() {
+    const focus = captureFocus();
+    const st = state();
+    const parts = [header(st.info), errorBanner()];
+    if (!st.bins.length) {
+      parts.push(h("p", { className: "cxtt-empty", text: "No values to show." }));
+      root.replaceChildren(...parts.filter(Boolean));
+      refs = null;
+      return;
+    }
+    const c = chart(st);
+    const r = rail(st);
+    const t = table(st);
+    const rules = h("div", { className: "cxtt-rules", "aria-live": "polite" });
+    const warning = st.hasOutcome ? h("div", { className: "cxtt-warning", "aria-live": "polite" }) : null;
+    const notes = (st.info.notes || []).map((n) => h("li", { text: n }));
+    const tools = h(
+      "div",
+      { className: "cxtt-tools" },
+      h("button", { className: "cxtt-btn cxtt-reset", type: "button", text: "Reset", title: "Back to the journey's thresholds", dataset: { key: "reset" }, onClick: () => send("reset") }),
+    );
+    parts.push(
+      h("div", { className: "cxtt-chart" }, c.g, r.wrap),
+      rules,
+      h("div", { className: "cxtt-body" }, t.el, h("div", { className: "cxtt-side" }, warning, suggestion(st), tools)),
+      notes.length ? h("ul", { className: "cxtt-notes" }, notes) : null,
+    );
+    root.replaceChildren(...parts.filter(Boolean));
+    refs = { st, cum: cumulative(st.bins), chart: c, rail: r, table: t, rules, warning };
+    update();
+    restoreFocus(focus);
+  }
+
+  // ---- updating in place (when a handle moves) -------------------------------------------------------
+
+  function current() {
+    const { st } = refs;
+    const kg = edgeIndex(st.edges, model.get("green"), st.allowed);
+    const ka = edgeIndex(st.edges, model.get("amber"), st.allowed);
+    return { kg, ka };
+  }
+
+  function update() {
+    if (!refs) return;
+    const bins = model.get("bins") || [];
+    if (bins.length !== refs.st.bins.length || bins[0].lo !== refs.st.bins[0].lo) {
+      build();
+      return;
+    }
+    const { st, cum, chart: c, rail: r, table: t } = refs;
+    const { kg, ka } = current();
+    const green = st.edges[kg];
+    const amber = st.edges[ka];
+    const s = summarise(cum, kg, ka, st.higher, st.hasOutcome);
+    c.bars.forEach((bar, i) => bar.setAttribute("class", `cxtt-bar cxtt-bar-${bandOf(i, kg, ka, st.higher)}`));
+    const lo = st.edges[0];
+    const hi = st.edges[st.edges.length - 1];
+    const [left, right] = handleNames(st.higher);
+    const at = { green, amber };
+    const spans = st.higher
+      ? { red: [lo, amber], amber: [amber, green], green: [green, hi] }
+      : { green: [lo, green], amber: [green, amber], red: [amber, hi] };
+    for (const band of ["red", "amber", "green"]) {
+      const [a, b] = spans[band];
+      const x0 = c.xOf(a);
+      const x1 = c.xOf(b);
+      c.regions[band].setAttribute("x", x0);
+      c.regions[band].setAttribute("width", Math.max(x1 - x0, 0));
+      const label = c.labels[band];
+      label.setAttribute("x", (x0 + x1) / 2);
+      label.textContent = x1 - x0 >= 70 ? `${BAND[band].label} ${count(s[band].n)}` : x1 - x0 >= 34 ? BAND[band].label : "";
+    }
+    for (const name of ["green", "amber"]) {
+      c.lines[name].setAttribute("x1", c.xOf(at[name]));
+      c.lines[name].setAttribute("x2", c.xOf(at[name]));
+      const hd = r.handles[name];
+      const frac = (at[name] - lo) / (hi - lo);
+      hd.box.style.left = `${frac * 100}%`;
+      const text = `${BAND[name].label} ${st.higher ? "≥" : "≤"} ${num(at[name])}${unitText(st.info)}`;
+      hd.label.textContent = text;
+      hd.knob.setAttribute("aria-valuemin", String(st.edges[st.allowed[0]]));
+      hd.knob.setAttribute("aria-valuemax", String(st.edges[st.allowed[1]]));
+      hd.knob.setAttribute("aria-valuenow", String(at[name]));
+      hd.knob.setAttribute("aria-valuetext", text);
+    }
+    // keep the two labels from overlapping: the left one hangs left, the right one right
+    r.handles[left].box.classList.add("cxtt-left");
+    r.handles[left].box.classList.remove("cxtt-right");
+    r.handles[right].box.classList.add("cxtt-right");
+    r.handles[right].box.classList.remove("cxtt-left");
+    const rules = rulesText(st.info, green, amber, st.higher);
+    refs.rules.replaceChildren(
+      h("span", { className: "cxtt-label", text: "Bands: " }),
+      ...rules.flatMap(([band, rule], i) => [i ? h("span", { className: "cxtt-sep", text: " · " }) : null, h("strong", { text: BAND[band].label }), ` ${rule}`]).filter(Boolean),
+    );
+    for (const [band, rule] of rules) {
+      const row = t.rows[band];
+      row.rule.textContent = rule;
+      row.n.textContent = count(s[band].n);
+      row.share.textContent = pct(s[band].share);
+      if (row.events) row.events.textContent = count(s[band].events);
+      if (row.rate) row.rate.textContent = pct(s[band].rate, 1);
+    }
+    if (refs.warning) {
+      const o = st.info.outcome;
+      refs.warning.replaceChildren(
+        h("div", { className: "cxtt-warning-title", text: `Red as an early warning of ${o}` }),
+        h(
+          "dl",
+          { className: "cxtt-facts" },
+          h("dt", { text: "Precision" }),
+          h("dd", { className: "cxtt-precision", text: `${pct(s.precision, 1)} of red accounts ${o === "churned" ? "churned" : `had ${o}`}` }),
+          h("dt", { text: "Recall" }),
+          h("dd", { className: "cxtt-recall-value", text: `red catches ${pct(s.recall, 1)} of ${o}` }),
+          h("dt", { text: "Lift" }),
+          h("dd", { className: "cxtt-lift", text: s.lift === null ? "—" : `${s.lift.toFixed(2)}× the base rate of ${pct(s.base_rate, 1)}` }),
+        ),
+      );
+    }
+  }
+
+  // ---- moving the handles ----------------------------------------------------------------------------
+
+  function bounds(name, st, kg, ka) {
+    // a handle stays between the allowed edges and on its side of the other handle
+    const strict = st.info.strict !== false ? 1 : 0;
+    const [left] = handleNames(st.higher);
+    const other = name === "green" ? ka : kg;
+    return name === left ? [st.allowed[0], other - strict] : [other + strict, st.allowed[1]];
+  }
+
+  function move(name, k) {
+    if (!refs) return;
+    const { st } = refs;
+    const { kg, ka } = current();
+    const [a, b] = bounds(name, st, kg, ka);
+    const next = Math.max(a, Math.min(b, k));
+    if (next === (name === "green" ? kg : ka)) return;
+    model.set(name, st.edges[next]);
+    model.save_changes();
+    update();
+  }
+
+  function onKey(ev, name) {
+    if (!refs) return;
+    const { kg, ka } = current();
+    const k = name === "green" ? kg : ka;
+    const { st } = refs;
+    const steps = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
+    if (ev.key in steps) move(name, k + steps[ev.key]);
+    else if (ev.key === "Home") move(name, st.allowed[0]);
+    else if (ev.key === "End") move(name, st.allowed[1]);
+    else return;
+    ev.preventDefault();
+  }
+
+  function startDrag(ev, name) {
+    if (!refs) return;
+    ev.preventDefault();
+    const knob = ev.currentTarget;
+    knob.focus();
+    knob.setPointerCapture(ev.pointerId);
+    drag = { name, knob, id: ev.pointerId };
+    knob.addEventListener("pointermove", onDrag);
+    const stop = () => {
+      knob.removeEventListener("pointermove", onDrag);
+      knob.removeEventListener("pointerup", stop);
+      knob.removeEventListener("pointercancel", stop);
+      drag = null;
+    };
+    knob.addEventListener("pointerup", stop);
+    knob.addEventListener("pointercancel", stop);
+  }
+
+  function onDrag(ev) {
+    if (!drag || !refs) return;
+    const rect = refs.rail.track.getBoundingClientRect();
+    const { st } = refs;
+    const lo = st.edges[0];
+    const hi = st.edges[st.edges.length - 1];
+    const frac = Math.max(0, Math.min(1, (ev.clientX - rect.left) / Math.max(rect.width, 1)));
+    move(drag.name, edgeIndex(st.edges, lo + frac * (hi - lo), st.allowed));
+  }
+
+  function captureFocus() {
+    const a = document.activeElement;
+    return a && root.contains(a) && a.dataset && a.dataset.key ? a.dataset.key : null;
+  }
+
+  function restoreFocus(key) {
+    if (!key) return;
+    const target = [...root.querySelectorAll("[data-key]")].find((n) => n.dataset.key === key);
+    if (target) target.focus({ preventScroll: true });
+  }
+
+  const rebuildOn = ["bins", "info", "targets", "target", "error", "suggested", "target_recall"].map((k) => `change:${k}`);
+  const updateOn = ["green", "amber", "bands"].map((k) => `change:${k}`);
+  for (const e of rebuildOn) model.on(e, build);
+  for (const e of updateOn) model.on(e, update);
+  build();
+  return () => {
+    for (const e of rebuildOn) model.off(e, build);
+    for (const e of updateOn) model.off(e, update);
+    root.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,573 @@
+"""``ThresholdTuner``: the distribution of the MIS, of a moment's MIS or of a raw signal over
+the accounts, with green / amber / red bands set by two handles on the histogram's axis; the
+accounts per band and, with an outcome (churned, renewed), the outcome rate per band and the
+precision / recall / lift of "red" as an early warning, with a suggested pair of thresholds.
+
+A thin view over :mod:`cxwidgets.analysis.thresholds`: the target's values are binned once
+(:class:`~cxwidgets.analysis.thresholds.Bins`); moving a band only re-sums bins (O(bins), so
+instant at a million accounts). Thresholds move in bin steps: a value between edges is snapped
+to the nearest edge. The chosen thresholds are written back into the journey (``.journey``;
+``with_gates`` for the MIS, ``update_moment`` for a moment, ``update_signal`` for a signal on
+its raw scale) and, for MIS gates, into the model when it has ``set_gates``.
+
+Synced traits (all JSON):
+
+================  ======================================================================
+target            ``"mis"``, a moment name or a ``"Moment/Signal"`` key (two-way; re-bins)
+targets           the choices: ``[{key, label, kind}]``
+bins              ``[{lo, hi, n, known, events}]`` of the current target
+green, amber      the thresholds on the target's scale, on bin edges (two-way)
+bands             per band (green, amber, red): n, share, known, events, rate; and n,
+                  events, base_rate, precision, recall, lift, f1, n_missing, n_unknown
+suggested         the suggested pair for ``target_recall``: green, amber, precision, recall,
+                  lift, f1, note (``{}`` without an outcome; ``{"note": why}`` when none)
+target_recall     the share of events red should catch (two-way; re-suggests)
+info              label, kind, higher_is_better, strict, unit, outcome, allowed edge
+                  indices, notes
+error             a clear message after an invalid change, ``""`` otherwise
+request / ack     front end -> Python ops ``take_suggestion`` / ``reset`` / ``set``
+                  (``{green, amber}``), answered with ``{id, ok, error}``
+================  ======================================================================
+
+Example:
+    >>> import cxwidgets as cx
+    >>> from cxwidgets.widgets import ThresholdTuner
+    >>> data = cx.datasets.saas(300, seed=1)
+    >>> tuner = ThresholdTuner(cx.MISModel(cx.Journey.template("saas"), data), outcome="churned",
+    ...                        accounts=data.accounts)
+    >>> tuner
+    ThresholdTuner(target='mis', green=75.0, amber=50.0, bins=100, outcome='churned')
+    >>> tuner.amber = 60
+    >>> tuner.journey.amber, tuner.bands["red"]["n"] > 0
+    (60.0, True)
+    >>> tuner.amber = 90  # above green: a message, and the last good state is kept
+    >>> tuner.amber, tuner.error.startswith("thresholds out of order")
+    (60.0, True)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import traitlets
+
+from cxwidgets.analysis.thresholds import (
+    MIS_TARGET,
+    Bins,
+    ThresholdTarget,
+    resolve_target,
+    target_choices,
+    threshold_bins,
+    write_thresholds,
+)
+from cxwidgets.journey import Journey, JourneyError
+
+__all__ = ["ThresholdTuner", "threshold_chart"]
+
+_HERE = pathlib.Path(__file__).parent
+_ESM_PATH = _HERE / "threshold_tuner.js"
+_CSS_PATH = _HERE / "threshold_tuner.css"
+
+#: Operations of the request protocol: op -> (required args, optional args).
+OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "take_suggestion": ((), ()),
+    "reset": ((), ()),
+    "set": (("green", "amber"), ()),
+}
+
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, KeyError) and err.args:
+        return str(err.args[0])
+    return str(err) or type(err).__name__
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
+        raise ValueError(f"{what} must be a finite number, got {value!r}")
+    return float(value)
+
+
+class ThresholdTuner(anywidget.AnyWidget):
+    """Green / amber / red thresholds tuned on the distribution of a target over the accounts,
+    against an outcome when one is given.
+
+    Args:
+        model: the MIS engine (:class:`cxwidgets.mis.MISModel`): per-account MIS and signal values.
+        target: ``"mis"`` (journey MIS per account), a moment name (that moment's MIS per
+            account) or a ``"Moment/Signal"`` key (the raw signal value per account).
+        outcome: a frame with ``account_id`` and one Boolean or 0/1 column, or the name of a
+            column of ``accounts`` (e.g. ``"churned"``); ``None``: counts only.
+        accounts: the table ``outcome`` names a column of (e.g. ``data.accounts``).
+        event: the outcome value "red" warns of: ``True`` (churned) or ``False`` (renewed:
+            warns of not renewing).
+        target_recall, watch_recall: the shares of events the suggested red band, and the
+            red and amber bands together, should catch.
+        max_bins: bins of a raw signal (MIS targets have 100 bins of width 1).
+
+    A bad target or outcome at construction does not raise: the tuner starts on the journey
+    MIS (or without the outcome) and ``error`` says why. ``TypeError`` when ``model`` is not a
+    model.
+
+    Example:
+        >>> import cxwidgets as cx
+        >>> from cxwidgets.widgets import ThresholdTuner
+        >>> data = cx.datasets.saas(300, seed=1)
+        >>> t = ThresholdTuner(cx.MISModel(cx.Journey.template("saas"), data), "Renewal Decision")
+        >>> t.focus("Onboarding Kickoff"); t.target, t.green
+        ('Onboarding Kickoff', 75.0)
+    """
+
+    _esm = _ESM_PATH
+    _css = _CSS_PATH
+
+    target = traitlets.Unicode(MIS_TARGET).tag(sync=True)
+    targets = traitlets.List(traitlets.Dict()).tag(sync=True)
+    bins = traitlets.List(traitlets.Dict()).tag(sync=True)
+    green = traitlets.Float(75.0).tag(sync=True)
+    amber = traitlets.Float(50.0).tag(sync=True)
+    bands = traitlets.Dict().tag(sync=True)
+    suggested = traitlets.Dict().tag(sync=True)
+    target_recall = traitlets.Float(0.5).tag(sync=True)
+    info = traitlets.Dict().tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    request = traitlets.Dict().tag(sync=True)
+    ack = traitlets.Dict().tag(sync=True)
+    #: the journey with the chosen thresholds (Python only; observe it to follow changes)
+    journey = traitlets.Instance(Journey)
+
+    def __init__(
+        self,
+        model: Any,
+        target: str = MIS_TARGET,
+        outcome: Any = None,
+        *,
+        accounts: Any = None,
+        event: Any = True,
+        target_recall: float = 0.5,
+        watch_recall: float = 0.8,
+        max_bins: int = 100,
+        **kwargs: Any,
+    ) -> None:
+        spec = getattr(model, "journey", None)
+        if not isinstance(spec, Journey) or not hasattr(model, "score"):
+            raise TypeError(
+                f"ThresholdTuner needs an MIS model (cx.MISModel(journey, data)), got {type(model).__name__}"
+            )
+        self._model = model
+        self._initial = spec
+        self._watch = float(watch_recall)
+        self._max_bins = int(max_bins)
+        self._outcome: tuple[Any, Any, Any] | None = None
+        self._cache: dict[str, tuple[Bins, ThresholdTarget, str]] = {}
+        self._cache_key: Any = None
+        self._bins: Bins | None = None
+        self._target: ThresholdTarget | None = None
+        self._label = ""
+        self._busy = False
+        self._good = (MIS_TARGET, 75.0, 50.0)
+        super().__init__(journey=spec, target_recall=float(target_recall), **kwargs)
+        problems: list[str] = []
+        if outcome is not None:
+            try:
+                threshold_bins(model, MIS_TARGET, outcome, accounts=accounts, event=event, max_bins=2)
+            except Exception as err:  # noqa: BLE001 - shown in the widget, never as a traceback
+                problems.append(f"the outcome was not used: {_message(err)}")
+            else:
+                self._outcome = (outcome, accounts, event)
+        elif accounts is not None:
+            problems.append("accounts= was given without outcome=: name its outcome column, e.g. outcome='churned'")
+        self.targets = [{"key": t.key, "label": t.label, "kind": t.kind} for t in target_choices(spec)]
+        try:
+            self._load(target)
+        except Exception as err:  # noqa: BLE001
+            problems.append(_message(err))
+            self._load(MIS_TARGET)
+        self.error = "\n".join(problems)
+
+    # ---- the model and the journey -------------------------------------------------------------
+
+    @property
+    def model(self) -> Any:
+        """The MIS model the values come from."""
+        return self._model
+
+    @property
+    def bins_data(self) -> Bins:
+        """The current target's :class:`~cxwidgets.analysis.thresholds.Bins` (the core object)."""
+        assert self._bins is not None
+        return self._bins
+
+    @property
+    def target_spec(self) -> ThresholdTarget:
+        """The current :class:`~cxwidgets.analysis.thresholds.ThresholdTarget`."""
+        assert self._target is not None
+        return self._target
+
+    def _settings_key(self) -> Any:
+        m = self._model
+        try:
+            config = m.config().model_dump_json()
+            weights = tuple(sorted(dict(m.signal_weights).items()))
+        except Exception:  # noqa: BLE001 - a model without settings: cache by identity only
+            config, weights = None, ()
+        return (id(getattr(m, "table", None)), config, weights)
+
+    def _binned(self, key: str) -> tuple[Bins, ThresholdTarget, str]:
+        settings = self._settings_key()
+        if settings != self._cache_key:
+            self._cache, self._cache_key = {}, settings
+        t = resolve_target(self.journey, key)
+        if t.key not in self._cache:
+            outcome, accounts, event = self._outcome or (None, None, True)
+            self._cache[t.key] = threshold_bins(
+                self._model, t, outcome, accounts=accounts, event=event, max_bins=self._max_bins
+            )
+        bins, _, label = self._cache[t.key]
+        return bins, t, label  # t carries the journey's current thresholds
+
+    def _load(self, key: str) -> None:
+        """Bin ``key`` (cached) and show it with the journey's thresholds for it."""
+        bins, t, label = self._binned(key)
+        notes = list(bins.notes)
+        green, amber = t.green, t.amber
+        if green is None or amber is None:
+            green, amber = self._quartiles(bins, t)
+            notes.append("no thresholds in the journey yet: the handles start at the quartiles of the accounts")
+        g, a = bins.snap(green), bins.snap(amber)
+        summary = bins.band_summary(green=g, amber=a)
+        self._bins, self._target, self._label = bins, t, label
+        lo, hi = bins.allowed
+        with self.hold_sync():
+            self._busy = True
+            try:
+                self.target = t.key
+                self.bins = bins.records()
+                self.info = {
+                    "key": t.key,
+                    "label": t.label,
+                    "kind": t.kind,
+                    "higher_is_better": t.higher_is_better,
+                    "strict": t.strict,
+                    "unit": t.unit,
+                    "outcome": label,
+                    "allowed": [lo, hi],
+                    "n_missing": bins.n_missing,
+                    "n_unknown": bins.n_unknown,
+                    "notes": notes,
+                }
+                self.green, self.amber = g, a
+                self.bands = summary
+            finally:
+                self._busy = False
+            self._good = (t.key, g, a)
+            self._suggest()
+
+    @staticmethod
+    def _quartiles(bins: Bins, t: ThresholdTarget) -> tuple[float, float]:
+        cn = np.concatenate([[0], np.cumsum(bins.n)])
+        total = max(int(cn[-1]), 1)
+        lo, hi = bins.allowed
+        if t.higher_is_better:
+            ka = int(np.clip(np.searchsorted(cn, 0.25 * total), lo, hi - 1))
+            kg = int(np.clip(max(np.searchsorted(cn, 0.5 * total), ka + 1), lo, hi))
+        else:
+            ka = int(np.clip(np.searchsorted(cn, 0.75 * total), lo + 1, hi))
+            kg = int(np.clip(min(np.searchsorted(cn, 0.5 * total), ka - 1), lo, hi))
+        return float(bins.edges[kg]), float(bins.edges[ka])
+
+    def _suggest(self) -> None:
+        bins, t = self._bins, self._target
+        if bins is None or t is None or not bins.has_outcome:
+            self.suggested = {}
+            return
+        try:
+            self.suggested = bins.suggest(self.target_recall, self._watch, strict=t.strict).as_dict()
+        except ValueError as err:
+            self.suggested = {"note": _message(err)}
+
+    def refresh(self) -> None:
+        """Re-bin the current target (after the model's weights or data changed)."""
+        self._cache, self._cache_key = {}, None
+        self._load(self.target)
+
+    def focus(self, moment: str | None) -> None:
+        """Show a moment's MIS (``None``: the journey MIS); the Explorer calls this when a
+        moment is selected on the map. An unknown moment sets ``error``."""
+        self.target = MIS_TARGET if moment is None else moment
+
+    def set_outcome(self, outcome: Any, *, accounts: Any = None, event: Any = True) -> bool:
+        """Use a new outcome (``None``: none) and re-bin. An invalid outcome sets ``error``,
+        keeps the last good state and returns False.
+
+        Example:
+            >>> tuner.set_outcome("renewed", accounts=data.accounts, event=False)  # doctest: +SKIP
+            True
+        """
+        old = (self._outcome, self._cache, self._cache_key)
+        try:
+            if outcome is None:
+                if accounts is not None:
+                    raise ValueError("accounts= was given without outcome=: name its outcome column")
+                self._outcome = None
+            else:
+                threshold_bins(self._model, MIS_TARGET, outcome, accounts=accounts, event=event, max_bins=2)
+                self._outcome = (outcome, accounts, event)
+            self._cache, self._cache_key = {}, None
+            self._load(self.target)
+        except Exception as err:  # noqa: BLE001
+            self._outcome, self._cache, self._cache_key = old
+            self.error = _message(err)
+            return False
+        self.error = ""
+        return True
+
+    # ---- thresholds ----------------------------------------------------------------------------
+
+    def apply(self, green: float | None = None, amber: float | None = None) -> Journey:
+        """Set the thresholds (on the target's scale; snapped to bin edges) and return the new
+        journey. Raises ``ValueError`` / :class:`~cxwidgets.journey.JourneyError` when they are
+        invalid; the tuner then keeps its state.
+
+        Example:
+            >>> tuner.apply(green=72, amber=58).green  # doctest: +SKIP
+            72.0
+        """
+        g = self.green if green is None else _number(green, "green")
+        a = self.amber if amber is None else _number(amber, "amber")
+        bins, t = self.bins_data, self.target_spec
+        g, a = bins.snap(g), bins.snap(a)
+        summary = bins.band_summary(green=g, amber=a)  # raises when out of order
+        journey = write_thresholds(self.journey, t, g, a)  # raises when the journey rejects them
+        if t.kind in ("mis", "moment") and hasattr(self._model, "set_gates"):
+            self._model.set_gates(g, a, moment=t.key if t.kind == "moment" else None)
+        with self.hold_sync():
+            self._busy = True
+            try:
+                self.green, self.amber, self.bands = g, a, summary
+                self.journey = journey
+                self.error = ""
+            finally:
+                self._busy = False
+        self._good = (t.key, g, a)
+        self._target = resolve_target(journey, t.key)
+        return journey
+
+    def take_suggestion(self) -> Journey:
+        """Apply the suggested pair (see ``suggested``); ``ValueError`` when there is none."""
+        s = self.suggested
+        if "green" not in s:
+            raise ValueError(s.get("note") or "no suggestion: give an outcome (e.g. outcome='churned', accounts=...)")
+        return self.apply(green=s["green"], amber=s["amber"])
+
+    def reset(self) -> Journey:
+        """Back to the thresholds the journey had when the tuner was made (this target)."""
+        t = resolve_target(self._initial, self.target_spec.key)
+        if t.green is None or t.amber is None:
+            g, a = self._quartiles(self.bins_data, t)
+        else:
+            g, a = t.green, t.amber
+        return self.apply(green=g, amber=a)
+
+    def _restore(self, message: str) -> None:
+        key, g, a = self._good
+        with self.hold_sync():
+            self._busy = True
+            try:
+                self.target, self.green, self.amber = key, g, a
+                self.error = message
+            finally:
+                self._busy = False
+
+    @traitlets.observe("green", "amber")
+    def _on_threshold(self, change: dict[str, Any]) -> None:
+        if self._busy or self._bins is None:
+            return
+        try:
+            self.apply(self.green, self.amber)
+        except Exception as err:  # noqa: BLE001 - shown in the widget, never as a traceback
+            self._restore(_message(err))
+
+    @traitlets.observe("target")
+    def _on_target(self, change: dict[str, Any]) -> None:
+        if self._busy or self._bins is None:
+            return
+        try:
+            self._load(change["new"])
+        except Exception as err:  # noqa: BLE001
+            self._restore(_message(err))
+        else:
+            self.error = ""
+
+    @traitlets.observe("target_recall")
+    def _on_recall(self, change: dict[str, Any]) -> None:
+        if self._busy or self._bins is None:
+            return
+        r = change["new"]
+        if not 0 < r <= 1:
+            self._busy = True
+            try:
+                self.target_recall = change["old"]
+            finally:
+                self._busy = False
+            self.error = f"target recall must be a share above 0 and at most 1 (e.g. 0.5), got {r:g}"
+            return
+        self._suggest()
+
+    @traitlets.observe("request")
+    def _on_request(self, change: dict[str, Any]) -> None:
+        req = change["new"]
+        if not req:
+            return
+        rid = req.get("id") if isinstance(req, Mapping) else None
+        try:
+            if not isinstance(req, Mapping):
+                raise TypeError("a request is a mapping {id, op, args}")
+            op = str(req.get("op"))
+            if op not in OPS:
+                raise ValueError(f"unknown request {op!r}; requests: {', '.join(OPS)}")
+            args = req.get("args") or {}
+            if not isinstance(args, Mapping):
+                raise TypeError(f"request args must be a mapping, got {type(args).__name__}")
+            if op == "take_suggestion":
+                self.take_suggestion()
+            elif op == "reset":
+                self.reset()
+            else:
+                self.apply(green=args.get("green"), amber=args.get("amber"))
+        except Exception as err:  # noqa: BLE001
+            ok, message = False, _message(err)
+            self._restore(message)
+        else:
+            ok, message = True, ""
+            self.error = ""
+        with self.hold_sync():
+            self.ack = {"id": rid, "ok": ok, "error": message}
+            self.request = {}
+
+    # ---- saving and exporting ------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+        """Save the journey with the chosen thresholds (YAML or JSON by extension), as ``Journey.save``.
+
+        Example:
+            >>> tuner.save("journey.yaml")  # doctest: +SKIP
+            PosixPath('journey.yaml')
+        """
+        return self.journey.save(path, format=format)  # type: ignore[arg-type]
+
+    def chart(self, *, width: int = 560, height: int = 220) -> Any:
+        """The histogram with its bands as an altair chart (aggregated bins only, no raw rows).
+
+        Example:
+            >>> tuner.chart().save("thresholds.svg")  # doctest: +SKIP
+        """
+        return threshold_chart(
+            self.bins, self.green, self.amber, higher_is_better=self.target_spec.higher_is_better,
+            title=self.target_spec.label, unit=self.target_spec.unit, width=width, height=height,
+        )
+
+    def save_chart(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
+        """Export the chart as PNG or SVG (by extension, through vl-convert: no browser, no
+        network); the file opens with no Python.
+
+        Example:
+            >>> tuner.save_chart("thresholds.png")  # doctest: +SKIP
+            PosixPath('thresholds.png')
+        """
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix not in (".png", ".svg"):
+            raise ValueError(f"save_chart writes .png or .svg files, got {target.name!r}")
+        chart = self.chart()
+        tmp = target.with_name(f".{target.stem}.tmp{suffix}")
+        if suffix == ".png":
+            chart.save(str(tmp), format="png", scale_factor=scale)
+        else:
+            chart.save(str(tmp), format="svg")
+        os.replace(tmp, target)
+        return target
+
+    # ---- display -------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        outcome = f", outcome={self._label!r}" if self._label else ""
+        return (
+            f"ThresholdTuner(target={self.target!r}, green={self.green!r}, amber={self.amber!r}, "
+            f"bins={len(self.bins)}{outcome})"
+        )
+
+
+def _band_of(lo: float, hi: float, green: float, amber: float, higher: bool) -> str:
+    mid = (lo + hi) / 2
+    if higher:
+        return "green" if mid >= green else "amber" if mid >= amber else "red"
+    return "green" if mid <= green else "amber" if mid <= amber else "red"
+
+
+def threshold_chart(
+    bins: list[Mapping[str, Any]],
+    green: float,
+    amber: float,
+    *,
+    higher_is_better: bool = True,
+    title: str = "",
+    unit: str = "",
+    width: int = 560,
+    height: int = 220,
+) -> Any:
+    """An altair chart of binned counts coloured by band, with the thresholds as rules and
+    every band named in its legend with its rule and its count (colour is never the only cue).
+
+    Example:
+        >>> threshold_chart([{"lo": 0, "hi": 50, "n": 3}, {"lo": 50, "hi": 100, "n": 5}], 75, 50).mark.type  # doctest: +SKIP
+    """
+    import altair as alt
+    import polars as pl
+
+    from cxwidgets.charts import RAG_COLOURS, STATUS_LABELS
+
+    rows = [
+        {"lo": float(b["lo"]), "hi": float(b["hi"]), "n": int(b["n"]),
+         "band": _band_of(float(b["lo"]), float(b["hi"]), green, amber, higher_is_better)}
+        for b in bins
+    ]
+    counts = {k: sum(r["n"] for r in rows if r["band"] == k) for k in ("green", "amber", "red")}
+    if higher_is_better:
+        rules = {"red": f"below {amber:g}", "amber": f"{amber:g} to below {green:g}", "green": f"{green:g} and above"}
+    else:
+        rules = {"green": f"{green:g} or less", "amber": f"above {green:g} to {amber:g}", "red": f"above {amber:g}"}
+    order = ["red", "amber", "green"] if higher_is_better else ["green", "amber", "red"]
+    labels = {k: f"{STATUS_LABELS[k]}: {rules[k]} ({counts[k]:,} accounts)" for k in order}
+    for r in rows:
+        r["label"] = labels[r["band"]]
+    frame = pl.DataFrame(rows, schema={"lo": pl.Float64, "hi": pl.Float64, "n": pl.Int64, "band": pl.String, "label": pl.String})
+    x_title = title + (f" ({unit})" if unit else "")
+    colour = alt.Color(
+        "label:N",
+        scale=alt.Scale(domain=[labels[k] for k in order], range=[RAG_COLOURS[k] for k in order]),
+        legend=alt.Legend(title="Band", orient="bottom", direction="vertical", labelLimit=400),
+    )
+    bars = alt.Chart(frame).mark_bar(stroke="#ffffff", strokeWidth=0.3).encode(
+        x=alt.X("lo:Q", title=x_title or "value", scale=alt.Scale(domain=[rows[0]["lo"], rows[-1]["hi"]], nice=False)),
+        x2="hi:Q",
+        y=alt.Y("n:Q", title="accounts"),
+        color=colour,
+        tooltip=["lo", "hi", "n", "band"],
+    )
+    cuts = pl.DataFrame({"at": [amber, green], "what": [f"amber {amber:g}", f"green {green:g}"]})
+    rule = alt.Chart(cuts).mark_rule(color="#1f1f1f", strokeDash=[4, 3], strokeWidth=1.5).encode(x="at:Q")
+    text = alt.Chart(cuts).mark_text(align="left", dx=4, dy=-4, baseline="bottom", color="#1f1f1f").encode(
+        x="at:Q", y=alt.value(12), text="what:N"
+    )
+    return (bars + rule + text).properties(width=width, height=height, title=title or "Thresholds").configure_view(
+        stroke=None
+    ).configure(background="#ffffff")
