@@ -393,3 +393,12 @@ def test_drivers_chart(churn_drivers: pl.DataFrame) -> None:
     assert spec["mark"]["type"] == "bar"
     assert len(spec["data"]["values"]) == 8
     assert spec["encoding"]["y"]["sort"]["field"] == "rank"
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import cxwidgets.analysis.drivers as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -176,3 +176,12 @@ def test_bad_arguments(sample_model: MISModel) -> None:
     with pytest.raises(ValueError, match="level must be"):
         evidence_status(sample_model, "journey")
     assert n_needed(10, 5.0, 0.0) is None
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import cxwidgets.analysis.evidence as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -213,3 +213,12 @@ def test_wrong_direction_gets_a_hint(sample: tuple) -> None:
         suggest_weights(model, data.accounts.select("account_id", "churned", "expanded"))
     with pytest.raises(ValueError, match="better must be"):
         suggest_weights(model, data.accounts.select("account_id", "churned"), better="down")
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import cxwidgets.analysis.sensitivity as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
