@@ -12,5 +12,6 @@ Example:
 
 from cxwidgets.widgets.journey_map import JourneyMap
 from cxwidgets.widgets.weight_tuner import WeightTuner
+from cxwidgets.widgets.threshold_tuner import ThresholdTuner
 
 __all__ = ["JourneyMap", "WeightTuner"]
