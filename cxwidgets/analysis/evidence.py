@@ -69,7 +69,7 @@ def _z(confidence: float) -> float:
     return float(scipy.stats.norm.ppf(0.5 + confidence / 2))
 
 
-def _account_weights(model: Any, long: pl.DataFrame, use_multiplier: bool) -> pl.Expr:
+def _account_weights(model: Any, use_multiplier: bool) -> pl.Expr:
     segm = dict(model.segment_multipliers) if use_multiplier else {}
     v = pl.col("segment").replace_strict(segm, default=1.0, return_dtype=pl.Float64) if segm else pl.lit(1.0)
     if model.arr_weighting:
@@ -139,7 +139,7 @@ def evidence_status(
         weights = scores.select("moment", "weight")
         unit_cols = ["stage", "moment"]
         long = acc.filter(pl.col("mis").is_not_null()).with_columns(
-            _account_weights(model, acc, True).alias("v"), pl.lit("all").alias("_pop"), pl.lit(1.0).alias("a")
+            _account_weights(model, True).alias("v"), pl.lit("all").alias("_pop"), pl.lit(1.0).alias("a")
         )
     elif level in ("stage", "segment"):
         acc = model.score("account", by="moment")
@@ -147,14 +147,14 @@ def evidence_status(
             scores = model.score("stage")
             w = model.score("moment").select("moment", "weight")
             long = acc.join(w, on="moment", how="left").with_columns(
-                _account_weights(model, acc, True).alias("v"), pl.lit("all").alias("_pop")
+                _account_weights(model, True).alias("v"), pl.lit("all").alias("_pop")
             )
             unit_cols = ["stage"]
         else:
             scores = model.score("segment")
             w = model.score("moment", by="segment").select("segment", "moment", "weight")
             long = acc.join(w, on=["segment", "moment"], how="left").with_columns(
-                _account_weights(model, acc, False).alias("v"), pl.col("segment").alias("_pop")
+                _account_weights(model, False).alias("v"), pl.col("segment").alias("_pop")
             )
             unit_cols = []
         long = long.filter(pl.col("mis").is_not_null() & (pl.col("v") > 0))

@@ -105,8 +105,9 @@ def weight_sensitivity(
     independent ``Uniform(1 - spread, 1 + spread)`` draw. Moments are ranked by MIS ascending
     (rank 1 = lowest). Ranking stability is the Spearman rank correlation of each draw's moment
     MIS with the baseline (:func:`scipy.stats.spearmanr`). Account status is the journey-level
-    status of ``model.score("account")``. The model's settings are put back afterwards, even if a
-    draw fails.
+    status of ``model.score("account")``. Per-segment signal weight overrides
+    (``segment_weights``), the missing policy and ARR weighting are held fixed. The model's
+    settings are put back afterwards, even if a draw fails.
 
     Args:
         model: a :class:`~cxwidgets.mis.MISModel` with data.

@@ -142,6 +142,33 @@ def test_roll_up_check_matches_the_model_at_every_level(sample_model: MISModel) 
         sample_model.segment_multipliers = saved
 
 
+@pytest.mark.parametrize("policy", ["floor", "impute"])
+def test_linearised_mean_matches_the_model_under_every_setting(
+    sample_model: MISModel, policy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cxwidgets.analysis.evidence as evidence
+
+    seen: list[pl.DataFrame] = []
+    real = evidence._interval_stats
+    monkeypatch.setattr(evidence, "_interval_stats", lambda *a: seen.append(real(*a)) or seen[-1])
+    try:
+        sample_model.set(missing=policy, arr_weighting=True,
+                         segment_weights={"enterprise": {"Quarterly Business Review/QBR NPS": 3.0}})
+        for level, key in (("moment", ["stage", "moment"]), ("stage", ["stage"]), ("segment", ["segment"])):
+            evidence_status(sample_model, level)
+            stats = seen[-1].rename({"_pop": "segment"}) if level == "segment" else seen[-1]
+            check = sample_model.score(level).join(stats, on=key)
+            assert check.height == sample_model.score(level).height
+            assert (check["mis"] - check["mis_check"]).abs().max() < 1e-9
+    finally:
+        sample_model.reset()
+
+
+def test_no_data_gives_no_status() -> None:
+    ev = evidence_status(cx.MISModel(cx.Journey.template("saas")), "moment")
+    assert ev.height == 8 and ev["evidence"].null_count() == 8 and (ev["n_accounts"] == 0).all()
+
+
 def test_evidence_only_confirms_the_models_colour(sample_model: MISModel) -> None:
     for level in ("moment", "stage", "segment"):
         ev = evidence_status(sample_model, level)
