@@ -34,13 +34,14 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
-from cxwidgets.analysis._stats import Comparison, bootstrap_diff, mean_diff, nps_diff, share_diff
+from cxwidgets.analysis._stats import Comparison, _finite, _warnings, bootstrap_diff, mean_diff, nps_diff, share_diff
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars
 
@@ -378,34 +379,40 @@ def lift(
 # MIS
 
 
-def _mis_parts(model: Any, level: str) -> tuple[pl.DataFrame, np.ndarray, list[str], np.ndarray, np.ndarray]:
-    """Account x moment MIS matrix, roll-up weights per account, unit names, moment weights,
-    and the unit membership matrix (moments x units)."""
+def _mis_parts(
+    model: Any, level: str, by_segment: bool
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str | None], np.ndarray, np.ndarray]:
+    """Per account: segment and roll-up weight; the units with their stage; the moments x units
+    weight matrix (moment weight where the moment belongs to the unit); the account x moment MIS."""
     acc = model.score("account", by="moment")
     moments = model.score("moment")
     names = moments.get_column("moment").to_list()
     stages = moments.get_column("stage").to_list()
     W = moments.get_column("weight").to_numpy().astype(float)
-    wide = (
-        acc.select("account_id", "segment", "arr", "moment", "mis")
-        .pivot(on="moment", index=["account_id", "segment", "arr"], values="mis")
+    wide = acc.select("account_id", "segment", "arr", "moment", "mis").pivot(
+        on="moment", index=["account_id", "segment", "arr"], values="mis"
     )
-    mat = wide.select([pl.col(m).cast(pl.Float64) if m in wide.columns else pl.lit(None, pl.Float64).alias(m) for m in names]).to_numpy()
-    segm = model.segment_multipliers
-    v = np.array([float(segm.get(s, 1.0)) for s in wide.get_column("segment").to_list()], dtype=float)
+    mat = wide.select(
+        [pl.col(m).cast(pl.Float64) if m in wide.columns else pl.lit(None, pl.Float64).alias(m) for m in names]
+    ).to_numpy()
+    segs = np.asarray(wide.get_column("segment").to_list(), dtype=object)
+    # within one segment its multiplier cancels (as in model.score(..., by="segment"))
+    segm = {} if by_segment else model.segment_multipliers
+    v = np.array([float(segm.get(x, 1.0)) for x in segs], dtype=float)
     if model.arr_weighting:
-        arr = wide.get_column("arr").fill_null(0.0).to_numpy()
-        v = v * arr
+        v = v * wide.get_column("arr").fill_null(0.0).to_numpy()
     if level == "moment":
-        units = names
+        units: list[str] = names
+        unit_stage: list[str | None] = stages
         member = np.eye(len(names))
     elif level == "stage":
         units = list(dict.fromkeys(stages))
-        member = np.array([[1.0 if s == u else 0.0 for u in units] for s in stages])
+        unit_stage = [None] * len(units)
+        member = np.array([[1.0 if st == u else 0.0 for u in units] for st in stages])
     else:
-        units = ["journey"]
+        units, unit_stage = ["journey"], [None]
         member = np.ones((len(names), 1))
-    return wide, v, units, W[:, None] * member, mat
+    return segs, v, units, unit_stage, W[:, None] * member, mat
 
 
 def _rollup(mat: np.ndarray, v: np.ndarray, cols: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -424,11 +431,64 @@ def _rollup(mat: np.ndarray, v: np.ndarray, cols: np.ndarray, idx: np.ndarray) -
     return out
 
 
+def _mis_comparison(
+    ma: np.ndarray, va: np.ndarray, mb: np.ndarray, vb: np.ndarray, ca: np.ndarray, cb: np.ndarray,
+    *, confidence: float, n_resamples: int, rng: np.random.Generator, where: str,
+) -> dict[str, Any]:
+    from scipy import stats
+
+    keep = (ca > 0) | (cb > 0)  # only the unit's own moments
+    ca, cb = ca[keep], cb[keep]
+    ma, mb = ma[:, keep], mb[:, keep]
+    in_a = np.flatnonzero((~np.isnan(ma)).any(axis=1) & (va > 0))
+    in_b = np.flatnonzero((~np.isnan(mb)).any(axis=1) & (vb > 0))
+    if in_a.size == 0 or in_b.size == 0:
+        side = "baseline" if in_a.size == 0 else "comparison"
+        return _empty_side_row(side, in_a.size, in_b.size, "bootstrap", where)
+    # one combined pool so the permutation test can move accounts between the sides
+    mat = np.vstack([ma[in_a], mb[in_b]])
+    v = np.concatenate([va[in_a], vb[in_b]])
+    ia, ib = np.arange(in_a.size), in_a.size + np.arange(in_b.size)
+
+    def stat(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+        return _rollup(mat, v, cb, y.astype(np.int64)) - _rollup(mat, v, ca, x.astype(np.int64))
+
+    sa = float(_rollup(mat, v, ca, ia))
+    sb = float(_rollup(mat, v, cb, ib))
+    diff = sb - sa
+    if in_a.size < 2 or in_b.size < 2:
+        side = "baseline" if in_a.size < 2 else "comparison"
+        c = Comparison(sa, sb, diff, None, None, None, int(in_a.size), int(in_b.size), "bootstrap",
+                       f"too small to tell: the {side} side has {min(in_a.size, in_b.size)} account(s)")
+        return _row(c)
+    batch = max(1, 2_000_000 // (mat.shape[0] * mat.shape[1]))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        boot = stats.bootstrap(
+            (ia.astype(float), ib.astype(float)), stat, vectorized=True, paired=False, n_resamples=n_resamples,
+            batch=batch, confidence_level=confidence, method="percentile", rng=rng,
+        )
+        perm = stats.permutation_test(
+            (ia.astype(float), ib.astype(float)), stat, permutation_type="independent", vectorized=True,
+            n_resamples=n_resamples, batch=batch, rng=rng,
+        )
+    p = _finite(perm.pvalue)
+    var = float(np.nanvar(boot.bootstrap_distribution))
+    warn = _warnings(
+        int(in_a.size), int(in_b.size), test="bootstrap", p_value=p, diff=diff, confidence=confidence,
+        var_sum_per_obs=var * in_a.size * in_b.size / (in_a.size + in_b.size) * 2,
+    )
+    c = Comparison(sa, sb, diff, _finite(boot.confidence_interval.low), _finite(boot.confidence_interval.high),
+                   p, int(in_a.size), int(in_b.size), "bootstrap", warn)
+    return _row(c)
+
+
 def lift_mis(
     before: Any,
     after: Any,
     *,
     level: Literal["moment", "stage", "journey"] = "moment",
+    by: Literal["segment"] | None = None,
     confidence: float = 0.95,
     n_resamples: int = 1000,
     seed: int | None = 0,
@@ -436,13 +496,22 @@ def lift_mis(
     """Lift of the Moment Impact Score between two models (e.g. two periods, two programmes).
 
     Each side's MIS is the model's own roll-up (accounts weighted by segment multiplier, and by
-    ARR with ``arr_weighting``; a stage or the journey is the weighted mean of its moments). The
-    interval is a bootstrap over accounts (each side resampled on its own) and the p-value a
-    permutation test; the sides are treated as independent samples.
+    ARR with ``arr_weighting``; a stage or the journey is the weighted mean of its moments, by
+    the moments' weights). The interval is a bootstrap over accounts (each side resampled on its
+    own) and the p-value a permutation test; the sides are treated as independent samples.
+    With ``segment_weights`` overrides the stage and journey roll-ups use the journey-wide
+    moment weights (an approximation; moment rows are exact).
 
-    Returns one row per moment (``level="moment"``, with its stage), stage, or one for the
-    journey: unit, metric ("mis"), baseline, comparison, diff, relative, ci_low, ci_high,
-    p_value, n_baseline, n_comparison (accounts with a MIS there), test, warning.
+    Args:
+        before, after: two :class:`~cxwidgets.mis.MISModel` of the same journey.
+        level: ``"moment"``, ``"stage"`` or ``"journey"``.
+        by: ``"segment"``: one row per segment x unit (as ``model.score(level, by="segment")``).
+        confidence, n_resamples, seed: of the bootstrap and the permutation test.
+
+    Returns:
+        One row per [segment x] unit: [segment], stage (moment level), the unit (moment / stage /
+        journey), metric ("mis"), baseline, comparison, diff, relative, ci_low, ci_high, p_value,
+        n_baseline, n_comparison (accounts with a MIS there), test, warning.
 
     Example:
         >>> import cxwidgets as cx
@@ -455,62 +524,31 @@ def lift_mis(
     """
     if level not in ("moment", "stage", "journey"):
         raise ValueError(f"lift_mis: level must be 'moment', 'stage' or 'journey', got {level!r}")
-    _, va, units, cols_a, ma = _mis_parts(before, level)
-    _, vb, units_b, cols_b, mb = _mis_parts(after, level)
+    if by not in (None, "segment"):
+        raise ValueError(f"lift_mis: by must be None or 'segment', got {by!r}")
+    seg_a, va, units, unit_stage, cols_a, ma = _mis_parts(before, level, by is not None)
+    seg_b, vb, units_b, _, cols_b, mb = _mis_parts(after, level, by is not None)
     if units != units_b:
         raise ValueError("lift_mis: the two models score different journeys (their moments or stages differ)")
-    from scipy import stats
-
-    rows: list[dict[str, Any]] = []
     rng = np.random.default_rng(seed)
-    for u, unit in enumerate(units):
-        ca, cb = cols_a[:, u], cols_b[:, u]
-        in_a = np.flatnonzero((~np.isnan(ma[:, ca > 0])).any(axis=1) & (va > 0))
-        in_b = np.flatnonzero((~np.isnan(mb[:, cb > 0])).any(axis=1) & (vb > 0))
-        head = {"unit": unit, "metric": "mis"}
-        if in_a.size == 0 or in_b.size == 0:
-            side = "baseline" if in_a.size == 0 else "comparison"
-            rows.append({**head, **_empty_side_row(side, in_a.size, in_b.size, "bootstrap", f"{level} {unit}")})
-            continue
-        # one combined pool so the permutation test can move accounts between the sides; only
-        # the unit's own moments are kept
-        keep = (ca > 0) | (cb > 0)
-        ca, cb = ca[keep], cb[keep]
-        mat = np.vstack([ma[in_a][:, keep], mb[in_b][:, keep]])
-        v = np.concatenate([va[in_a], vb[in_b]])
-        ia, ib = np.arange(in_a.size), in_a.size + np.arange(in_b.size)
-
-        def stat(x: np.ndarray, y: np.ndarray, axis: int = -1, ca: np.ndarray = ca, cb: np.ndarray = cb,
-                 mat: np.ndarray = mat, v: np.ndarray = v) -> np.ndarray:
-            return _rollup(mat, v, cb, y.astype(np.int64)) - _rollup(mat, v, ca, x.astype(np.int64))
-
-        sa = float(_rollup(mat, v, ca, ia))
-        sb = float(_rollup(mat, v, cb, ib))
-        diff = sb - sa
-        batch = max(1, 2_000_000 // (mat.shape[0] * mat.shape[1]))
-        import warnings
-
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            boot = stats.bootstrap(
-                (ia.astype(float), ib.astype(float)), stat, vectorized=True, paired=False, n_resamples=n_resamples,
-                batch=batch, confidence_level=confidence, method="percentile", rng=rng,
+    segments: list[str | None] = sorted(set(seg_a) | set(seg_b)) if by else [None]
+    rows: list[dict[str, Any]] = []
+    for seg in segments:
+        ka = np.ones(va.size, dtype=bool) if seg is None else seg_a == seg
+        kb = np.ones(vb.size, dtype=bool) if seg is None else seg_b == seg
+        for u, unit in enumerate(units):
+            head: dict[str, Any] = {"segment": seg} if by else {}
+            if level == "moment":
+                head["stage"] = unit_stage[u]
+            head |= {level: unit, "metric": "mis"}
+            where = f"{level} {unit}" + (f", segment {seg}" if seg is not None else "")
+            res = _mis_comparison(
+                ma[ka], va[ka], mb[kb], vb[kb], cols_a[:, u], cols_b[:, u],
+                confidence=confidence, n_resamples=n_resamples, rng=rng, where=where,
             )
-            perm = stats.permutation_test(
-                (ia.astype(float), ib.astype(float)), stat, permutation_type="independent", vectorized=True,
-                n_resamples=n_resamples, batch=batch, rng=rng,
-            )
-        from cxwidgets.analysis._stats import _finite, _warnings
-
-        p = _finite(perm.pvalue)
-        var = float(np.nanvar(boot.bootstrap_distribution))
-        warn = _warnings(
-            in_a.size, in_b.size, test="bootstrap", p_value=p, diff=diff, confidence=confidence,
-            var_sum_per_obs=var * in_a.size * in_b.size / (in_a.size + in_b.size) * 2,
-        )
-        c = Comparison(sa, sb, diff, _finite(boot.confidence_interval.low), _finite(boot.confidence_interval.high),
-                       p, int(in_a.size), int(in_b.size), "bootstrap", warn)
-        rows.append({**head, **_row(c)})
-    schema = {"unit": pl.String(), "metric": pl.String()} | _SCHEMA
-    out = pl.DataFrame(rows, schema=schema, orient="row")
-    return out.rename({"unit": level})
+            rows.append({**head, **res})
+    schema: dict[str, pl.DataType] = {"segment": pl.String()} if by else {}
+    if level == "moment":
+        schema["stage"] = pl.String()
+    schema |= {level: pl.String(), "metric": pl.String()} | _SCHEMA
+    return pl.DataFrame(rows, schema=schema, orient="row")

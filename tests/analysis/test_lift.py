@@ -314,3 +314,20 @@ def test_lift_mis_respects_segment_multipliers() -> None:
     out = lift_mis(a, b, level="journey", n_resamples=100)
     assert out["baseline"][0] == pytest.approx(a.score("journey")["mis"][0])
     assert out["comparison"][0] == pytest.approx(b.score("journey")["mis"][0])
+
+
+def test_lift_mis_by_segment_matches_the_models_segment_rollups() -> None:
+    data = cx.datasets.saas_before_after(1_200, seed=3)
+    j = cx.Journey.template("saas")
+    before, after = data.split()
+    mb, ma = cx.MISModel(j, before), cx.MISModel(j, after)
+    mb.segment_multipliers = {"enterprise": 2.0}  # cancels within a segment
+    for level, keys in (("moment", ["segment", "moment"]), ("stage", ["segment", "stage"])):
+        out = lift_mis(mb, ma, level=level, by="segment", n_resamples=100)  # type: ignore[arg-type]
+        ref = mb.score(level, by="segment").select(*keys, pl.col("mis").alias("ref_b")).join(
+            ma.score(level, by="segment").select(*keys, pl.col("mis").alias("ref_a")), on=keys
+        )
+        joined = out.join(ref, on=keys)
+        assert joined.height == out.height == ref.height
+        assert joined["baseline"].to_list() == pytest.approx(joined["ref_b"].to_list(), nan_ok=True)
+        assert joined["comparison"].to_list() == pytest.approx(joined["ref_a"].to_list(), nan_ok=True)
