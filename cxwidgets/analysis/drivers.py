@@ -19,6 +19,9 @@ column per driver) by four measures, from the simplest to the most robust to cor
 When drivers are correlated (every moment of an account shares its health), a moment that does
 not matter can still correlate with the outcome; relative weights and Shapley values split the
 shared part fairly, so the ranking (by ``relative_weight`` by default) puts the real drivers first.
+On the bundled sample the four true churn drivers come first in order at 2,000 accounts
+(``seed=0``); the weakest of them (beta -0.2) is within sampling noise of the non-drivers on
+some other seeds at that size, and first on every seed tried at 20,000 accounts.
 
 **Missing values** (``missing=``): ``"pairwise"`` (default) computes each correlation on the
 rows where both columns are present (every account with a Support score counts for Support,
