@@ -44,7 +44,7 @@ from cxwidgets.metrics.periods import period as period_expr
 from cxwidgets.metrics.rates import rate_summary
 from cxwidgets.metrics.survey import csat_summary, mean_summary, nps_summary
 
-__all__ = ["change_points", "trend"]
+__all__ = ["change_points", "trend", "trend_mis"]
 
 TrendStat = Literal["mean", "share", "nps", "top2box"]
 
@@ -201,3 +201,117 @@ def trend(
             flags[offset + i] = True
         offset += part.height
     return s.with_columns(pl.Series("change_point", flags, dtype=pl.Boolean)).with_columns(pl.col("n").cast(pl.Int64))
+
+
+def trend_mis(
+    config: Any,
+    data: Any,
+    *,
+    every: str = "quarter",
+    level: Literal["moment", "stage", "segment"] = "moment",
+    start: Any = None,
+    end: Any = None,
+    confidence: float = 0.95,
+    alpha: float = 0.01,
+    min_size: int = 2,
+) -> pl.DataFrame:
+    """The Moment Impact Score per period, with intervals and change points.
+
+    Each period is scored on its own slice of the data (the rules of
+    :func:`cxwidgets.analysis.backfill.filter_period`: observations in the period, accounts active
+    in it, ``as_of`` its end); the interval is the one of
+    :func:`cxwidgets.analysis.evidence.evidence_status` (normal approximation over accounts).
+    Periods where nothing can be scored do not appear.
+
+    Args:
+        config: a Journey, or an MISModel whose tuned settings are used.
+        data: a dataset object or a dict of tables (as :func:`cxwidgets.binding.bind`).
+        every: "week", "month", "quarter", "year" or a polars duration.
+        level: "moment", "stage" or "segment" (the journey MIS of each segment).
+        start, end: the span to cover (default: the first observation to the data's ``as_of``).
+
+    Returns:
+        One row per period x unit: the period start (named after ``every``), the unit columns
+        (stage, moment / stage / segment), value (MIS), ci_low, ci_high, n (accounts), status,
+        change_point.
+
+    Example:
+        >>> import cxwidgets as cx
+        >>> from cxwidgets.analysis.trends import trend_mis
+        >>> data = cx.datasets.saas(400, seed=0)
+        >>> out = trend_mis(cx.Journey.template("saas"), data, every="quarter", level="stage",
+        ...                 start="2025-01-01", end="2025-07-01")
+        >>> out["quarter"].n_unique()
+        2
+    """
+    import datetime as dt
+
+    from cxwidgets.analysis.backfill import _as_utc, _journey_of, _tables, filter_period
+    from cxwidgets.analysis.evidence import evidence_status
+    from cxwidgets.metrics.periods import PERIODS
+    from cxwidgets.mis import MISModel
+
+    if level not in ("moment", "stage", "segment"):
+        raise ValueError(f"trend_mis: level must be 'moment', 'stage' or 'segment', got {level!r}")
+    journey = _journey_of(config, "config")
+    tables = _tables(data)
+    step = PERIODS.get(every, every)
+    name = every if every in PERIODS else "period"
+    if start is None:
+        firsts = [
+            f.get_column(c).min()
+            for t, f in tables.items()
+            for c in ("responded_at", "created_at", "at", "observed_at")
+            if c in f.columns and t != "accounts"
+        ]
+        firsts = [x for x in firsts if x is not None]
+        if not firsts:
+            raise CXDataError("no time-stamped observations to follow over time", fix="pass start= and end=")
+        start_dt = min(firsts)
+    else:
+        start_dt = _as_utc(start)
+    if end is None:
+        as_of = getattr(data, "as_of", None) if not isinstance(data, dict) else data.get("as_of")
+        if as_of is None:
+            lasts = [f.get_column(c).max() for f in tables.values() for c in ("responded_at", "created_at", "at") if c in f.columns]
+            as_of = max(x for x in lasts if x is not None) + dt.timedelta(microseconds=1)
+        end_dt = _as_utc(as_of)
+    else:
+        end_dt = _as_utc(end)
+    if end_dt <= start_dt:
+        raise ValueError(f"trend_mis: end ({end_dt}) must come after start ({start_dt})")
+    lit = pl.lit(start_dt).cast(pl.Datetime("us", "UTC"))
+    first = pl.select(lit.dt.truncate(step)).item()
+    starts = pl.datetime_range(first, end_dt, interval=step, eager=True, time_zone="UTC", closed="left").to_list()
+    ends = [*starts[1:], pl.select(pl.lit(starts[-1]).dt.offset_by(step)).item()]
+    unit_cols = {"moment": ["stage", "moment"], "stage": ["stage"], "segment": ["segment"]}[level]
+    parts: list[pl.DataFrame] = []
+    for p0, p1 in zip(starts, ends, strict=True):
+        p1 = min(p1, end_dt)
+        sliced = filter_period(tables, (max(p0, start_dt), p1))
+        if "accounts" in sliced and sliced["accounts"].height == 0:
+            continue
+        try:
+            model = MISModel(journey, sliced, as_of=p1)
+        except CXDataError:
+            continue  # nothing in this period can be bound
+        ev = evidence_status(model, level, confidence=confidence)
+        parts.append(
+            ev.filter(pl.col("mis").is_not_null()).select(
+                pl.lit(p0).cast(pl.Datetime("us", "UTC")).alias(name), *unit_cols,
+                pl.col("mis").alias("value"), pl.col("lower").alias("ci_low"), pl.col("upper").alias("ci_high"),
+                pl.col("n_accounts").cast(pl.Int64).alias("n"), "status", pl.col("se").alias("_se"),
+            )
+        )
+    if not parts:
+        raise CXDataError("no period between start and end could be scored", fix="check start=, end= and the data")
+    out = pl.concat(parts).sort([*unit_cols, name])
+    flags = np.zeros(out.height, dtype=bool)
+    offset = 0
+    for part in out.partition_by(unit_cols, maintain_order=True):
+        se = part.get_column("_se").fill_null(float("nan")).to_numpy().astype(float)
+        for i in change_points(part.get_column("value").to_numpy().astype(float), se, alpha=alpha, min_size=min_size):
+            flags[offset + i] = True
+        offset += part.height
+    out = out.with_columns(pl.Series("change_point", flags, dtype=pl.Boolean)).drop("_se")
+    return out.sort([name, *unit_cols], maintain_order=True).select(name, *unit_cols, "value", "ci_low", "ci_high", "n", "status", "change_point")

@@ -127,3 +127,23 @@ def test_errors() -> None:
         trend(df, metric="a", every="fortnightish")
     with pytest.raises(ValueError, match="differ in length"):
         change_points([1.0, 2.0], [1.0])
+
+
+def test_trend_mis_flags_the_support_step_and_matches_a_period_model() -> None:
+    from cxwidgets.analysis.backfill import filter_period
+    from cxwidgets.analysis.trends import trend_mis
+
+    data = cx.datasets.saas_before_after(3_000, seed=1)
+    j = cx.Journey.template("saas")
+    out = trend_mis(j, data, every="quarter", start="2024-01-01", end="2025-07-01")
+    support = out.filter(pl.col("moment") == "Support Case Resolution")
+    assert support.filter("change_point")["quarter"].to_list() == [datetime(2024, 7, 1, tzinfo=timezone.utc)]
+    # one period scored on its own slice, as a backfill would
+    q = (datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2025, 4, 1, tzinfo=timezone.utc))
+    ref = cx.MISModel(j, filter_period(data, q), as_of=q[1]).score("moment")
+    got = out.filter(pl.col("quarter") == q[0]).join(ref.select("moment", "mis", "n_accounts"), on="moment")
+    assert got["value"].to_list() == pytest.approx(got["mis"].to_list())
+    assert got["n"].to_list() == got["n_accounts"].to_list()
+    assert ((got["ci_low"] <= got["value"]) & (got["value"] <= got["ci_high"])).all()
+    with pytest.raises(ValueError, match="level"):
+        trend_mis(j, data, level="journey")  # type: ignore[arg-type]
