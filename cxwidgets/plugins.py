@@ -222,7 +222,7 @@ class Registry(MutableMapping[str, T], Generic[T]):
         if key in self._items:
             same = self.same_object_ok and self._items[key] is obj
             owner = self._origins.get(key, USER)
-            if ctx is not None and owner != who and not same:
+            if ctx is not None and owner != who:
                 raise PluginClash(
                     f"{who} registers a {self.kind} named {key!r}, but "
                     f"{'the package' if owner == BUILTIN else repr(owner)} already provides one"
@@ -565,14 +565,21 @@ def _rollback(ctx: _Context) -> None:
                 del reg[key]
 
 
-def _fix_for(err: BaseException) -> str:
+def _fix_for(err: BaseException, kind: str) -> str:
     if isinstance(err, PluginClash):
         return "rename it in the plugin's entry points (and where it registers it), or uninstall one of the two"
     if isinstance(err, (ImportError, AttributeError)):
         return "check the entry point's 'module:object' path and the plugin's dependencies, then reinstall it"
     if isinstance(err, TypeError):
-        return "give it the signature docs/plugins.md describes"
-    return "see the error above; fix the plugin or uninstall it"
+        return {
+            "metric": "make it a cxwidgets.plugins.Metric or a function fn(x: pl.Expr) -> pl.Expr that aggregates",
+            "normaliser": "make it a function fn(values, signal) returning one 0-100 score per value",
+        }.get(kind, "point the entry point at a journey file or a function returning a journey")
+    if isinstance(err, OSError):
+        return "ship the template file inside the plugin's package and point to it with importlib.resources.files"
+    if kind == "template":
+        return "fix the journey file as the message says (Journey.template validates it like any journey file)"
+    return "fix the plugin as the message says, or uninstall it"
 
 
 def _initialising() -> bool:
@@ -665,7 +672,7 @@ def load(*, reload: bool = False) -> list[Plugin]:
                     else f"it failed to {'import' if isinstance(err, ImportError) else 'load'}: "
                     f"{type(err).__name__}: {err}"
                 )
-                info["problems"].append(_warn(dist, version, kind, ep, what, _fix_for(err)))
+                info["problems"].append(_warn(dist, version, kind, ep, what, _fix_for(err, kind)))
             else:
                 info["loaded"].setdefault(kind, []).append(ep.name)
             finally:
