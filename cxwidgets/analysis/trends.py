@@ -2,7 +2,8 @@
 
 :func:`trend` cuts a metric by period (:func:`cxwidgets.metrics.period`) and computes each period's
 value, 95% interval and n with the metric core's summaries (NPS: adjusted Wald; shares: Wilson;
-means: Student t). :func:`change_points` then flags the periods where the level shifts.
+means: Student t). :func:`trend_mis` does the same for the Moment Impact Score, scoring each
+period on its own slice of the data. :func:`change_points` flags the periods where the level shifts.
 
 **Change points: binary segmentation with a z test.** On the per-period values ``v_t`` with
 standard errors ``se_t = (ci_high - ci_low) / (2 z)``:
