@@ -121,3 +121,12 @@ def test_bad_input(data: cx.datasets.SaasData, journey: cx.Journey) -> None:
         backfill(journey, {"weights": {}}, data, period=Q3)
     with pytest.raises(ValueError, match="level"):
         backfill(journey, {}, data, level="account")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["cxwidgets.analysis.backfill"])
+def test_docstring_examples_run(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -331,3 +331,12 @@ def test_lift_mis_by_segment_matches_the_models_segment_rollups() -> None:
         assert joined.height == out.height == ref.height
         assert joined["baseline"].to_list() == pytest.approx(joined["ref_b"].to_list(), nan_ok=True)
         assert joined["comparison"].to_list() == pytest.approx(joined["ref_a"].to_list(), nan_ok=True)
+
+
+@pytest.mark.parametrize("name", ["cxwidgets.analysis.lift", "cxwidgets.analysis._stats", "cxwidgets.datasets.before_after"])
+def test_docstring_examples_run(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -203,3 +203,12 @@ def test_roi_identity(inv: float, gain: float, months: float, run: float) -> Non
     if r["payback_months"] is not None:
         # at payback the cumulative monthly net gain equals the investment
         assert r["payback_months"] * (gain - run * months) / months == pytest.approx(inv, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["cxwidgets.analysis.revenue", "cxwidgets.analysis.roi"])
+def test_docstring_examples_run(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

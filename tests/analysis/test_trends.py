@@ -147,3 +147,12 @@ def test_trend_mis_flags_the_support_step_and_matches_a_period_model() -> None:
     assert ((got["ci_low"] <= got["value"]) & (got["value"] <= got["ci_high"])).all()
     with pytest.raises(ValueError, match="level"):
         trend_mis(j, data, level="journey")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["cxwidgets.analysis.trends"])
+def test_docstring_examples_run(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
