@@ -57,6 +57,10 @@ function pct(x, digits = 0) {
   return typeof x === "number" && Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : "—";
 }
 
+function capital(text) {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+}
+
 function count(n) {
   return typeof n === "number" ? n.toLocaleString("en-US") : "—";
 }
@@ -292,8 +296,8 @@ function render({ model, el }) {
       h("th", { scope: "col", text: "Rule" }),
       h("th", { scope: "col", className: "cxtt-num", text: "Accounts" }),
       h("th", { scope: "col", className: "cxtt-num", text: "Share" }),
-      outcome ? h("th", { scope: "col", className: "cxtt-num", text: `${outcome}` }) : null,
-      outcome ? h("th", { scope: "col", className: "cxtt-num", text: `${outcome} rate` }) : null,
+      outcome ? h("th", { scope: "col", className: "cxtt-num", text: capital(outcome) }) : null,
+      outcome ? h("th", { scope: "col", className: "cxtt-num", text: `${capital(outcome)} rate` }) : null,
     );
     const rows = {};
     const order = st.higher ? ["red", "amber", "green"] : ["green", "amber", "red"];

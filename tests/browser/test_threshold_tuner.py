@@ -1,0 +1,188 @@
+"""ThresholdTuner in a real browser: a temporary notebook builds a model on the sample data and
+shows the tuner with churned as the outcome; the histogram renders; moving the amber handle with
+the keyboard changes the counts shown and the Python trait (and the journey); a drag moves the
+green handle; an invalid value from Python shows a message and keeps the last good state; the
+tuner follows JupyterLab's dark theme."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Lab, run_all_cells
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parents[2] / "tests" / "browser" / "screenshots"
+
+CELLS = [
+    "import cxwidgets as cx\n"
+    "from cxwidgets.widgets import ThresholdTuner\n"
+    "data = cx.datasets.saas(600, seed=0)\n"
+    'model = cx.MISModel(cx.Journey.template("saas"), data)',
+    'tuner = ThresholdTuner(model, outcome="churned", accounts=data.accounts)\ntuner',
+]
+
+
+def _notebook(cells: list[str]) -> dict[str, Any]:
+    return {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src} for src in cells
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def run_code(page: Any, code: str) -> str:
+    """Append a code cell after the last one, run it in the kernel, return its output text."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    n = cells.count()
+    cells.last.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    cells.nth(n).wait_for()
+    cells.nth(n).locator(".cm-content").click()
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Shift+Enter")
+    out = cells.nth(n).locator(".jp-OutputArea-output")
+    out.first.wait_for(timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    return str(out.last.inner_text())
+
+
+@pytest.fixture(scope="module")
+def nb(lab: Lab, browser: Any) -> Iterator[dict[str, Any]]:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = ctx.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    name = "_threshold_tuner_browser.ipynb"
+    (lab.root / name).write_text(json.dumps(_notebook(CELLS)), encoding="utf-8")
+    page.goto(lab.url(name) + "&reset")
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    assert page.locator(".jp-Dialog").count() == 0
+    run_all_cells(page)
+    page.locator(".cxtt .cxtt-svg").first.wait_for(timeout=120_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    SHOTS.mkdir(exist_ok=True)
+    try:
+        yield {"page": page, "errors": errors, "requests": requests}
+    finally:
+        ctx.close()
+
+
+def red_count(tuner: Any) -> int:
+    return int(tuner.locator(".cxtt-row-red .cxtt-n").inner_text().replace(",", ""))
+
+
+def test_histogram_renders_with_bands_in_words(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    tuner = page.locator(".cxtt").first
+    assert tuner.locator(".cxtt-bar").count() == 100
+    heights = tuner.locator(".cxtt-bar").evaluate_all("els => els.map(e => Number(e.getAttribute('height')))")
+    assert sum(1 for x in heights if x > 0) > 10  # bars drawn, not empty
+    for band in ("red", "amber", "green"):
+        assert tuner.locator(f".cxtt-bar-{band}").count() > 0
+        chip = tuner.locator(f".cxtt-row-{band} .cxtt-chip").inner_text()
+        assert band.capitalize() in chip  # each band named in text, not colour alone
+    counts = [int(x.replace(",", "")) for x in tuner.locator(".cxtt-n").all_inner_texts()]
+    assert sum(counts) == 600
+    assert "Amber ≥ 50" in tuner.locator(".cxtt-handle-box-amber").inner_text()
+    assert "Red as an early warning of churned" in tuner.inner_text()
+    assert tuner.locator(".cxtt-take").count() == 1
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    assert nb["errors"] == []
+    assert not [u for u in nb["requests"] if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
+
+
+def test_keyboard_moves_amber_in_page_and_python(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    tuner = page.locator(".cxtt").first
+    before = red_count(tuner)
+    handle = tuner.get_by_role("slider", name="Amber threshold")
+    assert handle.get_attribute("aria-valuenow") == "50"
+    handle.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('.cxtt-handle-amber').getAttribute('aria-valuenow') === '55'", timeout=10_000
+    )
+    after = red_count(tuner)
+    assert after > before  # red now holds every account with MIS below 55
+    assert "Amber ≥ 55" in tuner.locator(".cxtt-handle-box-amber").inner_text()
+    out = run_code(page, "print(tuner.amber, tuner.journey.amber, tuner.bands['red']['n'], tuner.error == '')")
+    assert out.split() == ["55.0", "55.0", str(after), "True"]
+    tuner.screenshot(path=str(SHOTS / "threshold_tuner.png"))
+
+
+def test_drag_moves_green(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    tuner = page.locator(".cxtt").first
+    knob = tuner.locator(".cxtt-handle-green")
+    box = knob.bounding_box()
+    track = tuner.locator(".cxtt-track").bounding_box()
+    assert box is not None and track is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] + 0.85 * track["width"], box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => document.querySelector('.cxtt-handle-green').getAttribute('aria-valuenow') === '85'", timeout=10_000
+    )
+    out = run_code(page, "print(tuner.green)")
+    assert out.strip() == "85.0"
+
+
+def test_invalid_value_from_python_shows_a_message(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    tuner = page.locator(".cxtt").first
+    run_code(page, "tuner.amber = 95\nprint(tuner.amber)")
+    err = tuner.locator(".cxtt-error")
+    err.wait_for(timeout=10_000)
+    assert "thresholds out of order" in err.inner_text() and "Traceback" not in err.inner_text()
+    assert tuner.get_by_role("slider", name="Amber threshold").get_attribute("aria-valuenow") == "55"
+    tuner.locator(".cxtt-error-close").click()
+    err.wait_for(state="detached")
+
+
+def test_take_suggestion_and_dark_theme(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    tuner = page.locator(".cxtt").first
+    tuner.locator(".cxtt-take").click()
+    out = run_code(page, "print(tuner.amber == tuner.suggested['amber'], tuner.green == tuner.suggested['green'])")
+    assert out.split() == ["True", "True"]
+    _theme(page, "JupyterLab Dark")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    page.wait_for_timeout(400)
+    bg = tuner.evaluate("e => getComputedStyle(e).backgroundColor")
+    fg = tuner.evaluate("e => getComputedStyle(e).color")
+    assert _luminance(bg) < 0.1 < _luminance(fg)
+    tuner.scroll_into_view_if_needed()
+    tuner.screenshot(path=str(SHOTS / "threshold_tuner_dark.png"))
+    _theme(page, "JupyterLab Light")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
+
+
+def _theme(page: Any, name: str) -> None:
+    page.get_by_role("menuitem", name="Settings", exact=True).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^" + re.escape(name) + "$")).click()
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css)[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
