@@ -340,3 +340,16 @@ def test_docstring_examples_run(name: str) -> None:
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_overlapping_or_reversed_ranges_are_refused() -> None:
+    with pytest.raises(ValueError, match="overlap"):
+        lift(_dated(), period=(("2025-01-01", "2025-05-01"), ("2025-04-01", "2025-07-01")))
+    with pytest.raises(ValueError, match="end after it starts"):
+        lift(_dated(), period=(("2025-04-01", "2025-01-01"), ("2025-04-01", "2025-07-01")))
+
+
+def test_boolean_mean_is_a_share_estimate() -> None:
+    df = pl.DataFrame({"renewed": [True, False, True, True] * 20, "arm": [False] * 40 + [True] * 40})
+    out = lift(df, "renewed", stat="mean", group="arm")
+    assert out["baseline"][0] == pytest.approx(0.75)
