@@ -95,6 +95,7 @@ def effect_on_outcome(
     change: float = 5.0,
     *,
     covariates: str | Sequence[str] | None = None,
+    value: str | None = None,
     confidence: float = 0.95,
     table: str = "accounts",
 ) -> pl.DataFrame:
@@ -107,12 +108,17 @@ def effect_on_outcome(
         change: the change of the driver to price, in its own units (5 CSAT points on 0-100, 0.5
             on 1-5 ...).
         covariates: numeric columns to adjust for (segment dummies can be added as 0/1 columns).
+        value: optional money column (e.g. ``arr``): adds ``revenue_effect``, the expected change
+            in the outcome-weighted value, ``sum_i value_i (p1_i - p0_i)`` (ARR kept when the
+            outcome is renewal), with ``revenue_ci_low`` / ``revenue_ci_high`` (delta method).
+            Rows with a null value are dropped from the fit too (counted in n_dropped).
         confidence: of the interval.
 
     Returns:
         One row: driver, outcome, change, n, n_dropped (rows with a null in a used column),
         outcome_rate (observed), rate_after (predicted with ``+change``), effect (fraction),
-        ci_low, ci_high, relative (effect / outcome_rate), odds_ratio, p_value, statement.
+        ci_low, ci_high, relative (effect / outcome_rate), odds_ratio, p_value, [revenue_effect,
+        revenue_ci_low, revenue_ci_high with ``value``], statement.
 
     Example:
         >>> import polars as pl
@@ -124,12 +130,13 @@ def effect_on_outcome(
     """
     frame = to_polars(data, table=table)
     covs = as_list(covariates)
-    require_columns(frame, [driver, outcome, *covs], table=table)
+    extra = [value] if value is not None else []
+    require_columns(frame, [driver, outcome, *covs, *extra], table=table)
     if not 0 < confidence < 1:
         raise ValueError(f"effect_on_outcome: confidence must be between 0 and 1, got {confidence}")
     if not np.isfinite(change) or change == 0:
         raise ValueError(f"effect_on_outcome: change must be a non-zero number, got {change!r}")
-    for col in [driver, *covs]:
+    for col in [driver, *covs, *extra]:
         if not frame.schema[col].is_numeric():
             raise CXDataError(
                 f"must be numeric, found dtype {frame.schema[col]}", table=table, column=col,
@@ -137,7 +144,7 @@ def effect_on_outcome(
                 fix="cast it to numbers (turn a category into 0/1 columns)",
             )
     ydtype = frame.schema[outcome]
-    used = frame.select(driver, outcome, *covs)
+    used = frame.select(driver, outcome, *covs, *extra)
     kept = used.drop_nulls()
     n_dropped = used.height - kept.height
     yv = kept.get_column(outcome)
@@ -190,6 +197,13 @@ def effect_on_outcome(
         f"each {sign}{change:g} of {driver} -> {effect * 100:+.1f} points of {outcome} "
         f"({confidence:.0%} CI {low * 100:+.1f} to {high * 100:+.1f}; {effect / rate:+.1%} relative), n={x.size:,}"
     )
+    money: dict[str, list[float]] = {}
+    if value is not None:
+        m = kept.get_column(value).cast(pl.Float64).to_numpy()
+        rev = float(np.sum(m * (p1 - p0)))
+        g_rev = (X1 * (m * p1 * (1 - p1))[:, None]).sum(axis=0) - (X * (m * p0 * (1 - p0))[:, None]).sum(axis=0)
+        se_rev = float(np.sqrt(g_rev @ cov @ g_rev))
+        money = {"revenue_effect": [rev], "revenue_ci_low": [rev - z * se_rev], "revenue_ci_high": [rev + z * se_rev]}
     return pl.DataFrame(
         {
             "driver": [driver],
@@ -205,6 +219,7 @@ def effect_on_outcome(
             "relative": [effect / rate],
             "odds_ratio": [float(np.exp(b1 * change))],
             "p_value": [p_value],
+            **money,
             "statement": [statement],
         }
     )

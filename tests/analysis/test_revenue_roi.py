@@ -212,3 +212,22 @@ def test_docstring_examples_run(name: str) -> None:
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_revenue_effect_weights_the_change_by_value() -> None:
+    df, _ = _simulated(2_000, seed=9)
+    flat = effect_on_outcome(df.with_columns(pl.lit(10_000.0).alias("arr")), "csat", "renewed", value="arr").row(0, named=True)
+    # constant ARR: the revenue effect is ARR x n x the average effect, interval scaled alike
+    assert flat["revenue_effect"] == pytest.approx(10_000 * 2_000 * flat["effect"])
+    assert flat["revenue_ci_low"] == pytest.approx(10_000 * 2_000 * flat["ci_low"])
+    # varying ARR: sum_i arr_i (p1_i - p0_i) with the coefficients found by scipy
+    rng = np.random.default_rng(2)
+    arr = rng.lognormal(10, 0.5, df.height)
+    out = effect_on_outcome(df.with_columns(pl.Series("arr", arr)), "csat", "renewed", value="arr").row(0, named=True)
+    X = np.column_stack([np.ones(df.height), df["csat"].to_numpy()])
+    y = df["renewed"].cast(pl.Float64).to_numpy()
+    ref = optimize.minimize(lambda b: float(np.sum(np.logaddexp(0, X @ b) - y * (X @ b))), np.zeros(2), method="BFGS")
+    b = ref.x
+    expected = float(np.sum(arr * (_sig(b[0] + b[1] * (X[:, 1] + 5)) - _sig(b[0] + b[1] * X[:, 1]))))
+    assert out["revenue_effect"] == pytest.approx(expected, rel=1e-3)
+    assert out["revenue_ci_low"] < out["revenue_effect"] < out["revenue_ci_high"]
