@@ -210,3 +210,23 @@ def test_mis_engine_scores_with_the_signal_normaliser() -> None:
     assert acc["mis"].to_list() == pytest.approx([12.5, 50.0, 50.0, 87.5])
     ref = score_reference(j, table, level="account", by="moment").sort("account_id")  # the polars recompute
     assert ref["mis"].to_list() == pytest.approx([12.5, 50.0, 50.0, 87.5])
+
+
+@given(
+    st.lists(st.floats(-10, 10), min_size=1, max_size=20),
+    st.lists(st.floats(0, 5), min_size=3, max_size=3),
+    st.booleans(),
+)
+def test_banded_is_the_best_step_reached_brute_force(xs: list[float], gaps: list[float], lower: bool) -> None:
+    # thresholds 4 apart-ish in the better direction: floor, amber, green, target
+    cuts = np.cumsum([-5.0, *gaps])
+    d = -1.0 if lower else 1.0
+    named = dict(zip(("floor", "amber", "green", "target"), (d * c for c in cuts), strict=True))
+    if named["floor"] == named["target"]:
+        return
+    sig = SimpleNamespace(**named)
+    got = banded(np.array(xs), sig)
+    for x, g in zip(xs, got, strict=True):
+        reached = [100.0 * (i + 1) / 4 for i, c in enumerate(("floor", "amber", "green", "target"))
+                   if (x <= named[c] if lower else x >= named[c])]
+        assert g == max(reached, default=0.0)

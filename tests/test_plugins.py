@@ -337,6 +337,36 @@ def test_user_registrations_survive_a_reload() -> None:
     assert NORMALISERS.origin("test_user_flat") == plugins.USER
 
 
+def test_a_broken_installed_distribution_does_not_break_import(tmp_path: Path) -> None:
+    """Real metadata (a dist-info directory on sys.path), a fresh interpreter: the plugin that
+    fails to import is reported by its distribution name and version, the good one loads."""
+    info = tmp_path / "acme_cx-2.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-cx\nVersion: 2.1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[cxwidgets.metrics]\nbroken = acme_cx_missing_sdk:broken\n\n"
+        "[cxwidgets.normalisers]\nacme_flat = acme_cx_ok:flat\n"
+    )
+    (tmp_path / "acme_cx_missing_sdk.py").write_text("import acme_private_sdk_not_installed\n")
+    (tmp_path / "acme_cx_ok.py").write_text("import numpy as np\ndef flat(values, signal):\n"
+                                            "    return np.full(len(values), 10.0)\n")
+    code = (
+        "import warnings\n"
+        "warnings.simplefilter('always')\n"
+        "import cxwidgets, cxwidgets.plugins as p\n"
+        "c = p.choices()\n"
+        "print('NORMALISERS', c['normalisers'])\n"
+        "print('PLUGINS', [(x.name, x.version, x.loaded, len(x.problems)) for x in p.installed()])\n"
+    )
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "'acme_flat'" in out.stdout
+    assert "('acme-cx', '2.1.0', {'normaliser': ('acme_flat',)}, 1)" in out.stdout, out.stdout
+    assert "CXPluginWarning: cxwidgets plugin acme-cx 2.1.0: entry point 'broken'" in out.stderr, out.stderr[-3000:]
+    assert "acme_private_sdk_not_installed" in out.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # the example plugin, installed with pip into this interpreter's environment
 # ---------------------------------------------------------------------------------------------
