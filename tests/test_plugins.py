@@ -76,6 +76,17 @@ def test_registry_origins_and_clash_rules() -> None:
         r.register(" ", "x")
 
 
+def test_register_template_as_a_decorator() -> None:
+    @templates.register_template("test_deco_journey")
+    def build() -> Journey:
+        return Journey.empty("Decorated").add_stage("Only")
+
+    assert build().name == "Decorated"  # the function is returned unchanged
+    assert Journey.template("test_deco_journey").stage_names() == ["Only"]
+    assert templates.TEMPLATES.origin("test_deco_journey") == plugins.USER
+    assert "test_deco_journey" in plugins.choices()["templates"]
+
+
 def test_register_metric_in_the_metric_core() -> None:
     @register_metric("test_top2", value_range=(0, 1), description="share of 4s and 5s")
     def top2(x: pl.Expr) -> pl.Expr:

@@ -53,8 +53,9 @@ def _check_name(name: object) -> str:
     return name.strip()
 
 
-def register_template(name: str, loader_or_path: TemplateSource, *, overwrite: bool = False) -> None:
-    """Register a journey template under ``name``.
+def register_template(name: str, loader_or_path: TemplateSource | None = None, *, overwrite: bool = False) -> Any:
+    """Register a journey template under ``name`` (without ``loader_or_path``: a decorator of
+    the loader function, which it returns unchanged).
 
     Args:
         name: the name ``Journey.template(name)`` will accept (leading/trailing spaces dropped).
@@ -71,8 +72,21 @@ def register_template(name: str, loader_or_path: TemplateSource, *, overwrite: b
         >>> Journey.template("tiny").name
         'Tiny'
         >>> unregister_template("tiny")
+        >>> @register_template("tiny2")
+        ... def tiny2():
+        ...     return {"schema_version": 1, "name": "Tiny 2", "stages": []}
+        >>> Journey.template("tiny2").name
+        'Tiny 2'
+        >>> unregister_template("tiny2")
     """
     key = _check_name(name)
+    if loader_or_path is None:
+
+        def decorate(loader: Callable[[], Any]) -> Callable[[], Any]:
+            register_template(key, loader, overwrite=overwrite)
+            return loader
+
+        return decorate
     if not (callable(loader_or_path) or isinstance(loader_or_path, (str, os.PathLike, Traversable))):
         raise TypeError(
             f"template {key!r}: loader_or_path must be a path to a .yaml/.yml/.json file or a callable "
@@ -86,6 +100,7 @@ def register_template(name: str, loader_or_path: TemplateSource, *, overwrite: b
         raise ValueError(
             f"a journey template named {key!r} is already registered; pick another name or pass overwrite=True"
         ) from None
+    return None
 
 
 def unregister_template(name: str) -> None:
