@@ -135,3 +135,20 @@ def run_all_cells(page: object) -> None:
     """Run every cell through the Run menu, as a user would."""
     page.get_by_role("menuitem", name="Run", exact=True).click()  # type: ignore[attr-defined]
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()  # type: ignore[attr-defined]
+
+
+def run_code(page: object, code: str, timeout: int = 60_000) -> str:
+    """Append a code cell after the last one, run it in the kernel, return its output text."""
+    cells = page.locator(".jp-Notebook .jp-Cell")  # type: ignore[attr-defined]
+    n = cells.count()
+    cells.last.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    page.keyboard.press("b")  # type: ignore[attr-defined]
+    cells.nth(n).wait_for()
+    cells.nth(n).locator(".cm-content").click()
+    page.keyboard.insert_text(code)  # type: ignore[attr-defined]
+    page.keyboard.press("Shift+Enter")  # type: ignore[attr-defined]
+    out = cells.nth(n).locator(".jp-OutputArea-output")
+    out.first.wait_for(timeout=timeout)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)  # type: ignore[attr-defined]
+    return str(out.last.inner_text())
