@@ -10,7 +10,17 @@ A polars metric core validated by pandera, the Moment Impact Score, and widgets:
     responses.group_by("moment").agg(cx.nps("score"), cx.csat("score", scale=(1, 5)))
 """
 
-from cxwidgets import datasets, metrics, templates
+from cxwidgets import analysis, datasets, metrics, plugins, templates
+from cxwidgets.analysis.backfill import backfill, config_changes
+from cxwidgets.analysis.drivers import driver_frame, driver_tree, drivers, drivers_chart, format_tree
+from cxwidgets.analysis.evidence import evidence_status
+from cxwidgets.analysis.lift import lift, lift_mis
+from cxwidgets.analysis.revenue import effect_on_outcome, revenue_at_stake
+from cxwidgets.analysis.roi import roi_summary
+from cxwidgets.analysis.sensitivity import suggest_weights, weight_sensitivity
+from cxwidgets.analysis.trends import trend, trend_mis
+from cxwidgets.plugins import CXPluginWarning, get_metric, register_metric
+from cxwidgets.templates import register_template
 from cxwidgets.binding import bind
 from cxwidgets.errors import CXDataError
 from cxwidgets.mis import MISModel
@@ -50,6 +60,31 @@ from cxwidgets.schemas import DEFAULT_SCALES, TABLES, ValidationReport, validate
 __version__ = "0.1.0"
 
 __all__ = [
+    "analysis",
+    "backfill",
+    "config_changes",
+    "driver_frame",
+    "driver_tree",
+    "drivers",
+    "drivers_chart",
+    "format_tree",
+    "evidence_status",
+    "lift",
+    "lift_mis",
+    "effect_on_outcome",
+    "revenue_at_stake",
+    "roi_summary",
+    "suggest_weights",
+    "weight_sensitivity",
+    "trend",
+    "trend_mis",
+    "plugins",
+    "CXPluginWarning",
+    "get_metric",
+    "register_metric",
+    "register_template",
+    "ThresholdTuner",
+    "Explorer",
     "MISModel",
     "register_normaliser",
     "JourneyMap",
@@ -103,3 +138,6 @@ def __getattr__(name: str) -> object:
 
         return getattr(widgets, name)
     raise AttributeError(f"module 'cxwidgets' has no attribute {name!r}")
+
+
+plugins.load()  # finds installed plugins; never raises, warns once per broken plugin

@@ -606,7 +606,10 @@ class Signal(_Model):
     """One measure of a moment: its source, floor and target, weight and thresholds.
 
     The value normalises to ``100 * clip((x - floor) / (target - floor), 0, 1)``; a floor above
-    the target means lower is better. ``green``/``amber`` are on the raw value's scale: for
+    the target means lower is better. ``normaliser`` names another registered normaliser
+    (percentile, logistic, banded or a plugin's, see :mod:`cxwidgets.normalise`) and
+    ``normaliser_args`` its parameters, e.g. ``{"midpoint": 30, "slope": 0.2}``.
+    ``green``/``amber`` are on the raw value's scale: for
     higher-is-better ``amber <= green`` (green when ``x >= green``), for lower-is-better
     ``amber >= green`` (green when ``x <= green``).
 
@@ -628,11 +631,20 @@ class Signal(_Model):
     green: float | None = None
     amber: float | None = None
     description: str = ""
+    normaliser: str | None = None
+    normaliser_args: dict[str, float] | None = None
 
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, value: object) -> str:
         return _clean_name(value, "signal name")
+
+    @field_validator("normaliser", mode="before")
+    @classmethod
+    def _normaliser(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
     @field_validator("category", mode="before")
     @classmethod
@@ -684,6 +696,13 @@ class Signal(_Model):
                     f"{_fmt(self.target)}), so amber ({_fmt(self.amber)}) must be <= green ({_fmt(self.green)}); "
                     "swap them, or swap floor and target if lower is better"
                 )
+        if self.normaliser is not None or self.normaliser_args:
+            from cxwidgets.normalise import check_normaliser  # the registry, plugins included
+
+            try:
+                check_normaliser(self.normaliser, self.normaliser_args, self)
+            except ValueError as err:
+                raise ValueError(f"{who}: {err}") from None
         bounds = self.source.value_range()
         if bounds is not None:
             lo, hi = bounds

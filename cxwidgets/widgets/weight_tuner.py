@@ -78,7 +78,7 @@ def _slider(description: str, value: float, maximum: float, step: float, tooltip
         tooltip=tooltip,
         readout_format=".2f",
         continuous_update=True,
-        style={"description_width": "initial"},
+        style={"description_width": "11em"},
         layout=w.Layout(width="98%"),
     )
 

@@ -152,3 +152,25 @@ def run_code(page: object, code: str, timeout: int = 60_000) -> str:
     out.first.wait_for(timeout=timeout)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)  # type: ignore[attr-defined]
     return str(out.last.inner_text())
+
+
+def wait_for_kernel(page: object, timeout: float = 90.0) -> None:
+    """Wait until the notebook's kernel is up and idle. The notebooks carry kernelspec metadata,
+    so JupyterLab starts the kernel by itself; on a loaded machine it can still show its kernel
+    dialog while the session starts, in which case we take the preselected kernel (Python 3)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        dialog = page.locator(".jp-Dialog")  # type: ignore[attr-defined]
+        if dialog.count() and "Select Kernel" in dialog.first.inner_text():
+            dialog.first.get_by_role("button", name="Select", exact=True).click()
+        status = page.locator(".jp-Notebook-ExecutionIndicator")  # type: ignore[attr-defined]
+        name = page.locator(".jp-Toolbar-kernelName")  # type: ignore[attr-defined]
+        if (
+            status.count()
+            and status.first.get_attribute("data-status") == "idle"
+            and name.count()
+            and "Python" in name.first.inner_text()
+        ):
+            return
+        page.wait_for_timeout(250)  # type: ignore[attr-defined]
+    raise TimeoutError("the notebook's kernel did not become idle")
