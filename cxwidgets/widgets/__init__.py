@@ -2,6 +2,8 @@
 
 - :class:`JourneyMap`: the journey as a map of stages and moment cards, editable in workshop mode.
 - :class:`WeightTuner`: sliders for the MIS weights and multipliers beside live MIS charts.
+- :class:`ThresholdTuner`: green/amber/red bands on the distribution over accounts, against an outcome.
+- :class:`Explorer`: the three on one model, linked.
 
 Example:
     >>> from cxwidgets.journey import Journey
@@ -13,5 +15,6 @@ Example:
 from cxwidgets.widgets.journey_map import JourneyMap
 from cxwidgets.widgets.weight_tuner import WeightTuner
 from cxwidgets.widgets.threshold_tuner import ThresholdTuner
+from cxwidgets.widgets.explorer import Explorer
 
-__all__ = ["JourneyMap", "WeightTuner"]
+__all__ = ["JourneyMap", "WeightTuner", "ThresholdTuner", "Explorer"]

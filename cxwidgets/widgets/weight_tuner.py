@@ -290,7 +290,11 @@ class WeightTuner(w.VBox):
         changes = self.rank_changes if level == "moment" else None
         return mis_chart(frame, level, changes=changes, width=320 if level == "moment" else 200)
 
-    def _redraw(self) -> None:
+    def redraw(self) -> None:
+        """Redraw the charts from the model (after a change made elsewhere, e.g. its gates)."""
+        self._redraw(notify=False)
+
+    def _redraw(self, notify: bool = True) -> None:
         scores = {lvl: self.model.score(lvl) for lvl in _LEVELS}
         now = _ranks(scores["moment"], "moment")
         self.rank_changes = {k: self._baseline[k] - r for k, r in now.items() if k in self._baseline and self._baseline[k] != r}
@@ -298,8 +302,9 @@ class WeightTuner(w.VBox):
             self.charts[lvl].chart = self._chart(lvl, scores[lvl])
         self.updates += 1
         self._show_ranks()
-        for listener in list(self._listeners):
-            listener(self)
+        if notify:
+            for listener in list(self._listeners):
+                listener(self)
 
     def _show_ranks(self) -> None:
         if not self.rank_changes:
