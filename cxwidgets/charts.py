@@ -150,3 +150,75 @@ def save_chart(chart: Any, path: str | os.PathLike[str], *, scale: float = 2.0) 
         if tmp.exists():
             tmp.unlink()
     return target
+
+
+def journey_chart(
+    journey: Any,
+    scores: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    card_width: int = 190,
+    card_height: int = 112,
+) -> Any:
+    """The journey map as a static chart: stages as columns, a card per moment with its
+    primary signal, MIS and state in words, and owner; for PNG/SVG export with vl-convert.
+
+    ``scores`` is ``JourneyMap.scores`` (moment -> {mis, status, value_text}); without it the
+    cards show no MIS. User text is drawn as text by Vega, never parsed as HTML.
+
+    Example:
+        >>> import cxwidgets as cx
+        >>> chart = journey_chart(cx.Journey.template("saas"))
+        >>> save_chart(chart, "journey.png")  # doctest: +SKIP
+    """
+    import altair as alt
+
+    scores = scores or {}
+    rows: list[dict[str, Any]] = []
+    stages = [s.name for s in journey.stages]
+    for stage in journey.stages:
+        for i, m in enumerate(stage.moments):
+            sc = scores.get(m.name) or {}
+            status = sc.get("status") if sc.get("status") in ("green", "amber", "red") else "none"
+            mis = sc.get("mis")
+            signal = m.signals[0].name if m.signals else "no signal yet"
+            value = sc.get("value_text")
+            lines = [
+                _clip(m.name, 28),
+                _clip(signal, 30),
+                _clip(value or "", 30),
+                ("MIS " + (f"{mis:.0f}" if isinstance(mis, (int, float)) else "—")) + " · " + STATUS_LABELS[status],
+                _clip("Owner: " + (m.owner or "—"), 30),
+            ]
+            rows.append({"stage": stage.name, "row": i, "status": status, "lines": lines, "name": m.name})
+    if not rows:
+        rows.append({"stage": stages[0] if stages else "(no stages)", "row": 0, "status": "none",
+                     "lines": ["No moments yet"], "name": ""})
+        stages = stages or ["(no stages)"]
+    data = alt.Data(values=rows)
+    n_rows = max(r["row"] for r in rows) + 1
+    x = alt.X("stage:N", sort=stages, title=None,
+              axis=alt.Axis(orient="top", labelAngle=0, labelFontWeight="bold", labelLimit=card_width, ticks=False,
+                            domain=False),
+              scale=alt.Scale(paddingInner=0.08, paddingOuter=0.02))
+    y = alt.Y("row:O", axis=None, scale=alt.Scale(paddingInner=0.1, paddingOuter=0.05))
+    states = list(STATUS_LABELS)
+    base = alt.Chart(data).encode(x=x, y=y)
+    cards = base.mark_rect(cornerRadius=5, strokeWidth=1.5, stroke="#9e9e9e", fill="#ffffff")
+    strip = base.mark_tick(orient="vertical", thickness=6, opacity=1, xOffset=-(card_width * 0.92) / 2 + 3,
+                           size=card_height * 0.9).encode(
+        color=alt.Color("status:N", scale=alt.Scale(domain=states, range=[RAG_COLOURS[s] for s in states]),
+                        legend=None)
+    )
+    text = base.mark_text(align="left", baseline="top", dx=-(card_width * 0.92) / 2 + 12, dy=-card_height * 0.38,
+                          fontSize=11, lineHeight=16, color="#1f1f1f").encode(text="lines:N")
+    return (
+        (cards + strip + text)
+        .properties(width=card_width * len(stages), height=card_height * n_rows, title=_clip(journey.name, 80),
+                    background="#ffffff")
+        .configure_view(stroke=None)
+    )
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -410,6 +410,20 @@ class JourneyMap(anywidget.AnyWidget):
             os.replace(tmp, target)
         return page
 
+    def save_image(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
+        """Save the map as a PNG or SVG picture (cards per stage with MIS, state and owner),
+        drawn by vl-convert: no browser and no network needed, openable anywhere.
+
+        Example:
+            >>> JourneyMap(Journey.template("saas")).save_image("journey.png")  # doctest: +SKIP
+            PosixPath('journey.png')
+        """
+        from cxwidgets.charts import journey_chart, save_chart
+
+        if Path(path).suffix.lower() not in (".png", ".svg"):
+            raise ValueError(f"save_image: {Path(path).name!r} needs a .png or .svg extension (use to_html for HTML)")
+        return save_chart(journey_chart(self._journey, self.scores), path, scale=scale)
+
     # ---- the MIS model -----------------------------------------------------------------------
 
     @property

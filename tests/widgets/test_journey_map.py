@@ -513,3 +513,36 @@ def test_any_edit_sequence_keeps_a_valid_synced_journey(edits: list[tuple[str, d
         else:
             assert w.error and w.journey_spec == before
         synced(w)
+
+
+def test_save_image_png_and_svg(tmp_path: Path) -> None:
+    import xml.dom.minidom
+
+    import cxwidgets as cx
+    from cxwidgets.mis import MISModel
+
+    data = cx.datasets.saas(200, seed=2)
+    journey = Journey.template("saas").rename_moment("Advocacy Ask", XSS)
+    responses = data.responses.with_columns(pl.col("moment").replace("Advocacy Ask", XSS))
+    events = data.events.with_columns(pl.col("moment").replace("Advocacy Ask", XSS)) if "moment" in data.events.columns else data.events
+    import dataclasses
+
+    model = MISModel(journey, dataclasses.replace(data, responses=responses, events=events))
+    m = JourneyMap(journey, model)
+    png = m.save_image(tmp_path / "map.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = m.save_image(tmp_path / "map.svg")
+    doc = xml.dom.minidom.parse(str(svg))
+    def text_of(node: Any) -> str:
+        return node.data if node.nodeType == node.TEXT_NODE else "".join(text_of(c) for c in node.childNodes)
+
+    joined = " ".join(text_of(t) for t in doc.getElementsByTagName("tspan") + doc.getElementsByTagName("text"))
+    for stage in journey.stage_names():
+        assert stage in joined
+    # each card carries its MIS and state in words, as the model has them
+    for row in model.score("moment").iter_rows(named=True):
+        assert f"MIS {row['mis']:.0f} · {row['status'].capitalize()}" in joined
+    assert XSS in joined  # drawn as text: escaped in the SVG, no <img> element
+    assert not doc.getElementsByTagName("img")
+    with pytest.raises(ValueError, match="png or .svg"):
+        m.save_image(tmp_path / "map.html")
