@@ -249,7 +249,7 @@ function render({ model, el }) {
       g.append(svg("line", { class: "cxtt-axis-line", x1: xOf(t), x2: xOf(t), y1: MT + PH, y2: MT + PH + 4 }));
       g.append(svg("text", { class: "cxtt-axis", x: xOf(t), y: MT + PH + 17, "text-anchor": "middle" }, num(t)));
     }
-    g.append(svg("text", { class: "cxtt-axis-title", x: ML + PW / 2, y: H - 3, "text-anchor": "middle" }, `${info.label || ""}${unitText(info)}`));
+    g.append(svg("text", { class: "cxtt-axis-title", x: ML + PW / 2, y: H - 3, "text-anchor": "middle" }, info.axis || info.label || ""));
     g.append(svg("text", { class: "cxtt-axis-title", x: 4, y: 14 }, step === 1 ? "accounts" : `accounts per ${num(step)}`));
     const labels = {};
     for (const band of ["red", "amber", "green"]) {
@@ -435,11 +435,21 @@ function render({ model, el }) {
       hd.knob.setAttribute("aria-valuenow", String(at[name]));
       hd.knob.setAttribute("aria-valuetext", text);
     }
-    // keep the two labels from overlapping: the left one hangs left, the right one right
+    // keep the two labels from overlapping: the left one hangs left, the right one right,
+    // each shifted back inside the widget when it would stick out
     r.handles[left].box.classList.add("cxtt-left");
     r.handles[left].box.classList.remove("cxtt-right");
     r.handles[right].box.classList.add("cxtt-right");
     r.handles[right].box.classList.remove("cxtt-left");
+    const outer = root.getBoundingClientRect();
+    for (const name of [left, right]) {
+      const label = r.handles[name].label;
+      label.style.transform = "";
+      const box = label.getBoundingClientRect();
+      if (!box.width || !outer.width) continue;
+      const dx = box.left < outer.left + 4 ? outer.left + 4 - box.left : box.right > outer.right - 4 ? outer.right - 4 - box.right : 0;
+      if (dx) label.style.transform = `translateX(${dx}px)`;
+    }
     const rules = rulesText(st.info, green, amber, st.higher);
     refs.rules.replaceChildren(
       h("span", { className: "cxtt-label", text: "Bands: " }),
@@ -458,14 +468,11 @@ function render({ model, el }) {
       refs.warning.replaceChildren(
         h("div", { className: "cxtt-warning-title", text: `Red as an early warning of ${o}` }),
         h(
-          "dl",
+          "div",
           { className: "cxtt-facts" },
-          h("dt", { text: "Precision" }),
-          h("dd", { className: "cxtt-precision", text: `${pct(s.precision, 1)} of red accounts ${o === "churned" ? "churned" : `had ${o}`}` }),
-          h("dt", { text: "Recall" }),
-          h("dd", { className: "cxtt-recall-value", text: `red catches ${pct(s.recall, 1)} of ${o}` }),
-          h("dt", { text: "Lift" }),
-          h("dd", { className: "cxtt-lift", text: s.lift === null ? "—" : `${s.lift.toFixed(2)}× the base rate of ${pct(s.base_rate, 1)}` }),
+          h("div", {}, h("span", { className: "cxtt-label", text: "Precision: " }), h("span", { className: "cxtt-precision", text: `${pct(s.precision, 1)} of red accounts ${o === "churned" ? "churned" : `had ${o}`}` })),
+          h("div", {}, h("span", { className: "cxtt-label", text: "Recall: " }), h("span", { className: "cxtt-recall-value", text: `red catches ${pct(s.recall, 1)} of ${o}` })),
+          h("div", {}, h("span", { className: "cxtt-label", text: "Lift: " }), h("span", { className: "cxtt-lift", text: s.lift === null ? "—" : `${s.lift.toFixed(2)}× the base rate of ${pct(s.base_rate, 1)}` })),
         ),
       );
     }

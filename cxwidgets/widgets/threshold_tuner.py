@@ -114,8 +114,8 @@ class ThresholdTuner(anywidget.AnyWidget):
         max_bins: bins of a raw signal (MIS targets have 100 bins of width 1).
 
     A bad target or outcome at construction does not raise: the tuner starts on the journey
-    MIS (or without the outcome) and ``error`` says why. ``TypeError`` when ``model`` is not a
-    model.
+    MIS (or without the outcome), or with no histogram when the model has no data, and
+    ``error`` says why. ``TypeError`` when ``model`` is not a model.
 
     Example:
         >>> import cxwidgets as cx
@@ -186,11 +186,13 @@ class ThresholdTuner(anywidget.AnyWidget):
         elif accounts is not None:
             problems.append("accounts= was given without outcome=: name its outcome column, e.g. outcome='churned'")
         self.targets = [{"key": t.key, "label": t.label, "kind": t.kind} for t in target_choices(spec)]
-        try:
-            self._load(target)
-        except Exception as err:  # noqa: BLE001
-            problems.append(_message(err))
-            self._load(MIS_TARGET)
+        for key in dict.fromkeys([target, MIS_TARGET]):
+            try:
+                self._load(key)
+            except Exception as err:  # noqa: BLE001 - e.g. a model with no data: a message, no histogram
+                problems.append(_message(err))
+            else:
+                break
         self.error = "\n".join(problems)
 
     # ---- the model and the journey -------------------------------------------------------------
@@ -203,13 +205,15 @@ class ThresholdTuner(anywidget.AnyWidget):
     @property
     def bins_data(self) -> Bins:
         """The current target's :class:`~cxwidgets.analysis.thresholds.Bins` (the core object)."""
-        assert self._bins is not None
+        if self._bins is None:
+            raise ValueError("there are no values to set thresholds on yet: bind data to the model first")
         return self._bins
 
     @property
     def target_spec(self) -> ThresholdTarget:
         """The current :class:`~cxwidgets.analysis.thresholds.ThresholdTarget`."""
-        assert self._target is not None
+        if self._target is None:
+            return resolve_target(self.journey, self.target)
         return self._target
 
     def _settings_key(self) -> Any:
@@ -254,6 +258,7 @@ class ThresholdTuner(anywidget.AnyWidget):
                 self.info = {
                     "key": t.key,
                     "label": t.label,
+                    "axis": _axis_title(t),
                     "kind": t.kind,
                     "higher_is_better": t.higher_is_better,
                     "strict": t.strict,
@@ -389,7 +394,10 @@ class ThresholdTuner(anywidget.AnyWidget):
 
     @traitlets.observe("green", "amber")
     def _on_threshold(self, change: dict[str, Any]) -> None:
-        if self._busy or self._bins is None:
+        if self._busy:
+            return
+        if self._bins is None:
+            self._restore("there are no values to set thresholds on yet: bind data to the model first")
             return
         try:
             self.apply(self.green, self.amber)
@@ -398,7 +406,7 @@ class ThresholdTuner(anywidget.AnyWidget):
 
     @traitlets.observe("target")
     def _on_target(self, change: dict[str, Any]) -> None:
-        if self._busy or self._bins is None:
+        if self._busy:
             return
         try:
             self._load(change["new"])
@@ -472,7 +480,8 @@ class ThresholdTuner(anywidget.AnyWidget):
         """
         return threshold_chart(
             self.bins, self.green, self.amber, higher_is_better=self.target_spec.higher_is_better,
-            title=self.target_spec.label, unit=self.target_spec.unit, width=width, height=height,
+            title=self.target_spec.label, unit=self.target_spec.unit, axis=_axis_title(self.target_spec),
+            width=width, height=height,
         )
 
     def save_chart(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
@@ -506,6 +515,14 @@ class ThresholdTuner(anywidget.AnyWidget):
         )
 
 
+def _axis_title(t: ThresholdTarget) -> str:
+    if t.kind == "mis":
+        return "Journey MIS of each account (0-100)"
+    if t.kind == "moment":
+        return f"MIS at {t.key} of each account (0-100)"
+    return f"{t.signal} of each account" + (f" ({t.unit})" if t.unit else "")
+
+
 def _band_of(lo: float, hi: float, green: float, amber: float, higher: bool) -> str:
     mid = (lo + hi) / 2
     if higher:
@@ -521,6 +538,7 @@ def threshold_chart(
     higher_is_better: bool = True,
     title: str = "",
     unit: str = "",
+    axis: str = "",
     width: int = 560,
     height: int = 220,
 ) -> Any:
@@ -550,7 +568,7 @@ def threshold_chart(
     for r in rows:
         r["label"] = labels[r["band"]]
     frame = pl.DataFrame(rows, schema={"lo": pl.Float64, "hi": pl.Float64, "n": pl.Int64, "band": pl.String, "label": pl.String})
-    x_title = title + (f" ({unit})" if unit else "")
+    x_title = axis or (title + (f" ({unit})" if unit else ""))
     colour = alt.Color(
         "label:N",
         scale=alt.Scale(domain=[labels[k] for k in order], range=[RAG_COLOURS[k] for k in order]),

@@ -74,7 +74,21 @@ def nb(lab: Lab, browser: Any) -> Iterator[dict[str, Any]]:
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     assert page.locator(".jp-Dialog").count() == 0
-    run_all_cells(page)
+    SHOTS.mkdir(exist_ok=True)
+    # the indicator can read idle before the kernel is connected, and a "Run All" sent then runs
+    # nothing: wait for the status bar to name an idle kernel, and run again if nothing started
+    page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(timeout=60_000)
+    for attempt in range(3):
+        run_all_cells(page)
+        try:
+            page.locator(".jp-Notebook .jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]")).first.wait_for(
+                timeout=20_000
+            )
+            break
+        except Exception:
+            if attempt == 2:
+                page.screenshot(path=str(SHOTS / "threshold_tuner_failed.png"), full_page=True)
+                raise
     page.locator(".cxtt .cxtt-svg").first.wait_for(timeout=120_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     SHOTS.mkdir(exist_ok=True)
@@ -186,3 +200,34 @@ def _luminance(css: str) -> float:
     r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css)[:3])
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_pick_a_lower_is_better_signal_in_the_menu(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    tuner = page.locator(".cxtt").first
+    tuner.locator(".cxtt-target").select_option(label="Signal: First Response To Inquiry / Time to first touch")
+    green = tuner.get_by_role("slider", name="Green threshold")
+    page.wait_for_function(
+        "() => (document.querySelector('.cxtt-handle-box-green') || {}).textContent === 'Green ≤ 10 minutes'",
+        timeout=15_000,
+    )
+    amber_box = tuner.locator(".cxtt-handle-amber").bounding_box()
+    green_box = green.bounding_box()
+    assert green_box is not None and amber_box is not None
+    assert green_box["x"] < amber_box["x"]  # lower is better: green on the left, red on the right
+    assert "Amber ≤ 30 minutes" in tuner.locator(".cxtt-handle-box-amber").inner_text()
+    rows = tuner.locator(".cxtt-table tbody tr").evaluate_all("els => els.map(e => e.dataset.band)")
+    assert rows == ["green", "amber", "red"]
+    green.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('.cxtt-handle-green').getAttribute('aria-valuenow') === '15'", timeout=10_000
+    )
+    out = run_code(
+        page,
+        'print(tuner.target, tuner.green, tuner.journey.signal("First Response To Inquiry", "Time to first touch").green)',
+    )
+    assert out.split()[-2:] == ["15.0", "15.0"]
+    shown = sum(int(x.replace(",", "")) for x in tuner.locator(".cxtt-n").all_inner_texts())
+    assert shown == int(run_code(page, "print(tuner.bands['n'])").strip())
+    tuner.screenshot(path=str(SHOTS / "threshold_tuner_signal.png"))

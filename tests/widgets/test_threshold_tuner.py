@@ -263,6 +263,17 @@ def test_outcome_problems_are_messages(model: Any, data: Any) -> None:
     assert "unknown target" in t.error and t.target == "mis"
 
 
+def test_a_model_without_data_shows_a_message() -> None:
+    t = ThresholdTuner(cx.MISModel(Journey.template("saas")), "Renewal Decision")
+    assert "no account has a value for Moment MIS: Renewal Decision" in t.error
+    assert "no account has a value for Journey MIS" in t.error
+    assert t.bins == [] and t.bands == {}
+    t.amber = 60
+    assert "bind data to the model first" in t.error and t.amber == 50.0
+    with pytest.raises(ValueError, match="bind data"):
+        t.apply(green=80)
+
+
 def test_bins_are_cached_per_target(tuner: ThresholdTuner, monkeypatch: pytest.MonkeyPatch) -> None:
     import cxwidgets.widgets.threshold_tuner as tt
 
@@ -346,6 +357,12 @@ def test_chart_exports_png_and_svg_with_the_bands(tuner: ThresholdTuner, tmp_pat
         assert rgb in colours, k  # the band's bars are drawn
     with pytest.raises(ValueError, match=r"\.png or \.svg"):
         tuner.save_chart(tmp_path / "bands.pdf")
+    # lower is better: the legend reads from green to red, with the rules the other way round
+    tuner.target = "First Response To Inquiry/Time to first touch"
+    root = ET.parse(tuner.save_chart(tmp_path / "minutes.svg")).getroot()
+    text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
+    assert "Green: 10 or less" in text and "Amber: above 10 to 30" in text and "Red: above 30" in text
+    assert "(minutes)" in text
     # the chart carries the bins, never the accounts
     spec = tuner.chart().to_dict()
     assert sum(len(v) for v in spec.get("datasets", {}).values()) <= 100 + 2
