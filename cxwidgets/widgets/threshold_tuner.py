@@ -577,7 +577,8 @@ def threshold_chart(
     bars = alt.Chart(frame).mark_bar(stroke="#ffffff", strokeWidth=0.3).encode(
         x=alt.X("lo:Q", title=x_title or "value", scale=alt.Scale(domain=[rows[0]["lo"], rows[-1]["hi"]], nice=False)),
         x2="hi:Q",
-        y=alt.Y("n:Q", title="accounts"),
+        y=alt.Y("n:Q", title="accounts", scale=alt.Scale(zero=True)),
+        y2=alt.datum(0),
         color=colour,
         tooltip=["lo", "hi", "n", "band"],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections import Counter
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
@@ -296,8 +297,8 @@ def test_bins_are_cached_per_target(tuner: ThresholdTuner, monkeypatch: pytest.M
 # ---- export -------------------------------------------------------------------------------------------
 
 
-def _png_pixels(path: Path) -> tuple[int, int, set[tuple[int, ...]]]:
-    """Decode an 8-bit RGB/RGBA non-interlaced PNG (what vl-convert writes) to its set of colours."""
+def _png_pixels(path: Path) -> tuple[int, int, Counter[tuple[int, ...]]]:
+    """Decode an 8-bit RGB/RGBA non-interlaced PNG (what vl-convert writes): size, pixels per colour."""
     raw = path.read_bytes()
     assert raw[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, w = 8, b"", 0
@@ -314,7 +315,7 @@ def _png_pixels(path: Path) -> tuple[int, int, set[tuple[int, ...]]]:
     data = zlib.decompress(idat)
     stride = w * bpp
     prev = bytearray(stride)
-    colours: set[tuple[int, ...]] = set()
+    colours: Counter[tuple[int, ...]] = Counter()
     for y in range(h):
         f, line = data[y * (stride + 1)], bytearray(data[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
@@ -352,9 +353,14 @@ def test_chart_exports_png_and_svg_with_the_bands(tuner: ThresholdTuner, tmp_pat
     png = tuner.save_chart(tmp_path / "bands.png", scale=1.0)
     w, h, colours = _png_pixels(png)
     assert 500 < w < 1200 and 200 < h < 700
+    area = {}
     for k in ("red", "amber", "green"):
         rgb = tuple(int(RAG_COLOURS[k][i : i + 2], 16) for i in (1, 3, 5))
-        assert rgb in colours, k  # the band's bars are drawn
+        area[k] = colours[rgb]
+        assert area[k] > 0.01 * w * h, k  # the band's bars are drawn, filled
+    # bars of equal width: each band's painted area is in proportion to its accounts
+    assert area["red"] / area["amber"] == pytest.approx(b["red"]["n"] / b["amber"]["n"], rel=0.1)
+    assert area["green"] / area["amber"] == pytest.approx(b["green"]["n"] / b["amber"]["n"], rel=0.1)
     with pytest.raises(ValueError, match=r"\.png or \.svg"):
         tuner.save_chart(tmp_path / "bands.pdf")
     # lower is better: the legend reads from green to red, with the rules the other way round
