@@ -264,6 +264,14 @@ def test_outcome_problems_are_messages(model: Any, data: Any) -> None:
     assert "unknown target" in t.error and t.target == "mis"
 
 
+def test_pandas_outcome_frame_gives_the_same_bands(tuner: ThresholdTuner, model: Any, data: Any) -> None:
+    pytest.importorskip("pandas")
+    frame = data.accounts.select("account_id", pl.col("churned").cast(pl.Int64)).to_pandas()
+    t = ThresholdTuner(model, outcome=frame)
+    assert t.error == "" and t.info["outcome"] == "churned"
+    assert t.bands == tuner.bands and t.bins == tuner.bins
+
+
 def test_a_model_without_data_shows_a_message() -> None:
     t = ThresholdTuner(cx.MISModel(Journey.template("saas")), "Renewal Decision")
     assert "no account has a value for Moment MIS: Renewal Decision" in t.error
