@@ -8,6 +8,7 @@ missing browser is a failure: CI must exercise them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -60,10 +61,9 @@ class Lab:
         return name
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    _need_browser()
-    root = tmp_path_factory.mktemp("lab")
+@contextlib.contextmanager
+def start_lab(root: Path) -> Iterator[Lab]:
+    """Run JupyterLab on a free loopback port with ``root`` as its root directory."""
     port, token = _free_port(), secrets.token_hex(16)
     # render every cell (no virtual windowing), so a test can read the whole notebook
     settings = root.parent / (root.name + "-settings")
@@ -106,6 +106,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    _need_browser()
+    with start_lab(tmp_path_factory.mktemp("lab")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
