@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import Lab, run_all_cells
+from tests.browser.conftest import Lab, run_all_cells, wait_for_kernel
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +19,7 @@ def test_explorer_runs_in_jupyterlab(lab: Lab, page) -> None:  # type: ignore[no
     page.goto(lab.url(name))
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     # a kernelspec in the notebook means no "Select Kernel" dialog
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    assert page.locator(".jp-Dialog").count() == 0
+    wait_for_kernel(page)
     # clear stored outputs so what we check is what this run produced
     page.get_by_role("menuitem", name="Edit", exact=True).click()
     page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
@@ -28,7 +27,11 @@ def test_explorer_runs_in_jupyterlab(lab: Lab, page) -> None:  # type: ignore[no
     run_all_cells(page)
     # the last cell prints the generator's known churn drivers
     last = page.locator(".jp-Cell").last
-    last.locator(".jp-OutputArea-output").wait_for(timeout=90_000)
+    try:
+        last.locator(".jp-OutputArea-output").wait_for(timeout=180_000)
+    finally:
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "explorer.png"), full_page=True)
     assert "Support Case Resolution" in last.inner_text()
     body = page.locator(".jp-Notebook").inner_text()
     assert "Quarterly Business Review" in body
@@ -41,3 +44,16 @@ def test_explorer_runs_in_jupyterlab(lab: Lab, page) -> None:  # type: ignore[no
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "explorer.png"), full_page=True)
+    # the Explorer: the weight tuner's charts render offline; a click on a card focuses the tuners
+    explorer = page.locator(".cx-explorer").first
+    explorer.locator(".cx-weight-tuner .cx-chart svg text").first.wait_for(timeout=60_000)
+    card = explorer.locator(".cxjm-card").filter(has_text="Onboarding Kickoff").first
+    card.click()
+    explorer.locator(".cx-focus").first.wait_for(timeout=30_000)  # its signal slider, highlighted
+    explorer.get_by_role("tab", name="Thresholds").click()
+    target = explorer.locator(".cxtt-target")
+    target.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "(el) => el.value === 'Onboarding Kickoff'", arg=target.element_handle(), timeout=30_000
+    )
+    explorer.screenshot(path=str(SHOTS / "explorer_widget.png"))
