@@ -114,7 +114,7 @@ def main() -> None:
             page.locator(".jp-Cell").last.locator(".jp-OutputArea-output").wait_for(timeout=600_000)
             build = time.perf_counter() - t0
             page.locator(".cx-weight-tuner .cx-chart svg text").first.wait_for(timeout=120_000)
-            built = page.locator(".jp-Cell").first.locator(".jp-OutputArea-output").inner_text()
+            built = page.locator(".jp-Cell").first.locator(".jp-OutputArea-output").last.inner_text()
             weight_handle = page.locator(".cx-weight-tuner .widget-slider").first.locator(".noUi-handle")
             weight = measure(page, frames, weight_handle, ".cx-weight-tuner .cx-chart", args.moves)
             tt = page.locator(".cxtt").first
