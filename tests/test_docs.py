@@ -77,6 +77,7 @@ def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
     # doctest examples render as code, not as block quotes (docs/griffe_examples.py)
     section = html[html.index('id="cxwidgets.MISModel"'):]
     assert "<blockquote>" not in section[: section.find('id="cxwidgets.register_normaliser"')]
+    assert ":class:" not in _text(html) and ":data:" not in _text(html)  # Sphinx roles rendered as code
 
 
 def test_every_notebook_is_rendered_from_its_stored_outputs(site: Path) -> None:
@@ -143,3 +144,14 @@ def test_example_sections_extension() -> None:
     # already in an Examples section, or after Args: inside an Examples section: unchanged
     text = "Sum.\n\nArgs:\n    x: a number.\n\nExamples:\n    >>> 1\n    1\n>>> 2\n2"
     assert doctest_sections(text) == text
+
+
+def test_sphinx_roles_become_code() -> None:
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        from griffe_examples import plain_roles
+    finally:
+        sys.path.pop(0)
+    assert plain_roles(":class:`~cxwidgets.journey.Journey`") == "`Journey`"
+    assert plain_roles(":func:`cxwidgets.bind` and :meth:`reset`") == "`cxwidgets.bind` and `reset`"
+    assert plain_roles("a :term:`word` stays") == "a :term:`word` stays"  # only the roles listed
