@@ -13,6 +13,7 @@ Skipped when the docs extra is not installed, except under CI (CI=true), where t
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import os
 import re
@@ -60,8 +61,8 @@ def _page(site: Path, *parts: str) -> str:
 
 
 def _text(html: str) -> str:
-    """The page's visible text, roughly: tags dropped, entities of quotes undone."""
-    return re.sub(r"<[^>]+>", "", html).replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
+    """The page's visible text, roughly: tags dropped, entities decoded."""
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
