@@ -156,3 +156,14 @@ def test_sphinx_roles_become_code() -> None:
     assert plain_roles(":class:`~cxwidgets.journey.Journey`") == "`Journey`"
     assert plain_roles(":func:`cxwidgets.bind` and :meth:`reset`") == "`cxwidgets.bind` and `reset`"
     assert plain_roles("a :term:`word` stays") == "a :term:`word` stays"  # only the roles listed
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_opens_without_a_kernel_picker_and_stores_its_outputs(nb_path: Path) -> None:
+    """The site renders stored outputs and nbval compares them: every code cell must have run."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    assert nb["metadata"].get("kernelspec", {}).get("name") == "python3", "no python3 kernelspec: JupyterLab would ask"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    counts = [c.get("execution_count") for c in code]
+    assert None not in counts, f"{counts.count(None)} code cell(s) never ran: execute the notebook before committing"
+    assert counts == sorted(counts), f"cells ran out of order {counts}: run it top to bottom (nbconvert --execute)"
