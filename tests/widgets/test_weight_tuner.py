@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import html
 import json
+import threading
 import xml.dom.minidom
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,24 @@ def chart_rows(tuner: WeightTuner, level: str) -> dict[str, Any]:
     spec = tuner.charts[level].spec
     values = spec["layer"][0]["data"]["values"] if "data" not in spec else spec["data"]["values"]
     return {r["label"]: r for r in values}
+
+
+def in_own_loop(coro: Any) -> None:
+    """Run ``coro`` in an event loop of its own thread, as a kernel runs a cell in its loop (the
+    test process may already have a loop running in the main thread, e.g. Playwright's)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as err:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(err)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(30)
+    if errors:
+        raise errors[0]
 
 
 def independent(journey: Journey, data: Any, **mis: Any) -> MISModel:
@@ -158,7 +177,7 @@ def test_slider_moves_are_debounced_and_the_last_one_lands(model: MISModel) -> N
         assert tuner.updates == 0  # still dragging: nothing recomputed yet
         await asyncio.sleep(0.2)
 
-    asyncio.run(drag())
+    in_own_loop(drag())
     assert tuner.updates == 1
     assert model.category_weights["experience"] == 2.0
 
@@ -166,7 +185,7 @@ def test_slider_moves_are_debounced_and_the_last_one_lands(model: MISModel) -> N
         tuner.sliders["category:experience"].value = 0.5
         assert model.category_weights["experience"] == 0.5  # set from Python: at once
 
-    asyncio.run(script())
+    in_own_loop(script())
     assert tuner.updates == 2
 
 
