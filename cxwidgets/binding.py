@@ -174,7 +174,7 @@ def bind(
         as_of: the moment described (timezone-aware). Default: ``data.as_of`` if the data has
             it, else the latest timestamp in the data.
         progress: ``None`` (default) shows a one-line text progress in a Jupyter notebook when
-            binding takes more than a second, and nothing elsewhere; ``True`` always shows it
+            binding takes more than three seconds, and nothing elsewhere; ``True`` always shows it
             (in a notebook, else on stderr); ``False`` never; a callable is called as
             ``progress(done, total, label)`` after each step.
 
@@ -1162,7 +1162,7 @@ def _in_notebook() -> bool:
 class _Progress:
     """A one-line text progress: a notebook display updated in place, stderr, or a callback."""
 
-    DELAY = 1.0  # auto mode shows nothing for work shorter than this (seconds)
+    DELAY = 3.0  # auto mode shows nothing for work shorter than this (seconds)
     WIDTH = 20
 
     def __init__(self, progress: bool | ProgressCallback | None, total: int) -> None:

@@ -436,6 +436,8 @@ class MISModel:
             every MIS is null), or anything ``cxwidgets.binding.bind(journey, data)`` accepts.
         as_of: passed to ``bind``; also the default ``as_of`` of :meth:`alerts` (else the
             data's own ``as_of`` attribute, if it has one, else now).
+        progress: passed to ``bind`` (``None``: a one-line progress in a notebook when binding
+            takes more than a few seconds; ``False``: never).
 
     Tunable attributes (set them directly, or several at once with :meth:`set`; each is
     validated, and a bad value leaves the model unchanged): ``category_weights``,
@@ -455,7 +457,9 @@ class MISModel:
         'floor'
     """
 
-    def __init__(self, journey: Journey, data: Any = None, *, as_of: datetime | date | None = None) -> None:
+    def __init__(
+        self, journey: Journey, data: Any = None, *, as_of: datetime | date | None = None, progress: Any = None
+    ) -> None:
         if not isinstance(journey, Journey):
             raise TypeError(f"MISModel needs a cxwidgets Journey, got {type(journey).__name__}")
         if data is None:
@@ -476,7 +480,7 @@ class MISModel:
                     f"MISModel: data is a {type(data).__name__}, not a SignalTable, and cxwidgets.binding is not "
                     f"available to bind it ({err}); pass a SignalTable"
                 ) from None
-            table = bind(journey, data, as_of=as_of)
+            table = bind(journey, data, as_of=as_of, progress=progress)
         self.journey: Journey = journey
         self.table: SignalTable = table
         self.as_of = as_of if as_of is not None else getattr(data, "as_of", None)

@@ -242,9 +242,9 @@ def backfill(
     else:
         tables = _tables(data)
         as_of = getattr(data, "as_of", None) if not isinstance(data, Mapping) else data.get("as_of")
-    model_old = MISModel(journey_old, tables, as_of=as_of)
+    model_old = MISModel(journey_old, tables, as_of=as_of, progress=False)
     if isinstance(new, (Journey, MISModel)):
-        model_new = MISModel(_journey_of(new, "new"), tables, as_of=as_of)
+        model_new = MISModel(_journey_of(new, "new"), tables, as_of=as_of, progress=False)
     elif isinstance(new, (MISSettings, Mapping)):
         changes = new.model_dump() if isinstance(new, MISSettings) else dict(new)
         model_new = MISModel(journey_old, model_old.table, as_of=as_of)

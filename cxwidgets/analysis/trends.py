@@ -293,7 +293,7 @@ def trend_mis(
         if "accounts" in sliced and sliced["accounts"].height == 0:
             continue
         try:
-            model = MISModel(journey, sliced, as_of=p1)
+            model = MISModel(journey, sliced, as_of=p1, progress=False)
         except CXDataError:
             continue  # nothing in this period can be bound
         ev = evidence_status(model, level, confidence=confidence)

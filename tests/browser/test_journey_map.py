@@ -37,7 +37,7 @@ def nb(lab: Lab, browser: Any) -> Iterator[dict[str, Any]]:
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    name = lab.copy_notebook("workshop.ipynb")
+    name = lab.copy_notebook("02_workshop.ipynb")
     page.goto(lab.url(name) + "&reset")  # a fresh workspace: only this notebook open
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
