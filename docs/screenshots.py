@@ -64,8 +64,8 @@ class Shot:
 WIDGETS: dict[str, Shot] = {
     "journey_map": Shot("cxwidgets.widgets", "JourneyMap", "JourneyMap(journey, model)", ".cxjm-card"),
     "weight_tuner": Shot("cxwidgets.widgets", "WeightTuner", "WeightTuner(model)", ".lm-Widget"),
-    "threshold_tuner": Shot("cxwidgets.widgets", "ThresholdTuner", 'ThresholdTuner(model, outcome="churned")', ".lm-Widget"),
-    "explorer": Shot("cxwidgets.widgets", "Explorer", "Explorer(model)", ".lm-Widget", height=2600),
+    "threshold_tuner": Shot("cxwidgets.widgets", "ThresholdTuner", 'ThresholdTuner(model, outcome="churned", accounts=data.accounts)', ".lm-Widget"),
+    "explorer": Shot("cxwidgets.widgets", "Explorer", 'Explorer(model, outcome="churned", accounts=data.accounts)', ".lm-Widget", height=2600),
 }
 
 

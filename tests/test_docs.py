@@ -114,12 +114,18 @@ def test_metrics_101_page_shows_its_numbers_and_site_links(site: Path) -> None:
 def test_widget_pages_and_the_journey_map_screenshot(site: Path) -> None:
     for page in ("journey-map", "weight-tuner", "threshold-tuner", "explorer"):
         _page(site, "widgets", page)
-    html = _page(site, "widgets", "journey-map")
-    assert 'src="../../img/journey_map.png"' in html
-    png = (site / "img" / "journey_map.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
-    assert width >= 800 and height >= 400, (width, height)
+    for page, image, min_w, min_h in (
+        ("journey-map", "journey_map", 800, 400),
+        ("weight-tuner", "weight_tuner", 600, 300),
+        ("threshold-tuner", "threshold_tuner", 500, 250),
+        ("explorer", "explorer", 800, 400),
+    ):
+        html = _page(site, "widgets", page)
+        assert f'src="../../img/{image}.png"' in html, page
+        png = (site / "img" / f"{image}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+        assert width >= min_w and height >= min_h, (image, width, height)
     # every image a page refers to was built
     for page_html in site.rglob("*.html"):
         for src in re.findall(r'<img[^>]+src="([^"]+)"', page_html.read_text(encoding="utf-8")):
