@@ -18,10 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,15 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
-CHROMIUM = os.environ.get("CX_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT))
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_lab  # noqa: E402  (one set-up for tests and docs)
 
 SETUP = """\
 import cxwidgets as cx
@@ -96,54 +86,11 @@ def notebook(shot: Shot) -> str:
     return nbformat.writes(nb)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def jupyterlab(root: Path) -> Iterator[str]:
-    """A JupyterLab server on a free loopback port serving ``root``; yields its base URL + token."""
-    port, token = _free_port(), secrets.token_hex(16)
-    settings = root.parent / (root.name + "-settings")
-    for ext, name, text in (
-        ("notebook-extension", "tracker", '{"windowingMode": "none"}'),
-        ("apputils-extension", "notification", '{"fetchNews": "false", "checkForUpdates": false}'),
-    ):
-        folder = settings / "@jupyterlab" / ext
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.jupyterlab-settings").write_text(text)
-    workspaces = root.parent / (root.name + "-workspaces")
-    workspaces.mkdir(exist_ok=True)
-    cmd = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workspaces}",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log_path = root.parent / (root.name + "-jupyter.log")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-        try:
-            deadline = time.time() + 60
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.time() > deadline:
-                        raise RuntimeError("JupyterLab did not start:\n" + log_path.read_text()) from None
-                    time.sleep(0.3)
-            yield f"http://127.0.0.1:{port}/lab/tree/{{name}}?token={token}&reset"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    """A JupyterLab server serving ``root`` (the browser tests' set-up); yields a URL template."""
+    with start_lab(root) as lab:
+        yield f"http://127.0.0.1:{lab.port}/lab/tree/{{name}}?token={lab.token}&reset"
 
 
 def photograph(browser: object, url: str, shot: Shot, out: Path) -> None:
