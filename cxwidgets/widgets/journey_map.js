@@ -116,6 +116,40 @@ function render({ model, el }) {
     return input;
   }
 
+  // what the registries offer (built-ins and plugins): {metrics, aggregates, normalisers, templates}
+  function choiceList(kind) {
+    const c = model.get("choices") || {};
+    return Array.isArray(c[kind]) ? c[kind].map(String) : [];
+  }
+
+  // "Start from template": a select of the registered journey templates and an explicit button
+  function templatePicker(where) {
+    const names = choiceList("templates");
+    if (!names.length) return null;
+    const pick = h(
+      "select",
+      { className: "cxjm-template-select", "aria-label": "Journey template", dataset: { key: `template:${where}` } },
+      names.map((n) => h("option", { value: n, text: n })),
+    );
+    return h(
+      "span",
+      { className: "cxjm-persona cxjm-template" },
+      h("span", { text: "Start from template " }),
+      pick,
+      h("button", {
+        className: "cxjm-btn cxjm-btn-add",
+        type: "button",
+        text: "Load",
+        title: "Replace this journey with the template",
+        "aria-label": "Start from template",
+        dataset: { key: `template-load:${where}` },
+        onClick: () => {
+          if (pick.value) send("load_template", { name: pick.value });
+        },
+      }),
+    );
+  }
+
   function personas(journey) {
     const names = new Set([...Object.keys(journey.emotions || {}), ...Object.keys(journey.to_be || {})]);
     return [...names];
@@ -173,7 +207,7 @@ function render({ model, el }) {
           text: `${stages.length} stage${stages.length === 1 ? "" : "s"} · ${nMoments} moment${nMoments === 1 ? "" : "s"}`,
         }),
       ),
-      h("div", { className: "cxjm-toolbar" }, nMoments ? personaBox : h("span"), legend),
+      h("div", { className: "cxjm-toolbar" }, nMoments ? personaBox : h("span"), workshop && stages.length ? templatePicker("header") : null, legend),
     );
   }
 
@@ -419,6 +453,8 @@ function render({ model, el }) {
     if (workshop) {
       box.append(h("p", { text: "Add a stage to start mapping: name it after a phase of the customer's journey (Acquire, Onboard, …)." }));
       box.append(addStageColumn());
+      const picker = templatePicker("empty");
+      if (picker) box.append(h("p", { text: "Or start from a journey template (it replaces this journey):" }), picker);
     } else {
       box.append(h("p", { text: "Open it in workshop mode (mode=\"workshop\") to add stages and moments." }));
     }
@@ -654,6 +690,45 @@ function render({ model, el }) {
         h("span", { className: "cxjm-pair" }, h("span", { text: "green" }), sGreen, h("span", { text: "amber" }), sAmber),
         lower ? `lower is better: amber ≥ green (target ${sig.target}, floor ${sig.floor})` : `higher is better: amber ≤ green (target ${sig.target}, floor ${sig.floor})`,
       );
+      const sendSignal = (fields) => send("update_signal", { moment: m.name, signal: sig.name, fields });
+      // the normaliser: null means the default, linear
+      const norm = sig.normaliser && sig.normaliser !== "linear" ? sig.normaliser : "";
+      const norms = choiceList("normalisers").filter((n) => n !== "linear");
+      if (norm && !norms.includes(norm)) norms.push(norm);
+      const args = Object.entries(sig.normaliser_args || {});
+      row(
+        "Normaliser",
+        h(
+          "select",
+          {
+            className: "cxjm-f-normaliser",
+            "aria-label": `Normaliser of ${sig.name}`,
+            dataset: { key: "f-normaliser" },
+            onChange: (ev) => sendSignal({ normaliser: ev.target.value === "" ? null : ev.target.value }),
+          },
+          h("option", { value: "", text: "linear (default)", selected: norm === "" }),
+          norms.map((n) => h("option", { value: n, text: n, selected: n === norm })),
+        ),
+        args.length ? `arguments: ${args.map(([k, v]) => `${k} ${v}`).join(", ")}` : "how the value becomes a 0-100 score",
+      );
+      // the aggregate: how one account's observations become one value
+      const agg = (sig.source && sig.source.aggregate) || "mean";
+      const aggs = choiceList("aggregates");
+      if (!aggs.includes(agg)) aggs.push(agg);
+      row(
+        "Aggregate",
+        h(
+          "select",
+          {
+            className: "cxjm-f-aggregate",
+            "aria-label": `Aggregate of ${sig.name}`,
+            dataset: { key: "f-aggregate" },
+            onChange: (ev) => sendSignal({ source: { ...sig.source, aggregate: ev.target.value } }),
+          },
+          aggs.map((a) => h("option", { value: a, text: a, selected: a === agg })),
+        ),
+        `of ${sig.source.table}/${sig.source.metric} per account`,
+      );
     }
     const emotionSelect = (value, toBeFlag, key) =>
       h(
@@ -736,7 +811,7 @@ function render({ model, el }) {
     restoreFocus(focus);
   }
 
-  const events = ["journey", "scores", "selected_moment", "mode", "persona", "error"].map((k) => `change:${k}`);
+  const events = ["journey", "scores", "selected_moment", "mode", "persona", "error", "choices"].map((k) => `change:${k}`);
   for (const e of events) model.on(e, draw);
   draw();
   // redraw when the map's width changes (first layout, window or panel resize)

@@ -19,6 +19,9 @@ selected_moment   the selected moment's name or ``None`` (two-way)
 mode              ``"view"`` or ``"workshop"``
 persona           the persona whose emotion curve is drawn and edited (``None``: the first)
 error             a clear message after an invalid edit, ``""`` otherwise
+choices           what the workshop dropdowns offer, ``cxwidgets.plugins.choices()``:
+                  {metrics, aggregates, normalisers, templates}, plugins' included
+                  (:meth:`JourneyMap.refresh_choices` re-reads the registries)
 request           front end -> Python: ``{"id", "op", "args"}``; Python applies it and clears it
 ack               Python -> front end: ``{"id", "ok", "error"}`` for the last request
 ================  ======================================================================
@@ -49,6 +52,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from cxwidgets import plugins
 from cxwidgets.journey import Journey, JourneyError
 
 __all__ = ["JourneyMap", "OPS"]
@@ -71,12 +75,14 @@ OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "update_moment": (("name", "fields"), ()),
     "update_signal": (("moment", "signal", "fields"), ()),
     "set_emotion": (("persona", "moment", "value"), ("to_be",)),
+    "load_template": (("name",), ()),
 }
 
 # the fields the map may change (anything else goes through the Journey methods in Python)
 _STAGE_FIELDS = ("name", "green", "amber")
 _MOMENT_FIELDS = ("name", "hypothesis", "owner", "owner_sla", "green", "amber", "notes", "emotion")
-_SIGNAL_FIELDS = ("name", "green", "amber", "floor", "target", "weight", "description")
+# ``source`` is the whole source mapping (the map sends it with its ``aggregate`` changed)
+_SIGNAL_FIELDS = ("name", "green", "amber", "floor", "target", "weight", "description", "normaliser", "source")
 
 _STATUSES = ("green", "amber", "red")
 _NAME_SHOWN = 60
@@ -186,6 +192,7 @@ class JourneyMap(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     request = traitlets.Dict().tag(sync=True)
     ack = traitlets.Dict().tag(sync=True)
+    choices = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -202,6 +209,7 @@ class JourneyMap(anywidget.AnyWidget):
         self._dump = spec.model_dump(mode="json")
         self._model = model
         self._values_cache: tuple[Any, dict[str, tuple[float, str]]] | None = None
+        kwargs.setdefault("choices", plugins.choices())
         super().__init__(journey=self._dump, mode=mode, persona=persona, **kwargs)
         if selected_moment is not None:
             self.selected_moment = selected_moment
@@ -253,6 +261,19 @@ class JourneyMap(anywidget.AnyWidget):
                 f"selected_moment: unknown moment {_short(value)!r}; moments: {', '.join(map(repr, names)) or '(none)'}"
             )
         return value
+
+    def refresh_choices(self) -> dict[str, list[str]]:
+        """Re-read the registries into ``choices`` (e.g. after ``cxwidgets.plugins.load(reload=True)``
+        or a ``register_metric`` in the notebook) and return them.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.widgets import JourneyMap
+            >>> "saas" in JourneyMap(Journey.empty()).refresh_choices()["templates"]
+            True
+        """
+        self.choices = plugins.choices()
+        return self.choices
 
     # ---- edits -------------------------------------------------------------------------------
 
@@ -309,6 +330,8 @@ class JourneyMap(anywidget.AnyWidget):
                 selected = new.moment_names()[j.moment_names().index(args["name"])]
         elif op == "update_signal":
             new = j.update_signal(args["moment"], args["signal"], **self._fields(op, args["fields"], _SIGNAL_FIELDS))
+        elif op == "load_template":
+            new = self._template(args["name"])
         else:  # set_emotion
             new = self._set_emotion(j, args["persona"], args["moment"], args["value"], bool(args.get("to_be", False)))
         with self.hold_sync():
@@ -325,6 +348,12 @@ class JourneyMap(anywidget.AnyWidget):
         if bad:
             raise ValueError(f"{op}: the map cannot set {', '.join(map(repr, bad))}; fields: {', '.join(allowed)}")
         return dict(fields)
+
+    @staticmethod
+    def _template(name: Any) -> Journey:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"load_template: name a journey template (one of {', '.join(plugins.choices()['templates'])})")
+        return Journey.template(name.strip())
 
     @staticmethod
     def _set_emotion(j: Journey, persona: Any, moment: Any, value: Any, to_be: bool) -> Journey:

@@ -546,3 +546,133 @@ def test_save_image_png_and_svg(tmp_path: Path) -> None:
     assert not doc.getElementsByTagName("img")
     with pytest.raises(ValueError, match="png or .svg"):
         m.save_image(tmp_path / "map.html")
+
+
+# ---- the registries' choices: normalisers, aggregates, templates -----------------------------------
+
+
+def test_choices_list_the_builtins(saas: Journey) -> None:
+    from cxwidgets import normalise, templates
+    from cxwidgets.journey import known_aggregates
+
+    w = JourneyMap(saas, mode="workshop")
+    assert "choices" in w.keys  # synced
+    c = w.choices
+    assert {"linear", "percentile", "logistic", "banded"} <= set(c["normalisers"])
+    assert {"saas", "retail", "telecom"} <= set(c["templates"])
+    assert {"mean", "median", "top2box", "nps"} <= set(c["aggregates"])
+    # the same lists the registries hold (read here without plugins.choices)
+    assert sorted(c["normalisers"]) == sorted(normalise.NORMALISERS)
+    assert sorted(c["templates"]) == sorted(templates.available_templates())
+    assert c["aggregates"] == known_aggregates()
+
+
+def test_refresh_choices_sees_a_new_registration(front: Front, wmap: JourneyMap) -> None:
+    from cxwidgets.normalise import NORMALISERS, register_normaliser
+
+    assert "test_map_half" not in wmap.choices["normalisers"]
+    register_normaliser("test_map_half")(lambda values, signal: values * 0.0 + 50.0)
+    try:
+        assert "test_map_half" not in wmap.choices["normalisers"]  # a snapshot until refreshed
+        wmap.refresh_choices()
+        assert "test_map_half" in wmap.choices["normalisers"]
+        assert "test_map_half" in front.pushed("choices")[-1]["normalisers"]  # sent to the front end
+    finally:
+        del NORMALISERS["test_map_half"]
+    wmap.refresh_choices()
+    assert "test_map_half" not in wmap.choices["normalisers"]
+
+
+@pytest.mark.parametrize("name", ["retail", "telecom"])
+def test_load_template_replaces_the_journey(front: Front, wmap: JourneyMap, name: str) -> None:
+    front.update(selected_moment="Renewal Decision")
+    ack = front.request("load_template", name=name)
+    assert ack["ok"] is True and wmap.error == ""
+    assert wmap.journey_spec == Journey.template(name)
+    assert wmap.journey_spec != Journey.template("saas")
+    assert wmap.selected_moment is None  # the SaaS moment is gone
+    synced(wmap)
+    assert front.pushed("journey")[-1] == Journey.template(name).model_dump(mode="json")
+
+
+def test_load_template_into_an_empty_journey() -> None:
+    w = JourneyMap(Journey.empty(), mode="workshop")
+    f = Front(w)
+    assert f.request("load_template", name="saas")["ok"] is True
+    assert w.journey_spec.stage_names() == Journey.template("saas").stage_names()
+
+
+@pytest.mark.parametrize(("name", "words"), [("nope", "unknown journey template 'nope'"), ("", "name a journey template"),
+                                             (3, "name a journey template")])
+def test_load_template_unknown_keeps_the_journey(front: Front, wmap: JourneyMap, name: Any, words: str) -> None:
+    before = wmap.journey_spec
+    ack = front.request("load_template", name=name)
+    assert ack["ok"] is False and words in wmap.error and "saas" in wmap.error  # it names what exists
+    assert wmap.journey_spec == before
+    synced(wmap)
+
+
+def _primary(w: JourneyMap, moment: str) -> Any:
+    return w.journey_spec.moment(moment).signals[0]
+
+
+def test_normaliser_change_lands_in_the_journey(front: Front, wmap: JourneyMap) -> None:
+    sig = _primary(wmap, "Renewal Decision")
+    assert sig.normaliser is None
+    ack = front.request("update_signal", moment="Renewal Decision", signal=sig.name, fields={"normaliser": "percentile"})
+    assert ack["ok"] is True
+    assert _primary(wmap, "Renewal Decision").normaliser == "percentile"
+    # the synced dict says so too (what the front end draws the select from)
+    shown = [m["signals"][0]["normaliser"] for st_ in wmap.journey["stages"] for m in st_["moments"]
+             if m["name"] == "Renewal Decision"]
+    assert shown == ["percentile"]
+    synced(wmap)
+    # back to the default (the front end sends null for "linear (default)")
+    front.request("update_signal", moment="Renewal Decision", signal=sig.name, fields={"normaliser": None})
+    assert _primary(wmap, "Renewal Decision").normaliser is None
+    # everything else about the signal is unchanged
+    assert _primary(wmap, "Renewal Decision") == sig
+
+
+def test_unknown_normaliser_sets_error_and_keeps_journey(front: Front, wmap: JourneyMap) -> None:
+    front.request("update_signal", moment="Renewal Decision", signal=_primary(wmap, "Renewal Decision").name,
+                  fields={"normaliser": "logistic"})
+    before = wmap.journey_spec
+    ack = front.request("update_signal", moment="Renewal Decision", signal=_primary(wmap, "Renewal Decision").name,
+                        fields={"normaliser": "no_such_normaliser"})
+    assert ack["ok"] is False
+    assert "unknown normaliser 'no_such_normaliser'" in wmap.error and "percentile" in wmap.error
+    assert wmap.journey_spec == before and _primary(wmap, "Renewal Decision").normaliser == "logistic"
+    synced(wmap)
+
+
+def test_aggregate_change_through_the_source(front: Front, wmap: JourneyMap) -> None:
+    # the front end sends the whole source with its aggregate changed
+    moment = next(m for m in wmap.journey_spec.moment_names()
+                  if _primary(wmap, m).source.aggregate == "mean" and _primary(wmap, m).source.scale is not None)
+    sig = _primary(wmap, moment)
+    source = sig.source.model_dump(mode="json")
+    ack = front.request("update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "median"}})
+    assert ack["ok"] is True
+    after = _primary(wmap, moment).source
+    assert after.aggregate == "median"
+    assert after.model_dump() == {**sig.source.model_dump(), "aggregate": "median"}  # nothing else changed
+    synced(wmap)
+    # an aggregate the source cannot take (nps needs the 0-10 scale): the journey's message, no change
+    before = wmap.journey_spec
+    ack = front.request("update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "nps"}})
+    assert ack["ok"] is False and "nps" in wmap.error and "scale" in wmap.error
+    assert wmap.journey_spec == before
+    ack = front.request("update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "bogus"}})
+    assert ack["ok"] is False and "unknown aggregate 'bogus'" in wmap.error
+    assert wmap.journey_spec == before
+
+
+def test_the_workshop_form_has_the_choice_controls_in_its_code() -> None:
+    """The browser tests click them; here: the selects exist and use option text, not HTML."""
+    import cxwidgets.widgets.journey_map as jm
+
+    js = jm._ESM_PATH.read_text()
+    for cls in ("cxjm-f-normaliser", "cxjm-f-aggregate", "cxjm-template-select"):
+        assert cls in js
+    assert '"load_template"' in js and '"choices"' in js and "linear (default)" in js
