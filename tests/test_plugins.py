@@ -478,3 +478,59 @@ def test_example_plugin_installs_works_end_to_end_and_uninstalls(tmp_path: Path)
     with pytest.raises(JourneyError, match="unknown journey template 'saas_health'"):
         Journey.template("saas_health")
     print(f"example plugin: pip install {install_s:.1f} s")
+
+
+def test_example_plugin_appears_in_the_journey_maps_choices_and_goes_on_uninstall(tmp_path: Path) -> None:
+    # the widgets' choices (issue 7): installed -> listed by a new JourneyMap; uninstalled -> gone
+    # after plugins.load(reload=True) + refresh_choices(); about 3-6 s (pip install + uninstall)
+    from cxwidgets.widgets import JourneyMap
+
+    if importlib.util.find_spec("pip") is None:
+        pytest.skip("pip is not installed in this environment")
+    if _installed(EXAMPLE_DIST):
+        pytest.skip(f"{EXAMPLE_DIST} is already installed in this environment; not touching it")
+    before = JourneyMap(Journey.empty()).choices
+    assert "health_index" not in before["aggregates"] and "log_scaled" not in before["normalisers"]
+    assert "saas_health" not in before["templates"]
+    src = tmp_path / "plugin"
+    shutil.copytree(EXAMPLE, src, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__"))
+    args = ["install", "--no-deps", "--no-input", "--disable-pip-version-check", str(src)]
+    try:
+        import hatchling  # noqa: F401
+
+        args.insert(1, "--no-build-isolation")
+    except ImportError:
+        pass
+    done = _pip(*args)
+    try:
+        assert done.returncode == 0, done.stderr[-2000:]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CXPluginWarning)
+            plugins.load(reload=True)
+        w = JourneyMap(Journey.empty(), mode="workshop")
+        c = w.choices
+        assert "health_index" in c["metrics"] and "health_index" in c["aggregates"]  # the metric, as an aggregate
+        assert "log_scaled" in c["normalisers"] and "saas_health" in c["templates"]
+        # the built-ins are still there, next to the plugin's
+        assert {"linear", "percentile"} <= set(c["normalisers"]) and "saas" in c["templates"]
+        # and the map can use them: load the plugin's template, switch a signal to its normaliser
+        w.request = {"id": "1", "op": "load_template", "args": {"name": "saas_health"}}
+        assert w.ack["ok"] is True, w.error
+        assert w.journey_spec == Journey.template("saas_health")
+        moment = w.journey_spec.moment_names()[0]
+        sig = w.journey_spec.moment(moment).signals[0]
+        w.request = {"id": "2", "op": "update_signal",
+                     "args": {"moment": moment, "signal": sig.name, "fields": {"normaliser": "log_scaled"}}}
+        assert sig.normaliser is None and (sig.floor, sig.target) == (40.0, 90.0)  # log_scaled needs both > 0
+        assert w.ack["ok"] is True, w.error
+        assert w.journey_spec.moment(moment).signals[0].normaliser == "log_scaled"
+    finally:
+        gone = _pip("uninstall", "-y", EXAMPLE_DIST)
+        importlib.invalidate_caches()
+    assert gone.returncode == 0, gone.stderr[-2000:]
+    plugins.load(reload=True)
+    assert "health_index" in w.choices["aggregates"]  # a snapshot until refreshed
+    w.refresh_choices()
+    assert "health_index" not in w.choices["metrics"] and "health_index" not in w.choices["aggregates"]
+    assert "log_scaled" not in w.choices["normalisers"] and "saas_health" not in w.choices["templates"]
+    assert w.choices == before
