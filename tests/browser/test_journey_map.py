@@ -221,6 +221,30 @@ def test_edits_on_the_map_are_in_the_saved_file(nb: dict[str, Any]) -> None:
     m.screenshot(path=str(SHOTS / "journey_map_edited.png"))
 
 
+def test_workshop_form_offers_the_registered_normalisers(nb: dict[str, Any]) -> None:
+    page = nb["page"]
+    m = saas_map(page)
+    # the header offers the registered templates (no click: it would replace the journey)
+    templates = m.locator(".cxjm-header .cxjm-template-select option").all_text_contents()
+    assert {"saas", "retail", "telecom"} <= set(templates)
+    card(m, "Renewal Decision").click()
+    detail = m.locator(".cxjm-detail")
+    detail.locator(".cxjm-detail-name", has_text="Renewal Decision").wait_for()
+    norm = detail.locator(".cxjm-f-normaliser")
+    options = norm.locator("option").all_text_contents()
+    assert options[0] == "linear (default)" and "percentile" in options and "logistic" in options
+    assert norm.input_value() == ""  # the signal has no normaliser: the default is selected
+    assert "mean" in detail.locator(".cxjm-f-aggregate option").all_text_contents()
+    norm.select_option("percentile")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.cxjm-is-workshop .cxjm-detail .cxjm-f-normaliser')].some(e => e.value === 'percentile')",
+        timeout=15_000,
+    )
+    out = run_code(page, 'print(jmap.journey_spec.moment("Renewal Decision").signals[0].normaliser)')
+    assert out.strip() == "percentile"
+    assert m.locator(".cxjm-error").count() == 0
+
+
 def test_map_with_data_and_dark_theme(nb: dict[str, Any]) -> None:
     page = nb["page"]
     out = run_code(
