@@ -9,7 +9,11 @@ import polars as pl
 
 from cxwidgets.errors import CXDataError
 
-__all__ = ["to_polars", "as_list", "require_columns"]
+__all__ = ["to_polars", "as_list", "require_columns", "yes_no", "YES", "NO"]
+
+#: Text read as yes / no by :func:`yes_no` (case and surrounding spaces ignored).
+YES = ("yes", "y", "true", "t", "1")
+NO = ("no", "n", "false", "f", "0")
 
 
 def to_polars(data: Any, *, table: str = "data") -> pl.DataFrame:
@@ -67,3 +71,33 @@ def require_columns(df: pl.DataFrame, columns: Iterable[str], *, table: str) -> 
                 column=col,
                 fix=hint,
             )
+
+
+def yes_no(frame: pl.DataFrame, column: str, *, table: str = "data") -> pl.DataFrame:
+    """``frame`` with a text yes/no ``column`` turned into Boolean (other dtypes pass unchanged).
+
+    Exports often spell outcomes as text: "Yes"/"No", "TRUE"/"FALSE", "Y"/"N", "1"/"0". Those
+    (any case, spaces ignored) become True/False; empty text and nulls become null (unknown).
+    Any other value raises :class:`~cxwidgets.errors.CXDataError` naming the values and the fix.
+
+    Example:
+        >>> yes_no(pl.DataFrame({"Churn": ["Yes", "no ", None]}), "Churn")["Churn"].to_list()
+        [True, False, None]
+    """
+    col = frame.get_column(column)
+    if col.dtype not in (pl.String, pl.Categorical) and not isinstance(col.dtype, pl.Enum):
+        return frame
+    text = col.cast(pl.String).str.strip_chars().str.to_lowercase()
+    known = text.is_null() | (text == "") | text.is_in(YES + NO)
+    if not known.all():
+        bad = col.filter(~known).unique(maintain_order=True).head(5).to_list()
+        raise CXDataError(
+            f"holds text that is not yes/no ({len(col.filter(~known)):,} rows)",
+            table=table, column=column, rows=[repr(v) for v in bad],
+            fix=f"map {column!r} to True/False yourself (e.g. pl.col({column!r}) == 'Churned'), or use "
+            f"yes/no, true/false, y/n or 1/0",
+        )
+    flag = pl.select(
+        pl.when(text.is_in(YES)).then(True).when(text.is_in(NO)).then(False).otherwise(None).alias(column)
+    ).to_series()
+    return frame.with_columns(flag)

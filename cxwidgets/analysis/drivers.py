@@ -62,7 +62,7 @@ from cxwidgets.analysis._regression import (
     standardised_coefficients,
 )
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import require_columns, to_polars
+from cxwidgets.frames import require_columns, to_polars, yes_no
 
 __all__ = [
     "DRIVER_METHODS",
@@ -150,6 +150,7 @@ def drivers(
     if method not in DRIVER_METHODS:
         raise ValueError(f"method must be one of {', '.join(DRIVER_METHODS)}, got {method!r}")
     require_columns(df, [outcome], table=table)
+    df = yes_no(df, outcome, table=table)  # "Yes"/"No" outcomes as exported
     if drivers is None:
         names = [c for c, t in df.schema.items() if c != outcome and c not in _ID_COLUMNS and _numeric_or_bool(t)]
     else:

@@ -43,7 +43,7 @@ import polars as pl
 
 from cxwidgets.analysis._stats import Comparison, _finite, _warnings, bootstrap_diff, mean_diff, nps_diff, share_diff
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import as_list, require_columns, to_polars
+from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
 
 __all__ = ["STATS", "TIME_COLUMNS", "lift", "lift_mis", "resolve_time_column", "as_boundary"]
 
@@ -176,6 +176,8 @@ def _side_exprs(
 
 
 def _check_values(frame: pl.DataFrame, value: str, stat: str, scale: tuple[float, float] | None, table: str) -> pl.DataFrame:
+    if stat == "share":
+        frame = yes_no(frame, value, table=table)
     dtype = frame.schema[value]
     v = pl.col(value)
     if stat == "share":

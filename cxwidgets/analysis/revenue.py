@@ -40,7 +40,7 @@ import polars as pl
 from scipy import stats
 
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import as_list, require_columns, to_polars
+from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
 from cxwidgets.metrics.intervals import z_value
 
 __all__ = ["fit_logistic", "effect_on_outcome", "revenue_at_stake"]
@@ -132,6 +132,7 @@ def effect_on_outcome(
     covs = as_list(covariates)
     extra = [value] if value is not None else []
     require_columns(frame, [driver, outcome, *covs, *extra], table=table)
+    frame = yes_no(frame, outcome, table=table)
     if not 0 < confidence < 1:
         raise ValueError(f"effect_on_outcome: confidence must be between 0 and 1, got {confidence}")
     if not np.isfinite(change) or change == 0:

@@ -56,7 +56,7 @@ import numpy as np
 import polars as pl
 
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import to_polars
+from cxwidgets.frames import to_polars, yes_no
 from cxwidgets.journey import Journey, signal_key
 
 __all__ = [
@@ -269,6 +269,7 @@ def outcome_events(
             f"no account_id column (found: {', '.join(frame.columns)})", table=table, column="account_id",
             fix="add the account id column (rename it to account_id) so outcomes can be matched to accounts",
         )
+    frame = yes_no(frame, column, table=table)
     col = frame[column]
     if col.dtype == pl.Boolean:
         flag = col

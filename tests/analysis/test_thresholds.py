@@ -204,8 +204,10 @@ def test_outcome_events_forms_and_errors() -> None:
     with pytest.raises(CXDataError, match="Boolean or 0/1") as err:
         outcome_events(pl.DataFrame({"account_id": ["a", "b"], "churned": [1, 2]}))
     assert err.value.column == "churned" and "b: 2" in str(err.value)
-    with pytest.raises(CXDataError, match="Boolean or 0/1"):
-        outcome_events(pl.DataFrame({"account_id": ["a"], "churned": ["yes"]}))
+    # text spelled yes/no is read as such; other text is refused with the values named
+    assert outcome_events(pl.DataFrame({"account_id": ["a"], "churned": ["yes"]}))[0]["event"].to_list() == [True]
+    with pytest.raises(CXDataError, match="not yes/no"):
+        outcome_events(pl.DataFrame({"account_id": ["a"], "churned": ["gone"]}))
     with pytest.raises(CXDataError, match="more than once"):
         outcome_events(pl.DataFrame({"account_id": ["a", "a"], "churned": [True, False]}))
     with pytest.raises(CXDataError, match="accounts=data.accounts"):
