@@ -288,7 +288,10 @@ class WeightTuner(w.VBox):
 
     def _chart(self, level: str, frame: pl.DataFrame) -> Any:
         changes = self.rank_changes if level == "moment" else None
-        return mis_chart(frame, level, changes=changes, width=320 if level == "moment" else 200)
+        chart = mis_chart(frame, level, changes=changes, width=320 if level == "moment" else 200)
+        # no background of its own: the chart sits on the notebook's (light or dark) background,
+        # its text coloured by the theme (weight_tuner.css); exports keep a white background
+        return chart.properties(background="transparent")
 
     def redraw(self) -> None:
         """Redraw the charts from the model (after a change made elsewhere, e.g. its gates)."""
@@ -371,7 +374,9 @@ class WeightTuner(w.VBox):
         """
         if level not in _LEVELS:
             raise ValueError(f"level must be one of {', '.join(map(repr, _LEVELS))}, got {level!r}")
-        return save_chart(self._chart(level, self.model.score(level)), path)
+        changes = self.rank_changes if level == "moment" else None
+        chart = mis_chart(self.model.score(level), level, changes=changes, width=320 if level == "moment" else 200)
+        return save_chart(chart, path)
 
     def __repr__(self) -> str:
         return f"WeightTuner({self.model!r}, sliders={len(self.sliders)})"

@@ -119,3 +119,29 @@ def test_keyboard_slider_move_changes_the_chart_and_the_model(nb: dict[str, Any]
     }
     (SHOTS / "weight_tuner_latency.json").write_text(json.dumps(record, indent=2))
     tuner.screenshot(path=str(SHOTS / "weight_tuner_moved.png"))
+
+
+def test_chart_text_follows_the_dark_theme(nb: dict[str, Any]) -> None:
+    from tests.browser.test_journey_map import _luminance, _theme
+
+    page = nb["page"]
+    text = page.locator(".cx-weight-tuner .cx-chart svg text").first
+    text.wait_for(timeout=30_000)
+    assert _luminance(text.evaluate("e => getComputedStyle(e).fill")) < 0.2  # dark text on light
+    _theme(page, "JupyterLab Dark")
+    try:
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+        page.wait_for_timeout(500)
+        assert _luminance(text.evaluate("e => getComputedStyle(e).fill")) > 0.5  # light text on dark
+        # ... on the notebook's dark background: the chart paints no background of its own
+        bg = page.locator(".cx-weight-tuner .cx-chart svg .background").first
+        assert bg.evaluate("e => getComputedStyle(e).fill") in ("none", "transparent", "rgba(0, 0, 0, 0)")
+        area = page.locator(".cx-weight-tuner").first.evaluate(
+            "e => { while (e && ['rgba(0, 0, 0, 0)', 'transparent'].includes(getComputedStyle(e).backgroundColor))"
+            " e = e.parentElement; return e ? getComputedStyle(e).backgroundColor : 'rgb(255, 255, 255)'; }"
+        )
+        assert _luminance(area) < 0.1
+        page.locator(".cx-weight-tuner").first.screenshot(path=str(SHOTS / "weight_tuner_dark.png"))
+    finally:
+        _theme(page, "JupyterLab Light")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
