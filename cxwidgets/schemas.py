@@ -590,7 +590,10 @@ def _to_float(s: pl.Series) -> tuple[pl.Series, list[str]]:
     if dtype == pl.Null or dtype.is_integer() or dtype.is_float() or dtype.is_decimal():
         return s.cast(pl.Float64), []
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
-        text = s.cast(pl.String)
+        raw = s.cast(pl.String)
+        blank = raw.str.strip_chars() == ""
+        n_blank = int(blank.sum())
+        text = pl.select(pl.when(blank).then(None).otherwise(raw).alias(s.name)).to_series()  # blank: no answer
         num = text.str.strip_chars().cast(pl.Float64, strict=False)
         failed = (num.is_null() & text.is_not_null()).arg_true()
         if failed.len():
@@ -602,7 +605,10 @@ def _to_float(s: pl.Series) -> tuple[pl.Series, list[str]]:
                 "or drop those rows",
                 "text that is not a number",
             )
-        return num, [f"{s.name}: numeric text read as numbers"]
+        notes = [f"{s.name}: numeric text read as numbers"]
+        if n_blank:
+            notes.append(f"{s.name}: {_plural(n_blank, 'blank value')} read as missing")
+        return num, notes
     raise _wrong_dtype(s, "numbers", f"pass '{s.name}' as numbers (Float64)")
 
 

@@ -561,3 +561,18 @@ def test_metric_names_matched_case_insensitively() -> None:
     rep = validate_report(responses(metric=["NPS", "csat", "ces", "nps"]), "responses")
     assert rep.frame["metric"].to_list() == ["NPS", "csat", "ces", "nps"]  # values are never rewritten
     assert any("metric 'NPS' checked against the nps scale" in n for n in rep.notes)
+
+
+def test_blank_text_in_a_numeric_column_is_missing_not_an_error() -> None:
+    # CSV exports leave unanswered ratings blank: an optional column keeps them as null (noted),
+    # a required one (responses.score) says which rows are empty
+    tickets = {"ticket_id": ["T1", "T2", "T3"], "account_id": ["A", "B", "C"],
+               "created_at": ["2024-01-01T10:00:00Z"] * 3, "csat": ["5", "", " 4 "]}
+    report = validate_report(tickets, table="tickets")
+    assert "csat: 1 blank value read as missing" in report.notes
+    assert validate(tickets, table="tickets")["csat"].to_list() == [5.0, None, 4.0]
+    responses = {"response_id": ["r1", "r2"], "account_id": ["A", "B"], "moment": ["M", "M"], "metric": ["nps", "nps"],
+                 "score": ["9", "   "], "responded_at": ["2024-01-01T10:00:00Z"] * 2}
+    with pytest.raises(CXDataError, match="null value in a required column") as err:
+        validate(responses, table="responses")
+    assert err.value.rows == ["row 1: null"] or "row 1" in str(err.value)
