@@ -37,6 +37,7 @@ from altair import JupyterChart
 
 from cxwidgets.charts import mis_chart, mis_records, save_chart
 from cxwidgets.journey import CATEGORIES
+from cxwidgets.signals import NO_SEGMENT
 
 __all__ = ["WeightTuner"]
 
@@ -193,6 +194,8 @@ class WeightTuner(w.VBox):
                 ]),
             ))
         segments = sorted(set(m.segments) | set(m.segment_multipliers))
+        if segments == [NO_SEGMENT]:  # the accounts carry no segment: nothing to weigh
+            segments = []
         if segments:
             sections.append((
                 "Segments",

@@ -224,3 +224,29 @@ def test_works_with_no_data_bound() -> None:
     slide(tuner.sliders["category:outcome"], 2.0)
     assert tuner.error == ""
     assert all(r["status"] == "none" for r in chart_rows(tuner, "moment").values())
+
+
+def test_a_users_own_signals_table_without_segments_or_roles() -> None:
+    # a journey of the user's own: two moments fed by a signals table, text ids, no segments
+    ids = [f"cust-{i:03d}" for i in range(40)]
+    signals = pl.DataFrame({
+        "account_id": ids * 2,
+        "moment": ["Checkout"] * 40 + ["Delivery"] * 40,
+        "signal": ["Abandonment"] * 40 + ["Days late"] * 40,
+        "value": [i / 40 for i in range(40)] + [float(i % 8) for i in range(40)],
+    })
+    journey = (
+        Journey.empty("Shop").add_stage("Buy").add_moment("Buy", "Checkout").add_moment("Buy", "Delivery")
+        .add_signal("Checkout", {"name": "Abandonment", "category": "behavioral", "floor": 0.8, "target": 0.1,
+                                 "source": {"table": "signals", "metric": "Abandonment", "aggregate": "mean"}})
+        .add_signal("Delivery", {"name": "Days late", "category": "operational", "floor": 7, "target": 0,
+                                 "source": {"table": "signals", "metric": "Days late", "aggregate": "mean"}})
+    )
+    model = MISModel(journey, {"signals": signals, "accounts": pl.DataFrame({"account_id": ids})}, progress=False)
+    tuner = WeightTuner(model, debounce=0)
+    assert not [k for k in tuner.sliders if k.startswith(("segment:", "role:"))]
+    assert [tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children))] == ["Categories", "Signals"]
+    slide(tuner.sliders["signal:Delivery/Days late"], 0.0)
+    assert "every signal of moment 'Delivery' has weight 0" in tuner.error
+    slide(tuner.sliders["category:operational"], 3.0)
+    assert tuner.error == "" and model.category_weights["operational"] == 3.0
