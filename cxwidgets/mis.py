@@ -1053,7 +1053,7 @@ class MISModel:
         if self._rollup_cache is not None:
             return self._rollup_cache
         spec = self._spec
-        J, M, S = spec.J, spec.M, spec.S
+        M = spec.M
         G = len(self._segments)
         sums = self._group_sums(self._arr_weighting)
         wfull = self._weight_matrix()  # (G, J)

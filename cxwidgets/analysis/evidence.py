@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-import numpy as np
 import polars as pl
 import scipy.stats
 
@@ -136,7 +135,6 @@ def evidence_status(
     if level == "moment":
         acc = model.score("account", by="moment")
         scores = model.score("moment")
-        weights = scores.select("moment", "weight")
         unit_cols = ["stage", "moment"]
         long = acc.filter(pl.col("mis").is_not_null()).with_columns(
             _account_weights(model, True).alias("v"), pl.lit("all").alias("_pop"), pl.lit(1.0).alias("a")

@@ -601,9 +601,9 @@ class Bins:
             rate_below = np.where(below_k > 0, below_e / below_k, np.nan)
             rate_above = np.where(above_k > 0, above_e / above_k, np.nan)
             if self.higher_is_better:
-                red_n, red_k, red_e, prec = below_n, below_k, below_e, rate_below
+                red_n, red_e, prec = below_n, below_e, rate_below
             else:
-                red_n, red_k, red_e, prec = above_n, above_k, above_e, rate_above
+                red_n, red_e, prec = above_n, above_e, rate_above
             recall = red_e / te if te > 0 else np.full(ks.size, np.nan)
             base = te / tk if tk > 0 else np.nan
             lift = prec / base if base and base > 0 else np.full(ks.size, np.nan)

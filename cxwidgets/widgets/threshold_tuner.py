@@ -67,7 +67,7 @@ from cxwidgets.analysis.thresholds import (
     threshold_bins,
     write_thresholds,
 )
-from cxwidgets.journey import Journey, JourneyError
+from cxwidgets.journey import Journey
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
 
