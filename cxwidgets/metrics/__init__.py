@@ -8,7 +8,7 @@ value, n and a 95% interval::
     cx.metrics.nps_summary(responses, by=["moment", "segment"])
 """
 
-from cxwidgets.metrics import namespace as _namespace  # registers pl.Expr.cx  # noqa: F401 - registers the pl.Expr.cx namespace
+from cxwidgets.metrics import namespace as _namespace  # noqa: F401 - registers pl.Expr.cx
 from cxwidgets.metrics.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from cxwidgets.metrics.intervals import adjusted_wald_nps, t_interval, wilson, z_value
 from cxwidgets.metrics.money import clv, roi
