@@ -96,6 +96,7 @@ class WeightTuner(w.VBox):
     Attributes:
         sliders: key -> slider, keys ``"category:<name>"``, ``"signal:<Moment/Signal>"``,
             ``"role:<role>"``, ``"segment:<segment>"``.
+        missing, arr_weighting: the missing-signal policy (dropdown) and ARR weighting (checkbox).
         charts: ``{"moment", "stage", "segment"}`` -> altair ``JupyterChart``.
         error: the last refused setting's message ("" when none), also shown in the widget.
         rank_changes: moment -> rank change since the last reset (positive: moved up).
@@ -204,6 +205,24 @@ class WeightTuner(w.VBox):
                     for s in segments
                 ]),
             ))
+        self.missing = w.Dropdown(
+            options=[
+                ("renormalise over the signals present", "renormalise"),
+                ("count it at its floor (score 0)", "floor"),
+                ("impute the moment's mean", "impute"),
+            ],
+            value=m.missing,
+            description="A missing signal",
+            style={"description_width": "11em"},
+            layout=w.Layout(width="98%"),
+        )
+        self.arr_weighting = w.Checkbox(
+            value=m.arr_weighting, description="Weight accounts by ARR", indent=False,
+            tooltip="multiply each account's weight in the roll-ups by its ARR",
+        )
+        for control in (self.missing, self.arr_weighting):
+            control.observe(self._on_slide, names="value")
+        sections.append(("Settings", w.VBox([self.missing, self.arr_weighting])))
         return sections
 
     def _add(self, key: str, label: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
@@ -212,23 +231,27 @@ class WeightTuner(w.VBox):
         self.sliders[key] = slider
         return slider
 
-    def _state(self) -> dict[str, dict[str, float]]:
+    def _state(self) -> dict[str, Any]:
         m = self.model
         return {
             "category_weights": dict(m.category_weights),
             "signal_weights": dict(m.signal_weights),
             "role_multipliers": dict(m.role_multipliers),
             "segment_multipliers": dict(m.segment_multipliers),
+            "missing": m.missing,
+            "arr_weighting": m.arr_weighting,
         }
 
-    def _wanted(self) -> dict[str, dict[str, float]]:
-        """The settings the sliders show now."""
+    def _wanted(self) -> dict[str, Any]:
+        """The settings the controls show now."""
         state = self._state()
         fields = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
                   "segment": "segment_multipliers"}
         for key, slider in self.sliders.items():
             kind, _, name = key.partition(":")
             state[fields[kind]][name] = float(slider.value)
+        state["missing"] = self.missing.value
+        state["arr_weighting"] = bool(self.arr_weighting.value)
         return state
 
     def _on_slide(self, change: dict[str, Any]) -> None:
@@ -275,7 +298,7 @@ class WeightTuner(w.VBox):
         )
         self._set_sliders(self._last_good)
 
-    def _set_sliders(self, state: dict[str, dict[str, float]]) -> None:
+    def _set_sliders(self, state: dict[str, Any]) -> None:
         fields = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
                   "segment": "segment_multipliers"}
         self._reverting = True
@@ -286,6 +309,8 @@ class WeightTuner(w.VBox):
                 if value > slider.max:
                     slider.max = value
                 slider.value = value
+            self.missing.value = state["missing"]
+            self.arr_weighting.value = bool(state["arr_weighting"])
         finally:
             self._reverting = False
 

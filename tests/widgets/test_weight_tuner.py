@@ -245,8 +245,25 @@ def test_a_users_own_signals_table_without_segments_or_roles() -> None:
     model = MISModel(journey, {"signals": signals, "accounts": pl.DataFrame({"account_id": ids})}, progress=False)
     tuner = WeightTuner(model, debounce=0)
     assert not [k for k in tuner.sliders if k.startswith(("segment:", "role:"))]
-    assert [tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children))] == ["Categories", "Signals"]
+    assert [tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children))] == ["Categories", "Signals", "Settings"]
     slide(tuner.sliders["signal:Delivery/Days late"], 0.0)
     assert "every signal of moment 'Delivery' has weight 0" in tuner.error
     slide(tuner.sliders["category:operational"], 3.0)
     assert tuner.error == "" and model.category_weights["operational"] == 3.0
+
+
+def test_missing_policy_and_arr_weighting(model: MISModel, data: Any) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    assert [t for t in (tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children)))][-1] == "Settings"
+    # a dropdown's front end sends the index of the option picked
+    tuner.missing._handle_msg({"content": {"data": {"method": "update", "state": {"index": 1},
+                                                    "buffer_paths": []}}, "buffers": []})
+    slide(tuner.arr_weighting, True)
+    assert model.missing == "floor" and model.arr_weighting is True
+    ref = independent(model.journey, data, missing="floor", arr_weighting=True)
+    rows = chart_rows(tuner, "stage")
+    for r in ref.score("stage").iter_rows(named=True):
+        assert rows[r["stage"]]["mis"] == pytest.approx(r["mis"], abs=1e-3)
+    tuner.reset()
+    assert model.missing == "renormalise" and tuner.missing.value == "renormalise"
+    assert tuner.arr_weighting.value is False and model.arr_weighting is False
