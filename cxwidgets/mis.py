@@ -1308,6 +1308,21 @@ class MISModel:
         by = _check_by(level, by)
         return _contrib_frame_from_rollup(self._spec, self._rollup(), level, by)
 
+    def signal_scores(self) -> pl.DataFrame:
+        """Per account, the 0-100 score of every signal (null: not observed), one column per
+        ``"Moment/Signal"`` key, after normalisation and with the current role multipliers: the
+        inputs of every MIS, for analysis of your own (driver analysis, fitted weights).
+
+        Example:
+            >>> import cxwidgets as cx
+            >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(200, seed=0))
+            >>> model.signal_scores().columns[:2]
+            ['account_id', 'First Response To Inquiry/Time to first touch']
+        """
+        cols = {k: pl.Series(k, self._X[j], dtype=pl.Float64, nan_to_null=True) for j, k in enumerate(self._spec.keys)}
+        ids = self._account_ids if self._N else pl.Series("account_id", [], pl.String)
+        return pl.DataFrame({"account_id": ids, **cols})
+
     def gates(self, by: str | None = None) -> pl.DataFrame:
         """Stage exit gates: one row per stage with mis, coverage, n_accounts, green, amber,
         status and ``exits`` (status is green). ``by="segment"``: per segment x stage.

@@ -852,3 +852,22 @@ def test_set_gates_bad_values_leave_the_model_unchanged() -> None:
     assert model.score("stage").filter(pl.col("stage") == stage)["amber"].item() == 55.0
     saved = Journey.from_yaml(model.journey.with_gates(90, 10).to_yaml())
     assert (saved.green, saved.amber) == (90.0, 10.0)
+
+
+def test_signal_scores_are_the_normalised_values_per_account() -> None:
+    # independent: the linear normaliser by hand over the bound values (role multipliers applied)
+    data = cx.datasets.saas(300, seed=8)
+    model = MISModel(Journey.template("saas"), data, progress=False)
+    scores = model.signal_scores()
+    values = model.table.values(dict(model.role_multipliers))
+    for row in model.journey.signals():
+        s, moment = row.signal, row.moment.name
+        key = signal_key(moment, s.name)
+        got = dict(zip(scores["account_id"], scores[key], strict=True))
+        vals = values.filter((pl.col("moment") == moment) & (pl.col("signal") == s.name))
+        assert vals.height > 0
+        for account, v in zip(vals["account_id"], vals["value"], strict=True):
+            expected = min(max((v - s.floor) / (s.target - s.floor) * 100.0, 0.0), 100.0)
+            assert got[account] == pytest.approx(expected, abs=1e-9), (key, account)
+        observed = set(vals["account_id"])
+        assert all(got[a] is None for a in got if a not in observed)

@@ -226,10 +226,7 @@ def signal_scores(model: Any) -> pl.DataFrame:
         >>> signal_scores(model).columns[:2]
         ['account_id', 'First Response To Inquiry/Time to first touch']
     """
-    keys = list(model.signal_weights)
-    X = np.asarray(model._X)  # (signals, accounts), NaN = missing: the engine's score matrix
-    cols = {k: pl.Series(k, X[j], dtype=pl.Float64, nan_to_null=True) for j, k in enumerate(keys)}
-    return pl.DataFrame({"account_id": model._account_ids, **cols})
+    return model.signal_scores()
 
 
 def _journey_order(model: Any) -> list[str]:
