@@ -337,9 +337,10 @@ def bin_edges(
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     pts = [float(x) for x in keep if x is not None and math.isfinite(float(x))]
-    lo_hi = [float(v.min()), float(v.max())] if v.size else []
-    if scale is not None:  # an open end (e.g. 0..inf for times) does not widen the range
-        lo_hi += [float(x) for x in scale if math.isfinite(float(x))]
+    scale_ends = [float(x) for x in scale if math.isfinite(float(x))] if scale is not None else []
+    tail = _long_tail(v, pts, scale_ends)
+    lo_hi = [float(v.min()), float(v.max()) if tail is None else tail[0]] if v.size else []
+    lo_hi += scale_ends  # an open end (e.g. 0..inf for times) does not widen the range
     lo_hi += pts
     if not lo_hi:
         raise ValueError("no values to bin: the target has no value for any account")
@@ -354,7 +355,29 @@ def bin_edges(
     extra = [p for p in pts if np.min(np.abs(edges - p)) > 1e-9 * max(1.0, abs(p))]
     if extra:
         edges = np.unique(np.concatenate([edges, np.asarray(extra)]))
+    if tail is not None and tail[1] > edges[-1]:  # one wide last bin holds the long tail
+        edges = np.append(edges, math.ceil(tail[1] * 10**digits) / 10**digits)
     return edges
+
+
+def _long_tail(v: np.ndarray, pts: list[float], scale_ends: list[float]) -> tuple[float, float] | None:
+    """(cap, max) when the largest values are a long tail, else None.
+
+    Real waiting times are long-tailed (a ticket left open for weeks, a first value never
+    reached): spread evenly over the whole range, almost every account would land in the first
+    bin. The tail is the values above the highest of the 90th, 95th, 98th and 99th percentiles
+    beyond which the range still runs on more than twice as far as below it; they share one last
+    bin, so the bins that matter keep their resolution. Declared scale ends and the current
+    thresholds stay inside the regular bins.
+    """
+    if v.size < 50:
+        return None
+    vmin, vmax = float(v.min()), float(v.max())
+    for q in np.quantile(v, [0.99, 0.98, 0.95, 0.90]):
+        cap = max([float(q), *pts, *scale_ends])
+        if cap > vmin and vmax - cap > 2 * (cap - vmin):
+            return cap, vmax
+    return None
 
 
 def _rate(num: float, den: float) -> float | None:

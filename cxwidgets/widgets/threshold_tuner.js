@@ -137,6 +137,26 @@ function render({ model, el }) {
     return { bins, info, edges, higher, allowed, hasOutcome: Boolean(info.outcome) };
   }
 
+  // The x axis: linear over the bins, except a long-tail last bin (much wider than the others:
+  // see bin_edges in cxwidgets/analysis/thresholds.py), drawn one standard bin wide.
+  function axis(st) {
+    const { bins, edges } = st;
+    const lo = edges[0];
+    const hi = edges[edges.length - 1];
+    const widths = bins.map((b) => b.hi - b.lo).sort((a, b) => a - b);
+    const step = widths[Math.floor(widths.length / 2)] || 1;
+    const last = bins[bins.length - 1];
+    const tail = bins.length > 2 && last.hi - last.lo > 3 * step ? { from: last.lo, to: last.hi } : null;
+    const cap = tail ? tail.from : hi;
+    const span = tail ? cap - lo + step : hi - lo || 1;
+    const toFrac = (v) => (!tail || v <= cap ? (v - lo) / span : (cap - lo + ((v - cap) / (tail.to - cap)) * step) / span);
+    const fromFrac = (f) => {
+      const x = f * span;
+      return !tail || x <= cap - lo ? lo + x : cap + ((x - (cap - lo)) / step) * (tail.to - cap);
+    };
+    return { lo, hi, cap, step, tail, toFrac, fromFrac };
+  }
+
   function edgeIndex(edges, v, allowed) {
     let best = allowed[0];
     for (let k = allowed[0]; k <= allowed[1]; k += 1) if (Math.abs(edges[k] - v) < Math.abs(edges[best] - v)) best = k;
@@ -218,12 +238,11 @@ function render({ model, el }) {
 
   function chart(st) {
     const { bins, edges, info } = st;
-    const lo = edges[0];
-    const hi = edges[edges.length - 1];
-    const xOf = (v) => ML + ((v - lo) / (hi - lo)) * PW;
-    const widths = bins.map((b) => b.hi - b.lo).sort((a, b) => a - b);
-    const step = widths[Math.floor(widths.length / 2)] || 1;
-    const heights = bins.map((b) => (b.n * step) / (b.hi - b.lo)); // per standard step: an honest histogram
+    const ax = axis(st);
+    const { lo, cap, step, tail } = ax;
+    const xOf = (v) => ML + ax.toFrac(v) * PW;
+    // per standard step: an honest histogram (the long-tail bin is drawn one step wide)
+    const heights = bins.map((b, i) => (tail && i === bins.length - 1 ? b.n : (b.n * step) / (b.hi - b.lo)));
     const top = Math.max(1, ...heights);
     const yOf = (v) => MT + PH - (v / top) * PH;
     const g = svg("svg", { class: "cxtt-svg", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `Histogram of ${info.label || "the target"} over the accounts` });
@@ -245,9 +264,13 @@ function render({ model, el }) {
       return r;
     });
     g.append(svg("line", { class: "cxtt-axis-line", x1: ML, x2: W - MR, y1: MT + PH, y2: MT + PH }));
-    for (const t of niceTicks(lo, hi, 7)) {
+    for (const t of niceTicks(lo, cap, tail ? 6 : 7)) {
       g.append(svg("line", { class: "cxtt-axis-line", x1: xOf(t), x2: xOf(t), y1: MT + PH, y2: MT + PH + 4 }));
       g.append(svg("text", { class: "cxtt-axis", x: xOf(t), y: MT + PH + 17, "text-anchor": "middle" }, num(t)));
+    }
+    if (tail) {
+      // the long tail: one bar, labelled with where it ends
+      g.append(svg("text", { class: "cxtt-axis cxtt-tail", x: xOf(tail.to), y: MT + PH + 30, "text-anchor": "end" }, `last bar: ${num(tail.from)} to ${num(tail.to)}`));
     }
     g.append(svg("text", { class: "cxtt-axis-title", x: ML + PW / 2, y: H - 3, "text-anchor": "middle" }, info.axis || info.label || ""));
     g.append(svg("text", { class: "cxtt-axis-title", x: 4, y: 14 }, step === 1 ? "accounts" : `accounts per ${num(step)}`));
@@ -426,7 +449,7 @@ function render({ model, el }) {
       c.lines[name].setAttribute("x1", c.xOf(at[name]));
       c.lines[name].setAttribute("x2", c.xOf(at[name]));
       const hd = r.handles[name];
-      const frac = (at[name] - lo) / (hi - lo);
+      const frac = axis(st).toFrac(at[name]);
       hd.box.style.left = `${frac * 100}%`;
       const text = `${BAND[name].label} ${st.higher ? "≥" : "≤"} ${num(at[name])}${unitText(st.info)}`;
       hd.label.textContent = text;
@@ -535,10 +558,8 @@ function render({ model, el }) {
     if (!drag || !refs) return;
     const rect = refs.rail.track.getBoundingClientRect();
     const { st } = refs;
-    const lo = st.edges[0];
-    const hi = st.edges[st.edges.length - 1];
     const frac = Math.max(0, Math.min(1, (ev.clientX - rect.left) / Math.max(rect.width, 1)));
-    move(drag.name, edgeIndex(st.edges, lo + frac * (hi - lo), st.allowed));
+    move(drag.name, edgeIndex(st.edges, axis(st).fromFrac(frac), st.allowed));
   }
 
   function captureFocus() {

@@ -359,3 +359,23 @@ def test_band_summary_is_instant_at_a_million_accounts() -> None:
     per_move = (time.perf_counter() - t0) / 49
     assert per_move < 0.005  # well under a frame (measured about 30 microseconds)
     assert binned < 5.0  # once (measured about 0.1 s)
+
+
+def test_a_long_tail_shares_one_last_bin_and_counts_stay_exact() -> None:
+    # waiting times: most within an hour, a few left for weeks (the long tail)
+    rng = np.random.default_rng(3)
+    body = rng.gamma(2.0, 10.0, 980)
+    tail = rng.uniform(2_000, 20_000, 20)
+    values = np.concatenate([body, tail])
+    edges = bin_edges(values, scale=(0.0, math.inf), keep=(10.0, 30.0), max_bins=100)
+    widths = np.diff(edges)
+    assert widths[-1] > 10 * np.median(widths[:-1])  # one wide bin for the tail ...
+    assert edges[-2] < 200 and edges[-1] >= values.max()  # ... the rest resolve the body
+    assert widths[:-1].max() <= np.median(widths[:-1]) * (1 + 1e-9)  # regular bins (thresholds may split one)
+    bins = Bins.from_values(values, rng.random(values.size) < 0.2, edges=edges, higher_is_better=False)
+    assert int(bins.n.sum()) == values.size
+    assert int(bins.n[-1]) == int((values >= edges[-2]).sum())
+    # no tail (a bounded scale, or few values): regular bins up to the maximum
+    plain = bin_edges(rng.uniform(1, 5, 500), scale=(1.0, 5.0), max_bins=100)
+    assert np.allclose(np.diff(plain), np.diff(plain)[0])
+    assert len(bin_edges(values[:40], scale=(0.0, math.inf))) > 2

@@ -16,7 +16,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "tests" / "browser" / "screenshots
 
 def test_explorer_runs_in_jupyterlab(lab: Lab, page) -> None:  # type: ignore[no-untyped-def]
     name = lab.copy_notebook("explorer.ipynb")
-    page.goto(lab.url(name))
+    page.goto(lab.url(name) + "&reset")  # a fresh workspace: only this notebook open
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     # a kernelspec in the notebook means no "Select Kernel" dialog
     wait_for_kernel(page)
