@@ -483,6 +483,9 @@ class MISModel:
             table = bind(journey, data, as_of=as_of, progress=progress)
         self.journey: Journey = journey
         self.table: SignalTable = table
+        #: the accounts table of the data bound (every column, e.g. churned / renewed), or None:
+        #: lets ``ThresholdTuner(model, outcome="churned")`` find an outcome column by name
+        self.accounts: pl.DataFrame | None = _accounts_table(data)
         self.as_of = as_of if as_of is not None else getattr(data, "as_of", None)
         self._spec = _Spec.of(journey)
         self.notes: list[str] = list(table.notes)
@@ -1392,6 +1395,21 @@ class MISModel:
     def _score_full(self, level: Level = "moment", by: str | None = None, top: int | None = None) -> pl.DataFrame:
         """The same view by the full recompute in polars (:func:`score_reference`)."""
         return score_reference(self.to_journey(), self.table, level=level, by=by, top=top)
+
+
+def _accounts_table(data: Any) -> pl.DataFrame | None:
+    """The ``accounts`` table of what was bound (SaasData-like or a mapping of tables), if any."""
+    if data is None or isinstance(data, SignalTable):
+        return None
+    raw = data.get("accounts") if isinstance(data, Mapping) else getattr(data, "accounts", None)
+    if raw is None:
+        return None
+    try:
+        from cxwidgets.frames import to_polars
+
+        return to_polars(raw, table="accounts")
+    except Exception:  # noqa: BLE001 - a convenience only: binding has validated what it needs
+        return None
 
 
 def _weight(value: Any, what: str) -> float:

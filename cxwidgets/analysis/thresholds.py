@@ -748,6 +748,8 @@ def threshold_bins(
     vals = target_values(model, t)
     notes: list[str] = []
     label = ""
+    if isinstance(outcome, str) and accounts is None:
+        accounts = getattr(model, "accounts", None)  # the accounts table the model was bound from
     if outcome is not None:
         ev, label = outcome_events(outcome, accounts=accounts, event=event)
         stray = ev.join(vals.select("account_id"), on="account_id", how="anti").height

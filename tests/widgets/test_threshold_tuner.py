@@ -380,3 +380,23 @@ def test_chart_exports_png_and_svg_with_the_bands(tuner: ThresholdTuner, tmp_pat
     # the chart carries the bins, never the accounts
     spec = tuner.chart().to_dict()
     assert sum(len(v) for v in spec.get("datasets", {}).values()) <= 100 + 2
+
+
+def test_an_outcome_named_by_column_is_found_in_the_data_the_model_was_bound_from() -> None:
+    import cxwidgets as cx
+
+    data = cx.datasets.saas(300, seed=12)
+    model = cx.MISModel(cx.Journey.template("saas"), data, progress=False)
+    assert model.accounts is not None and "churned" in model.accounts.columns
+    named = ThresholdTuner(model, outcome="churned")
+    explicit = ThresholdTuner(model, outcome=data.accounts.select("account_id", "churned"))
+    assert named.error == "" and named.bands == explicit.bands
+    # a pandas accounts table in a mapping of tables works the same
+    tables = {**data.tables(), "accounts": data.accounts.to_pandas()}
+    again = ThresholdTuner(cx.MISModel(cx.Journey.template("saas"), tables, as_of=data.as_of, progress=False),
+                           outcome="churned")
+    assert again.bands == explicit.bands
+    # bound elsewhere (a SignalTable): no accounts to look in, a message says what to pass
+    bare = cx.MISModel(cx.Journey.template("saas"), cx.bind(cx.Journey.template("saas"), data, progress=False))
+    assert bare.accounts is None
+    assert "accounts=" in ThresholdTuner(bare, outcome="churned").error
