@@ -233,6 +233,29 @@ def _journey_order(model: Any) -> list[str]:
     return [m.name for st in model.journey.stages for m in st.moments]
 
 
+def outcome_table(model: Any, outcome: Any) -> pl.DataFrame:
+    """``outcome`` as a frame: a frame passes through; a column name (``"churned"``) is taken,
+    with ``account_id``, from the accounts table the model was bound from.
+
+    Example:
+        >>> import cxwidgets as cx
+        >>> data = cx.datasets.saas(200, seed=0)
+        >>> outcome_table(cx.MISModel(cx.Journey.template("saas"), data), "churned").columns
+        ['account_id', 'churned']
+    """
+    if isinstance(outcome, str):
+        accounts = getattr(model, "accounts", None)
+        if accounts is None:
+            raise CXDataError(
+                f"outcome={outcome!r} names a column, but the model was not bound from data with an accounts table",
+                table="accounts", column=outcome,
+                fix="pass a frame with account_id and the outcome, e.g. data.accounts.select('account_id', 'churned')",
+            )
+        require_columns(accounts, ["account_id", outcome], table="accounts")
+        return accounts.select("account_id", outcome)
+    return to_polars(outcome, table="outcome_frame")
+
+
 def driver_frame(model: Any, outcome_frame: Any, level: Literal["moment", "signal"] = "moment") -> pl.DataFrame:
     """One row per account: the outcome column(s) of ``outcome_frame`` and one column per moment
     (the account's moment MIS) or per signal (its 0-100 score, ``"Moment/Signal"`` columns).
@@ -249,7 +272,7 @@ def driver_frame(model: Any, outcome_frame: Any, level: Literal["moment", "signa
         >>> wide.columns[:3]
         ['account_id', 'churned', 'First Response To Inquiry']
     """
-    out = to_polars(outcome_frame, table="outcome_frame")
+    out = outcome_table(model, outcome_frame)
     require_columns(out, ["account_id"], table="outcome_frame")
     out = out.with_columns(pl.col("account_id").cast(pl.String))
     dup = out.filter(pl.col("account_id").is_duplicated())["account_id"].unique().to_list()

@@ -31,9 +31,8 @@ import scipy.optimize
 import scipy.stats
 
 from cxwidgets.analysis._regression import correlations
-from cxwidgets.analysis.drivers import driver_frame
+from cxwidgets.analysis.drivers import driver_frame, outcome_table
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import to_polars
 from cxwidgets.journey import CATEGORIES
 
 __all__ = ["PERTURBABLE", "SensitivityResult", "WeightSuggestion", "suggest_weights", "weight_sensitivity"]
@@ -304,7 +303,7 @@ def suggest_weights(
         raise ValueError(f"level must be 'signal' or 'moment', got {level!r}")
     if isinstance(min_weight, bool) or not isinstance(min_weight, (int, float)) or min_weight <= 0:
         raise ValueError(f"min_weight must be a number above 0, got {min_weight!r}")
-    out = to_polars(outcome_frame, table="outcome_frame")
+    out = outcome_table(model, outcome_frame)
     if outcome is None:
         others = [c for c in out.columns if c != "account_id"]
         if len(others) != 1:

@@ -412,3 +412,17 @@ def test_docstring_examples_run() -> None:
 
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_an_outcome_named_by_column_comes_from_the_bound_accounts() -> None:
+    import cxwidgets as cx
+
+    data = cx.datasets.saas(300, seed=4)
+    model = cx.MISModel(cx.Journey.template("saas"), data, progress=False)
+    assert cx.driver_frame(model, "churned").equals(cx.driver_frame(model, data.accounts.select("account_id", "churned")))
+    by_name = cx.suggest_weights(model, "churned", better="lower").frame
+    by_frame = cx.suggest_weights(model, data.accounts.select("account_id", "churned"), better="lower").frame
+    assert by_name.equals(by_frame)
+    bare = cx.MISModel(cx.Journey.template("saas"), cx.bind(cx.Journey.template("saas"), data, progress=False))
+    with pytest.raises(cx.CXDataError, match="accounts table"):
+        cx.driver_frame(bare, "churned")
