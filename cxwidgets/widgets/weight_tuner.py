@@ -145,14 +145,14 @@ class WeightTuner(w.VBox):
         }
         for chart in self.charts.values():
             chart.add_class("cx-chart")
-        self.accordion = w.Accordion(children=[box for _, box in sections], layout=w.Layout(width="100%"))
+        self.accordion = w.Accordion(children=[box for _, box in sections], layout=w.Layout(width="auto", max_width="100%"))
         for i, (title, _) in enumerate(sections):
             self.accordion.set_title(i, title)
         self.accordion.selected_index = 0
-        left = w.VBox([self.accordion], layout=w.Layout(width="40%", min_width="280px"))
+        left = w.VBox([self.accordion], layout=w.Layout(flex="0 0 38%", min_width="280px", margin="0 16px 0 0", overflow="visible"))
         right = w.VBox(
-            [self.charts["moment"], w.HBox([self.charts["stage"], self.charts["segment"]])],
-            layout=w.Layout(width="60%", overflow="auto"),
+            [self.charts["moment"], w.HBox([self.charts["stage"], self.charts["segment"]], layout=w.Layout(flex_flow="row wrap"))],
+            layout=w.Layout(flex="1 1 auto", min_width="0", overflow="auto"),
         )
         buttons = w.HBox([self.reset_button, self.path, self.save_button])
         super().__init__([self.message, w.HBox([left, right]), self.ranks, buttons])
