@@ -54,6 +54,7 @@ import traitlets
 
 from cxwidgets import plugins
 from cxwidgets.journey import Journey, JourneyError
+from cxwidgets.widgets._requests import message_of, serve_request
 
 __all__ = ["JourneyMap", "OPS"]
 
@@ -124,14 +125,6 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return x if math.isfinite(x) else None
-
-
-def _message(err: BaseException) -> str:
-    if isinstance(err, JourneyError):
-        return str(err)
-    if isinstance(err, KeyError) and err.args:
-        return str(err.args[0])
-    return str(err) or type(err).__name__
 
 
 def _format_value(value: float, signal: Any) -> str:
@@ -245,7 +238,7 @@ class JourneyMap(anywidget.AnyWidget):
         try:  # a journey dict set directly (by a script or a front end): validate it like a file
             spec = _journey_from_data(new)
         except JourneyError as err:
-            self.error = _message(err)
+            self.error = message_of(err)
             self.journey = self._dump  # keep the last good state
             return
         self._set_spec(spec)
@@ -373,24 +366,13 @@ class JourneyMap(anywidget.AnyWidget):
 
     @traitlets.observe("request")
     def _on_request(self, change: dict[str, Any]) -> None:
-        req = change["new"]
-        if not req:
-            return
-        rid = req.get("id") if isinstance(req, Mapping) else None
-        try:
-            if not isinstance(req, Mapping):
-                raise TypeError("a request is a mapping {id, op, args}")
-            args = req.get("args") or {}
-            if not isinstance(args, Mapping):
-                raise TypeError(f"request args must be a mapping, got {type(args).__name__}")
-            self.apply(str(req.get("op")), **{str(k): v for k, v in args.items()})
-        except Exception as err:  # noqa: BLE001 - shown in the widget, never as a traceback
-            ok, self.error = False, _message(err)
-        else:
-            ok, self.error = True, ""
-        with self.hold_sync():
-            self.ack = {"id": rid, "ok": ok, "error": self.error}
-            self.request = {}
+        serve_request(self, change["new"])
+
+    def _handle_request(self, op: str, args: Mapping[str, Any]) -> None:
+        self.apply(op, **args)
+
+    def _request_failed(self, message: str) -> None:
+        self.error = message  # the journey is unchanged: an edit lands only when valid
 
     # ---- saving and exporting ------------------------------------------------------------------
 

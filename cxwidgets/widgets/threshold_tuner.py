@@ -68,6 +68,7 @@ from cxwidgets.analysis.thresholds import (
     write_thresholds,
 )
 from cxwidgets.journey import Journey
+from cxwidgets.widgets._requests import message_of, serve_request
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
 
@@ -82,12 +83,6 @@ OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "set": (("green", "amber"), ()),
 }
 
-
-
-def _message(err: BaseException) -> str:
-    if isinstance(err, KeyError) and err.args:
-        return str(err.args[0])
-    return str(err) or type(err).__name__
 
 
 def _number(value: Any, what: str) -> float:
@@ -180,7 +175,7 @@ class ThresholdTuner(anywidget.AnyWidget):
             try:
                 threshold_bins(model, MIS_TARGET, outcome, accounts=accounts, event=event, max_bins=2)
             except Exception as err:  # noqa: BLE001 - shown in the widget, never as a traceback
-                problems.append(f"the outcome was not used: {_message(err)}")
+                problems.append(f"the outcome was not used: {message_of(err)}")
             else:
                 self._outcome = (outcome, accounts, event)
         elif accounts is not None:
@@ -190,7 +185,7 @@ class ThresholdTuner(anywidget.AnyWidget):
             try:
                 self._load(key)
             except Exception as err:  # noqa: BLE001 - e.g. a model with no data: a message, no histogram
-                problems.append(_message(err))
+                problems.append(message_of(err))
             else:
                 break
         self.error = "\n".join(problems)
@@ -297,7 +292,7 @@ class ThresholdTuner(anywidget.AnyWidget):
         try:
             self.suggested = bins.suggest(self.target_recall, self._watch, strict=t.strict).as_dict()
         except ValueError as err:
-            self.suggested = {"note": _message(err)}
+            self.suggested = {"note": message_of(err)}
 
     def refresh(self) -> None:
         """Re-bin the current target (after the model's weights or data changed)."""
@@ -330,7 +325,7 @@ class ThresholdTuner(anywidget.AnyWidget):
             self._load(self.target)
         except Exception as err:  # noqa: BLE001
             self._outcome, self._cache, self._cache_key = old
-            self.error = _message(err)
+            self.error = message_of(err)
             return False
         self.error = ""
         return True
@@ -402,7 +397,7 @@ class ThresholdTuner(anywidget.AnyWidget):
         try:
             self.apply(self.green, self.amber)
         except Exception as err:  # noqa: BLE001 - shown in the widget, never as a traceback
-            self._restore(_message(err))
+            self._restore(message_of(err))
 
     @traitlets.observe("target")
     def _on_target(self, change: dict[str, Any]) -> None:
@@ -411,7 +406,7 @@ class ThresholdTuner(anywidget.AnyWidget):
         try:
             self._load(change["new"])
         except Exception as err:  # noqa: BLE001
-            self._restore(_message(err))
+            self._restore(message_of(err))
         else:
             self.error = ""
 
@@ -432,34 +427,20 @@ class ThresholdTuner(anywidget.AnyWidget):
 
     @traitlets.observe("request")
     def _on_request(self, change: dict[str, Any]) -> None:
-        req = change["new"]
-        if not req:
-            return
-        rid = req.get("id") if isinstance(req, Mapping) else None
-        try:
-            if not isinstance(req, Mapping):
-                raise TypeError("a request is a mapping {id, op, args}")
-            op = str(req.get("op"))
-            if op not in OPS:
-                raise ValueError(f"unknown request {op!r}; requests: {', '.join(OPS)}")
-            args = req.get("args") or {}
-            if not isinstance(args, Mapping):
-                raise TypeError(f"request args must be a mapping, got {type(args).__name__}")
-            if op == "take_suggestion":
-                self.take_suggestion()
-            elif op == "reset":
-                self.reset()
-            else:
-                self.apply(green=args.get("green"), amber=args.get("amber"))
-        except Exception as err:  # noqa: BLE001
-            ok, message = False, _message(err)
-            self._restore(message)
+        serve_request(self, change["new"])
+
+    def _handle_request(self, op: str, args: Mapping[str, Any]) -> None:
+        if op not in OPS:
+            raise ValueError(f"unknown request {op!r}; requests: {', '.join(OPS)}")
+        if op == "take_suggestion":
+            self.take_suggestion()
+        elif op == "reset":
+            self.reset()
         else:
-            ok, message = True, ""
-            self.error = ""
-        with self.hold_sync():
-            self.ack = {"id": rid, "ok": ok, "error": message}
-            self.request = {}
+            self.apply(green=args.get("green"), amber=args.get("amber"))
+
+    def _request_failed(self, message: str) -> None:
+        self._restore(message)
 
     # ---- saving and exporting ------------------------------------------------------------------
 

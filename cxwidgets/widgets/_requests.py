@@ -1,0 +1,52 @@
+"""The request/ack protocol shared by the anywidgets: how a front end asks Python to act.
+
+The front end sets ``request = {"id", "op", "args"}``; Python applies it (the widget's
+``_handle_request``), then sets ``ack = {"id", "ok", "error"}`` and clears ``request``. A refused
+request leaves the widget's state as it was and says why in ``error`` (text, never a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cxwidgets.journey import JourneyError
+
+__all__ = ["message_of", "serve_request"]
+
+
+def message_of(err: BaseException) -> str:
+    """The text a widget shows for an error: the journey's own message, a KeyError's text."""
+    if isinstance(err, JourneyError):
+        return str(err)
+    if isinstance(err, KeyError) and err.args:
+        return str(err.args[0])
+    return str(err) or type(err).__name__
+
+
+def serve_request(widget: Any, req: Any) -> None:
+    """Apply one request to ``widget`` and acknowledge it.
+
+    ``widget`` provides ``_handle_request(op, args)`` (raises to refuse) and
+    ``_request_failed(message)`` (shows the message, restores the last good state); on success
+    its ``error`` is cleared.
+    """
+    if not req:
+        return
+    rid = req.get("id") if isinstance(req, Mapping) else None
+    try:
+        if not isinstance(req, Mapping):
+            raise TypeError("a request is a mapping {id, op, args}")
+        args = req.get("args") or {}
+        if not isinstance(args, Mapping):
+            raise TypeError(f"request args must be a mapping, got {type(args).__name__}")
+        widget._handle_request(str(req.get("op")), {str(k): v for k, v in args.items()})
+    except Exception as err:  # noqa: BLE001 - shown in the widget, never as a traceback
+        ok, message = False, message_of(err)
+        widget._request_failed(message)
+    else:
+        ok, message = True, ""
+        widget.error = ""
+    with widget.hold_sync():
+        widget.ack = {"id": rid, "ok": ok, "error": message}
+        widget.request = {}
