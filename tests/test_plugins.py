@@ -383,6 +383,15 @@ def test_a_broken_installed_distribution_does_not_break_import(tmp_path: Path) -
 # ---------------------------------------------------------------------------------------------
 
 
+def _install_args(src: Path) -> list[str]:
+    """pip arguments installing the example plugin from ``src``: with the project's own build
+    backend (hatchling) when it is importable, else pip fetches it into an isolated build."""
+    args = ["install", "--no-deps", "--no-input", "--disable-pip-version-check", str(src)]
+    if importlib.util.find_spec("hatchling") is not None:
+        args.insert(1, "--no-build-isolation")
+    return args
+
+
 def _pip(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, timeout=300)
 
@@ -403,13 +412,7 @@ def test_example_plugin_installs_works_end_to_end_and_uninstalls(tmp_path: Path)
         pytest.skip(f"{EXAMPLE_DIST} is already installed in this environment; not touching it")
     src = tmp_path / "plugin"
     shutil.copytree(EXAMPLE, src, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__"))
-    args = ["install", "--no-deps", "--no-input", "--disable-pip-version-check", str(src)]
-    try:
-        import hatchling  # noqa: F401
-
-        args.insert(1, "--no-build-isolation")  # the project's own build backend, no download
-    except ImportError:
-        pass  # pip fetches hatchling from the package index into an isolated build environment
+    args = _install_args(src)
     t0 = time.perf_counter()
     done = _pip(*args)
     install_s = time.perf_counter() - t0
@@ -494,13 +497,7 @@ def test_example_plugin_appears_in_the_journey_maps_choices_and_goes_on_uninstal
     assert "saas_health" not in before["templates"]
     src = tmp_path / "plugin"
     shutil.copytree(EXAMPLE, src, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__"))
-    args = ["install", "--no-deps", "--no-input", "--disable-pip-version-check", str(src)]
-    try:
-        import hatchling  # noqa: F401
-
-        args.insert(1, "--no-build-isolation")
-    except ImportError:
-        pass
+    args = _install_args(src)
     done = _pip(*args)
     try:
         assert done.returncode == 0, done.stderr[-2000:]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from cxwidgets.journey import Journey
-from tests.browser.conftest import Lab, run_all_cells
+from tests.browser.conftest import Lab, run_all_cells, run_code
 
 pytestmark = pytest.mark.browser
 
@@ -66,23 +66,6 @@ def saas_map(page: Any) -> Any:
 
 def card(m: Any, name: str) -> Any:
     return m.locator(".cxjm-card").filter(has=m.page.locator(".cxjm-card-name", has_text=re.compile("^" + re.escape(name) + "$")))
-
-
-def run_code(page: Any, code: str) -> str:
-    """Append a code cell after the last one, run it in the kernel, return its output text."""
-    cells = page.locator(".jp-Notebook .jp-Cell")
-    n = cells.count()
-    cells.last.locator(".jp-InputPrompt").click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    cells.nth(n).wait_for()
-    cells.nth(n).locator(".cm-content").click()
-    page.keyboard.insert_text(code)
-    page.keyboard.press("Shift+Enter")
-    out = cells.nth(n).locator(".jp-OutputArea-output")
-    out.first.wait_for(timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    return str(out.last.inner_text())
 
 
 def test_map_renders_eight_moments(nb: dict[str, Any]) -> None:

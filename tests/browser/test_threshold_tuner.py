@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Lab, run_all_cells
+from tests.browser.conftest import Lab, run_all_cells, run_code
 
 pytestmark = pytest.mark.browser
 
@@ -41,23 +41,6 @@ def _notebook(cells: list[str]) -> dict[str, Any]:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-
-
-def run_code(page: Any, code: str) -> str:
-    """Append a code cell after the last one, run it in the kernel, return its output text."""
-    cells = page.locator(".jp-Notebook .jp-Cell")
-    n = cells.count()
-    cells.last.locator(".jp-InputPrompt").click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    cells.nth(n).wait_for()
-    cells.nth(n).locator(".cm-content").click()
-    page.keyboard.insert_text(code)
-    page.keyboard.press("Shift+Enter")
-    out = cells.nth(n).locator(".jp-OutputArea-output")
-    out.first.wait_for(timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    return str(out.last.inner_text())
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 import cxwidgets as cx
 from cxwidgets.journey import Journey
 from cxwidgets.mis import MISModel, status_of
+from tests.widgets.front import send_update
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +24,7 @@ def explorer(data: Any) -> Any:
     return cx.Explorer(model, outcome="churned", accounts=data.accounts, debounce=0)
 
 
-def front_select(widget: Any, **state: Any) -> None:
-    """What the browser sends when a trait changes on the front end."""
-    widget._handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []})
+front_select = send_update  # what the browser sends when a trait changes on the front end
 
 
 def test_selecting_a_moment_on_the_map_focuses_both_tuners(explorer: Any) -> None:

@@ -15,6 +15,7 @@ import traitlets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.widgets.front import Front
 from cxwidgets.journey import Journey, JourneyError
 from cxwidgets.widgets import JourneyMap
 from cxwidgets.widgets.journey_map import OPS
@@ -23,32 +24,6 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 # ---- helpers: talk to the widget the way the front end does -------------------------------------
-
-
-class Front:
-    """A fake front end: sends comm ``update`` messages, records what Python sends back."""
-
-    def __init__(self, widget: JourneyMap) -> None:
-        self.w = widget
-        self.sent: list[dict[str, Any]] = []
-        self.seq = 0
-        widget.comm.send = lambda data=None, buffers=None, **kw: self.sent.append(data)  # type: ignore[method-assign]
-
-    def update(self, **state: Any) -> None:
-        msg = {"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []}
-        self.w._handle_msg(msg)
-
-    def request(self, op: str, **args: Any) -> dict[str, Any]:
-        self.seq += 1
-        rid = f"t-{self.seq}"
-        self.update(request={"id": rid, "op": op, "args": args})
-        assert self.w.ack["id"] == rid
-        assert self.w.request == {}
-        return self.w.ack
-
-    def pushed(self, key: str) -> list[Any]:
-        """Values of ``key`` Python pushed to the front end (``update`` messages only)."""
-        return [m["state"][key] for m in self.sent if m and m.get("method") == "update" and key in m["state"]]
 
 
 @pytest.fixture

@@ -17,32 +17,9 @@ import polars as pl
 import pytest
 
 import cxwidgets as cx
+from tests.widgets.front import Front
 from cxwidgets.journey import Journey
 from cxwidgets.widgets import ThresholdTuner
-
-
-class Front:
-    """A fake front end: sends comm ``update`` messages, records what Python sends back."""
-
-    def __init__(self, widget: ThresholdTuner) -> None:
-        self.w = widget
-        self.sent: list[dict[str, Any]] = []
-        self.seq = 0
-        widget.comm.send = lambda data=None, buffers=None, **kw: self.sent.append(data)  # type: ignore[method-assign]
-
-    def update(self, **state: Any) -> None:
-        msg = {"content": {"data": {"method": "update", "state": state, "buffer_paths": []}}, "buffers": []}
-        self.w._handle_msg(msg)
-
-    def request(self, op: str, **args: Any) -> dict[str, Any]:
-        self.seq += 1
-        rid = f"t-{self.seq}"
-        self.update(request={"id": rid, "op": op, "args": args})
-        assert self.w.ack["id"] == rid and self.w.request == {}
-        return self.w.ack
-
-    def pushed(self, key: str) -> list[Any]:
-        return [m["state"][key] for m in self.sent if m and m.get("method") == "update" and key in m["state"]]
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ import cxwidgets as cx
 from cxwidgets.journey import Journey
 from cxwidgets.mis import MISModel
 from cxwidgets.widgets import WeightTuner
+from tests.widgets.front import send_update
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -36,7 +37,7 @@ def model(data: Any) -> MISModel:
 
 def slide(slider: w.FloatSlider, value: float) -> None:
     """What the browser sends when a slider handle moves."""
-    slider._handle_msg({"content": {"data": {"method": "update", "state": {"value": value}, "buffer_paths": []}}, "buffers": []})
+    send_update(slider, value=value)
 
 
 def chart_rows(tuner: WeightTuner, level: str) -> dict[str, Any]:
@@ -256,8 +257,7 @@ def test_missing_policy_and_arr_weighting(model: MISModel, data: Any) -> None:
     tuner = WeightTuner(model, debounce=0)
     assert [t for t in (tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children)))][-1] == "Settings"
     # a dropdown's front end sends the index of the option picked
-    tuner.missing._handle_msg({"content": {"data": {"method": "update", "state": {"index": 1},
-                                                    "buffer_paths": []}}, "buffers": []})
+    send_update(tuner.missing, index=1)
     slide(tuner.arr_weighting, True)
     assert model.missing == "floor" and model.arr_weighting is True
     ref = independent(model.journey, data, missing="floor", arr_weighting=True)
