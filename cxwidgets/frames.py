@@ -9,7 +9,7 @@ import polars as pl
 
 from cxwidgets.errors import CXDataError
 
-__all__ = ["to_polars", "as_list", "require_columns", "yes_no", "YES", "NO"]
+__all__ = ["to_polars", "as_list", "require_columns", "one_metric", "yes_no", "YES", "NO"]
 
 #: Text read as yes / no by :func:`yes_no` (case and surrounding spaces ignored).
 YES = ("yes", "y", "true", "t", "1")
@@ -101,3 +101,28 @@ def yes_no(frame: pl.DataFrame, column: str, *, table: str = "data") -> pl.DataF
         pl.when(text.is_in(YES)).then(True).when(text.is_in(NO)).then(False).otherwise(None).alias(column)
     ).to_series()
     return frame.with_columns(flag)
+
+
+def one_metric(
+    frame: pl.DataFrame, metric: str | None, *, keys: Sequence[str] = (), value: str = "score",
+    table: str = "data", what: str = "an analysis",
+) -> pl.DataFrame:
+    """The rows of one survey metric: ``metric`` when given, else the frame as it is, refused
+    when its ``metric`` column mixes several (their scores are on different scales).
+
+    Example:
+        >>> f = pl.DataFrame({"metric": ["nps", "csat"], "score": [9.0, 4.0]})
+        >>> one_metric(f, "csat")["score"].to_list()
+        [4.0]
+    """
+    if metric is not None:
+        require_columns(frame, ["metric"], table=table)
+        return frame.filter(pl.col("metric") == metric)
+    if "metric" in frame.columns and "metric" not in keys and value != "metric":
+        mets = frame.get_column("metric").drop_nulls().unique().sort().to_list()
+        if len(mets) > 1:
+            raise CXDataError(
+                f"the frame mixes {len(mets)} metrics ({', '.join(map(str, mets[:6]))}): {what} follows one",
+                table=table, column="metric", fix="pass metric='csat' (say) or by='metric'",
+            )
+    return frame

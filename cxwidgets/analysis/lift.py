@@ -43,7 +43,7 @@ import polars as pl
 
 from cxwidgets.analysis._stats import Comparison, _finite, _warnings, bootstrap_diff, mean_diff, nps_diff, share_diff
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
+from cxwidgets.frames import as_list, one_metric, require_columns, to_polars, yes_no
 
 __all__ = ["STATS", "TIME_COLUMNS", "lift", "lift_mis", "resolve_time_column", "as_boundary"]
 
@@ -345,16 +345,7 @@ def lift(
     if not 0 < confidence < 1:
         raise ValueError(f"lift: confidence must be between 0 and 1, got {confidence}")
     require_columns(frame, [value, *keys], table=table)
-    if metric is not None:
-        require_columns(frame, ["metric"], table=table)
-        frame = frame.filter(pl.col("metric") == metric)
-    elif "metric" in frame.columns and "metric" not in keys and value != "metric":
-        mets = frame.get_column("metric").drop_nulls().unique().sort().to_list()
-        if len(mets) > 1:
-            raise CXDataError(
-                f"the frame mixes {len(mets)} metrics ({', '.join(map(str, mets[:6]))}): a lift compares one",
-                table=table, column="metric", fix="pass metric='csat' (say) or by='metric'",
-            )
+    frame = one_metric(frame, metric, keys=keys, value=value, table=table, what="a lift")
     if stat == "top2box":
         scale = scale or (1.0, 5.0)
         if not (float(scale[0]).is_integer() and float(scale[1]).is_integer()) or scale[1] - scale[0] < 2:

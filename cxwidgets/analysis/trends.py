@@ -39,7 +39,7 @@ from scipy import stats
 
 from cxwidgets.analysis.lift import resolve_time_column
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import as_list, require_columns, to_polars
+from cxwidgets.frames import as_list, one_metric, require_columns, to_polars
 from cxwidgets.metrics.intervals import z_value
 from cxwidgets.metrics.periods import period as period_expr
 from cxwidgets.metrics.rates import rate_summary
@@ -154,16 +154,7 @@ def trend(
     require_columns(frame, [value, *keys], table=table)
     if stat not in ("mean", "share", "nps", "top2box"):
         raise ValueError(f"trend: stat must be 'mean', 'share', 'nps' or 'top2box', got {stat!r}")
-    if metric is not None:
-        require_columns(frame, ["metric"], table=table)
-        frame = frame.filter(pl.col("metric") == metric)
-    elif "metric" in frame.columns and "metric" not in keys and value != "metric":
-        mets = frame.get_column("metric").drop_nulls().unique().sort().to_list()
-        if len(mets) > 1:
-            raise CXDataError(
-                f"the frame mixes {len(mets)} metrics ({', '.join(map(str, mets[:6]))}): a trend follows one",
-                table=table, column="metric", fix="pass metric='csat' (say) or by='metric'",
-            )
+    frame = one_metric(frame, metric, keys=keys, value=value, table=table, what="a trend")
     col = resolve_time_column(frame, time, table)
     pexpr = period_expr(col, every, tz=tz)
     pname = pexpr.meta.output_name()

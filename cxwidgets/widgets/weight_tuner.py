@@ -44,6 +44,9 @@ __all__ = ["WeightTuner"]
 _HERE = pathlib.Path(__file__).parent
 _CSS = (_HERE / "weight_tuner.css").read_text(encoding="utf-8")
 _LEVELS = ("moment", "stage", "segment")
+#: slider key prefix -> the model setting it changes
+_FIELDS = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
+           "segment": "segment_multipliers"}
 _offline_done = False
 
 
@@ -245,11 +248,9 @@ class WeightTuner(w.VBox):
     def _wanted(self) -> dict[str, Any]:
         """The settings the controls show now."""
         state = self._state()
-        fields = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
-                  "segment": "segment_multipliers"}
         for key, slider in self.sliders.items():
             kind, _, name = key.partition(":")
-            state[fields[kind]][name] = float(slider.value)
+            state[_FIELDS[kind]][name] = float(slider.value)
         state["missing"] = self.missing.value
         state["arr_weighting"] = bool(self.arr_weighting.value)
         return state
@@ -299,13 +300,11 @@ class WeightTuner(w.VBox):
         self._set_sliders(self._last_good)
 
     def _set_sliders(self, state: dict[str, Any]) -> None:
-        fields = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
-                  "segment": "segment_multipliers"}
         self._reverting = True
         try:
             for key, slider in self.sliders.items():
                 kind, _, name = key.partition(":")
-                value = float(state[fields[kind]].get(name, 1.0))
+                value = float(state[_FIELDS[kind]].get(name, 1.0))
                 if value > slider.max:
                     slider.max = value
                 slider.value = value
@@ -314,12 +313,13 @@ class WeightTuner(w.VBox):
         finally:
             self._reverting = False
 
-    def _chart(self, level: str, frame: pl.DataFrame) -> Any:
+    def _chart(self, level: str, frame: pl.DataFrame, *, background: str = "transparent") -> Any:
+        """The chart of ``level``. In the widget it has no background of its own: it sits on the
+        notebook's (light or dark) background, its text coloured by the theme (weight_tuner.css);
+        exported files get a white one."""
         changes = self.rank_changes if level == "moment" else None
         chart = mis_chart(frame, level, changes=changes, width=320 if level == "moment" else 200)
-        # no background of its own: the chart sits on the notebook's (light or dark) background,
-        # its text coloured by the theme (weight_tuner.css); exports keep a white background
-        return chart.properties(background="transparent")
+        return chart.properties(background=background)
 
     def redraw(self) -> None:
         """Redraw the charts from the model (after a change made elsewhere, e.g. its gates)."""
@@ -402,9 +402,7 @@ class WeightTuner(w.VBox):
         """
         if level not in _LEVELS:
             raise ValueError(f"level must be one of {', '.join(map(repr, _LEVELS))}, got {level!r}")
-        changes = self.rank_changes if level == "moment" else None
-        chart = mis_chart(self.model.score(level), level, changes=changes, width=320 if level == "moment" else 200)
-        return save_chart(chart, path)
+        return save_chart(self._chart(level, self.model.score(level), background="white"), path)
 
     def __repr__(self) -> str:
         return f"WeightTuner({self.model!r}, sliders={len(self.sliders)})"
