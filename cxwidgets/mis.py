@@ -1194,35 +1194,61 @@ class MISModel:
             W_all[m] = Wm
         return np.clip(mis, 0.0, 100.0), pw_all, W_all, W_gm
 
-    def _account_frame(self, by: str | None, top: int | None) -> pl.DataFrame:
+    def _account_units(self, by: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per unit (moment, stage or the journey) x account: MIS and coverage (NaN: none), and
+        the units' green and amber gates as (U, 1) columns."""
         spec = self._spec
         mis_m, pw, Wt, _ = self._account_moments()
-        ids = self._account_ids
-        segs = np.asarray(self._segments, dtype=object)[self._seg_codes] if self._N else np.zeros(0, dtype=object)
         if by == "moment":
-            mis = mis_m
             with np.errstate(divide="ignore", invalid="ignore"):
                 cov = np.where(Wt > 0, pw / Wt, np.nan)
-            green = spec.moment_green[:, None]
-            amber = spec.moment_amber[:, None]
+            return mis_m, cov, spec.moment_green[:, None], spec.moment_amber[:, None]
+        O = spec.O_ms if by == "stage" else np.ones((spec.M, 1))
+        dm = ~np.isnan(mis_m)
+        Wd = np.where(dm, Wt, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wd = O.T @ Wd
+            mis = np.where(wd > 0, (O.T @ (Wd * np.where(dm, mis_m, 0.0))) / np.where(wd > 0, wd, 1.0), np.nan)
+            td = O.T @ Wt
+            cov = np.where(td > 0, (O.T @ pw) / np.where(td > 0, td, 1.0), np.nan)
+        if by == "stage":
+            green, amber = spec.stage_green[:, None], spec.stage_amber[:, None]
+        else:
+            green, amber = np.array([[spec.journey_green]]), np.array([[spec.journey_amber]])
+        return np.clip(mis, 0.0, 100.0), cov, green, amber
+
+    def account_mis(self, moment: str | None = None) -> pl.DataFrame:
+        """Each account's journey MIS (or one ``moment``'s MIS): columns account_id and mis
+        (null: no signal observed). The same numbers as ``score("account")`` (or its rows of
+        that moment with ``by="moment"``), without building the other columns and units: what
+        a distribution over a million accounts needs.
+
+        Example:
+            >>> import cxwidgets as cx
+            >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(200, seed=0))
+            >>> model.account_mis("Onboarding Kickoff").columns
+            ['account_id', 'mis']
+        """
+        if moment is None:
+            mis = self._account_units(None)[0][0]
+        else:
+            names = self._spec.moment_names
+            if moment not in names:
+                raise KeyError(f"account_mis: unknown moment {moment!r}{_did_you_mean(moment, names)}")
+            mis = self._account_units("moment")[0][names.index(moment)]
+        ids = self._account_ids if self._N else pl.Series("account_id", [], pl.String)
+        return pl.DataFrame({"account_id": ids, "mis": pl.Series("mis", mis, pl.Float64, nan_to_null=True)})
+
+    def _account_frame(self, by: str | None, top: int | None) -> pl.DataFrame:
+        spec = self._spec
+        ids = self._account_ids
+        segs = np.asarray(self._segments, dtype=object)[self._seg_codes] if self._N else np.zeros(0, dtype=object)
+        mis, cov, green, amber = self._account_units(by)
+        if by == "moment":
             labels = spec.moment_names
             stage_of = [spec.stage_names[s] for s in spec.moment_stage]
         else:
-            O = spec.O_ms if by == "stage" else np.ones((spec.M, 1))
-            dm = ~np.isnan(mis_m)
-            Wd = np.where(dm, Wt, 0.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                wd = O.T @ Wd
-                mis = np.where(wd > 0, (O.T @ (Wd * np.where(dm, mis_m, 0.0))) / np.where(wd > 0, wd, 1.0), np.nan)
-                td = O.T @ Wt
-                cov = np.where(td > 0, (O.T @ pw) / np.where(td > 0, td, 1.0), np.nan)
-            mis = np.clip(mis, 0.0, 100.0)
-            if by == "stage":
-                green, amber = spec.stage_green[:, None], spec.stage_amber[:, None]
-                labels = spec.stage_names
-            else:
-                green, amber = np.array([[spec.journey_green]]), np.array([[spec.journey_amber]])
-                labels = [None]
+            labels = spec.stage_names if by == "stage" else [None]
             stage_of = None
         U, N = mis.shape
         if top is not None:

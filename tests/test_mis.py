@@ -871,3 +871,18 @@ def test_signal_scores_are_the_normalised_values_per_account() -> None:
             assert got[account] == pytest.approx(expected, abs=1e-9), (key, account)
         observed = set(vals["account_id"])
         assert all(got[a] is None for a in got if a not in observed)
+
+
+def test_account_mis_equals_the_account_rows_of_score() -> None:
+    data = cx.datasets.saas(300, seed=6)
+    model = MISModel(Journey.template("saas"), data, progress=False)
+    model.set(category_weights={"experience": 2.0}, missing="floor")
+    journey = model.score("account")
+    assert model.account_mis().equals(journey.select("account_id", "mis"))
+    per_moment = model.score("account", by="moment")
+    for moment in model.journey.moment_names():
+        rows = per_moment.filter(pl.col("moment") == moment).select("account_id", "mis")
+        assert model.account_mis(moment).equals(rows), moment
+    with pytest.raises(KeyError, match="unknown moment"):
+        model.account_mis("Onboarding Kickof")
+    assert MISModel(Journey.template("saas")).account_mis().height == 0

@@ -196,8 +196,8 @@ def write_thresholds(journey: Journey, target: ThresholdTarget | str, green: flo
 
 def target_values(model: Any, target: ThresholdTarget | str) -> pl.DataFrame:
     """One row per account of the model: ``account_id`` and ``value`` (null where the account
-    has no value for the target), from ``model.score("account")`` (MIS),
-    ``model.score("account", by="moment")`` (a moment) or ``model.table.values(...)`` (a signal).
+    has no value for the target), from ``model.account_mis()`` (the journey MIS or a moment's)
+    or ``model.table.values(...)`` (a signal).
 
     Example:
         >>> import cxwidgets as cx
@@ -206,12 +206,9 @@ def target_values(model: Any, target: ThresholdTarget | str) -> pl.DataFrame:
         ['account_id', 'value']
     """
     t = resolve_target(model.journey, target) if isinstance(target, str) else target
-    if t.kind == "mis":
-        frame = model.score("account")
-        return frame.select("account_id", pl.col("mis").cast(pl.Float64).alias("value"))
-    if t.kind == "moment":
-        frame = model.score("account", by="moment").filter(pl.col("moment") == t.key)
-        return frame.select("account_id", pl.col("mis").cast(pl.Float64).alias("value"))
+    if t.kind in ("mis", "moment"):
+        frame = model.account_mis(t.key if t.kind == "moment" else None)
+        return frame.rename({"mis": "value"})
     values = model.table.values(dict(model.role_multipliers)).filter(
         (pl.col("moment") == t.moment) & (pl.col("signal") == t.signal)
     )
