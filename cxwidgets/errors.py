@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cxwidgets._util.text import shorten
+
 __all__ = ["CXDataError", "describe_rows"]
 
 
@@ -28,11 +30,14 @@ class CXDataError(ValueError):
         column: str | None = None,
         rows: Sequence[Any] | None = None,
         fix: str | None = None,
+        n_rows: int | None = None,
     ) -> None:
         self.table = table
         self.column = column
         self.rows = list(rows) if rows is not None else []
         self.fix = fix
+        #: how many rows are affected in all (``rows`` shows a few of them)
+        self.n_rows = n_rows if n_rows is not None else len(self.rows)
         parts = []
         where = []
         if table:
@@ -42,17 +47,23 @@ class CXDataError(ValueError):
         head = (" ".join(where) + ": ") if where else ""
         parts.append(head + message)
         if self.rows:
-            parts.append("offending rows: " + describe_rows(self.rows))
+            parts.append("offending rows: " + describe_rows(self.rows, total=self.n_rows))
         if fix:
             parts.append("fix: " + fix)
         super().__init__("\n  ".join(parts))
 
 
-def describe_rows(rows: Sequence[Any], limit: int = 5) -> str:
-    """Render up to ``limit`` offending rows (row index and value pairs, or plain values)."""
-    shown = [repr(r) if not isinstance(r, str) else r for r in list(rows)[:limit]]
-    more = len(rows) - len(shown)
+def describe_rows(rows: Sequence[Any], limit: int = 5, *, total: int | None = None) -> str:
+    """Render up to ``limit`` offending rows, each cut to a readable length, and count the rest.
+
+    ``total`` is how many rows are affected in all, when ``rows`` holds only the first few.
+
+    >>> describe_rows([3, 7], total=9596)
+    '3, 7 (and 9,594 more)'
+    """
+    shown = [shorten(r) if isinstance(r, str) else shorten(repr(r)) for r in list(rows)[:limit]]
+    more = max(total if total is not None else len(rows), len(rows)) - len(shown)
     text = ", ".join(shown)
     if more > 0:
-        text += f" (and {more} more)"
+        text += f" (and {more:,} more)"
     return text

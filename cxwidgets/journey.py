@@ -52,6 +52,8 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cxwidgets._util.files import atomic_write
+
 __all__ = [
     "AGGREGATES",
     "CATEGORIES",
@@ -2036,47 +2038,5 @@ _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(list, _represent_list)
 
 
-def _write_bytes(fh: Any, data: bytes) -> None:
-    """Write all of ``data`` to an open file (a seam for tests that simulate a crash mid-write)."""
-    fh.write(data)
-
-
 def _atomic_write(target: Path, data: bytes) -> None:
-    directory = target.parent
-    try:
-        mode: int | None = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
-    for _ in range(100):
-        tmp = directory / f".{target.name}.{os.urandom(6).hex()}.tmp"
-        try:  # 0o666 minus the umask, like any new file
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover
-        raise FileExistsError(f"cannot create a temporary file next to {str(target)!r}")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_bytes(fh, data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)  # keep the permissions of the file we replace
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable (POSIX); not possible everywhere
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    atomic_write(target, data)

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import cxwidgets.journey as journey_mod
+import cxwidgets._util.files as files_mod
 from cxwidgets import templates
 from cxwidgets.journey import (
     CURRENT_SCHEMA_VERSION,
@@ -395,7 +396,7 @@ def test_crash_mid_write_leaves_old_file(saved: tuple[Path, bytes], monkeypatch:
         fh.write(data[: len(data) // 2])
         raise OSError("disk full")
 
-    monkeypatch.setattr(journey_mod, "_write_bytes", half_then_crash)
+    monkeypatch.setattr(files_mod, "_write_bytes", half_then_crash)
     with pytest.raises(OSError, match="disk full"):
         Journey.empty("other").save(p)
     _assert_intact(p, before)

@@ -1,0 +1,97 @@
+"""How values are written into messages: shortened, quoted, with a "did you mean".
+
+One home for these rules, so that every error in the package reads the same and none can
+grow to the size of the input (a 100,000-character name is shown as its first 60 characters).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["SHOWN", "short", "shorten", "did_you_mean", "closest", "choices", "plural"]
+
+#: Characters of one value shown in a message (names can be 10,000 characters long).
+SHOWN = 60
+
+
+def shorten(value: Any, limit: int = SHOWN) -> str:
+    """``str(value)`` cut to ``limit`` characters with an ellipsis.
+
+    >>> shorten("x" * 100, 8)
+    'xxxxxxx…'
+    """
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        text = text[: max(limit - 1, 1)] + "…"
+    return text
+
+
+def short(value: Any, limit: int = SHOWN) -> str:
+    """The repr of ``value`` as text, cut to a readable length for a message.
+
+    >>> short("Onboarding Kickoff")
+    "'Onboarding Kickoff'"
+    >>> len(short("a" * 100_000))
+    62
+    """
+    if not isinstance(value, str):
+        value = str(value)
+    return repr(shorten(value, limit))
+
+
+def closest(name: Any, options: Iterable[Any], *, cutoff: float = 0.6) -> str | None:
+    """The option most like ``name`` (difflib), or one that contains it ignoring case, or None.
+
+    >>> closest("nsp", ["nps", "csat"])
+    'nps'
+    """
+    opts = [o for o in options if isinstance(o, str)]
+    if not isinstance(name, str):
+        name = str(name)
+    # difflib is quadratic in the length of the strings: compare a bounded prefix only
+    probe = name[: 4 * SHOWN]
+    hits = difflib.get_close_matches(probe, opts, n=1, cutoff=cutoff)
+    if hits:
+        return hits[0]
+    folded = probe.strip().casefold()
+    if folded:
+        for o in opts:
+            if folded in o.casefold() or o.casefold() in folded:
+                return o
+    return None
+
+
+def did_you_mean(name: Any, options: Iterable[Any], *, cutoff: float = 0.6) -> str:
+    """``" (did you mean 'x'?)"`` for the closest option, or ``""`` when none is close.
+
+    >>> did_you_mean("Onbording", ["Onboarding", "Renewal"])
+    " (did you mean 'Onboarding'?)"
+    >>> did_you_mean("zzz", ["Onboarding"])
+    ''
+    """
+    hit = closest(name, options, cutoff=cutoff)
+    return f" (did you mean {short(hit)}?)" if hit is not None else ""
+
+
+def choices(values: Iterable[Any], limit: int = 12) -> str:
+    """A list of options for a message: at most ``limit`` shown, the rest counted.
+
+    >>> choices(["a", "b", "c"], limit=2)
+    "'a', 'b' and 1 more"
+    """
+    items = [short(v) for v in values]
+    if not items:
+        return "(none)"
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 row"``, ``"9,594 rows"``.
+
+    >>> plural(9594, "row")
+    '9,594 rows'
+    """
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
