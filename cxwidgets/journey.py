@@ -76,6 +76,7 @@ __all__ = [
     "register_aggregate",
     "register_source",
     "signal_key",
+    "split_signal_key",
     "source_info",
 ]
 
@@ -871,14 +872,57 @@ class Stage(_Model):
 
 
 def signal_key(moment: str, signal: str) -> str:
-    """The key of a signal in ``MISSettings.segment_weights``: ``"Moment name/Signal name"``.
+    """The one key of a signal: ``"Moment name/Signal name"``, unambiguous whatever the names hold.
+
+    A ``/`` or ``\\`` inside a name is escaped with a backslash, so the moment "A/B" with the
+    signal "C" and the moment "A" with the signal "B/C" get different keys. Names without either
+    character give the plain ``"Moment/Signal"`` form. :func:`split_signal_key` reads a key back.
+    Every place that keys weights or sliders by signal uses this function.
 
     Example:
         >>> from cxwidgets.journey import signal_key
         >>> signal_key("Renewal Decision", "Renewal intent")
         'Renewal Decision/Renewal intent'
+        >>> signal_key("A/B", "C"), signal_key("A", "B/C")
+        ('A\\\\/B/C', 'A/B\\\\/C')
     """
-    return f"{moment}/{signal}"
+    return f"{_escape_key_part(moment)}/{_escape_key_part(signal)}"
+
+
+def split_signal_key(key: str) -> tuple[str, str]:
+    """The (moment, signal) names of a key made by :func:`signal_key`.
+
+    Raises ``ValueError`` for text that is not such a key (no unescaped ``/``).
+
+    Example:
+        >>> from cxwidgets.journey import split_signal_key, signal_key
+        >>> split_signal_key(signal_key("A/B", "C"))
+        ('A/B', 'C')
+        >>> split_signal_key("Renewal Decision/Renewal intent")
+        ('Renewal Decision', 'Renewal intent')
+    """
+    parts: list[str] = []
+    buf: list[str] = []
+    chars = iter(str(key))
+    for ch in chars:
+        if ch == "\\":
+            buf.append(next(chars, "\\"))
+        elif ch == "/":
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    parts.append("".join(buf))
+    if len(parts) != 2:
+        raise ValueError(
+            f"{_short(key)} is not a signal key: write 'Moment name/Signal name' "
+            "(a '/' inside a name is written '\\/')"
+        )
+    return parts[0], parts[1]
+
+
+def _escape_key_part(name: str) -> str:
+    return str(name).replace("\\", "\\\\").replace("/", "\\/")
 
 
 class MISSettings(_Model):
