@@ -86,6 +86,7 @@ import polars as pl
 
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import DURATION_UNITS, SignalRow, Source
+from cxwidgets.keys import check_keys, id_kind
 from cxwidgets.metrics.time import check_as_of, ttv_frame
 from cxwidgets.schemas import DEFAULT_SCALES, TABLES, validate
 from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA, SignalTable
@@ -214,7 +215,7 @@ def bind(
             frames[name] = _validate(name, raw[name], journey, rows)
             steps.step(f"validated {name} ({frames[name].height:,} rows)")
 
-    notes: list[str] = []
+    notes: list[str] = _key_notes(frames, raw)
     as_of_v, how = _resolve_as_of(as_of, data_as_of, frames)
     if as_of_v is not None:
         notes.append(f"as_of {as_of_v.isoformat()} ({how})")
@@ -338,6 +339,38 @@ def _tables_of(data: Any) -> tuple[dict[str, Any], Any]:
         f"data must be a dict of tables by name or a dataset object, got {type(data).__name__}",
         fix="pass data={'responses': ..., 'tickets': ..., 'events': ..., 'accounts': ...} or cx.datasets.saas()",
     )
+
+
+_KEYED = ("responses", "tickets", "events", "signals")
+
+
+def _key_notes(frames: Mapping[str, pl.DataFrame], raw: Mapping[str, Any]) -> list[str]:
+    """Check the account ids of every table bind joins (:func:`cxwidgets.keys.check_keys`).
+
+    With an accounts table, each other table's ids against it (too few matching is an error, a
+    few unmatched a note). Without one, each pair of tables: no id in common where a repair
+    (cast, padding, prefix, case) would make them match is an error.
+    """
+    acc = frames.get("accounts")
+    out: list[str] = []
+    given = [t for t in _KEYED if t in frames and frames[t].height]
+    if acc is not None and acc.height:
+        for name in given:
+            checked = check_keys(
+                frames[name].get_column("account_id"), acc.get_column("account_id"), table=name,
+                kinds=(id_kind(raw.get(name)), id_kind(raw.get("accounts"))),
+                consequence=f"their rows are scored as accounts with segment {NO_SEGMENT!r} and no ARR",
+            )
+            if checked.note:
+                out.append(checked.note)
+        return out
+    for i, left in enumerate(given):
+        for right in given[i + 1 :]:
+            check_keys(
+                frames[left].get_column("account_id"), frames[right].get_column("account_id"), table=left,
+                against=right, kinds=(id_kind(raw.get(left)), id_kind(raw.get(right))), only_if_explained=True,
+            )
+    return out
 
 
 def _declared_scales(rows: list[SignalRow], table: str, metric_of: Callable[[Source], str]) -> dict[str, tuple[float, float]]:

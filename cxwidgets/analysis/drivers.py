@@ -63,6 +63,7 @@ from cxwidgets.analysis._regression import (
 )
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import require_columns, to_polars, yes_no
+from cxwidgets.keys import check_keys
 
 __all__ = [
     "DRIVER_METHODS",
@@ -150,7 +151,8 @@ def drivers(
     if method not in DRIVER_METHODS:
         raise ValueError(f"method must be one of {', '.join(DRIVER_METHODS)}, got {method!r}")
     require_columns(df, [outcome], table=table)
-    df = yes_no(df, outcome, table=table)  # "Yes"/"No" outcomes as exported
+    if df.schema[outcome] in (pl.String, pl.Categorical):  # "Yes"/"No" outcomes as exported; numbers stay numbers
+        df = yes_no(df, outcome, table=table)
     if drivers is None:
         names = [c for c, t in df.schema.items() if c != outcome and c not in _ID_COLUMNS and _numeric_or_bool(t)]
     else:
@@ -261,7 +263,10 @@ def driver_frame(model: Any, outcome_frame: Any, level: Literal["moment", "signa
     (the account's moment MIS) or per signal (its 0-100 score, ``"Moment/Signal"`` columns).
 
     Accounts are those in both the model and ``outcome_frame`` (joined on ``account_id``, compared
-    as text). A moment the account has no signal at is null: :func:`drivers` handles it with its
+    as text). The ids are checked first (:func:`cxwidgets.keys.check_keys`): an outcome frame whose
+    ids match fewer than half of, or none of, the model's accounts is a ``CXDataError`` naming the
+    counts, ids of both sides and the likely fix (integers against ``"ACC-000001"``, zero padding);
+    a few unmatched rows are left out. A moment the account has no signal at is null: :func:`drivers` handles it with its
     ``missing=`` policy.
 
     Example:
@@ -274,6 +279,8 @@ def driver_frame(model: Any, outcome_frame: Any, level: Literal["moment", "signa
     """
     out = outcome_table(model, outcome_frame)
     require_columns(out, ["account_id"], table="outcome_frame")
+    check_keys(out.get_column("account_id"), model.table.accounts.get_column("account_id"), table="outcome_frame",
+               against="the model's accounts")
     out = out.with_columns(pl.col("account_id").cast(pl.String))
     dup = out.filter(pl.col("account_id").is_duplicated())["account_id"].unique().to_list()
     if dup:
@@ -291,12 +298,6 @@ def driver_frame(model: Any, outcome_frame: Any, level: Literal["moment", "signa
     else:
         raise ValueError(f"level must be 'moment' or 'signal', got {level!r}")
     joined = out.join(wide.with_columns(pl.col("account_id").cast(pl.String)), on="account_id", how="inner")
-    if joined.height == 0:
-        sample = out["account_id"].head(3).to_list()
-        raise CXDataError(
-            "no account_id matches an account of the model", table="outcome_frame", column="account_id", rows=sample,
-            fix="pass outcomes for the model's accounts (same id spelling, e.g. 'ACC-000001')",
-        )
     clash = [c for c in out.columns if c != "account_id" and c in wide.columns]
     if clash:
         raise ValueError(f"outcome_frame column(s) {clash} have the name of a {level}; rename them")

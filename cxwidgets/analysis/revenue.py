@@ -41,6 +41,7 @@ from scipy import stats
 
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
+from cxwidgets.keys import check_keys
 from cxwidgets.metrics.intervals import z_value
 
 __all__ = ["fit_logistic", "effect_on_outcome", "revenue_at_stake"]
@@ -237,7 +238,9 @@ def revenue_at_stake(
     Args:
         model: a :class:`~cxwidgets.mis.MISModel` with data.
         accounts: optional frame with ``account_id`` and ``arr`` to use instead of the model's ARR
-            (e.g. current ARR, or only accounts still active).
+            (e.g. current ARR, or only accounts still active). Its ids must match the model's
+            (:func:`cxwidgets.keys.check_keys`: fewer than half, or none, matching is a
+            ``CXDataError`` with the likely fix).
         statuses: the statuses that count as at stake.
 
     Returns:
@@ -266,8 +269,11 @@ def revenue_at_stake(
                 rows=other.filter(pl.col("account_id").is_duplicated()).get_column("account_id").head(5).to_list(),
                 fix="keep one row per account",
             )
+        check_keys(other.get_column("account_id"), model.table.accounts.get_column("account_id"), table="accounts",
+                   against="the model's accounts")
         acc = acc.drop("arr").join(
-            other.select("account_id", pl.col("arr").cast(pl.Float64)), on="account_id", how="left"
+            other.select(pl.col("account_id").cast(pl.String), pl.col("arr").cast(pl.Float64)),
+            on="account_id", how="left",
         )
     order = model.score("moment").select("stage", "moment").with_row_index("_order")
     scored = acc.filter(pl.col("mis").is_not_null())

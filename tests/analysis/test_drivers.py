@@ -332,7 +332,7 @@ def test_driver_frame_bad_outcome_frames(sample: tuple) -> None:
     _, model = sample
     with pytest.raises(CXDataError, match="more than one row per account"):
         driver_frame(model, pl.DataFrame({"account_id": ["ACC-000001"] * 2, "churned": [True, False]}))
-    with pytest.raises(CXDataError, match="no account_id matches"):
+    with pytest.raises(CXDataError, match="0 of 1 account ids match"):
         driver_frame(model, pl.DataFrame({"account_id": ["nope"], "churned": [True]}))
     with pytest.raises(ValueError, match="level must be"):
         driver_frame(model, pl.DataFrame({"account_id": ["ACC-000001"], "churned": [True]}), level="stage")
