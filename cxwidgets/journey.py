@@ -36,23 +36,38 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
+import numbers
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 import polars as pl
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from cxwidgets._util.files import atomic_write
+from cxwidgets._util.text import choices as _choices
+from cxwidgets._util.text import did_you_mean as _did_you_mean
+from cxwidgets._util.text import plural, short, shorten
 
 __all__ = [
     "AGGREGATES",
@@ -62,6 +77,13 @@ __all__ = [
     "Journey",
     "JourneyError",
     "JourneyKeyError",
+    "MAX_ALIASES",
+    "MAX_ALIAS_VALUES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_VALUE",
+    "MAX_WEIGHT",
+    "MIN_WEIGHT",
     "MISSettings",
     "Moment",
     "Signal",
@@ -69,6 +91,9 @@ __all__ = [
     "Source",
     "SourceInfo",
     "Stage",
+    "check_number",
+    "check_weight",
+    "clean_name",
     "format_duration",
     "known_aggregates",
     "known_sources",
@@ -89,7 +114,26 @@ CATEGORIES: tuple[str, ...] = ("experience", "operational", "behavioral", "outco
 #: Units a duration metric may be expressed in, in seconds.
 DURATION_UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3_600, "days": 86_400, "weeks": 604_800}
 
-_NAME_SHOWN = 60  # characters of a (possibly 10,000-character) name shown in a message
+#: Weights and multipliers (signal and category weights, role and segment multipliers, segment
+#: weight overrides) are 0 or a number from :data:`MIN_WEIGHT` to :data:`MAX_WEIGHT`: weights are
+#: relative, and outside that range products and sums of weights underflow to 0 or lose every digit.
+MIN_WEIGHT: float = 1e-6
+MAX_WEIGHT: float = 1e6
+
+#: Largest magnitude of a floor, target, raw threshold or scale bound (beyond it a float no
+#: longer holds whole numbers exactly, and target - floor can overflow).
+MAX_VALUE: float = 1e15
+
+#: Limits on a journey file or text: its size, how deep its lists and mappings nest, how many
+#: YAML aliases it uses and how many values those aliases repeat in all.
+MAX_FILE_BYTES: int = 20_000_000
+MAX_DEPTH: int = 50
+MAX_ALIASES: int = 1_000
+MAX_ALIAS_VALUES: int = 100_000
+
+#: Problems written into a JourneyError's message (all are kept in ``.problems``).
+_PROBLEMS_SHOWN = 20
+_PROBLEM_CHARS = 1_000
 
 
 # =============================================================================================
@@ -115,9 +159,11 @@ class JourneyError(ValueError):
     def __init__(self, message: str, problems: Iterable[str] = (), errors: Iterable[Mapping[str, Any]] = ()) -> None:
         self.problems = list(problems)
         self.errors = [dict(e) for e in errors]
-        text = message
-        if self.problems:
-            text += "".join("\n  - " + p for p in self.problems)
+        text = shorten(message, _PROBLEM_CHARS)
+        shown = self.problems[:_PROBLEMS_SHOWN]
+        text += "".join("\n  - " + shorten(p, _PROBLEM_CHARS) for p in shown)
+        if len(self.problems) > len(shown):
+            text += f"\n  - ... and {plural(len(self.problems) - len(shown), 'more problem')} (see .problems)"
         super().__init__(text)
 
 
@@ -126,32 +172,6 @@ class JourneyKeyError(JourneyError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""
-
-
-def _short(name: object) -> str:
-    """repr of a name, cut to a readable length for messages."""
-    text = str(name)
-    if len(text) > _NAME_SHOWN:
-        text = text[: _NAME_SHOWN - 1] + "…"
-    return repr(text)
-
-
-def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    options = [c for c in choices if isinstance(c, str)]
-    close = difflib.get_close_matches(name, options, n=1)
-    if not close and isinstance(name, str) and name.strip():
-        folded = name.strip().casefold()
-        close = [c for c in options if folded in c.casefold() or c.casefold() in folded][:1]
-    return f" (did you mean {_short(close[0])}?)" if close else ""
-
-
-def _choices(values: Iterable[str], limit: int = 12) -> str:
-    items = [_short(v) for v in values]
-    if not items:
-        return "(none)"
-    more = len(items) - limit
-    text = ", ".join(items[:limit])
-    return text + (f" and {more} more" if more > 0 else "")
 
 
 # =============================================================================================
@@ -286,15 +306,15 @@ def register_source(
         True
     """
     if not isinstance(table, str) or not table.strip():
-        raise ValueError(f"register_source: table must be non-empty text, got {table!r}")
+        raise ValueError(f"register_source: table must be non-empty text, got {short(table)}")
     table = table.strip()
     if metric is None:
         if table in _SOURCES and _SOURCES[table] is not None and not overwrite:
-            raise ValueError(f"register_source: table {table!r} is already known with fixed metrics; pass a metric")
+            raise ValueError(f"register_source: table {short(table)} is already known with fixed metrics; pass a metric")
         _SOURCES[table] = None
         return None
     if not isinstance(metric, str) or not metric.strip():
-        raise ValueError(f"register_source: metric must be non-empty text, got {metric!r}")
+        raise ValueError(f"register_source: metric must be non-empty text, got {short(metric)}")
     metric = metric.strip()
     metrics = _SOURCES.setdefault(table, {})
     if metrics is None:
@@ -338,7 +358,7 @@ def register_aggregate(name: str, value_range: tuple[float, float] | Literal["sc
         True
     """
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"register_aggregate: name must be non-empty text, got {name!r}")
+        raise ValueError(f"register_aggregate: name must be non-empty text, got {short(name)}")
     _AGGREGATES[name.strip()] = value_range
 
 
@@ -396,7 +416,7 @@ def parse_duration(text: str) -> timedelta:
         return _parse_sla(text)[1]
     except (ValueError, AttributeError):
         raise ValueError(
-            f"cannot read the duration {text!r}: write a positive number and a unit, "
+            f"cannot read the duration {short(text)}: write a positive number and a unit, "
             "e.g. '4h', '2d', '1w', '30m' or '1d 12h'"
         ) from None
 
@@ -426,10 +446,72 @@ def format_duration(delta: timedelta) -> str:
     return " ".join(parts)
 
 
-def _clean_name(value: object, what: str) -> str:
+# =============================================================================================
+# the rules for names and numbers (the models below, MISModel and the widgets all use these)
+# =============================================================================================
+
+# Characters a name may not hold: control (Cc: line breaks, tabs, NUL ...), format (Cf: zero-width
+# spaces and joiners, byte-order marks, soft hyphens, direction marks) and surrogates (Cs), and
+# line/paragraph separators (Zl, Zp). They are invisible or move text, so two names that print the
+# same would be different names.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _invisible_at(value: str) -> tuple[int, str] | None:
+    if value.isprintable():  # the fast path: no Cc, Cf, Cs, Zl, Zp (nor a space other than " ")
+        return None
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) in _INVISIBLE:
+            return i, ch
+    return None
+
+
+def _spaces(value: str) -> str:
+    if value.isprintable():
+        return value
+    return "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in value)
+
+
+def _lookup(name: object) -> object:
+    """A name as the models store it, for finding it (never raises: unknown stays unknown)."""
+    if not isinstance(name, str):
+        return name
+    return _spaces(unicodedata.normalize("NFC", name)).strip()
+
+
+def clean_name(value: object, what: str) -> str:
+    """The one rule for a name (stage, moment, signal, journey, persona, owner, segment, role,
+    category, source table/metric ... and the keys of weight and multiplier maps).
+
+    A name is text. It is normalised to Unicode NFC (so "Café" typed with a combining accent and
+    with a precomposed é is one name), other space characters (no-break space ...) become a
+    plain space, and white space at the ends is dropped. A name may not be empty, nor hold an
+    invisible character: control characters (line breaks, tabs), format characters (zero-width
+    spaces and joiners, byte-order marks, soft hyphens, direction marks) or line/paragraph
+    separators. ``ValueError`` names ``what`` and the position of the character.
+
+    Example:
+        >>> from cxwidgets.journey import clean_name
+        >>> clean_name(" Cafe\u0301 ", "moment name") == "Caf\u00e9"
+        True
+        >>> clean_name("Kick\u200boff", "moment name")
+        Traceback (most recent call last):
+        ...
+        ValueError: moment name 'Kick\u200boff' holds an invisible character at position 5 (U+200B ZERO WIDTH SPACE); remove it: names may not contain control or format characters (line breaks, tabs, zero-width spaces or joiners, byte-order marks, soft hyphens, direction marks)
+    """
     if not isinstance(value, str):
-        raise ValueError(f"{what} must be text, got {type(value).__name__} {value!r}")
-    name = value.strip()
+        raise ValueError(f"{what} must be text, got {type(value).__name__} {short(value)}")
+    lead = len(value) - len(value.lstrip())
+    bad = _invisible_at(value.strip())  # white space at the ends (a trailing newline) is dropped
+    if bad is not None:
+        i, ch = bad[0] + lead, bad[1]
+        label = unicodedata.name(ch, "control character" if unicodedata.category(ch) == "Cc" else "format character")
+        raise ValueError(
+            f"{what} {short(value)} holds an invisible character at position {i + 1} (U+{ord(ch):04X} {label}); "
+            "remove it: names may not contain control or format characters (line breaks, tabs, zero-width "
+            "spaces or joiners, byte-order marks, soft hyphens, direction marks)"
+        )
+    name = _spaces(unicodedata.normalize("NFC", value)).strip()
     if not name:
         raise ValueError(f"{what} is empty: give it a name (any text; spaces at the ends are dropped)")
     return name
@@ -438,17 +520,98 @@ def _clean_name(value: object, what: str) -> str:
 def _clean_keys(mapping: Mapping[str, Any], what: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in mapping.items():
-        name = _clean_name(key, what)
+        name = clean_name(key, what)
         if name in out:
-            raise ValueError(f"{what} {_short(name)} appears twice; merge the two entries")
+            raise ValueError(
+                f"{what} {short(name)} appears twice (perhaps written with different accents or spaces); "
+                "merge the two entries"
+            )
         out[name] = value
     return out
 
 
-def _finite_ge0(value: float, what: str, fix: str) -> float:
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}; {fix}")
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool) or type(value).__name__ == "bool_"  # numpy.bool_ too
+
+
+def _bool_message(what: str, value: object) -> str:
+    return (
+        f"{what} must be a number, got true/false ({value}); write a number such as 1 or 0 "
+        "(YAML reads yes/no/on/off as true/false)"
+    )
+
+
+def check_number(value: object, what: str, limit: float = MAX_VALUE) -> float:
+    """The rule for a number on a signal's raw scale (floor, target, threshold, scale bound):
+    a finite number, not a boolean, at most :data:`MAX_VALUE` in size.
+
+    Example:
+        >>> from cxwidgets.journey import check_number
+        >>> check_number(4, "green")
+        4.0
+        >>> check_number(True, "green")
+        Traceback (most recent call last):
+        ...
+        ValueError: green must be a number, got true/false (True); write a number such as 1 or 0 (YAML reads yes/no/on/off as true/false)
+    """
+    if _is_bool(value):
+        raise ValueError(_bool_message(what, value))
+    if not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} must be a number, got {type(value).__name__} {short(value)}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{what} must be a finite number, got {v}")
+    if abs(v) > limit:
+        raise ValueError(f"{what} {v:g} is out of range: numbers here lie within ±{limit:g}; check the unit")
+    return v
+
+
+def check_weight(value: object, what: str, fix: str = "use 0 to leave it out, 1 for no change") -> float:
+    """The one rule for a weight or a multiplier: 0, or a number from :data:`MIN_WEIGHT` (1e-6)
+    to :data:`MAX_WEIGHT` (1e6); never a boolean, NaN or infinity.
+
+    Signal weights, category weights, role and segment multipliers and per-segment weight
+    overrides all follow it (the journey models, :class:`~cxwidgets.mis.MISModel` and the
+    widgets), so no weight can make a MIS vanish to 0 or overflow. ``what`` names the field in
+    the message and ``fix`` says what to do.
+
+    Example:
+        >>> from cxwidgets.journey import check_weight
+        >>> check_weight(1.5, "weight")
+        1.5
+        >>> check_weight(1e-310, "weight")
+        Traceback (most recent call last):
+        ...
+        ValueError: weight 1e-310 is too small: a weight is 0 or a number from 1e-06 to 1e+06 (smaller ones vanish in the sums); use 0 to leave it out, 1 for no change
+    """
+    if _is_bool(value):
+        raise ValueError(_bool_message(what, value))
+    if not isinstance(value, numbers.Real):
+        raise ValueError(f"{what} must be a number, got {type(value).__name__} {short(value)}; {fix}")
+    v = float(value)
+    span = f"0 or a number from {MIN_WEIGHT:g} to {MAX_WEIGHT:g}"
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"{what} must be a finite number >= 0, got {v:g}: a weight is {span}; {fix}")
+    if v == 0:
+        return 0.0
+    if v < MIN_WEIGHT:
+        raise ValueError(f"{what} {v:g} is too small: a weight is {span} (smaller ones vanish in the sums); {fix}")
+    if v > MAX_WEIGHT:
+        raise ValueError(
+            f"{what} {v:g} is too large: a weight is {span} (weights are relative: divide them all by the same "
+            f"number); {fix}"
+        )
+    return v
+
+
+def _no_bool(value: object, info: ValidationInfo) -> object:
+    if _is_bool(value):
+        raise ValueError(_bool_message(info.field_name or "this value", value))
     return value
+
+
+#: A float field that refuses booleans (pydantic's lax mode would read ``yes`` as 1.0).
+Number = Annotated[float, BeforeValidator(_no_bool)]
 
 
 def _in_range(value: float, lo: float, hi: float) -> bool:
@@ -494,18 +657,18 @@ class Source(_Model):
     filter: dict[str, str | list[str]] | None = None
     aggregate: str = "mean"
     unit: str | None = None
-    scale: tuple[float, float] | None = None
+    scale: tuple[Number, Number] | None = None
 
     @field_validator("table", "metric", "aggregate", mode="before")
     @classmethod
     def _names(cls, value: object, info: Any) -> str:
-        return _clean_name(value, f"source {info.field_name}")
+        return clean_name(value, f"source {info.field_name}")
 
     @field_validator("unit", mode="before")
     @classmethod
     def _unit(cls, value: object) -> object:
         if isinstance(value, str):
-            value = value.strip() or None
+            return clean_name(value, "source unit") if value.strip() else None
         return value
 
     @field_validator("filter")
@@ -517,7 +680,7 @@ class Source(_Model):
         for column, wanted in value.items():
             if isinstance(wanted, list) and not wanted:
                 raise ValueError(
-                    f"source filter {column!r} is an empty list, which would keep no rows; "
+                    f"source filter {short(column)} is an empty list, which would keep no rows; "
                     "list the values to keep or remove the filter"
                 )
         return value
@@ -526,7 +689,7 @@ class Source(_Model):
     def _known(self) -> Source:
         if self.table not in _SOURCES:
             raise ValueError(
-                f"unknown source table {self.table!r}{_did_you_mean(self.table, _SOURCES)}; "
+                f"unknown source table {short(self.table)}{_did_you_mean(self.table, _SOURCES)}; "
                 f"use one of {_choices(_SOURCES)} (custom accepts any metric)"
             )
         metrics = _SOURCES[self.table]
@@ -535,22 +698,24 @@ class Source(_Model):
             info = metrics.get(self.metric)
             if info is None:
                 raise ValueError(
-                    f"unknown metric {self.metric!r} for table {self.table!r}{_did_you_mean(self.metric, metrics)}; "
+                    f"unknown metric {short(self.metric)} for table {short(self.table)}{_did_you_mean(self.metric, metrics)}; "
                     f"known {self.table} metrics: {_choices(sorted(metrics))}. For anything else use "
                     "table 'custom' (or register the pair with cxwidgets.journey.register_source)"
                 )
         if self.aggregate not in _AGGREGATES:
             raise ValueError(
-                f"unknown aggregate {self.aggregate!r}{_did_you_mean(self.aggregate, _AGGREGATES)}; "
+                f"unknown aggregate {short(self.aggregate)}{_did_you_mean(self.aggregate, _AGGREGATES)}; "
                 f"use one of {_choices(_AGGREGATES)}"
             )
         if info is not None and info.units is not None and self.unit is not None and self.unit not in info.units:
             raise ValueError(
-                f"unit {self.unit!r} does not fit {self.table}/{self.metric}{_did_you_mean(self.unit, info.units)}; "
+                f"unit {short(self.unit)} does not fit {self.table}/{self.metric}{_did_you_mean(self.unit, info.units)}; "
                 f"use one of {_choices(info.units)}"
             )
         if self.scale is not None:
             lo, hi = self.scale
+            for bound in self.scale:
+                check_number(bound, "scale")
             if not lo < hi:
                 raise ValueError(
                     f"scale {list(self.scale)} is not increasing; write it as [low, high], e.g. [1, 5] or [1, 7]"
@@ -628,25 +793,25 @@ class Signal(_Model):
     name: str
     category: Literal["experience", "operational", "behavioral", "outcome"]
     source: Source
-    floor: float
-    target: float
-    weight: float = 1.0
-    green: float | None = None
-    amber: float | None = None
+    floor: Number
+    target: Number
+    weight: Number = 1.0
+    green: Number | None = None
+    amber: Number | None = None
     description: str = ""
     normaliser: str | None = None
-    normaliser_args: dict[str, float] | None = None
+    normaliser_args: dict[str, Number] | None = None
 
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, value: object) -> str:
-        return _clean_name(value, "signal name")
+        return clean_name(value, "signal name")
 
     @field_validator("normaliser", mode="before")
     @classmethod
     def _normaliser(cls, value: object) -> object:
         if isinstance(value, str):
-            return value.strip() or None
+            return clean_name(value, "normaliser") if value.strip() else None
         return value
 
     @field_validator("category", mode="before")
@@ -657,7 +822,7 @@ class Signal(_Model):
             v = {"behaviour": "behavioral", "behavioural": "behavioral", "behavior": "behavioral"}.get(v, v)
             if v not in CATEGORIES:
                 raise ValueError(
-                    f"unknown category {value!r}{_did_you_mean(v, CATEGORIES)}; use one of {_choices(CATEGORIES)}"
+                    f"unknown category {short(value)}{_did_you_mean(v, CATEGORIES)}; use one of {_choices(CATEGORIES)}"
                 )
             return v
         return value
@@ -670,16 +835,23 @@ class Signal(_Model):
         except ValidationError as err:
             name = info.data.get("name", "?")
             msgs = "; ".join(_plain_message(e) for e in err.errors(include_url=False))
-            raise ValueError(f"signal {_short(name)}: source: {msgs}") from None
+            raise ValueError(f"signal {short(name)}: source: {msgs}") from None
 
     @field_validator("weight")
     @classmethod
     def _weight(cls, value: float) -> float:
-        return _finite_ge0(value, "weight", "use 0 to switch the signal off, a larger number to count it more")
+        return check_weight(value, "weight", "use 0 to switch the signal off, a larger number to count it more")
 
     @model_validator(mode="after")
     def _check(self) -> Signal:
-        who = f"signal {_short(self.name)}"
+        who = f"signal {short(self.name)}"
+        for field in _THRESHOLDS:
+            v = getattr(self, field)
+            if v is not None:
+                try:
+                    check_number(v, field)
+                except ValueError as err:
+                    raise ValueError(f"{who}: {err}") from None
         if self.floor == self.target:
             raise ValueError(
                 f"{who}: floor and target are both {_fmt(self.floor)}; the floor scores 0 and the target 100, "
@@ -722,12 +894,31 @@ class Signal(_Model):
                         f"({self.source.aggregate} of {self.source.table}/{self.source.metric}); "
                         f"set {field} within that range{hint}"
                     )
+        _check_threshold_span(self, who)
         return self
 
     @property
     def lower_is_better(self) -> bool:
         """True when the floor is above the target (e.g. a response time)."""
         return self.floor > self.target
+
+
+def _check_threshold_span(signal: Signal, who: str) -> None:
+    """Raw thresholds lie within one floor-target span of the floor..target interval.
+
+    A green or amber farther out marks every account the same colour (green 1e20 on a 0-10
+    signal), which is a typo, not a gate.
+    """
+    lo, hi = sorted((signal.floor, signal.target))
+    span = hi - lo
+    for field in ("green", "amber"):
+        v = getattr(signal, field)
+        if v is not None and not lo - span <= v <= hi + span:
+            raise ValueError(
+                f"{who}: {field} {_fmt(v)} is far outside floor..target ({_fmt(signal.floor)}..{_fmt(signal.target)}): "
+                f"a raw threshold lies within one span of them, {_fmt(lo - span)}..{_fmt(hi + span)}; "
+                f"set {field} in that range (or move the floor or target)"
+            )
 
 
 def _check_gates(green: float, amber: float, who: str) -> None:
@@ -767,15 +958,22 @@ class Moment(_Model):
     owner: str = ""
     owner_sla: str | None = None
     signals: list[Signal] = []
-    green: float = 75.0
-    amber: float = 50.0
-    emotion: float | None = None
+    green: Number = 75.0
+    amber: Number = 50.0
+    emotion: Number | None = None
     notes: str = ""
 
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, value: object) -> str:
-        return _clean_name(value, "moment name")
+        return clean_name(value, "moment name")
+
+    @field_validator("owner", mode="before")
+    @classmethod
+    def _owner(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip():
+            return clean_name(value, "owner")
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("owner_sla", mode="before")
     @classmethod
@@ -791,19 +989,19 @@ class Moment(_Model):
                 return _parse_sla(value)[0]
             except ValueError:
                 raise ValueError(
-                    f"owner_sla {value!r} is not a duration; write a positive number and a unit: "
+                    f"owner_sla {short(value)} is not a duration; write a positive number and a unit: "
                     "'4h', '2d', '1w', '30m' or '1d 12h' (m is minutes)"
                 ) from None
-        raise ValueError(f"owner_sla must be a duration such as '2d' or '4h', got {value!r}")
+        raise ValueError(f"owner_sla must be a duration such as '2d' or '4h', got {short(value)}")
 
     @model_validator(mode="after")
     def _check(self) -> Moment:
-        who = f"moment {_short(self.name)}"
+        who = f"moment {short(self.name)}"
         seen: set[str] = set()
         for s in self.signals:
             if s.name in seen:
                 raise ValueError(
-                    f"{who}: two signals are named {_short(s.name)}; signal names must be unique within a moment, "
+                    f"{who}: two signals are named {short(s.name)}; signal names must be unique within a moment, "
                     "rename one of them"
                 )
             seen.add(s.name)
@@ -836,11 +1034,12 @@ class Moment(_Model):
             >>> Journey.template("saas").moment("Advocacy Ask").signal("Promoter activation").target
             0.2
         """
+        key = _lookup(name)
         for s in self.signals:
-            if s.name == name:
+            if s.name == key:
                 return s
         raise JourneyKeyError(
-            f"moment {_short(self.name)} has no signal {_short(name)}"
+            f"moment {short(self.name)} has no signal {short(name)}"
             f"{_did_you_mean(name, [s.name for s in self.signals])}; "
             f"its signals: {_choices(s.name for s in self.signals)}"
         )
@@ -857,17 +1056,17 @@ class Stage(_Model):
 
     name: str
     moments: list[Moment] = []
-    green: float = 75.0
-    amber: float = 50.0
+    green: Number = 75.0
+    amber: Number = 50.0
 
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, value: object) -> str:
-        return _clean_name(value, "stage name")
+        return clean_name(value, "stage name")
 
     @model_validator(mode="after")
     def _check(self) -> Stage:
-        _check_gates(self.green, self.amber, f"stage {_short(self.name)}")
+        _check_gates(self.green, self.amber, f"stage {short(self.name)}")
         return self
 
 
@@ -915,7 +1114,7 @@ def split_signal_key(key: str) -> tuple[str, str]:
     parts.append("".join(buf))
     if len(parts) != 2:
         raise ValueError(
-            f"{_short(key)} is not a signal key: write 'Moment name/Signal name' "
+            f"{short(key)} is not a signal key: write 'Moment name/Signal name' "
             "(a '/' inside a name is written '\\/')"
         )
     return parts[0], parts[1]
@@ -946,10 +1145,10 @@ class MISSettings(_Model):
         1.0
     """
 
-    category_weights: dict[str, float] = Field(default_factory=lambda: dict.fromkeys(CATEGORIES, 1.0))
-    role_multipliers: dict[str, float] = {}
-    segment_multipliers: dict[str, float] = {}
-    segment_weights: dict[str, dict[str, float]] = {}
+    category_weights: dict[str, Number] = Field(default_factory=lambda: dict.fromkeys(CATEGORIES, 1.0))
+    role_multipliers: dict[str, Number] = {}
+    segment_multipliers: dict[str, Number] = {}
+    segment_weights: dict[str, dict[str, Number]] = {}
     missing: Literal["renormalise", "floor", "impute"] = "renormalise"
     arr_weighting: bool = False
 
@@ -968,11 +1167,11 @@ class MISSettings(_Model):
         for key in value:
             if key not in CATEGORIES:
                 raise ValueError(
-                    f"category_weights: unknown category {key!r}{_did_you_mean(key, CATEGORIES)}; "
+                    f"category_weights: unknown category {short(key)}{_did_you_mean(key, CATEGORIES)}; "
                     f"use {_choices(CATEGORIES)}"
                 )
         out = {
-            c: _finite_ge0(value.get(c, 1.0), f"category_weights[{c!r}]", "use 0 to leave a category out")
+            c: check_weight(value.get(c, 1.0), f"category_weights[{c!r}]", "use 0 to leave a category out")
             for c in CATEGORIES
         }
         if all(v == 0 for v in out.values()):
@@ -988,21 +1187,22 @@ class MISSettings(_Model):
         what = "role" if info.field_name == "role_multipliers" else "segment"
         value = _clean_keys(value, f"{info.field_name}: {what}")
         for key, v in value.items():
-            _finite_ge0(v, f"{info.field_name}[{_short(key)}]", "1.0 means no change, 0 leaves it out")
+            check_weight(v, f"{info.field_name}[{short(key)}]", "1.0 means no change, 0 leaves it out")
         return value
 
     @field_validator("segment_weights")
     @classmethod
     def _segment_weights(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         value = _clean_keys(value, "segment_weights: segment")
+        out: dict[str, dict[str, float]] = {}
         for seg, weights in value.items():
+            weights = _clean_keys(weights, f"segment_weights[{short(seg)}]: signal key")
             for key, v in weights.items():
-                _finite_ge0(
-                    v,
-                    f"segment_weights[{_short(seg)}][{_short(key)}]",
-                    "use 0 to switch the signal off for this segment",
+                check_weight(
+                    v, f"segment_weights[{short(seg)}][{short(key)}]", "use 0 to switch the signal off for this segment"
                 )
-        return value
+            out[seg] = weights
+        return out
 
 
 class SignalRow(NamedTuple):
@@ -1056,12 +1256,12 @@ class Journey(_Model):
     schema_version: int = CURRENT_SCHEMA_VERSION
     name: str
     description: str = ""
-    green: float = 75.0
-    amber: float = 50.0
+    green: Number = 75.0
+    amber: Number = 50.0
     stages: list[Stage] = []
     mis: MISSettings = Field(default_factory=MISSettings)
-    emotions: dict[str, dict[str, float]] = {}
-    to_be: dict[str, dict[str, float]] = {}
+    emotions: dict[str, dict[str, Number]] = {}
+    to_be: dict[str, dict[str, Number]] = {}
 
     # ---- validation --------------------------------------------------------------------------
 
@@ -1069,7 +1269,7 @@ class Journey(_Model):
     @classmethod
     def _version(cls, value: object) -> object:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"schema_version must be a whole number such as {CURRENT_SCHEMA_VERSION}, got {value!r}")
+            raise ValueError(f"schema_version must be a whole number such as {CURRENT_SCHEMA_VERSION}, got {short(value)}")
         if value > CURRENT_SCHEMA_VERSION:
             raise ValueError(
                 f"schema_version {value} is newer than this cxwidgets understands ({CURRENT_SCHEMA_VERSION}); "
@@ -1082,7 +1282,7 @@ class Journey(_Model):
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, value: object) -> str:
-        return _clean_name(value, "journey name")
+        return clean_name(value, "journey name")
 
     @field_validator("emotions", "to_be")
     @classmethod
@@ -1090,9 +1290,9 @@ class Journey(_Model):
         value = _clean_keys(value, f"{info.field_name}: persona")
         out = {}
         for persona, curve in value.items():
-            curve = _clean_keys(curve, f"{info.field_name}[{_short(persona)}]: moment")
+            curve = _clean_keys(curve, f"{info.field_name}[{short(persona)}]: moment")
             for moment, v in curve.items():
-                _check_emotion(v, f"{info.field_name}[{_short(persona)}][{_short(moment)}]")
+                _check_emotion(v, f"{info.field_name}[{short(persona)}][{short(moment)}]")
             out[persona] = curve
         return out
 
@@ -1103,7 +1303,7 @@ class Journey(_Model):
         for i, stage in enumerate(self.stages):
             if stage.name in stages:
                 raise ValueError(
-                    f"stages: two stages are named {_short(stage.name)} "
+                    f"stages: two stages are named {short(stage.name)} "
                     f"(positions {stages[stage.name] + 1} and {i + 1}); "
                     "stage names must be unique, rename one of them"
                 )
@@ -1115,9 +1315,9 @@ class Journey(_Model):
                     if where[m.name] == stage.name:
                         same = "the same stage"
                     else:
-                        same = f"stages {_short(where[m.name])} and {_short(stage.name)}"
+                        same = f"stages {short(where[m.name])} and {short(stage.name)}"
                     raise ValueError(
-                        f"moments: two moments are named {_short(m.name)} (in {same}); moment names must be unique "
+                        f"moments: two moments are named {short(m.name)} (in {same}); moment names must be unique "
                         "across the journey, rename one of them"
                     )
                 where[m.name] = stage.name
@@ -1126,7 +1326,7 @@ class Journey(_Model):
                 for moment in curve:
                     if moment not in where:
                         raise ValueError(
-                            f"{field}[{_short(persona)}]: unknown moment {_short(moment)}"
+                            f"{field}[{short(persona)}]: unknown moment {short(moment)}"
                             f"{_did_you_mean(moment, where)}; "
                             "use a moment name of this journey or remove the entry"
                         )
@@ -1134,31 +1334,57 @@ class Journey(_Model):
             keys = self._signal_keys()
             for seg, weights in self.mis.segment_weights.items():
                 for key in weights:
-                    pairs = keys.get(key)
-                    if not pairs:
+                    if key not in keys:
                         raise ValueError(
-                            f"mis.segment_weights[{_short(seg)}]: {_short(key)} names no signal of this journey"
-                            f"{_did_you_mean(key, keys)}; keys are 'Moment name/Signal name' of an existing signal"
-                        )
-                    if len(pairs) > 1:
-                        raise ValueError(
-                            f"mis.segment_weights[{_short(seg)}]: {_short(key)} is ambiguous (moment/signal names "
-                            "containing '/' make two signals share it); rename a moment or signal to remove the '/'"
+                            f"mis.segment_weights[{short(seg)}]: {short(key)} names no signal of this journey"
+                            f"{_did_you_mean(key, keys)}; keys are 'Moment name/Signal name' of an existing signal "
+                            "(a '/' inside a name is written '\\/')"
                         )
         return self
 
-    def _signal_keys(self) -> dict[str, list[tuple[str, str]]]:
-        keys: dict[str, list[tuple[str, str]]] = {}
-        for stage in self.stages:
-            for m in stage.moments:
-                for s in m.signals:
-                    keys.setdefault(signal_key(m.name, s.name), []).append((m.name, s.name))
-        return keys
+    @field_validator("mis", mode="after")
+    @classmethod
+    def _legacy_keys(cls, value: MISSettings, info: ValidationInfo) -> MISSettings:
+        """Segment weight keys written before names could hold '/' ("A/B/C" for moment "A/B",
+        signal "C") are read as the signal they name, when they name exactly one."""
+        stages = info.data.get("stages")
+        if not value.segment_weights or not stages:
+            return value
+        pairs = [(m.name, s.name) for st in stages for m in st.moments for s in m.signals]
+        keys = {signal_key(m, s) for m, s in pairs}
+        if all(k in keys for w in value.segment_weights.values() for k in w):
+            return value
+        plain: dict[str, list[tuple[str, str]]] = {}
+        for m, s in pairs:
+            plain.setdefault(f"{m}/{s}", []).append((m, s))
+        out: dict[str, dict[str, float]] = {}
+        for seg, weights in value.segment_weights.items():
+            new: dict[str, float] = {}
+            for key, w in weights.items():
+                found = plain.get(key, []) if key not in keys else []
+                if len(found) > 1:
+                    raise ValueError(
+                        f"mis.segment_weights[{short(seg)}]: {short(key)} is ambiguous: it could be "
+                        f"{_choices(signal_key(m, s) for m, s in found)}; write the key of the one you mean "
+                        "(a '/' inside a name is written '\\/')"
+                    )
+                if found:
+                    key = signal_key(*found[0])
+                if key in new:
+                    raise ValueError(f"mis.segment_weights[{short(seg)}]: {short(key)} appears twice; keep one")
+                new[key] = w
+            out[seg] = new
+        return value.model_copy(update={"segment_weights": out})
+
+    def _signal_keys(self) -> dict[str, tuple[str, str]]:
+        """``signal_key(moment, signal)`` -> (moment, signal) of every signal (keys are unique:
+        moment names are unique in a journey, signal names within a moment)."""
+        return {signal_key(m.name, s.name): (m.name, s.name) for st in self.stages for m in st.moments for s in m.signals}
 
     def __repr__(self) -> str:
         n_m = sum(len(s.moments) for s in self.stages)
         n_s = sum(len(m.signals) for s in self.stages for m in s.moments)
-        return f"Journey({_short(self.name)}: {len(self.stages)} stages, {n_m} moments, {n_s} signals)"
+        return f"Journey({short(self.name)}: {len(self.stages)} stages, {n_m} moments, {n_s} signals)"
 
     # ---- construction --------------------------------------------------------------------------
 
@@ -1188,10 +1414,13 @@ class Journey(_Model):
             source = templates.template_source(name)
         except KeyError as err:
             raise JourneyKeyError(err.args[0]) from None
-        where = f"journey template {name!r}"
+        where = f"journey template {short(name)}"
         if isinstance(source, (str, os.PathLike, Traversable)):
             return cls._read(source, None, where)
-        result = source()
+        from cxwidgets.plugins import calling  # a plugin's loader that raises is named, its frame kept
+
+        with calling("template", str(name).strip(), f"Journey.template({short(name)})"):
+            result = source()
         if isinstance(result, Journey):
             return result
         if isinstance(result, Mapping):
@@ -1214,7 +1443,7 @@ class Journey(_Model):
             >>> from cxwidgets.journey import Journey
             >>> j = Journey.load("my_journey.yaml")  # doctest: +SKIP
         """
-        return cls._read(path, format, f"journey file {str(path)!r}")
+        return cls._read(path, format, f"journey file {short(str(path), 500)}")
 
     @classmethod
     def _read(cls, path: str | os.PathLike[str] | Traversable, fmt: str | None, where: str) -> Journey:
@@ -1224,7 +1453,10 @@ class Journey(_Model):
             raw = path.read_bytes()
         else:
             with open(path, "rb") as fh:
-                raw = fh.read()
+                raw = fh.read(MAX_FILE_BYTES + 1)  # never more than the limit into memory
+                if len(raw) > MAX_FILE_BYTES:
+                    _check_size(os.fstat(fh.fileno()).st_size, where, "bytes")
+        _check_size(len(raw), where, "bytes")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
@@ -1289,7 +1521,8 @@ class Journey(_Model):
         try:
             return cls.model_validate(data)
         except ValidationError as err:
-            raise _journey_error(f"{where} is not a valid journey", err, data) from err
+            # from None: pydantic's own message would repeat every input value (and its size)
+            raise _journey_error(f"{where} is not a valid journey", err, data) from None
 
     # ---- writing -------------------------------------------------------------------------------
 
@@ -1375,12 +1608,13 @@ class Journey(_Model):
             >>> len(Journey.template("saas").stage("Onboard").moments)
             2
         """
+        key = _lookup(name)
         for s in self.stages:
-            if s.name == name:
+            if s.name == key:
                 return s
         names = self.stage_names()
         raise JourneyKeyError(
-            f"unknown stage {_short(name)}{_did_you_mean(str(name), names)}; stages: {_choices(names)}"
+            f"unknown stage {short(name)}{_did_you_mean(str(name), names)}; stages: {_choices(names)}"
         )
 
     def moment(self, name: str) -> Moment:
@@ -1404,13 +1638,14 @@ class Journey(_Model):
         return self._find_moment(moment)[0]
 
     def _find_moment(self, name: str) -> tuple[Stage, Moment]:
+        key = _lookup(name)
         for s in self.stages:
             for m in s.moments:
-                if m.name == name:
+                if m.name == key:
                     return s, m
         names = self.moment_names()
         raise JourneyKeyError(
-            f"unknown moment {_short(name)}{_did_you_mean(str(name), names)}; moments: {_choices(names)}"
+            f"unknown moment {short(name)}{_did_you_mean(str(name), names)}; moments: {_choices(names)}"
         )
 
     def signal(self, moment: str, signal: str) -> Signal:
@@ -1442,14 +1677,14 @@ class Journey(_Model):
             >>> Journey.template("saas").resolve_signal_key("Advocacy Ask/Promoter activation")
             ('Advocacy Ask', 'Promoter activation')
         """
-        pairs = self._signal_keys().get(key)
-        if not pairs:
+        keys = self._signal_keys()
+        pair = keys.get(_lookup(key))  # type: ignore[arg-type]
+        if pair is None:
             raise JourneyKeyError(
-                f"{_short(key)} names no signal of this journey{_did_you_mean(key, self._signal_keys())}"
+                f"{short(key)} names no signal of this journey{_did_you_mean(key, keys)}; keys are "
+                "'Moment name/Signal name' (a '/' inside a name is written '\\/', see signal_key)"
             )
-        if len(pairs) > 1:
-            raise JourneyKeyError(f"{_short(key)} is ambiguous: it names {len(pairs)} signals")
-        return pairs[0]
+        return pair
 
     def signal_table(self) -> pl.DataFrame:
         """One row per signal: stage, moment, signal, category, table, metric, floor, target,
@@ -1489,19 +1724,21 @@ class Journey(_Model):
         try:
             return type(self).model_validate(data)
         except ValidationError as err:
-            raise _journey_error(f"{action} would make the journey invalid", err, data) from err
+            raise _journey_error(f"{action} would make the journey invalid", err, data) from None
 
     def _stage_index(self, name: str) -> int:
+        key = _lookup(name)
         for i, s in enumerate(self.stages):
-            if s.name == name:
+            if s.name == key:
                 return i
         self.stage(name)  # raises with suggestions
         raise AssertionError  # pragma: no cover
 
     def _moment_index(self, name: str) -> tuple[int, int]:
+        key = _lookup(name)
         for i, s in enumerate(self.stages):
             for k, m in enumerate(s.moments):
-                if m.name == name:
+                if m.name == key:
                     return i, k
         self._find_moment(name)  # raises with suggestions
         raise AssertionError  # pragma: no cover
@@ -1517,7 +1754,7 @@ class Journey(_Model):
         data = self.model_dump()
         pos = _insert_index(index, len(data["stages"]), "add_stage")
         data["stages"].insert(pos, {"name": name, "moments": [], **fields})
-        return self._rebuild(data, f"add_stage({_short(name)})")
+        return self._rebuild(data, f"add_stage({short(name)})")
 
     def update_stage(self, name: str, /, **fields: Any) -> Journey:
         """A new journey with fields of stage ``name`` changed (``green``, ``amber``, ``name``).
@@ -1535,7 +1772,7 @@ class Journey(_Model):
         fields.pop("name", None)
         data = j.model_dump()
         data["stages"][j._stage_index(name)].update(fields)
-        return j._rebuild(data, f"update_stage({_short(name)})")
+        return j._rebuild(data, f"update_stage({short(name)})")
 
     def rename_stage(self, old: str, new: str) -> Journey:
         """A new journey with stage ``old`` called ``new``.
@@ -1548,7 +1785,7 @@ class Journey(_Model):
         i = self._stage_index(old)
         data = self.model_dump()
         data["stages"][i]["name"] = new
-        return self._rebuild(data, f"rename_stage({_short(old)}, {_short(new)})")
+        return self._rebuild(data, f"rename_stage({short(old)}, {short(new)})")
 
     def remove_stage(self, name: str) -> Journey:
         """A new journey without stage ``name``, its moments and every reference to them
@@ -1563,8 +1800,8 @@ class Journey(_Model):
         gone = {m.name for m in self.stages[i].moments}
         data = self.model_dump()
         del data["stages"][i]
-        _drop_moment_refs(self, data, gone)
-        return self._rebuild(data, f"remove_stage({_short(name)})")
+        _drop_moment_refs(data, gone)
+        return self._rebuild(data, f"remove_stage({short(name)})")
 
     def move_stage(self, name: str, index: int) -> Journey:
         """A new journey with stage ``name`` at position ``index`` (0-based; negative counts from the end).
@@ -1579,7 +1816,7 @@ class Journey(_Model):
         stage = data["stages"].pop(i)
         pos = _move_index(index, len(data["stages"]) + 1, "move_stage")
         data["stages"].insert(pos, stage)
-        return self._rebuild(data, f"move_stage({_short(name)}, {index})")
+        return self._rebuild(data, f"move_stage({short(name)}, {index})")
 
     def add_moment(self, stage: str, name: str, index: int | None = None, **fields: Any) -> Journey:
         """A new journey with moment ``name`` added to ``stage`` at ``index`` (default: at the end).
@@ -1598,7 +1835,7 @@ class Journey(_Model):
         moments = data["stages"][i]["moments"]
         pos = _insert_index(index, len(moments), "add_moment")
         moments.insert(pos, {"name": name, **fields})
-        return self._rebuild(data, f"add_moment({_short(stage)}, {_short(name)})")
+        return self._rebuild(data, f"add_moment({short(stage)}, {short(name)})")
 
     def rename_moment(self, old: str, new: str) -> Journey:
         """A new journey with moment ``old`` called ``new``; emotion curves and segment weight
@@ -1611,21 +1848,21 @@ class Journey(_Model):
             'Referral ask'
         """
         i, k = self._moment_index(old)
-        new_name = new.strip() if isinstance(new, str) else new
+        old_name = self.stages[i].moments[k].name
+        new_name = _lookup(new)
         data = self.model_dump()
         data["stages"][i]["moments"][k]["name"] = new
-        if isinstance(new_name, str) and new_name and new_name != old:
+        if isinstance(new_name, str) and new_name and new_name != old_name:
             for field in ("emotions", "to_be"):
                 data[field] = {
-                    persona: {(new_name if m == old else m): v for m, v in curve.items()}
+                    persona: {(new_name if m == old_name else m): v for m, v in curve.items()}
                     for persona, curve in data[field].items()
                 }
-            keys = self._signal_keys()
             data["mis"]["segment_weights"] = {
-                seg: {_rekey(key, keys, old, new_name): v for key, v in weights.items()}
+                seg: {_rekey(key, old_name, new_name): v for key, v in weights.items()}
                 for seg, weights in data["mis"]["segment_weights"].items()
             }
-        return self._rebuild(data, f"rename_moment({_short(old)}, {_short(new)})")
+        return self._rebuild(data, f"rename_moment({short(old)}, {short(new)})")
 
     def remove_moment(self, name: str) -> Journey:
         """A new journey without moment ``name`` and the references to it.
@@ -1638,8 +1875,8 @@ class Journey(_Model):
         i, k = self._moment_index(name)
         data = self.model_dump()
         del data["stages"][i]["moments"][k]
-        _drop_moment_refs(self, data, {name})
-        return self._rebuild(data, f"remove_moment({_short(name)})")
+        _drop_moment_refs(data, {self.stages[i].moments[k].name})
+        return self._rebuild(data, f"remove_moment({short(name)})")
 
     def move_moment(self, name: str, stage: str, index: int | None = None) -> Journey:
         """A new journey with moment ``name`` moved to ``stage`` at ``index`` (default: at the end;
@@ -1658,7 +1895,7 @@ class Journey(_Model):
         moments = data["stages"][j_to]["moments"]
         pos = len(moments) if index is None else _move_index(index, len(moments) + 1, "move_moment")
         moments.insert(pos, moment)
-        return self._rebuild(data, f"move_moment({_short(name)}, {_short(stage)}, {index})")
+        return self._rebuild(data, f"move_moment({short(name)}, {short(stage)}, {index})")
 
     def update_moment(self, name: str, /, **fields: Any) -> Journey:
         """A new journey with fields of moment ``name`` replaced (``name=`` renames it, as
@@ -1676,16 +1913,17 @@ class Journey(_Model):
             new = fields.pop("name")
             if new != name:
                 j = j.rename_moment(name, new)
-                name = new.strip() if isinstance(new, str) else new
+                name = _lookup(new)  # type: ignore[assignment]
         if not fields:
             return j
         i, k = j._moment_index(name)
         data = j.model_dump()
         data["stages"][i]["moments"][k].update(fields)
         if "signals" in fields:
-            still = {(name, _field(s, "name")) for s in fields["signals"] or []}
-            _drop_signal_refs(j, data, {(name, s.name) for s in j.stages[i].moments[k].signals} - still)
-        return j._rebuild(data, f"update_moment({_short(name)})")
+            name = j.stages[i].moments[k].name
+            still = {(name, _lookup(_field(s, "name"))) for s in fields["signals"] or []}
+            _drop_signal_refs(data, {(name, s.name) for s in j.stages[i].moments[k].signals} - still)
+        return j._rebuild(data, f"update_moment({short(name)})")
 
     def add_signal(
         self,
@@ -1712,7 +1950,7 @@ class Journey(_Model):
         signals = data["stages"][i]["moments"][k]["signals"]
         pos = _insert_index(index, len(signals), "add_signal")
         signals.insert(pos, new)
-        return self._rebuild(data, f"add_signal({_short(moment)}, {_short(new.get('name', '?'))})")
+        return self._rebuild(data, f"add_signal({short(moment)}, {short(new.get('name', '?'))})")
 
     def remove_signal(self, moment: str, signal: str) -> Journey:
         """A new journey without signal ``signal`` of ``moment`` (and its segment weight overrides).
@@ -1725,13 +1963,13 @@ class Journey(_Model):
         """
         i, k = self._moment_index(moment)
         sigs = self.stages[i].moments[k].signals
-        self.stages[i].moments[k].signal(signal)  # raises if unknown
+        gone = self.stages[i].moments[k].signal(signal).name  # raises if unknown
         data = self.model_dump()
         data["stages"][i]["moments"][k]["signals"] = [
-            d for d, s in zip(data["stages"][i]["moments"][k]["signals"], sigs, strict=True) if s.name != signal
+            d for d, s in zip(data["stages"][i]["moments"][k]["signals"], sigs, strict=True) if s.name != gone
         ]
-        _drop_signal_refs(self, data, {(moment, signal)})
-        return self._rebuild(data, f"remove_signal({_short(moment)}, {_short(signal)})")
+        _drop_signal_refs(data, {(self.stages[i].moments[k].name, gone)})
+        return self._rebuild(data, f"remove_signal({short(moment)}, {short(signal)})")
 
     def update_signal(self, moment: str, signal: str, /, **fields: Any) -> Journey:
         """A new journey with fields of one signal replaced (``name=`` renames it and its
@@ -1746,21 +1984,22 @@ class Journey(_Model):
         _check_fields(fields, Signal, "update_signal")
         i, k = self._moment_index(moment)
         m = self.stages[i].moments[k]
-        m.signal(signal)  # raises if unknown
+        signal = m.signal(signal).name  # raises if unknown
+        moment = m.name
         pos = [s.name for s in m.signals].index(signal)
         data = self.model_dump()
         entry = data["stages"][i]["moments"][k]["signals"][pos]
         if isinstance(fields.get("source"), Source):
             fields["source"] = fields["source"].model_dump()
         entry.update(fields)
-        new_name = entry["name"].strip() if isinstance(entry["name"], str) else entry["name"]
+        new_name = _lookup(entry["name"])
         if new_name != signal and isinstance(new_name, str) and new_name:
             old_key, new_key = signal_key(moment, signal), signal_key(moment, new_name)
             data["mis"]["segment_weights"] = {
                 seg: {(new_key if key == old_key else key): v for key, v in weights.items()}
                 for seg, weights in data["mis"]["segment_weights"].items()
             }
-        return self._rebuild(data, f"update_signal({_short(moment)}, {_short(signal)})")
+        return self._rebuild(data, f"update_signal({short(moment)}, {short(signal)})")
 
     def with_mis(self, settings: MISSettings | Mapping[str, Any] | None = None, **fields: Any) -> Journey:
         """A new journey with MIS settings replaced (``settings``) and/or changed (``fields``).
@@ -1815,7 +2054,7 @@ class Journey(_Model):
             data[field].pop(persona, None)
         else:
             data[field][persona] = dict(curve)
-        return self._rebuild(data, f"with_emotions({_short(persona)})")
+        return self._rebuild(data, f"with_emotions({short(persona)})")
 
 
 # =============================================================================================
@@ -1839,7 +2078,7 @@ def _check_fields(
     for key in fields:
         if key not in allowed:
             raise JourneyError(
-                f"{action}: unknown field {key!r}{_did_you_mean(key, allowed)}; "
+                f"{action}: unknown field {short(key)}{_did_you_mean(key, allowed)}; "
                 f"fields you can set: {', '.join(allowed)}"
             )
 
@@ -1848,7 +2087,7 @@ def _insert_index(index: int | None, length: int, action: str) -> int:
     if index is None:
         return length
     if isinstance(index, bool) or not isinstance(index, int):
-        raise JourneyError(f"{action}: index must be a whole number or None, got {index!r}")
+        raise JourneyError(f"{action}: index must be a whole number or None, got {short(index)}")
     pos = index + length + 1 if index < 0 else index
     if not 0 <= pos <= length:
         raise JourneyError(f"{action}: index {index} is out of range; use 0..{length} (or None to append)")
@@ -1857,36 +2096,40 @@ def _insert_index(index: int | None, length: int, action: str) -> int:
 
 def _move_index(index: int, length: int, action: str) -> int:
     if isinstance(index, bool) or not isinstance(index, int):
-        raise JourneyError(f"{action}: index must be a whole number, got {index!r}")
+        raise JourneyError(f"{action}: index must be a whole number, got {short(index)}")
     pos = index + length if index < 0 else index
     if not 0 <= pos < length:
         raise JourneyError(f"{action}: index {index} is out of range; use 0..{length - 1} (or -1 for the last place)")
     return pos
 
 
-def _rekey(key: str, keys: dict[str, list[tuple[str, str]]], old: str, new: str) -> str:
-    pairs = keys.get(key)
-    if pairs and len(pairs) == 1 and pairs[0][0] == old:
-        return signal_key(new, pairs[0][1])
-    return key
+def _key_pair(key: str) -> tuple[str, str] | None:
+    try:
+        return split_signal_key(key)
+    except ValueError:
+        return None
 
 
-def _drop_moment_refs(journey: Journey, data: dict[str, Any], moments: set[str]) -> None:
+def _rekey(key: str, old: str, new: str) -> str:
+    """``key`` with its moment ``old`` renamed ``new`` (other keys unchanged)."""
+    pair = _key_pair(key)
+    return signal_key(new, pair[1]) if pair is not None and pair[0] == old else key
+
+
+def _drop_moment_refs(data: dict[str, Any], moments: set[str]) -> None:
     for field in ("emotions", "to_be"):
         data[field] = {p: {m: v for m, v in c.items() if m not in moments} for p, c in data[field].items()}
-    keys = journey._signal_keys()
     data["mis"]["segment_weights"] = {
-        seg: {k: v for k, v in w.items() if not (keys.get(k) and keys[k][0][0] in moments)}
+        seg: {k: v for k, v in w.items() if (_key_pair(k) or ("", ""))[0] not in moments}
         for seg, w in data["mis"]["segment_weights"].items()
     }
 
 
-def _drop_signal_refs(journey: Journey, data: dict[str, Any], pairs: set[tuple[str, str]]) -> None:
+def _drop_signal_refs(data: dict[str, Any], pairs: set[tuple[str, str]]) -> None:
     if not pairs:
         return
-    keys = journey._signal_keys()
     data["mis"]["segment_weights"] = {
-        seg: {k: v for k, v in w.items() if not (keys.get(k) and keys[k][0] in pairs)}
+        seg: {k: v for k, v in w.items() if _key_pair(k) not in pairs}
         for seg, w in data["mis"]["segment_weights"].items()
     }
 
@@ -1907,7 +2150,7 @@ def _plain_message(err: Mapping[str, Any]) -> str:
     kind = err.get("type")
     loc = err.get("loc", ())
     if kind == "missing" and loc:
-        msg = f"required field {loc[-1]!r} is missing; add it"
+        msg = f"required field {short(loc[-1])} is missing; add it"
     return msg
 
 
@@ -1922,7 +2165,7 @@ def _locate(loc: tuple[Any, ...], data: Any) -> tuple[list[str], type[BaseModel]
         if isinstance(part, int) and label is not None:
             item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
             name = item.get("name") if isinstance(item, Mapping) else None
-            parts.append(f"{label} {_short(name)}" if isinstance(name, str) else f"{label} #{part + 1}")
+            parts.append(f"{label} {short(name)}" if isinstance(name, str) else f"{label} #{part + 1}")
             node, label = item, None
             continue
         if isinstance(part, str) and part in _CHILD and model in (Journey, Stage, Moment):
@@ -1949,7 +2192,7 @@ def _journey_error(headline: str, err: ValidationError, data: Any) -> JourneyErr
             parts, model = _locate(loc[:-1], data)
             allowed = list(model.model_fields)
             bad = str(loc[-1])
-            msg = f"unknown field {bad!r}{_did_you_mean(bad, allowed)}; fields here: {', '.join(allowed)}"
+            msg = f"unknown field {short(bad)}{_did_you_mean(bad, allowed)}; fields here: {', '.join(allowed)}"
             parts.append(bad)
             where = " > ".join(parts[:-1])
         else:
@@ -1961,8 +2204,7 @@ def _journey_error(headline: str, err: ValidationError, data: Any) -> JourneyErr
                     break
             where = " > ".join(parts)
         problems.append(f"{where}: {msg}" if where else msg)
-    count = f" ({len(problems)} problem{'s' if len(problems) != 1 else ''})"
-    return JourneyError(headline + count, problems, err.errors(include_url=False))
+    return JourneyError(f"{headline} ({plural(len(problems), 'problem')})", problems, err.errors(include_url=False))
 
 
 # =============================================================================================
@@ -1977,7 +2219,7 @@ def _format_of(name: str) -> Literal["yaml", "json"]:
     if suffix == ".json":
         return "json"
     raise JourneyError(
-        f"cannot tell the format of {name!r} from its extension {suffix or '(none)'!r}; "
+        f"cannot tell the format of {short(name)} from its extension {short(suffix or '(none)')}; "
         "name it .yaml, .yml or .json, or pass format='yaml' / format='json'"
     )
 
@@ -1985,62 +2227,237 @@ def _format_of(name: str) -> Literal["yaml", "json"]:
 _SAFE_TAGS = {
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge", "timestamp")
 }
+_MERGE = "tag:yaml.org,2002:merge"
+
+if yaml.__with_libyaml__:  # libyaml's C parser: the events come from C, 3-4x faster than the Python one
+    from yaml.cyaml import CParser as _ParserBase
+else:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.parser import Parser as _PyParser
+    from yaml.reader import Reader as _Reader
+    from yaml.scanner import Scanner as _Scanner
+
+    class _ParserBase(_Reader, _Scanner, _PyParser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            _Reader.__init__(self, stream)
+            _Scanner.__init__(self)
+            _PyParser.__init__(self)
 
 
-def _yaml_problems(node: yaml.Node | None) -> list[str]:
-    """Refused tags and duplicate keys in a composed YAML tree (nothing is constructed)."""
-    problems: list[str] = []
-    stack = [node] if node is not None else []
-    seen_nodes: set[int] = set()
-    while stack:
-        n = stack.pop()
-        if id(n) in seen_nodes:
-            continue
-        seen_nodes.add(id(n))
-        if n.tag not in _SAFE_TAGS:
-            problems.append(
-                f"line {n.start_mark.line + 1}: the tag {n.tag.replace('tag:yaml.org,2002:', '!!')!r} is refused: "
-                "journey files hold plain data only (read with yaml.safe_load); remove the tag"
+def _deep_message(mark: Any = None) -> str:
+    line = f"line {mark.line + 1}: " if mark is not None else ""
+    return (
+        f"{line}the data is nested more than {MAX_DEPTH} levels deep (a journey needs about 10); "
+        "check for runaway brackets or indentation"
+    )
+
+
+class _Limit(Exception):
+    """A journey file over a limit (depth, aliases): turned into a JourneyError."""
+
+
+class _Loader(_ParserBase, SafeConstructor, Resolver):  # type: ignore[misc, valid-type]
+    """yaml.safe_load in one pass, with limits: the parser's events are composed here (not by
+    PyYAML's recursive composer) so that nesting deeper than :data:`MAX_DEPTH`, more than
+    :data:`MAX_ALIASES` aliases, aliases repeating more than :data:`MAX_ALIAS_VALUES` values
+    (a "billion laughs"), recursive aliases, tags outside plain data and duplicate keys are
+    refused while the nodes are built, before anything is constructed."""
+
+    def __init__(self, text: str) -> None:
+        _ParserBase.__init__(self, text)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+        self.anchors: dict[str, yaml.Node] = {}
+        self.problems: list[str] = []
+        self._depth = 0
+        self._aliases = 0
+        self._values = 0  # values composed, aliases counted at their expanded size
+        self._repeated = 0  # values repeated by aliases
+        self._sizes: dict[int, int] = {}  # id(anchored node) -> its expanded size
+        self._open: set[int] = set()  # anchored collections being composed
+        self._tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def get_single_node(self) -> yaml.Node | None:
+        self.get_event()  # StreamStart
+        node = None
+        if not self.check_event(yaml.StreamEndEvent):
+            self.get_event()  # DocumentStart
+            node = self.compose_node(None, None)
+            self.get_event()  # DocumentEnd
+        if not self.check_event(yaml.StreamEndEvent):
+            event = self.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream", None, "but found another document", event.start_mark
             )
-            continue
-        if isinstance(n, yaml.MappingNode):
-            keys: dict[tuple[str, str], int] = {}
-            for k, v in n.value:
-                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
-                    ident = (k.tag, k.value)
-                    if ident in keys:
-                        problems.append(
-                            f"line {k.start_mark.line + 1}: the key {_short(k.value)} appears twice in one mapping "
-                            f"(first on line {keys[ident]}); keep one of them"
-                        )
-                    else:
-                        keys[ident] = k.start_mark.line + 1
-                stack.extend((k, v))
-        elif isinstance(n, yaml.SequenceNode):
-            stack.extend(n.value)
-    return problems
+        self.get_event()  # StreamEnd
+        return node
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            return self._alias(self.get_event())
+        event = self.peek_event()
+        if event.anchor is not None and event.anchor in self.anchors:
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {short(event.anchor)}", self.anchors[event.anchor].start_mark,
+                "second occurrence", event.start_mark,
+            )
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Limit(_deep_message(event.start_mark))
+        start = self._values
+        self._values += 1
+        if self.check_event(yaml.ScalarEvent):
+            node = self._scalar(self.get_event())
+        elif self.check_event(yaml.SequenceStartEvent):
+            node = self._sequence(self.get_event())
+        else:
+            node = self._mapping(self.get_event())
+        if event.anchor is not None:
+            self._sizes[id(node)] = self._values - start
+        self._depth -= 1
+        return node
+
+    def _alias(self, event: yaml.AliasEvent) -> yaml.Node:
+        node = self.anchors.get(event.anchor)
+        line = event.start_mark.line + 1
+        if node is None:
+            raise yaml.composer.ComposerError(
+                None, None, f"found undefined alias {short(event.anchor)}", event.start_mark
+            )
+        if id(node) in self._open:
+            raise _Limit(f"line {line}: the alias {short(event.anchor)} refers to the collection that holds it; "
+                         "journey files hold no recursive data")
+        self._aliases += 1
+        if self._aliases > MAX_ALIASES:
+            raise _Limit(f"line {line}: more than {MAX_ALIASES:,} aliases (*name); write the values out")
+        size = self._sizes[id(node)]
+        self._values += size
+        self._repeated += size
+        if self._repeated > MAX_ALIAS_VALUES:
+            raise _Limit(
+                f"line {line}: its aliases (*name) repeat more than {MAX_ALIAS_VALUES:,} values in all "
+                "(an alias bomb?); write the values out or use fewer aliases"
+            )
+        return node
+
+    def _tag(self, event: Any, kind: type[yaml.Node], value: str | None) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            if kind is yaml.ScalarNode:
+                key = (value, event.implicit)
+                tag = self._tags.get(key)  # type: ignore[arg-type]
+                if tag is None:
+                    tag = self.resolve(kind, value, event.implicit)
+                    if len(value or "") <= 64:
+                        self._tags[key] = tag  # type: ignore[index]
+                return tag
+            return self.resolve(kind, value, event.implicit)
+        if tag not in _SAFE_TAGS:
+            self.problems.append(
+                f"line {event.start_mark.line + 1}: the tag {short(tag.replace('tag:yaml.org,2002:', '!!'))} is "
+                "refused: journey files hold plain data only (read as yaml.safe_load does); remove the tag"
+            )
+        return tag
+
+    def _scalar(self, event: yaml.ScalarEvent) -> yaml.ScalarNode:
+        node = yaml.ScalarNode(self._tag(event, yaml.ScalarNode, event.value), event.value,
+                               event.start_mark, event.end_mark, style=event.style)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = node
+        return node
+
+    def _sequence(self, event: yaml.SequenceStartEvent) -> yaml.SequenceNode:
+        node = yaml.SequenceNode(self._tag(event, yaml.SequenceNode, None), [], event.start_mark, None,
+                                 flow_style=event.flow_style)
+        self._open_anchor(event, node)
+        index = 0
+        while not self.check_event(yaml.SequenceEndEvent):
+            node.value.append(self.compose_node(node, index))
+            index += 1
+        node.end_mark = self.get_event().end_mark
+        self._open.discard(id(node))
+        return node
+
+    def _mapping(self, event: yaml.MappingStartEvent) -> yaml.MappingNode:
+        node = yaml.MappingNode(self._tag(event, yaml.MappingNode, None), [], event.start_mark, None,
+                                flow_style=event.flow_style)
+        self._open_anchor(event, node)
+        keys: dict[tuple[str, str], int] = {}
+        while not self.check_event(yaml.MappingEndEvent):
+            key = self.compose_node(node, None)
+            value = self.compose_node(node, key)
+            if isinstance(key, yaml.ScalarNode) and key.tag != _MERGE:
+                ident = (key.tag, key.value)
+                if ident in keys:
+                    self.problems.append(
+                        f"line {key.start_mark.line + 1}: the key {short(key.value)} appears twice in one mapping "
+                        f"(first on line {keys[ident]}); keep one of them"
+                    )
+                else:
+                    keys[ident] = key.start_mark.line + 1
+            node.value.append((key, value))
+        node.end_mark = self.get_event().end_mark
+        self._open.discard(id(node))
+        return node
+
+    def _open_anchor(self, event: Any, node: yaml.Node) -> None:
+        if event.anchor is not None:
+            self.anchors[event.anchor] = node
+            self._open.add(id(node))
+
+
+def _check_size(n: int, where: str, unit: str) -> None:
+    if n > MAX_FILE_BYTES:
+        raise JourneyError(
+            f"{where} is too large ({n / 1e6:,.1f} MB of {unit})",
+            [
+                f"a journey file is at most {MAX_FILE_BYTES / 1e6:g} MB (a journey of 1,000 moments is about 1 MB); "
+                "check that this is a journey file"
+            ],
+        )
 
 
 def _yaml_data(text: str, where: str) -> Any:
+    _check_size(len(text), where, "text")
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)  # builds nodes only, constructs nothing
-    except yaml.YAMLError as err:
-        raise JourneyError(f"{where} is not valid YAML", [_yaml_error_text(err)]) from None
-    problems = _yaml_problems(node)
-    if problems:
-        raise JourneyError(f"{where} cannot be read", problems)
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise JourneyError(f"{where} cannot be read", [_yaml_error_text(err)]) from None
+        try:
+            node = loader.get_single_node()  # builds nodes only, constructs nothing
+        except yaml.YAMLError as err:
+            if "nesting depth" in str(getattr(err, "problem", "")):  # libyaml's own limit (1,000 levels)
+                raise JourneyError(f"{where} cannot be read", [_deep_message(err.problem_mark)]) from None
+            raise JourneyError(f"{where} is not valid YAML", [_yaml_error_text(err)]) from None
+        except _Limit as err:
+            raise JourneyError(f"{where} cannot be read", [str(err)]) from None
+        if loader.problems:
+            raise JourneyError(f"{where} cannot be read", loader.problems)
+        if node is None:
+            return None
+        try:
+            return loader.construct_document(node)
+        except yaml.YAMLError as err:
+            raise JourneyError(f"{where} cannot be read", [_yaml_error_text(err)]) from None
+    finally:
+        loader.dispose()
 
 
 def _yaml_error_text(err: yaml.YAMLError) -> str:
     mark = getattr(err, "problem_mark", None)
-    problem = getattr(err, "problem", None) or str(err)
+    problem = shorten(getattr(err, "problem", None) or str(err), 300)
     if mark is not None:
         return f"line {mark.line + 1}, column {mark.column + 1}: {problem}; check the indentation and quoting there"
-    return str(err)
+    return problem
+
+
+def _too_deep(data: Any) -> bool:
+    """True when lists/mappings in ``data`` nest more than :data:`MAX_DEPTH` deep (iterative)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (list, dict)):
+            if depth > MAX_DEPTH:
+                return True
+            stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return False
 
 
 def _json_data(text: str, where: str) -> Any:
@@ -2049,17 +2466,24 @@ def _json_data(text: str, where: str) -> Any:
         for k, v in items:
             if k in out:
                 raise JourneyError(
-                    f"{where} cannot be read", [f"the key {_short(k)} appears twice in one object; keep one of them"]
+                    f"{where} cannot be read", [f"the key {short(k)} appears twice in one object; keep one of them"]
                 )
             out[k] = v
         return out
 
+    _check_size(len(text), where, "text")
+    deep = [_deep_message()]
     try:
-        return json.loads(text, object_pairs_hook=pairs)
+        data = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as err:
         raise JourneyError(
-            f"{where} is not valid JSON", [f"line {err.lineno}, column {err.colno}: {err.msg}"]
+            f"{where} is not valid JSON", [f"line {err.lineno}, column {err.colno}: {shorten(err.msg, 300)}"]
         ) from None
+    except RecursionError:
+        raise JourneyError(f"{where} cannot be read", deep) from None
+    if _too_deep(data):
+        raise JourneyError(f"{where} cannot be read", deep)
+    return data
 
 
 class _Dumper(yaml.SafeDumper):

@@ -213,10 +213,23 @@ SPECIAL = [
     "L" * 10_000, "😀" * 10_000, ("yes: # " * 1_500)[:10_000],
 ]  # fmt: skip
 
+def _name_or_none(text: str) -> str | None:
+    try:
+        return journey_mod.clean_name(text, "name")
+    except ValueError:  # invisible characters or empty: refused (tests/test_trust_journey.py)
+        return None
+
+
 raw_text = st.one_of(st.sampled_from(SPECIAL), st.text(max_size=40))
-names = raw_text.map(str.strip).filter(bool)
-finite = st.floats(allow_nan=False, allow_infinity=False)
+names = raw_text.map(_name_or_none).filter(lambda n: n is not None)  # as the models keep them
+finite = st.floats(-1e15, 1e15)  # floors, targets and thresholds are at most 1e15 in size
 free_text = st.one_of(st.just(""), raw_text)
+owners = st.one_of(st.just(""), names)
+
+
+def weights(hi: float) -> st.SearchStrategy[float]:
+    """0 or a weight from 1e-6 to ``hi`` (check_weight's range)."""
+    return st.one_of(st.just(0.0), st.just(1.0), st.floats(1e-6, hi))
 
 
 @st.composite
@@ -266,10 +279,12 @@ def signals(draw: st.DrawFn, name: str) -> dict[str, Any]:
         "source": src,
         "floor": floor,
         "target": target,
-        "weight": draw(st.one_of(st.just(1.0), st.just(0.0), st.floats(0, 1e6))),
+        "weight": draw(weights(1e6)),
         "description": draw(free_text),
     }
-    a, b = sorted((draw(values), draw(values)))
+    # thresholds between floor and target (the span rule allows one span beyond either)
+    lo, hi = sorted((floor, target))
+    a, b = sorted(min(max(lo + t * (hi - lo), lo), hi) for t in (draw(st.floats(0, 1)), draw(st.floats(0, 1))))
     if draw(st.booleans()):
         # higher is better: amber <= green; lower is better: amber >= green
         sig["green"], sig["amber"] = (a, b) if floor > target else (b, a)
@@ -288,7 +303,7 @@ def moments(draw: st.DrawFn, name: str) -> dict[str, Any]:
     return {
         "name": name,
         "hypothesis": draw(free_text),
-        "owner": draw(free_text),
+        "owner": draw(owners),
         "owner_sla": draw(st.sampled_from([None, "2d", "4h", "1w", "30m", "1d 12h", "1.5d"])),
         "signals": sigs,
         "amber": amber,
@@ -312,7 +327,7 @@ def journeys(draw: st.DrawFn) -> Journey:
         start = end
     placed = [m["name"] for s in stages for m in s["moments"]]
     categories = st.sampled_from(["experience", "operational", "behavioral", "outcome"])
-    cw = draw(st.dictionaries(categories, st.floats(0, 10)))
+    cw = draw(st.dictionaries(categories, weights(10)))
     if cw and all(v == 0 for v in cw.values()) and len(cw) == 4:
         cw["experience"] = 1.0
     data: dict[str, Any] = {
@@ -322,8 +337,8 @@ def journeys(draw: st.DrawFn) -> Journey:
         "stages": stages,
         "mis": {
             "category_weights": cw,
-            "role_multipliers": draw(st.dictionaries(names, st.floats(0, 100), max_size=3)),
-            "segment_multipliers": draw(st.dictionaries(names, st.floats(0, 100), max_size=3)),
+            "role_multipliers": draw(st.dictionaries(names, weights(100), max_size=3)),
+            "segment_multipliers": draw(st.dictionaries(names, weights(100), max_size=3)),
             "missing": draw(st.sampled_from(["renormalise", "floor", "impute"])),
             "arr_weighting": draw(st.booleans()),
         },
@@ -333,10 +348,10 @@ def journeys(draw: st.DrawFn) -> Journey:
         data["emotions"] = draw(st.dictionaries(names, curve, max_size=2))
         data["to_be"] = draw(st.dictionaries(names, curve, max_size=2))
     base = Journey.model_validate(data)
-    keys = [k for k, pairs in base._signal_keys().items() if len(pairs) == 1]
+    keys = [signal_key(r.moment.name, r.signal.name) for r in base.signals()]
     if keys:
         data["mis"]["segment_weights"] = draw(
-            st.dictionaries(names, st.dictionaries(st.sampled_from(keys), st.floats(0, 1e3), max_size=3), max_size=2)
+            st.dictionaries(names, st.dictionaries(st.sampled_from(keys), weights(1e3), max_size=3), max_size=2)
         )
     return Journey.model_validate(data)
 

@@ -91,6 +91,15 @@ def _nps_answers(points: float) -> list[float]:
     return [10.0] * p + [0.0] * d + [8.0] * (10 - p - d)
 
 
+def _mean_answers(value: float) -> list[float]:
+    """Ten whole-point answers whose mean is ``value`` (a multiple of 0.1): answers on an integer
+    scale are whole points, so a target of 4.5 is met by a mean, not by one answer."""
+    low = math.floor(value)
+    k = round((value - low) * 10)
+    assert math.isclose(low + k / 10, value)
+    return [float(low + 1)] * k + [float(low)] * (10 - k)
+
+
 def _tables(journey: Journey, values: dict[str, str]) -> dict[str, pl.DataFrame]:
     """values: account -> "target" or "floor"; every signal observed at that threshold."""
     responses: list[dict[str, Any]] = []
@@ -103,7 +112,12 @@ def _tables(journey: Journey, values: dict[str, str]) -> dict[str, pl.DataFrame]
         for acc, which in values.items():
             v = float(getattr(s, which))
             if src.table == "responses":
-                scores = _nps_answers(v) if src.aggregate == "nps" else [v]
+                if src.aggregate == "nps":
+                    scores = _nps_answers(v)
+                elif src.aggregate == "mean" and not v.is_integer():
+                    scores = _mean_answers(v)
+                else:
+                    scores = [v]
                 responses += [
                     {"account_id": acc, "moment": row.moment.name, "metric": src.metric, "score": x,
                      "responded_at": T0}
@@ -119,7 +133,7 @@ def _tables(journey: Journey, values: dict[str, str]) -> dict[str, pl.DataFrame]
                     t["first_response_at"] = T0 + timedelta(minutes=v)
                 else:
                     assert src.metric == "csat"
-                    t["csat"] = v
+                    t["csat"] = v if v.is_integer() else _mean_answers(v)  # one ticket per answer
             elif src.table == "events":
                 if src.metric == "first_touch_time":
                     assert src.unit == "minutes"
@@ -134,7 +148,13 @@ def _tables(journey: Journey, values: dict[str, str]) -> dict[str, pl.DataFrame]
                                 "observed_at": T0})
     out = {"responses": pl.DataFrame(responses), "accounts": pl.DataFrame(accounts)}
     if tickets:
-        t_rows = list(tickets.values())
+        t_rows = []
+        for t in tickets.values():  # a mean CSAT of 4.5 is ten tickets with the same times
+            answers = t.pop("csat", None)
+            if isinstance(answers, list):
+                t_rows += [dict(t, ticket_id=f"{t['ticket_id']}-{i}", csat=x) for i, x in enumerate(answers)]
+            else:
+                t_rows.append(t if answers is None else dict(t, csat=answers))
         for t in t_rows:  # every ticket resolved (a ticket without resolved_at would be open)
             t.setdefault("resolved_at", T0 + timedelta(hours=1))
             t.setdefault("first_response_at", T0 + timedelta(minutes=1))
