@@ -38,7 +38,7 @@ import polars as pl
 from cxwidgets.analysis.lift import as_boundary
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import to_polars
-from cxwidgets.journey import Journey, MISSettings
+from cxwidgets.journey import Journey, MISSettings, signal_key
 from cxwidgets.mis import MISModel
 from cxwidgets.schemas import TABLES
 
@@ -167,7 +167,7 @@ def config_changes(old: Any, new: Any) -> pl.DataFrame:
         for st in j.model_dump()["stages"]:
             for m in st["moments"]:
                 for s in m["signals"]:
-                    out[f"{m['name']}/{s['name']}"] = s
+                    out[signal_key(m["name"], s["name"])] = s
         return out
 
     sig_o, sig_n = signals(jo), signals(jn)

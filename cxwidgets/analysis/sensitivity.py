@@ -33,7 +33,7 @@ import scipy.stats
 from cxwidgets.analysis._regression import correlations
 from cxwidgets.analysis.drivers import driver_frame, outcome_table
 from cxwidgets.errors import CXDataError
-from cxwidgets.journey import CATEGORIES
+from cxwidgets.journey import CATEGORIES, signal_key
 
 __all__ = ["PERTURBABLE", "SensitivityResult", "WeightSuggestion", "suggest_weights", "weight_sensitivity"]
 
@@ -352,7 +352,7 @@ def suggest_weights(
     cur_sig = dict(model.signal_weights)
     catw = {k: model.category_weights.get(k, 1.0) for k in CATEGORIES}
     spec_rows = [
-        (f"{m.name}/{s.name}", m.name, s.category)
+        (signal_key(m.name, s.name), m.name, s.category)
         for st in model.journey.stages for m in st.moments for s in m.signals
     ]
     cur_eff = np.array([cur_sig[k] * catw[cat] for k, _, cat in spec_rows])

@@ -266,25 +266,8 @@ def outcome_events(
             f"no account_id column (found: {', '.join(frame.columns)})", table=table, column="account_id",
             fix="add the account id column (rename it to account_id) so outcomes can be matched to accounts",
         )
-    frame = yes_no(frame, column, table=table)
-    col = frame[column]
-    if col.dtype == pl.Boolean:
-        flag = col
-    elif col.dtype.is_numeric():
-        bad = frame.filter(col.is_not_null() & ~col.is_in([0, 1]))
-        if bad.height:
-            raise CXDataError(
-                "an outcome must be Boolean or 0/1", table=table, column=column,
-                rows=[f"{a}: {v!r}" for a, v in bad.select("account_id", column).head(5).iter_rows()]
-                + ([f"... {bad.height} rows"] if bad.height > 5 else []),
-                fix=f"map {column} to True/False (e.g. pl.col({column!r}) > 0) or null where unknown",
-            )
-        flag = col.cast(pl.Int8).cast(pl.Boolean)
-    else:
-        raise CXDataError(
-            f"an outcome must be Boolean or 0/1, got {col.dtype}", table=table, column=column,
-            fix=f"convert it, e.g. pl.col({column!r}) == 'yes', keeping null where unknown",
-        )
+    frame = yes_no(frame, column, table=table)  # the one outcome reader: booleans, 0/1, yes/no text
+    flag = frame[column]
     if isinstance(event, bool) or event in (0, 1):
         ev_true = bool(event)
     else:
