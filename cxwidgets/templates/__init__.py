@@ -19,7 +19,6 @@ The bundled templates are registered through the same registry a plugin uses
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable
 from importlib.resources import files
@@ -27,6 +26,7 @@ from importlib.resources.abc import Traversable
 from typing import Any, Union
 
 from cxwidgets import plugins as _plugins
+from cxwidgets._util.text import choices, did_you_mean, short
 
 __all__ = [
     "TEMPLATES",
@@ -48,9 +48,9 @@ _REGISTRY = TEMPLATES
 
 
 def _check_name(name: object) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"a template name must be non-empty text, got {name!r}")
-    return name.strip()
+    from cxwidgets.journey import clean_name  # the one name rule (journey imports this module lazily)
+
+    return clean_name(name, "template name")
 
 
 def register_template(name: str, loader_or_path: TemplateSource | None = None, *, overwrite: bool = False) -> Any:
@@ -89,7 +89,7 @@ def register_template(name: str, loader_or_path: TemplateSource | None = None, *
         return decorate
     if not (callable(loader_or_path) or isinstance(loader_or_path, (str, os.PathLike, Traversable))):
         raise TypeError(
-            f"template {key!r}: loader_or_path must be a path to a .yaml/.yml/.json file or a callable "
+            f"template {short(key)}: loader_or_path must be a path to a .yaml/.yml/.json file or a callable "
             f"returning a journey, got {type(loader_or_path).__name__}"
         )
     try:
@@ -98,7 +98,7 @@ def register_template(name: str, loader_or_path: TemplateSource | None = None, *
         raise
     except ValueError:
         raise ValueError(
-            f"a journey template named {key!r} is already registered; pick another name or pass overwrite=True"
+            f"a journey template named {short(key)} is already registered; pick another name or pass overwrite=True"
         ) from None
     return None
 
@@ -139,10 +139,10 @@ def template_source(name: str) -> TemplateSource:
     try:
         return _REGISTRY[key]
     except KeyError:
-        close = difflib.get_close_matches(key, list(_REGISTRY), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        choices = ", ".join(repr(n) for n in available_templates()) or "(none)"
-        raise KeyError(f"unknown journey template {key!r}{hint} Available: {choices}.") from None
+        raise KeyError(
+            f"unknown journey template {short(key)}{did_you_mean(key, list(_REGISTRY))}; "
+            f"available: {choices(available_templates())}"
+        ) from None
 
 
 with _plugins.origin(_plugins.BUILTIN):
