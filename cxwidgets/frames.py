@@ -7,11 +7,27 @@ from typing import Any
 
 import polars as pl
 
+from cxwidgets._util.text import choices, did_you_mean, plural, short, shorten
 from cxwidgets.errors import CXDataError
 
-__all__ = ["to_polars", "as_list", "require_columns", "one_metric", "yes_no", "YES", "NO"]
+__all__ = [
+    "to_polars",
+    "as_list",
+    "require_columns",
+    "one_metric",
+    "metric_name",
+    "metric_expr",
+    "metric_rows",
+    "read_yes_no",
+    "yes_no",
+    "outcome_error",
+    "pandas_to_polars",
+    "YES",
+    "NO",
+]
 
-#: Text read as yes / no by :func:`yes_no` (case and surrounding spaces ignored).
+#: Text read as yes / no by :func:`yes_no` (case and surrounding spaces ignored): the one list,
+#: used by validation (``cx.validate``) and by every summary and analysis that reads an outcome.
 YES = ("yes", "y", "true", "t", "1")
 NO = ("no", "n", "false", "f", "0")
 
@@ -29,15 +45,8 @@ def to_polars(data: Any, *, table: str = "data") -> pl.DataFrame:
     if isinstance(data, Mapping):
         return pl.DataFrame(dict(data))
     mod = type(data).__module__
-    if mod.startswith("pandas"):
-        try:
-            return pl.from_pandas(data)
-        except Exception as exc:  # pragma: no cover - depends on the pandas frame
-            raise CXDataError(
-                f"could not convert the pandas frame to polars ({exc})",
-                table=table,
-                fix="give columns plain dtypes (numbers, strings, datetimes) or pass a polars frame",
-            ) from exc
+    if mod.startswith("pandas") and hasattr(data, "columns"):
+        return pandas_to_polars(data, table=table)
     if hasattr(data, "__dataframe__") or hasattr(data, "__arrow_c_stream__"):
         return pl.DataFrame(data)
     raise CXDataError(
@@ -45,6 +54,52 @@ def to_polars(data: Any, *, table: str = "data") -> pl.DataFrame:
         table=table,
         fix="pass a polars.DataFrame, a pandas.DataFrame or a dict of columns",
     )
+
+
+def pandas_to_polars(pdf: Any, *, table: str = "data") -> pl.DataFrame:
+    """A pandas DataFrame as polars; a column polars cannot read is named, with a few of its values.
+
+    A pandas ``object`` column mixing types (``[1, "great", 2.5]``) cannot become one polars
+    column: the error names each such column, shows a few values with their types, and the fix.
+
+    >>> import pandas as pd
+    >>> pandas_to_polars(pd.DataFrame({"score": [9, 10]})).shape
+    (2, 1)
+    """
+    if any(not isinstance(c, str) for c in pdf.columns):
+        pdf = pdf.rename(columns=str)
+    try:
+        return pl.from_pandas(pdf)
+    except Exception as first:
+        bad: list[tuple[str, Exception]] = []
+        for name in pdf.columns:  # find the columns polars cannot read, and say which
+            try:
+                pl.from_pandas(pdf[[name]])
+            except Exception as exc:
+                bad.append((str(name), exc))
+        if not bad:  # pragma: no cover - the frame fails as a whole only
+            raise CXDataError(
+                f"could not convert the pandas frame to polars ({short(first, 200)})",
+                table=table,
+                fix="give columns plain dtypes (numbers, strings, datetimes) or pass a polars frame",
+            ) from first
+        name, exc = bad[0]
+        values = pdf[name].dropna().head(200).tolist()
+        kinds = sorted({type(v).__name__ for v in values})
+        seen: dict[str, Any] = {}
+        for v in values:
+            seen.setdefault(type(v).__name__, v)
+        shown = ", ".join(f"{short(v)} ({k})" for k, v in seen.items())
+        also = f"; also: {choices([n for n, _ in bad[1:]], limit=6)}" if len(bad) > 1 else ""
+        raise CXDataError(
+            f"the pandas column mixes types ({', '.join(kinds)}) and cannot become one polars column: "
+            f"e.g. {shown}{also}",
+            table=table,
+            column=name,
+            rows=[f"{short(v)} ({type(v).__name__})" for v in seen.values()],
+            fix=f"give the column one type, e.g. df[{name!r}] = df[{name!r}].astype(str) for text, or "
+            f"pd.to_numeric(df[{name!r}], errors='coerce') for numbers (unreadable values become missing)",
+        ) from exc
 
 
 def as_list(by: str | Sequence[str] | None) -> list[str]:
@@ -73,42 +128,134 @@ def require_columns(df: pl.DataFrame, columns: Iterable[str], *, table: str) -> 
             )
 
 
-def yes_no(frame: pl.DataFrame, column: str, *, table: str = "data") -> pl.DataFrame:
-    """``frame`` with a text yes/no ``column`` turned into Boolean (other dtypes pass unchanged).
+def read_yes_no(s: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The one outcome reader, on a series: ``(flags, refused)``.
 
-    Exports often spell outcomes as text: "Yes"/"No", "TRUE"/"FALSE", "Y"/"N", "1"/"0". Those
-    (any case, spaces ignored) become True/False; empty text and nulls become null (unknown).
-    Any other value raises :class:`~cxwidgets.errors.CXDataError` naming the values and the fix.
+    ``flags`` is Boolean: booleans pass; numbers 0 and 1 are False and True (NaN is read as
+    null, as pandas writes a missing value); text in :data:`YES` / :data:`NO` (any case, spaces
+    ignored) is True / False, empty text is null. ``refused`` is a Boolean mask of the values
+    that are none of these (``2``, ``0.5``, ``"maybe"``, a date): callers refuse them.
+
+    Example:
+        >>> flags, refused = read_yes_no(pl.Series("churned", [1, 0, 2, None]))
+        >>> flags.to_list(), refused.to_list()
+        ([True, False, None, None], [False, False, True, False])
+    """
+    dtype = s.dtype
+    if dtype == pl.Boolean:
+        return s, pl.Series(s.name, [False] * s.len(), dtype=pl.Boolean)
+    if dtype == pl.Null:
+        return s.cast(pl.Boolean), pl.Series(s.name, [False] * s.len(), dtype=pl.Boolean)
+    if dtype.is_numeric():
+        f = s.cast(pl.Float64).fill_nan(None)
+        refused = (f.is_not_null() & ~f.is_in([0.0, 1.0])).fill_null(False)
+        flags = pl.select(pl.when(refused).then(None).otherwise(f == 1.0).alias(s.name)).to_series()
+        return flags, refused.alias(s.name)
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        text = s.cast(pl.String).str.strip_chars().str.to_lowercase()
+        flags = pl.select(
+            pl.when(text.is_in(YES)).then(True).when(text.is_in(NO)).then(False).otherwise(None).alias(s.name)
+        ).to_series()
+        refused = (flags.is_null() & text.is_not_null() & (text != "")).fill_null(False)
+        return flags, refused.alias(s.name)
+    return pl.Series(s.name, [None] * s.len(), dtype=pl.Boolean), s.is_not_null().alias(s.name)
+
+
+def yes_no(frame: pl.DataFrame, column: str, *, table: str = "data") -> pl.DataFrame:
+    """``frame`` with the outcome ``column`` read as Boolean: the one outcome reader.
+
+    Booleans pass; numbers must be 0 or 1 (NaN is null); text is yes/no as exports spell it:
+    "Yes"/"No", "TRUE"/"FALSE", "Y"/"N", "1"/"0" (any case, spaces ignored; empty text and
+    nulls are null, unknown). Anything else (a ``2``, ``0.5``, ``"maybe"``) raises
+    :class:`~cxwidgets.errors.CXDataError` naming the values, how many rows hold them, and the fix.
 
     Example:
         >>> yes_no(pl.DataFrame({"Churn": ["Yes", "no ", None]}), "Churn")["Churn"].to_list()
         [True, False, None]
+        >>> yes_no(pl.DataFrame({"churned": [1, 0]}), "churned")["churned"].to_list()
+        [True, False]
     """
     col = frame.get_column(column)
-    if col.dtype not in (pl.String, pl.Categorical) and not isinstance(col.dtype, pl.Enum):
-        return frame
-    text = col.cast(pl.String).str.strip_chars().str.to_lowercase()
-    known = text.is_null() | (text == "") | text.is_in(YES + NO)
-    if not known.all():
-        bad = col.filter(~known).unique(maintain_order=True).head(5).to_list()
+    flags, refused = read_yes_no(col)
+    n_bad = int(refused.sum())
+    if n_bad:
+        raise outcome_error(col, refused, table=table)
+    return frame.with_columns(flags) if col.dtype != pl.Boolean else frame
+
+
+def outcome_error(col: pl.Series, refused: pl.Series, *, table: str) -> CXDataError:
+    """The :class:`CXDataError` for the ``refused`` values of an outcome column ``col``."""
+    name = col.name
+    bad = col.filter(refused)
+    counts = bad.value_counts(sort=True).head(5)
+    shown = ", ".join(f"{_show(v)} ({plural(int(k), 'row')})" for v, k in counts.iter_rows())
+    more = bad.n_unique() - counts.height
+    what = "numbers other than 0/1" if col.dtype.is_numeric() else (
+        "text that is not yes/no" if col.dtype in (pl.String, pl.Categorical) or isinstance(col.dtype, pl.Enum)
+        else f"dtype {col.dtype}, not yes/no"
+    )
+    return CXDataError(
+        f"an outcome must be yes/no (true/false, 1/0, yes/no, y/n), but {plural(bad.len(), 'row')} "
+        f"hold {what}: {shown}" + (f" and {more:,} other values" if more > 0 else ""),
+        table=table,
+        column=name,
+        rows=[f"row {i}: {_show(v)}" for i, v in zip(refused.arg_true().head(5).to_list(), bad.head(5).to_list())],
+        n_rows=bad.len(),
+        fix=f"map {short(name)} to True/False yourself (e.g. "
+        + (f"pl.col({short(name)}) > 0" if col.dtype.is_numeric() else f"pl.col({short(name)}) == 'Churned'")
+        + "), keeping null where unknown; text may be yes/no, true/false, y/n or 1/0",
+    )
+
+
+def _show(value: Any) -> str:
+    return short(value) if isinstance(value, str) else shorten(repr(value))
+
+
+def metric_name(name: Any) -> str:
+    """A metric name as validation stores it: surrounding spaces dropped, lower case.
+
+    >>> metric_name(" NPS ")
+    'nps'
+    """
+    return str(name).strip().lower()
+
+
+def metric_expr(column: str = "metric") -> pl.Expr:
+    """The ``metric`` column read by :func:`metric_name`'s rule, as an expression."""
+    return pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
+
+
+def metric_rows(frame: pl.DataFrame, metric: str, *, table: str = "data") -> pl.DataFrame:
+    """The rows of ``frame`` whose ``metric`` is ``metric`` (case and surrounding spaces ignored).
+
+    When the frame has rows but none of that metric, raises :class:`CXDataError` listing the
+    metrics it holds, with a "did you mean" (a summary of nothing would be a silent n = 0).
+
+    >>> metric_rows(pl.DataFrame({"metric": ["NPS", "csat"], "score": [9.0, 4.0]}), "nps")["score"].to_list()
+    [9.0]
+    """
+    want = metric_name(metric)
+    rows = frame.filter(metric_expr() == want)
+    if rows.height == 0 and frame.height:
+        found = frame.select(metric_expr().drop_nulls().unique().sort()).to_series().to_list()
         raise CXDataError(
-            f"holds text that is not yes/no ({len(col.filter(~known)):,} rows)",
-            table=table, column=column, rows=[repr(v) for v in bad],
-            fix=f"map {column!r} to True/False yourself (e.g. pl.col({column!r}) == 'Churned'), or use "
-            f"yes/no, true/false, y/n or 1/0",
+            f"no rows with metric {short(want)}{did_you_mean(want, found)}; the metric column holds "
+            f"{choices(found, limit=8)}",
+            table=table,
+            column="metric",
+            fix=f"rename the metric to {short(want)} in the data, or pass metric= one of the names above "
+            "(metric=None uses every row)",
         )
-    flag = pl.select(
-        pl.when(text.is_in(YES)).then(True).when(text.is_in(NO)).then(False).otherwise(None).alias(column)
-    ).to_series()
-    return frame.with_columns(flag)
+    return rows
 
 
 def one_metric(
     frame: pl.DataFrame, metric: str | None, *, keys: Sequence[str] = (), value: str = "score",
     table: str = "data", what: str = "an analysis",
 ) -> pl.DataFrame:
-    """The rows of one survey metric: ``metric`` when given, else the frame as it is, refused
-    when its ``metric`` column mixes several (their scores are on different scales).
+    """The rows of one survey metric: ``metric`` when given (case and surrounding spaces
+    ignored, see :func:`metric_rows`), else the frame as it is, refused when its ``metric``
+    column mixes several (their scores are on different scales).
 
     Example:
         >>> f = pl.DataFrame({"metric": ["nps", "csat"], "score": [9.0, 4.0]})
@@ -117,12 +264,12 @@ def one_metric(
     """
     if metric is not None:
         require_columns(frame, ["metric"], table=table)
-        return frame.filter(pl.col("metric") == metric)
+        return metric_rows(frame, metric, table=table)
     if "metric" in frame.columns and "metric" not in keys and value != "metric":
-        mets = frame.get_column("metric").drop_nulls().unique().sort().to_list()
+        mets = frame.select(metric_expr().drop_nulls().unique().sort()).to_series().to_list()
         if len(mets) > 1:
             raise CXDataError(
-                f"the frame mixes {len(mets)} metrics ({', '.join(map(str, mets[:6]))}): {what} follows one",
+                f"the frame mixes {len(mets)} metrics ({choices(mets, limit=6)}): {what} follows one",
                 table=table, column="metric", fix="pass metric='csat' (say) or by='metric'",
             )
     return frame

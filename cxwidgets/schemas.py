@@ -53,7 +53,10 @@ import pandera.polars as pa
 import polars as pl
 from pandera.config import ValidationDepth, config_context
 
+from cxwidgets._util.text import choices, did_you_mean, plural, short
 from cxwidgets.errors import CXDataError
+from cxwidgets.frames import metric_expr, metric_name, read_yes_no
+from cxwidgets.scales import DEFAULT_SCALES, WHOLE_POINT_METRICS, scale_problem
 from cxwidgets.timestamps import (
     UTC_US,
     TimestampError,
@@ -82,10 +85,6 @@ __all__ = [
 #: The input table names accepted by ``validate(..., table=...)``.
 TABLES: tuple[str, ...] = ("responses", "tickets", "events", "accounts", "signals")
 
-#: Declared scales (low, high) of the standard survey metrics; ``scales=`` overrides or extends them.
-DEFAULT_SCALES: Mapping[str, tuple[float, float]] = MappingProxyType(
-    {"nps": (0.0, 10.0), "csat": (1.0, 5.0), "psat": (1.0, 5.0), "ces": (1.0, 7.0)}
-)
 
 #: Timestamps after validation.
 UTCDatetime = Annotated[pl.Datetime, "us", "UTC"]
@@ -267,6 +266,7 @@ class _Problem:
     fix: str
     short: str
     rows: list[str] = field(default_factory=list)
+    n: int | None = None  # rows affected in all (``rows`` shows a few)
 
 
 class _ColumnProblem(Exception):
@@ -280,7 +280,7 @@ def _fmt(value: Any) -> str:
         return "null"
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return repr(value)
+    return short(value) if isinstance(value, str) else repr(value)
 
 
 def _rows(values: Sequence[Any], positions: Iterable[int]) -> list[str]:
@@ -310,7 +310,7 @@ def _raise(problems: list[_Problem], table: str) -> None:
         )
         more = f" (and {len(others) - _MAX_ROWS_SHOWN} more)" if len(others) > _MAX_ROWS_SHOWN else ""
         fix += f"\n  also: {_plural(len(others), 'other problem')} in this table: {shown}{more}"
-    err = CXDataError(first.message, table=table, column=first.column, rows=first.rows, fix=fix)
+    err = CXDataError(first.message, table=table, column=first.column, rows=first.rows, fix=fix, n_rows=first.n)
     err.problems = [  # type: ignore[attr-defined]  # every problem found, for programs
         {"column": p.column, "problem": p.short} for p in problems
     ]
@@ -343,7 +343,7 @@ def _check_table(table: str) -> str:
 def _resolve_scales(scales: Mapping[str, Any] | None, table: str) -> dict[str, tuple[float, float]]:
     out: dict[str, tuple[float, float]] = dict(DEFAULT_SCALES)
     for key, bounds in (scales or {}).items():
-        name = str(key).strip().lower()
+        name = metric_name(key)
         if bounds is None:  # scales={"csat": None}: do not range-check this metric
             out.pop(name, None)
             continue
@@ -360,6 +360,20 @@ def _resolve_scales(scales: Mapping[str, Any] | None, table: str) -> dict[str, t
             )
         out[name] = (lo, hi)
     return out
+
+
+def _whole_point_metrics(continuous: Iterable[str], table: str) -> set[str]:
+    if isinstance(continuous, str):
+        continuous = [continuous]
+    names = {metric_name(c) for c in continuous}
+    if "nps" in names:
+        raise CXDataError(
+            "NPS cannot be declared continuous: NPS answers are whole points 0-10 (argument 'continuous')",
+            table=table,
+            column="score",
+            fix="leave nps out of continuous=; round or correct fractional NPS answers (6.5 is not an NPS answer)",
+        )
+    return set(WHOLE_POINT_METRICS) - names
 
 
 def _known_moments(journey: Any, moments: Iterable[str] | None, table: str) -> list[str] | None:
@@ -536,7 +550,7 @@ def _require_columns(frame: pl.DataFrame, table: str, index_names: list[str]) ->
 
 
 def _bad(s: pl.Series, positions: pl.Series, message: str, fix: str, short: str) -> _ColumnProblem:
-    return _ColumnProblem(_Problem(s.name, message, fix, short, _series_rows(s, positions)))
+    return _ColumnProblem(_Problem(s.name, message, fix, short, _series_rows(s, positions), n=len(positions)))
 
 
 def _wrong_dtype(s: pl.Series, expected: str, fix: str) -> _ColumnProblem:
@@ -612,37 +626,30 @@ def _to_float(s: pl.Series) -> tuple[pl.Series, list[str]]:
     raise _wrong_dtype(s, "numbers", f"pass '{s.name}' as numbers (Float64)")
 
 
-_TRUE = ("true", "t", "yes", "y", "1")
-_FALSE = ("false", "f", "no", "n", "0")
-
-
 def _to_bool(s: pl.Series) -> tuple[pl.Series, list[str]]:
+    """Flags by the one outcome reader (:func:`cxwidgets.frames.read_yes_no`)."""
     dtype = s.dtype
     if dtype == pl.Boolean:
         return s, []
     if dtype == pl.Null:
         return s.cast(pl.Boolean), []
-    if dtype.is_integer() or dtype.is_float():
-        f = s.cast(pl.Float64)
-        bad = (~f.is_nan() & ~f.is_in([0.0, 1.0])).arg_true()
-        if bad.len():
+    numeric = dtype.is_integer() or dtype.is_float()
+    text = dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+    if not (numeric or text):
+        raise _wrong_dtype(s, "true/false", f"pass '{s.name}' as booleans")
+    flags, refused = read_yes_no(s)
+    bad = refused.arg_true()
+    if bad.len():
+        if numeric:
             raise _bad(s, bad, f"{_plural(bad.len(), 'value')} are not 0 or 1 (true/false)",
                        f"pass '{s.name}' as true/false", "numbers other than 0/1")
-        return f.fill_nan(None).cast(pl.Boolean), [f"{s.name}: 0/1 read as false/true"]
-    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
-        text = s.cast(pl.String)
-        mapping = {**{k: True for k in _TRUE}, **{k: False for k in _FALSE}}
-        out = text.str.strip_chars().str.to_lowercase().replace_strict(mapping, default=None, return_dtype=pl.Boolean)
-        failed = (out.is_null() & text.is_not_null()).arg_true()
-        if failed.len():
-            raise _bad(text, failed, f"{_plural(failed.len(), 'value')} are not true/false text",
-                       "use true/false (or yes/no, 1/0)", "text that is not true/false")
-        return out, [f"{s.name}: text read as true/false"]
-    raise _wrong_dtype(s, "true/false", f"pass '{s.name}' as booleans")
+        raise _bad(s, bad, f"{_plural(bad.len(), 'value')} are not true/false text",
+                   "use true/false (or yes/no, y/n, 1/0)", "text that is not true/false")
+    return flags, [f"{s.name}: " + ("0/1 read as false/true" if numeric else "text read as true/false")]
 
 
 def _timestamp_problem(s: pl.Series, err: TimestampError) -> _Problem:
-    return _Problem(s.name, err.message, err.fix, err.short, _series_rows(s, err.rows))
+    return _Problem(s.name, err.message, err.fix, err.short, _series_rows(s, err.rows), n=err.count)
 
 
 # --------------------------------------------------------------------------------------------
@@ -702,6 +709,7 @@ def _pandera_problems(exc: pa_errors.SchemaErrors, frame: pl.DataFrame, table: s
                 "fill those values or drop those rows before validating (pandas NaN counts as null)",
                 f"{_plural(n, 'null')}",
                 rows,
+                n=n,
             ))
         elif what == "nonfinite":
             out.append(_Problem(
@@ -713,6 +721,7 @@ def _pandera_problems(exc: pa_errors.SchemaErrors, frame: pl.DataFrame, table: s
                 ),
                 f"{_plural(n, 'NaN/inf value')}",
                 rows,
+                n=n,
             ))
         elif what == "duplicate":
             k = s.gather(pos).n_unique()
@@ -723,6 +732,7 @@ def _pandera_problems(exc: pa_errors.SchemaErrors, frame: pl.DataFrame, table: s
                 f"drop repeated rows (df.unique('{column}')) or fix the ids so each appears once",
                 f"{_plural(k, 'duplicated id')}",
                 rows,
+                n=n,
             ))
         elif what == "negative":
             out.append(_Problem(
@@ -731,6 +741,7 @@ def _pandera_problems(exc: pa_errors.SchemaErrors, frame: pl.DataFrame, table: s
                 "fix or null those values (unknown ARR is null, not negative)",
                 f"{_plural(n, 'negative value')}",
                 rows,
+                n=n,
             ))
     return out + generic
 
@@ -741,54 +752,59 @@ def _pandera_problems(exc: pa_errors.SchemaErrors, frame: pl.DataFrame, table: s
 
 
 def _range_problem(
-    frame: pl.DataFrame, column: str, where: pl.Expr, lo: float, hi: float, label: str, key: str
+    frame: pl.DataFrame, column: str, where: pl.Expr, scale: tuple[float, float], key: str, integer: bool
 ) -> _Problem | None:
-    x = pl.col(column)
-    bad = where & x.is_finite() & ~x.is_between(lo, hi)
-    hits = frame.select(pl.int_range(pl.len()).filter(bad).alias("row")).get_column("row")
-    if hits.len() == 0:
-        return None
-    return _Problem(
-        column,
-        f"{_plural(hits.len(), 'value')} {'is' if hits.len() == 1 else 'are'} outside the declared "
-        f"{label} scale {lo:g}-{hi:g}",
-        f"correct or drop those rows; if this metric uses another scale, declare it: "
-        f"validate(..., scales={{'{key}': (low, high)}})",
-        f"{_plural(hits.len(), 'value')} outside the {label} scale {lo:g}-{hi:g}",
-        _series_rows(frame.get_column(column), hits),
+    declare = f"validate(..., scales={{'{key}': (low, high)}})"
+    if integer and key != "nps":
+        declare += f", or continuous=['{key}'] if its answers need not be whole points"
+    p = scale_problem(
+        frame, column, scale, integer=integer, label=key, where=where,
+        fix="correct those rows or map 'not applicable' codes (such as 0 or 99) to null; if this metric "
+        f"uses another scale, declare it: {declare}" + ("; NPS answers are whole points 0-10" if key == "nps" else ""),
     )
+    if p is None:
+        return None
+    return _Problem(column, p.message, p.fix, p.short, p.rows, n=p.n)
 
 
-def _scale_problems(frame: pl.DataFrame, table: str, scales: dict[str, tuple[float, float]], notes: list[str]) -> list[_Problem]:
+def _scale_problems(
+    frame: pl.DataFrame, table: str, scales: dict[str, tuple[float, float]], whole: set[str]
+) -> list[_Problem]:
     out: list[_Problem] = []
     if table == "tickets" and "csat" in frame.columns and "csat" in scales:
-        lo, hi = scales["csat"]
-        p = _range_problem(frame, "csat", pl.lit(True), lo, hi, "csat", "csat")
+        p = _range_problem(frame, "csat", pl.lit(True), scales["csat"], "csat", "csat" in whole)
         if p:
             out.append(p)
     if table != "responses":
         return out
-    ranges = (
-        frame.lazy()
-        .filter(pl.col("score").is_finite())
-        .group_by("metric")
-        .agg(lo=pl.col("score").min(), hi=pl.col("score").max())
-        .collect()
-    )
-    for metric, lo_seen, hi_seen in ranges.iter_rows():
-        if metric is None:
-            continue
-        key = metric.strip().lower()
-        if key not in scales:
-            continue
-        if key != metric:
-            notes.append(f"metric '{metric}' checked against the {key} scale (other modules expect '{key}')")
-        lo, hi = scales[key]
-        if lo_seen < lo or hi_seen > hi:
-            p = _range_problem(frame, "score", pl.col("metric") == metric, lo, hi, key, key)
+    present = frame.get_column("metric").drop_nulls().unique(maintain_order=True).to_list()
+    for key in present:
+        if key in scales:
+            p = _range_problem(frame, "score", pl.col("metric") == key, scales[key], key, key in whole)
             if p:
                 out.append(p)
     return out
+
+
+def _normalise_metrics(frame: pl.DataFrame, known: Iterable[str], notes: list[str]) -> pl.DataFrame:
+    """``metric`` stored once, normalised (``" NPS "`` -> ``"nps"``), so every consumer reads one name."""
+    raw = frame.get_column("metric")
+    normal = frame.select(metric_expr()).to_series()
+    changed = (raw != normal).fill_null(False)
+    if changed.any():
+        pairs = frame.filter(changed).select(pl.col("metric").alias("a"), normal.filter(changed).alias("b")).unique(
+            maintain_order=True
+        )
+        shown = ", ".join(f"{short(a)} -> {short(b)}" for a, b in pairs.head(5).iter_rows())
+        notes.append(f"metric: {plural(int(changed.sum()), 'name')} stored in lower case without surrounding spaces ({shown})")
+        frame = frame.with_columns(normal)
+    known = list(known)
+    for name in normal.drop_nulls().unique().sort().to_list():
+        if name not in known:
+            hint = did_you_mean(name, known)
+            if hint:
+                notes.append(f"metric {short(name)} has no declared scale and is not a standard metric{hint}")
+    return frame
 
 
 def _order_problems(frame: pl.DataFrame, ok: set[str]) -> list[_Problem]:
@@ -812,6 +828,7 @@ def _order_problems(frame: pl.DataFrame, ok: set[str]) -> list[_Problem]:
             "(a naive column read in the wrong zone shifts it; see naive_tz=)",
             f"{_plural(hits.len(), 'ticket')} with {later} < created_at",
             rows,
+            n=hits.len(),
         ))
     return out
 
@@ -826,11 +843,11 @@ def _moment_problem(frame: pl.DataFrame, known: list[str]) -> _Problem | None:
     named = []
     lower = {k.lower(): k for k in known}
     for name in unknown.head(_MAX_ROWS_SHOWN).to_list():
-        close = [lower[name.lower()]] if name.lower() in lower else difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-        named.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        hint = f" (did you mean {short(lower[name.lower()])}?)" if name.lower() in lower else did_you_mean(name, known, cutoff=0.5)
+        named.append(short(name) + hint)
     if unknown.len() > _MAX_ROWS_SHOWN:
         named.append(f"... ({unknown.len() - _MAX_ROWS_SHOWN:,} more)")
-    shown = ", ".join(repr(k) for k in known[:12]) + (", ..." if len(known) > 12 else "")
+    shown = choices(known) if known else ""
     return _Problem(
         "moment",
         f"{_plural(hits.len(), 'row')} name {_plural(unknown.len(), 'moment')} the journey does not have: "
@@ -839,6 +856,7 @@ def _moment_problem(frame: pl.DataFrame, known: list[str]) -> _Problem | None:
         "or add them to the journey",
         f"{_plural(unknown.len(), 'unknown moment')}",
         _series_rows(s, hits),
+        n=hits.len(),
     )
 
 
@@ -923,6 +941,7 @@ def validate_report(
     journey: HasMomentNames | Iterable[str] | None = None,
     moments: Iterable[str] | None = None,
     naive_tz: str = "UTC",
+    continuous: Iterable[str] = (),
 ) -> ValidationReport:
     """Validate like :func:`validate`, and also report null counts and the conversions made.
 
@@ -932,6 +951,7 @@ def validate_report(
     """
     table = _check_table(table)
     scale_map = _resolve_scales(scales, table)
+    whole = _whole_point_metrics(continuous, table)
     known = _known_moments(journey, moments, table)
     try:
         zone = check_zone(naive_tz)
@@ -964,8 +984,10 @@ def validate_report(
         problems.append(_Problem(None, str(exc), "fix the table", "schema error"))
 
     ok = {c for c in spec if c in frame.columns} - failed
+    if table == "responses" and "metric" in ok:
+        frame = _normalise_metrics(frame, scale_map, notes)
     if (table == "responses" and {"score", "metric"} <= ok) or (table == "tickets" and "csat" in ok):
-        problems.extend(_scale_problems(frame, table, scale_map, notes))
+        problems.extend(_scale_problems(frame, table, scale_map, whole))
     if table == "tickets":
         problems.extend(_order_problems(frame, ok))
     if known is not None:
@@ -997,6 +1019,7 @@ def validate(
     journey: HasMomentNames | Iterable[str] | None = None,
     moments: Iterable[str] | None = None,
     naive_tz: str = "UTC",
+    continuous: Iterable[str] = (),
 ) -> pl.DataFrame:
     """Check an input table and return it as polars with the documented dtypes.
 
@@ -1005,8 +1028,11 @@ def validate(
         table: one of :data:`TABLES` ("responses", "tickets", "events", "accounts", "signals").
         scales: ``{metric: (low, high)}`` overriding or extending :data:`DEFAULT_SCALES`
             (nps 0-10, csat 1-5, psat 1-5, ces 1-7); ``{metric: None}`` skips that metric's range
-            check. Metric names are matched case-insensitively; metrics without a declared scale
-            are not range-checked. In ``tickets`` the ``csat`` scale applies to ``csat``.
+            check. Metrics without a declared scale are not range-checked. In ``tickets`` the
+            ``csat`` scale applies to ``csat``. Answers of nps, csat, psat and ces are whole
+            points (:mod:`cxwidgets.scales`): a 6.5 is refused unless the metric is in ``continuous``.
+        continuous: metric names whose answers need not be whole points (e.g. ``["csat"]`` for
+            averaged ratings); their range is still checked. NPS is always whole points 0-10.
         journey: anything with a ``.moment_names()`` method, or an iterable of moment names;
             with it (or ``moments=``), a ``moment`` not in the journey is an error.
         moments: moment names, alone or added to the journey's.
@@ -1016,6 +1042,8 @@ def validate(
     Returns:
         A polars DataFrame: documented columns cast (ids and labels String, numbers Float64,
         flags Boolean, timestamps ``Datetime("us", "UTC")``), other columns unchanged, no row dropped.
+        In ``responses`` the ``metric`` names are stored once, normalised: surrounding spaces
+        dropped, lower case (``" NPS "`` -> ``"nps"``; a note in :func:`validate_report` says so).
 
     Raises:
         CXDataError: (a ValueError) naming the table, the column, up to five offending rows
@@ -1031,12 +1059,12 @@ def validate(
         ...     validate(raw, table="responses")
         ... except cx.CXDataError as err:
         ...     print(err)
-        table 'responses' column 'score': 1 value is outside the declared nps scale 0-10
+        table 'responses' column 'score': 1 nps answer is outside the declared nps scale 0-10
           offending rows: row 1: 11.0
-          fix: correct or drop those rows; if this metric uses another scale, declare it: validate(..., scales={'nps': (low, high)})
+          fix: correct those rows or map 'not applicable' codes (such as 0 or 99) to null; if this metric uses another scale, declare it: validate(..., scales={'nps': (low, high)}); NPS answers are whole points 0-10
         >>> validate(raw.assign(score=[10, 9]), table="responses")["account_id"].to_list()
         ['00123', '00124']
     """
     return validate_report(
-        df, table, scales=scales, journey=journey, moments=moments, naive_tz=naive_tz
+        df, table, scales=scales, journey=journey, moments=moments, naive_tz=naive_tz, continuous=continuous
     ).frame

@@ -33,6 +33,7 @@ from typing import Any, Literal
 import polars as pl
 
 __all__ = [
+    "ACCEPTED",
     "UTC_US",
     "Parsed",
     "TimestampError",
@@ -40,6 +41,7 @@ __all__ = [
     "localize_naive",
     "parse_timestamps",
     "python_datetime_kinds",
+    "to_utc",
 ]
 
 #: The one timestamp dtype of validated tables.
@@ -50,6 +52,15 @@ _ISO_START = r"^\d{4}-\d{2}-\d{2}"
 #: An offset (or Z / UTC / GMT) right after a clock time at the end of the text.
 _HAS_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
 _UTC_SUFFIX = r"\s*(?:[Zz]|UTC|GMT)$"
+
+#: The text forms :func:`parse_timestamps` reads, as written in its messages.
+ACCEPTED = (
+    "YYYY-MM-DD, YYYY-MM-DD HH:MM, YYYY-MM-DD HH:MM:SS[.ffffff] ('T' or a space between date and time), "
+    "optionally followed by Z, UTC, GMT or an offset +HH:MM, +HHMM or +HH"
+)
+#: The polars formats behind :data:`ACCEPTED`, after the text is normalised (see ``_normalise_text``).
+_NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_AWARE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M%z")
 
 Kind = Literal["aware", "naive", "empty"]
 
@@ -115,8 +126,19 @@ def python_datetime_kinds(values: Sequence[Any]) -> tuple[list[int], list[int]]:
     return naive, aware
 
 
-def _to_utc(s: pl.Series) -> pl.Series:
+def to_utc(s: pl.Series | pl.Expr) -> Any:
+    """An aware timestamp series or expression in UTC at microsecond precision: the one UTC
+    conversion (same instants, the dtype of validated tables, :data:`UTC_US`).
+
+    >>> import datetime as dt, zoneinfo
+    >>> paris = pl.Series([dt.datetime(2024, 5, 1, 10, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))])
+    >>> to_utc(paris).to_list()[0].isoformat()
+    '2024-05-01T08:00:00+00:00'
+    """
     return s.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+
+
+_to_utc = to_utc
 
 
 def parse_timestamps(s: pl.Series) -> Parsed:
@@ -169,7 +191,8 @@ def _parse_text(s: pl.Series) -> Parsed:
     if flags["iso"]:
         bad = frame.filter(present & ~pl.col("t").str.contains(_ISO_START))
         raise TimestampError(
-            f"{bad.height:,} text values are not ISO 8601 timestamps (day/month order would be a guess)",
+            f"{bad.height:,} text values are not ISO 8601 timestamps (day/month order would be a guess; "
+            f"the forms read are {ACCEPTED})",
             rows=bad["row"].head(5).to_list(),
             count=bad.height,
             fix="write timestamps as ISO 8601 ('2024-05-01T09:30:00+02:00') or parse them with "
@@ -191,23 +214,40 @@ def _parse_text(s: pl.Series) -> Parsed:
             "which zone the naive ones are in",
             short="naive and aware timestamps mixed",
         )
-    if n_aware:
-        normal = text.str.replace(_UTC_SUFFIX, "+00:00")
-        parsed = normal.str.to_datetime(time_unit="us", time_zone="UTC", strict=False)
-        kind: Kind = "aware"
-    else:
-        parsed = text.str.to_datetime(time_unit="us", strict=False)
-        kind = "naive"
+    kind: Kind = "aware" if n_aware else "naive"
+    parsed = _parse_iso(text, aware=bool(n_aware))
     failed = (parsed.is_null() & text.is_not_null()).arg_true()
     if failed.len():
         raise TimestampError(
-            f"{failed.len():,} text values could not be parsed as timestamps",
+            f"{failed.len():,} text values could not be read as timestamps (a month 13, a day 30 of "
+            f"February, a zone name such as CET?); the ISO 8601 forms read are {ACCEPTED}",
             rows=failed.head(5).to_list(),
             count=failed.len(),
-            fix="fix or remove those values (ISO 8601 such as '2024-05-01T09:30:00+02:00' is expected)",
+            fix="fix or remove those values; write an offset rather than a zone name "
+            "('2024-05-01T10:00:00+01:00', not '2024-05-01 10:00 CET'), or parse the column yourself "
+            "with pl.col(...).str.to_datetime(format=...) before validating",
             short="unparseable timestamps",
         )
     return Parsed(parsed.alias(s.name), kind, [f"{s.name}: text parsed as ISO 8601 timestamps"])
+
+
+def _parse_iso(text: pl.Series, *, aware: bool) -> pl.Series:
+    """ISO 8601 text in the :data:`ACCEPTED` forms as ``Datetime("us")`` (UTC when ``aware``);
+    null where a value is in none of them or names no real date (2024-13-01)."""
+    normal = (
+        text.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]\s*", "${1} ")
+        .str.replace(r"(\d{2}:\d{2}:\d{2}),(\d+)", "${1}.${2}")
+    )
+    if aware:
+        normal = (
+            normal.str.replace(_UTC_SUFFIX, "+00:00")
+            .str.replace(r"\s+([+-]\d{2}(?::?\d{2})?)$", "${1}")
+            .str.replace(r"(:\d{2}(?:\.\d+)?[+-]\d{2})$", "${1}:00")
+        )
+        tries = [normal.str.to_datetime(f, time_unit="us", time_zone="UTC", strict=False) for f in _AWARE_FORMATS]
+    else:
+        tries = [normal.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS]
+    return pl.select(pl.coalesce(tries)).to_series().alias(text.name)
 
 
 def localize_naive(s: pl.Series, zone: str) -> pl.Series:

@@ -24,12 +24,17 @@ def test_yes_no_reads_every_spelling(values: list[bool | None], data: st.DataObj
     assert out["x"].to_list() == values
 
 
-def test_yes_no_refuses_other_text_and_leaves_other_dtypes() -> None:
+def test_yes_no_refuses_other_text_and_reads_0_1_numbers() -> None:
     with pytest.raises(CXDataError, match="not yes/no") as err:
         yes_no(pl.DataFrame({"Churn": ["Yes", "maybe", "No", "Churned"]}), "Churn", table="accounts")
     assert "'maybe'" in str(err.value) and "accounts" in str(err.value)
-    ints = pl.DataFrame({"x": [0, 1]})
-    assert yes_no(ints, "x").equals(ints)
+    assert err.value.n_rows == 2
+    ints = yes_no(pl.DataFrame({"x": [0, 1, None]}), "x")
+    assert ints["x"].dtype == pl.Boolean and ints["x"].to_list() == [False, True, None]
+    assert yes_no(pl.DataFrame({"x": [1.0, float("nan")]}), "x")["x"].to_list() == [True, None]
+    with pytest.raises(CXDataError, match=r"numbers other than 0/1: 2.0 \(2 rows\), 0.5 \(1 row\)") as err:
+        yes_no(pl.DataFrame({"x": [2.0, 0, 2, 0.5]}), "x")
+    assert err.value.n_rows == 3
     assert yes_no(pl.DataFrame({"x": ["", "yes"]}), "x")["x"].to_list() == [None, True]
     assert set(YES).isdisjoint(NO)
 

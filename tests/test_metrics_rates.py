@@ -39,8 +39,8 @@ def test_rate_summary_wilson_by_group(backend: str) -> None:
 
 
 def test_rate_summary_rejects_non_yes_no() -> None:
-    with pytest.raises(cx.CXDataError, match="'renewed'"):
-        rate_summary(pl.DataFrame({"renewed": ["yes", "no"]}), "renewed")
+    with pytest.raises(cx.CXDataError, match="'renewed'"):  # yes/no text is read; other text is not
+        rate_summary(pl.DataFrame({"renewed": ["yes", "maybe"]}), "renewed")
     with pytest.raises(cx.CXDataError, match="'flag'"):
         rate_summary(pl.DataFrame({"flag": [0, 2]}), "flag")
     assert rate_summary(pl.DataFrame({"flag": [0, 1, 1, 1]}), "flag").row(0, named=True)["rate"] == 0.75

@@ -349,7 +349,7 @@ def test_first_problem_raised_and_others_counted() -> None:
 def test_offending_rows_capped_at_five() -> None:
     n = 12
     data = {"account_id": [f"a{i}" for i in range(n)], "moment": ["m"] * n, "metric": ["nps"] * n, "score": [11.0] * n}
-    err = raises(data, "responses", "score", "12 values are outside", "row 4: 11.0")
+    err = raises(data, "responses", "score", "12 nps answers are outside", "row 4: 11.0", "(and 7 more)")
     assert "row 5:" not in str(err)
     assert len(err.rows) == 5
 
@@ -385,7 +385,7 @@ def test_lazyframe_input() -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_numeric_string_scores_cast(backend: str) -> None:
-    out = validate(make_frame(backend, responses(score=["9", " 4", "2.5", "6"])), "responses")
+    out = validate(make_frame(backend, responses(score=["9", " 4", "2.5", "6"])), "responses", continuous=["ces"])
     assert out.schema["score"] == pl.Float64
     assert out["score"].to_list() == [9.0, 4.0, 2.5, 6.0]
 
@@ -525,7 +525,8 @@ def valid_responses(draw: st.DrawFn) -> pl.DataFrame:
         if bounds is None:
             scores.append(draw(st.floats(allow_nan=False, allow_infinity=False)))
         else:
-            scores.append(draw(st.floats(bounds[0], bounds[1]) | st.integers(int(bounds[0]), int(bounds[1])).map(float)))
+            # the standard metrics are answered in whole points (cxwidgets.scales)
+            scores.append(draw(st.integers(int(bounds[0]), int(bounds[1])).map(float)))
     ids = st.text(alphabet="0123456789abcXYZ-_ ", min_size=1, max_size=8)
     maybe_text = st.none() | st.text(max_size=12)
     stamps = st.none() | st.datetimes(
@@ -558,9 +559,10 @@ def test_any_valid_responses_frame_round_trips(frame: pl.DataFrame, backend: str
 def test_metric_names_matched_case_insensitively() -> None:
     raises(responses(metric=["NPS", "csat", "ces", "nps"], score=[11.0, 4.0, 2.0, 6.0]), "responses", "score",
            "nps scale 0-10", "row 0: 11.0")
-    rep = validate_report(responses(metric=["NPS", "csat", "ces", "nps"]), "responses")
-    assert rep.frame["metric"].to_list() == ["NPS", "csat", "ces", "nps"]  # values are never rewritten
-    assert any("metric 'NPS' checked against the nps scale" in n for n in rep.notes)
+    rep = validate_report(responses(metric=[" NPS", "csat", "ces", "nps"]), "responses")
+    # stored once, normalised, so every consumer reads one name (issue 11)
+    assert rep.frame["metric"].to_list() == ["nps", "csat", "ces", "nps"]
+    assert any("metric: 1 name stored in lower case" in n and "' NPS' -> 'nps'" in n for n in rep.notes)
 
 
 def test_blank_text_in_a_numeric_column_is_missing_not_an_error() -> None:

@@ -176,22 +176,10 @@ def _side_exprs(
 
 
 def _check_values(frame: pl.DataFrame, value: str, stat: str, scale: tuple[float, float] | None, table: str) -> pl.DataFrame:
-    if stat == "share":
-        frame = yes_no(frame, value, table=table)
     dtype = frame.schema[value]
     v = pl.col(value)
-    if stat == "share":
-        if dtype == pl.Boolean:
-            return frame.with_columns(v.cast(pl.Float64))
-        bad = frame.with_row_index("row").filter(v.is_not_null() & ~v.is_in([0, 1])) if dtype.is_numeric() else frame.with_row_index("row")
-        if bad.height:
-            raise CXDataError(
-                f"a share needs yes/no values (true/false or 0/1), found dtype {dtype}",
-                table=table, column=value,
-                rows=[f"row {r}: {x}" for r, x in bad.select("row", value).head(5).iter_rows()],
-                fix="pass a boolean column (e.g. renewed), or stat='mean' for a numeric score",
-            )
-        return frame.with_columns(v.cast(pl.Float64))
+    if stat == "share":  # the one outcome reader: booleans, 0/1, yes/no text; anything else refused
+        return yes_no(frame, value, table=table).with_columns(v.cast(pl.Float64))
     if dtype == pl.Boolean and stat != "nps":
         return frame.with_columns(v.cast(pl.Float64))
     if not dtype.is_numeric():

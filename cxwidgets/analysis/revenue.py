@@ -145,19 +145,10 @@ def effect_on_outcome(
                 rows=frame.get_column(col).head(3).to_list(),
                 fix="cast it to numbers (turn a category into 0/1 columns)",
             )
-    ydtype = frame.schema[outcome]
-    used = frame.select(driver, outcome, *covs, *extra)
+    used = frame.select(driver, outcome, *covs, *extra)  # the outcome is Boolean: read by yes_no above
     kept = used.drop_nulls()
     n_dropped = used.height - kept.height
-    yv = kept.get_column(outcome)
-    if ydtype != pl.Boolean:
-        if not (ydtype.is_numeric() and yv.is_in([0, 1]).all()):
-            raise CXDataError(
-                f"the outcome must be yes/no (true/false or 0/1), found dtype {ydtype}",
-                table=table, column=outcome, rows=yv.unique().head(5).to_list(),
-                fix="pass a boolean column such as renewed or churned",
-            )
-    y = yv.cast(pl.Float64).to_numpy()
+    y = kept.get_column(outcome).cast(pl.Float64).to_numpy()
     if kept.height < 10:
         raise CXDataError(
             f"only {kept.height} rows with both {driver} and {outcome}: too few to fit a model",

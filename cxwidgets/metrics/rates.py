@@ -13,9 +13,11 @@ from datetime import datetime
 import polars as pl
 
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import as_list, require_columns, to_polars
+from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
 from cxwidgets.metrics.intervals import wilson
 from cxwidgets.metrics.survey import _group
+from cxwidgets.metrics.time import _utc_columns
+from cxwidgets.scales import NPS_SCALE, guard, scale_error
 
 __all__ = [
     "rate",
@@ -40,25 +42,52 @@ def _col(c: str | pl.Expr) -> pl.Expr:
     return pl.col(c) if isinstance(c, str) else c
 
 
-def rate(condition: str | pl.Expr, *, name: str = "rate") -> pl.Expr:
-    """Share (0..1) of rows where a boolean column or expression is true; nulls not counted.
+def _flag(c: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``(value, refused)`` of a yes/no expression by the outcome rule of :func:`cxwidgets.frames.yes_no`:
+    booleans and 0/1 are flags (NaN is missing); anything else (a 2, 0.5, text) is refused."""
+    x = c.cast(pl.Float64, strict=False)
+    nan = x.is_nan().fill_null(False)
+    refused = c.is_not_null() & ~nan & ~x.is_in([0.0, 1.0]).fill_null(False)
+    return pl.when(nan).then(None).otherwise(x), refused
 
+
+def rate(condition: str | pl.Expr, *, name: str = "rate") -> pl.Expr:
+    """Share (0..1) of rows where a yes/no column or expression is true; nulls not counted.
+
+    A flag is a boolean or 0/1 (the outcome rule of :func:`cxwidgets.frames.yes_no`): a group
+    holding any other value (a ``churned = 2``, a 0.5, text) gives null, never a share; read
+    text flags with ``cx.validate`` or ``cxwidgets.frames.yes_no`` first. The summaries
+    (:func:`rate_summary`, :func:`churn_summary`) raise on the same values.
+
+    >>> import cxwidgets as cx
     >>> pl.DataFrame({"x": [True, False, None]}).select(cx.rate("x")).item()
     0.5
+    >>> print(pl.DataFrame({"x": [1, 0, 2]}).select(cx.rate("x")).item())
+    None
     """
-    c = _col(condition).cast(pl.Boolean)
-    n = c.count()
-    return pl.when(n > 0).then(c.sum() / n).alias(name)
+    value, refused = _flag(_col(condition))
+    n = value.count()
+    return pl.when(refused.any()).then(None).when(n > 0).then(value.sum() / n).alias(name)
 
 
 def churn_rate(churned: str | pl.Expr = "churned") -> pl.Expr:
-    """Share of the accounts present at the start that were lost (filter to them first)."""
+    """Share of the accounts present at the start that were lost (filter to them first).
+
+    >>> import cxwidgets as cx
+    >>> pl.DataFrame({"churned": [1, 0, 0, 0]}).select(cx.churn_rate()).item()
+    0.25
+    """
     return rate(churned, name="churn_rate")
 
 
 def retention_rate(churned: str | pl.Expr = "churned") -> pl.Expr:
-    """Share of the accounts present at the start that were kept: 1 - churn rate."""
-    return rate(~_col(churned).cast(pl.Boolean), name="retention_rate")
+    """Share of the accounts present at the start that were kept: 1 - churn rate.
+
+    >>> import cxwidgets as cx
+    >>> pl.DataFrame({"churned": [1, 0, 0, 0]}).select(cx.retention_rate()).item()
+    0.75
+    """
+    return (1 - rate(churned)).alias("retention_rate")
 
 
 def repeat_purchase_rate(purchases: str | pl.Expr = "purchases") -> pl.Expr:
@@ -80,12 +109,22 @@ def response_rate(responded: str | pl.Expr = "responded", invited: str | pl.Expr
 def promoter_activation(score: str | pl.Expr = "score", acted: str | pl.Expr = "referral_made") -> pl.Expr:
     """Share of promoters (NPS 9-10) who acted on a referral ask.
 
-    >>> df.select(cx.promoter_activation("score", "referral_made"))  # doctest: +SKIP
+    Null for a group holding an NPS answer off the 0-10 whole-point scale or an ``acted`` flag
+    that is not true/false or 0/1 (the scale and outcome rules).
+
+    >>> import cxwidgets as cx
+    >>> df = pl.DataFrame({"score": [10, 10, 9, 3], "referral_made": [True, True, False, True]})
+    >>> round(df.select(cx.promoter_activation("score", "referral_made")).item(), 4)
+    0.6667
     """
     s = _col(score)
-    a = _col(acted).cast(pl.Boolean)
-    promoters = (s >= 9).sum()
-    return pl.when(promoters > 0).then((a & (s >= 9)).sum() / promoters).alias("promoter_activation")
+    a, refused = _flag(_col(acted))
+    promoter = s >= 9
+    promoters = promoter.sum()
+    value = pl.when(refused.any()).then(None).when(promoters > 0).then(
+        (a.fill_null(0.0) * promoter.cast(pl.Float64)).sum() / promoters
+    )
+    return guard(value, s, NPS_SCALE, integer=True).alias("promoter_activation")
 
 
 def goal_attainment(share: str | pl.Expr = "score") -> pl.Expr:
@@ -109,20 +148,13 @@ def rate_summary(
     frame = to_polars(df, table=table)
     keys = as_list(by)
     require_columns(frame, keys + ([condition] if isinstance(condition, str) else []), table=table)
-    c = _col(condition)
     if isinstance(condition, str):
-        dtype = frame.schema[condition]
-        if dtype != pl.Boolean:
-            vals = frame.get_column(condition).drop_nulls().unique()
-            if not (dtype.is_numeric() and vals.is_in([0, 1]).all()):
-                raise CXDataError(
-                    f"a rate needs yes/no values (true/false or 0/1), found dtype {dtype}",
-                    table=table,
-                    column=condition,
-                    rows=vals.head(5).to_list(),
-                    fix="pass a boolean column, or an expression such as pl.col('x') == 'yes'",
-                )
-    c = c.cast(pl.Boolean)
+        column = condition
+    else:
+        column = "_condition"
+        frame = frame.with_columns(condition.alias(column))
+    frame = yes_no(frame, column, table=table)  # the one outcome reader: bool, 0/1 or yes/no text
+    c = pl.col(column)
     aggs = [c.count().cast(pl.Int64).alias("n"), c.null_count().cast(pl.Int64).alias("n_missing"), c.sum().cast(pl.Int64).alias("successes")]
     agg = _group(frame, keys, aggs)
     low, high = wilson(pl.col("successes"), pl.col("n"), confidence)
@@ -137,8 +169,9 @@ def _accounts_at_start(
     accounts: pl.DataFrame, start: datetime | None, end: datetime | None, table: str
 ) -> pl.DataFrame:
     """Accounts present at ``start``, with ``lost`` = churned at their renewal inside the period."""
+    accounts = yes_no(accounts, "churned", table=table)
     if start is None and end is None:
-        return accounts.with_columns(pl.col("churned").cast(pl.Boolean).alias("_lost"))
+        return accounts.with_columns(pl.col("churned").alias("_lost"))
     if start is None or end is None or end <= start:
         raise CXDataError(
             "a churn period needs both start and end, with end after start",
@@ -146,10 +179,11 @@ def _accounts_at_start(
             fix="pass start=datetime(2025, 1, 1, tzinfo=UTC), end=datetime(2025, 4, 1, tzinfo=UTC)",
         )
     require_columns(accounts, ["started_at", "renewal_at"], table=table)
+    accounts = _utc_columns(accounts, ["started_at", "renewal_at"], table)
     tz = accounts.schema["renewal_at"]
     lit_start = pl.lit(start).cast(tz)
     lit_end = pl.lit(end).cast(tz)
-    churned = pl.col("churned").cast(pl.Boolean)
+    churned = pl.col("churned")
     present = (pl.col("started_at") < lit_start) & ~(churned & (pl.col("renewal_at") < lit_start))
     lost = churned & (pl.col("renewal_at") >= lit_start) & (pl.col("renewal_at") < lit_end)
     return accounts.filter(present).with_columns(lost.alias("_lost"))
@@ -174,6 +208,7 @@ def churn_summary(
     """
     frame = to_polars(accounts, table="accounts")
     require_columns(frame, [churned, *as_list(by)], table="accounts")
+    frame = yes_no(frame, churned, table="accounts")  # the one outcome reader, naming the user's column
     frame = frame.rename({churned: "churned"}) if churned != "churned" else frame
     base = _accounts_at_start(frame, start, end, "accounts")
     return rate_summary(base, "_lost", by, name="churn_rate", confidence=confidence, table="accounts").rename(
@@ -230,5 +265,8 @@ def promoter_activation_summary(
     """Promoter activation by group: of promoters (9-10), the share who acted on a referral ask."""
     frame = to_polars(df, table=table)
     require_columns(frame, [score, acted, *as_list(by)], table=table)
+    err = scale_error(frame, score, NPS_SCALE, integer=True, table=table, label="NPS")
+    if err is not None:
+        raise err
     promoters = frame.filter(pl.col(score) >= 9)
     return rate_summary(promoters, acted, by, name="promoter_activation", confidence=confidence, table=table)

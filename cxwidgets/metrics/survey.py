@@ -7,20 +7,26 @@ NPS is in points (-100..100). Every expression works in any ``group_by().agg()``
     import cxwidgets as cx
 
     df.group_by("moment").agg(cx.nps("score"), cx.csat("score", scale=(1, 5)))
+
+The scale rule (:mod:`cxwidgets.scales`) is the same everywhere: an answer off its declared
+scale (NaN, outside it, or a fraction on a whole-point scale) never enters a share or a mean.
+An expression cannot raise inside ``agg``, so it returns null for a group holding such an
+answer; the summaries raise :class:`~cxwidgets.errors.CXDataError` naming the rows.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import polars as pl
 
+from cxwidgets._util.text import short
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import as_list, require_columns, to_polars
+from cxwidgets.frames import as_list, metric_rows, require_columns, to_polars
 from cxwidgets.metrics.intervals import adjusted_wald_nps, t_interval, wilson
+from cxwidgets.scales import NPS_SCALE, check_scale, guard, scale_error, top_threshold
 
 __all__ = [
     "NPS_SCALE",
@@ -36,7 +42,6 @@ __all__ = [
     "mean_summary",
 ]
 
-NPS_SCALE = (0.0, 10.0)
 Scale = tuple[float, float]
 By = str | Sequence[str] | None
 
@@ -45,53 +50,46 @@ def _col(score: str | pl.Expr) -> pl.Expr:
     return pl.col(score) if isinstance(score, str) else score
 
 
-def _check_scale(scale: Scale, what: str) -> tuple[float, float]:
-    try:
-        lo, hi = float(scale[0]), float(scale[1])
-    except (TypeError, ValueError, IndexError) as exc:
-        raise ValueError(f"{what}: scale must be a pair (low, high), got {scale!r}") from exc
-    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
-        raise ValueError(f"{what}: scale must be (low, high) with low < high, got {scale!r}")
-    return lo, hi
-
-
-def _top_threshold(scale: Scale, top: int, what: str) -> float:
-    lo, hi = _check_scale(scale, what)
-    if top < 1:
-        raise ValueError(f"{what}: top must be at least 1, got {top}")
-    if not (lo.is_integer() and hi.is_integer()) or hi - lo + 1 <= top:
-        raise ValueError(
-            f"{what}: a top-{top}-box share needs an integer scale with more than {top} points, "
-            f"got {scale!r}; use method='mean' for continuous scales"
-        )
-    return hi - (top - 1)
-
-
 def top_box(score: str | pl.Expr = "score", *, scale: Scale = (1, 5), top: int = 2) -> pl.Expr:
     """Share (0..1) of answers in the top ``top`` points of ``scale``; nulls are not counted.
 
-    >>> df.group_by("moment").agg(cx.top_box("score", scale=(1, 7), top=2))  # doctest: +SKIP
+    Answers are whole points on the declared scale: a group holding any answer off the scale
+    (a 0 coded for "not applicable" on 1-5, a 3.5) gives null, never a share (see
+    :mod:`cxwidgets.scales`; the summaries raise on the same answers).
+
+    >>> import cxwidgets as cx
+    >>> df = pl.DataFrame({"g": ["a", "a", "a", "b", "b"], "score": [7, 6, 2, 7, 0]})
+    >>> df.group_by("g", maintain_order=True).agg(cx.top_box("score", scale=(1, 7))).rows()
+    [('a', 0.6666666666666666), ('b', None)]
     """
     s = _col(score)
-    cut = _top_threshold(scale, top, "top_box")
+    cut = top_threshold(scale, top, "top_box")
+    lo, hi = check_scale(scale, "top_box")
     n = s.count()
-    return pl.when(n > 0).then((s >= cut).sum() / n).alias("top_box")
+    share = pl.when(n > 0).then((s >= cut).sum() / n)
+    return guard(share, s, (lo, hi), integer=True).alias("top_box")
 
 
 def nps(score: str | pl.Expr = "score") -> pl.Expr:
     """Net Promoter Score in points: %promoters (9-10) minus %detractors (0-6), -100..100.
 
-    Nulls are skipped; an empty group gives null.
+    Nulls are skipped; an empty group gives null. NPS answers are whole points 0-10: a group
+    holding any other answer (11, -1, 6.5, NaN) gives null, never a score (the summaries
+    raise on the same answers).
 
+    >>> import cxwidgets as cx
     >>> pl.DataFrame({"score": [10, 9, 7, 3]}).select(cx.nps("score")).item()
     25.0
+    >>> print(pl.DataFrame({"score": [10, 9, 7, 11]}).select(cx.nps("score")).item())
+    None
     """
     s = _col(score)
     n = s.count()
     # boolean sums are unsigned: cast before subtracting
     promoters = (s >= 9).sum().cast(pl.Int64)
     detractors = (s <= 6).sum().cast(pl.Int64)
-    return pl.when(n > 0).then((promoters - detractors) * 100.0 / n).alias("nps")
+    value = pl.when(n > 0).then((promoters - detractors) * 100.0 / n)
+    return guard(value, s, NPS_SCALE, integer=True).alias("nps")
 
 
 def csat(
@@ -99,16 +97,25 @@ def csat(
     *,
     scale: Scale = (1, 5),
     method: Literal["top2box", "mean"] = "top2box",
+    continuous: bool = False,
 ) -> pl.Expr:
     """Customer satisfaction: the top-two-box share (default, a fraction) or the mean score.
 
     ``scale`` is declared, not guessed: on 1-5 the top two boxes are 4 and 5; on any scale
-    they are its top two points.
+    they are its top two points. Answers are whole points on the scale; a group holding any
+    answer off it (a 0 for "not applicable", a 6 on 1-5, a 3.5) gives null. With
+    ``method="mean"``, ``continuous=True`` declares answers that need not be whole (3.5), still
+    within the scale.
 
+    >>> import cxwidgets as cx
     >>> pl.DataFrame({"score": [5, 4, 3, 1]}).select(cx.csat("score", scale=(1, 5))).item()
     0.5
+    >>> print(pl.DataFrame({"score": [5, 4, 3, 0]}).select(cx.csat("score", scale=(1, 5))).item())
+    None
+    >>> pl.DataFrame({"score": [4.5, 3.5]}).select(cx.csat("score", method="mean", continuous=True)).item()
+    4.0
     """
-    return _satisfaction(score, scale=scale, method=method, name="csat")
+    return _satisfaction(score, scale=scale, method=method, name="csat", continuous=continuous)
 
 
 def psat(
@@ -116,18 +123,35 @@ def psat(
     *,
     scale: Scale = (1, 5),
     method: Literal["top2box", "mean"] = "top2box",
+    continuous: bool = False,
 ) -> pl.Expr:
-    """Product satisfaction: CSAT asked about a product or feature (same arguments as csat)."""
-    return _satisfaction(score, scale=scale, method=method, name="psat")
+    """Product satisfaction: CSAT asked about a product or feature (same arguments and scale rule as csat).
+
+    >>> import cxwidgets as cx
+    >>> pl.DataFrame({"score": [5, 4, 3, 1]}).select(cx.psat("score")).item()
+    0.5
+    """
+    return _satisfaction(score, scale=scale, method=method, name="psat", continuous=continuous)
 
 
-def _satisfaction(score: str | pl.Expr, *, scale: Scale, method: str, name: str) -> pl.Expr:
+def _satisfaction(score: str | pl.Expr, *, scale: Scale, method: str, name: str, continuous: bool) -> pl.Expr:
     if method == "top2box":
+        if continuous:
+            raise ValueError(
+                f"{name}: continuous answers have no top two boxes (method='top2box' counts whole points); "
+                "use method='mean'"
+            )
         return top_box(score, scale=scale, top=2).alias(name)
     if method == "mean":
-        _check_scale(scale, name)
-        return _col(score).mean().alias(name)
+        return _mean(score, scale, continuous, name)
     raise ValueError(f"{name}: method must be 'top2box' or 'mean', got {method!r}")
+
+
+def _mean(score: str | pl.Expr, scale: Scale, continuous: bool, name: str) -> pl.Expr:
+    if not isinstance(continuous, bool):
+        raise ValueError(f"{name}: continuous must be True or False, got {continuous!r}")
+    s = _col(score)
+    return guard(s.mean(), s, check_scale(scale, name), integer=not continuous).alias(name)
 
 
 def ces(
@@ -135,20 +159,25 @@ def ces(
     *,
     scale: Scale = (1, 7),
     lower_is_better: bool = True,
+    continuous: bool = False,
 ) -> pl.Expr:
     """Customer Effort Score: the mean on the declared scale.
 
     The direction is declared, not guessed: the playbook's "<= 2.0 on a 1-7 scale" means
     lower is better (the default). The value itself is the plain mean; the direction is what
-    gates and normalisers read.
+    gates and normalisers read. Answers are whole points on the scale (``continuous=True``
+    allows fractions within it); a group holding any other answer gives null.
 
+    >>> import cxwidgets as cx
     >>> pl.DataFrame({"score": [1, 2, 3]}).select(cx.ces("score", scale=(1, 7))).item()
     2.0
+    >>> print(pl.DataFrame({"score": [1, 2, 8]}).select(cx.ces("score", scale=(1, 7))).item())
+    None
     """
-    _check_scale(scale, "ces")
+    check_scale(scale, "ces")
     if not isinstance(lower_is_better, bool):
         raise ValueError("ces: lower_is_better must be True or False (declare the direction)")
-    return _col(score).mean().alias("ces")
+    return _mean(score, scale, continuous, "ces")
 
 
 # ----------------------------------------------------------------------------------------
@@ -163,51 +192,25 @@ def _prepare(
     keys = as_list(by)
     require_columns(frame, [score, *keys], table=table)
     if metric is not None and "metric" in frame.columns:
-        frame = frame.filter(pl.col("metric") == metric)
+        frame = metric_rows(frame, metric, table=table)  # "NPS", " nps " read as "nps"
     if not frame.schema[score].is_numeric():
         raise CXDataError(
             f"scores must be numbers, found dtype {frame.schema[score]}",
             table=table,
             column=score,
-            rows=frame.get_column(score).head(5).to_list(),
+            rows=[short(v) for v in frame.get_column(score).head(5).to_list()],
             fix="cast the column to numbers or run cx.validate(df, table='responses') first",
         )
     return frame, keys
 
 
-def _raise_out_of_scale(frame: pl.DataFrame, score: str, scale: Scale, table: str, what: str) -> None:
-    lo, hi = scale
-    s = pl.col(score)
-    nonfinite = s.is_nan() | s.is_infinite()
-    offenders = frame.with_row_index("row").filter(nonfinite)
-    if offenders.height:
-        message = f"{offenders.height} score(s) are NaN or infinite"
-        fix = "replace them with real scores or drop those rows (a missing answer is null, not NaN)"
-    else:
-        offenders = frame.with_row_index("row").filter((s < lo) | (s > hi))
-        message = f"{offenders.height} {what} score(s) outside the declared scale {lo:g}-{hi:g}"
-        fix = "declare the scale the survey used (scale=(low, high)) or correct the rows"
-    rows = [f"row {r}: {v}" for r, v in offenders.select("row", score).head(5).iter_rows()]
-    if offenders.height > 5:
-        rows.append(f"... {offenders.height - 5} more")
-    raise CXDataError(message, table=table, column=score, rows=rows, fix=fix)
-
-
-def _check_values(frame: pl.DataFrame, score: str, scale: Scale | None, table: str, what: str) -> None:
-    """Raise if any score is NaN, infinite or outside ``scale``: one vectorised pass, before grouping."""
-    s = pl.col(score)
-    # min and max skip NaN, but a NaN or an infinity makes the sum non-finite: three cheap
-    # reductions instead of an elementwise is_nan pass
-    lo, hi, total = (
-        frame.lazy()
-        .select(s.min().alias("lo"), s.max().alias("hi"), s.cast(pl.Float64).sum().alias("total"))
-        .collect(engine="streaming")
-        .row(0)
-    )
-    nonfinite = total is not None and not math.isfinite(total)
-    outside = scale is not None and lo is not None and (lo < scale[0] or hi > scale[1])
-    if nonfinite or outside:
-        _raise_out_of_scale(frame, score, scale or (-np.inf, np.inf), table, what)
+def _check_values(
+    frame: pl.DataFrame, score: str, scale: Scale | None, table: str, what: str, *, integer: bool
+) -> None:
+    """Raise the scale rule's CXDataError if any answer is off ``scale`` (see :mod:`cxwidgets.scales`)."""
+    err = scale_error(frame, score, scale, integer=integer, table=table, label=what)
+    if err is not None:
+        raise err
 
 
 def _counts(s: pl.Expr) -> list[pl.Expr]:
@@ -242,7 +245,7 @@ def nps_summary(
     """
     frame, keys = _prepare(df, score, by, metric, table)
     s = pl.col(score)
-    _check_values(frame, score, NPS_SCALE, table, "NPS")
+    _check_values(frame, score, NPS_SCALE, table, "NPS", integer=True)
     agg = _group(
         frame,
         keys,
@@ -276,10 +279,10 @@ def _share_summary(
     table: str,
 ) -> pl.DataFrame:
     frame, keys = _prepare(df, score, by, metric, table)
-    lo, hi = _check_scale(scale, name)
-    cut = _top_threshold(scale, 2, name)
+    lo, hi = check_scale(scale, name)
+    cut = top_threshold(scale, 2, name)
     s = pl.col(score)
-    _check_values(frame, score, (lo, hi), table, name.upper())
+    _check_values(frame, score, (lo, hi), table, name.upper(), integer=True)
     agg = _group(frame, keys, [*_counts(s), (s >= cut).sum().cast(pl.Int64).alias("_k"), s.mean().alias("mean")])
     low, high = wilson(pl.col("_k"), pl.col("n"), confidence)
     return agg.with_columns(
@@ -299,12 +302,15 @@ def _mean_summary(
     metric: str | None,
     confidence: float,
     table: str,
+    continuous: bool,
 ) -> pl.DataFrame:
+    if not isinstance(continuous, bool):
+        raise ValueError(f"{name}: continuous must be True or False, got {continuous!r}")
     frame, keys = _prepare(df, score, by, metric, table)
     s = pl.col(score)
     if scale is not None:
-        scale = _check_scale(scale, name)
-    _check_values(frame, score, scale, table, name.upper())
+        scale = check_scale(scale, name)
+    _check_values(frame, score, scale, table, name.upper(), integer=not continuous)
     agg = _group(frame, keys, [*_counts(s), s.mean().alias(name), s.std().alias("sd")])
     low, high = t_interval(
         agg.get_column(name).to_numpy(), agg.get_column("sd").to_numpy(), agg.get_column("n").to_numpy(), confidence
@@ -328,6 +334,7 @@ def csat_summary(
     metric: str | None = "csat",
     confidence: float = 0.95,
     table: str = "responses",
+    continuous: bool = False,
 ) -> pl.DataFrame:
     """CSAT by group with n and a 95% interval.
 
@@ -335,14 +342,24 @@ def csat_summary(
     csat_high (Wilson interval) and mean. ``method="mean"``: n, n_missing, csat (the mean),
     csat_low, csat_high (Student-t interval) and sd.
 
+    Answers are whole points on ``scale``; any other answer (a 0 for "not applicable", a 6 on
+    1-5, a 3.5) raises :class:`~cxwidgets.errors.CXDataError` naming the rows. With
+    ``method="mean"``, ``continuous=True`` accepts fractions within the scale. When the frame
+    has a ``metric`` column, only its ``metric`` rows are used (case and spaces ignored).
+
     >>> cx.metrics.csat_summary(responses, by="moment", scale=(1, 5))  # doctest: +SKIP
     """
     if method == "top2box":
+        if continuous:
+            csat(score, scale=scale, method=method, continuous=True)  # raises: no top boxes when continuous
         return _share_summary(
             df, score, by, scale=scale, name="csat", metric=metric, confidence=confidence, table=table
         )
     if method == "mean":
-        return _mean_summary(df, score, by, scale=scale, name="csat", metric=metric, confidence=confidence, table=table)
+        return _mean_summary(
+            df, score, by, scale=scale, name="csat", metric=metric, confidence=confidence, table=table,
+            continuous=continuous,
+        )
     raise ValueError(f"csat_summary: method must be 'top2box' or 'mean', got {method!r}")
 
 
@@ -356,10 +373,12 @@ def psat_summary(
     metric: str | None = "psat",
     confidence: float = 0.95,
     table: str = "responses",
+    continuous: bool = False,
 ) -> pl.DataFrame:
-    """PSAT (CSAT about a product or feature) by group; same shape as :func:`csat_summary`."""
+    """PSAT (CSAT about a product or feature) by group; same shape and scale rule as :func:`csat_summary`."""
     out = csat_summary(
-        df, score, by, scale=scale, method=method, metric=metric, confidence=confidence, table=table
+        df, score, by, scale=scale, method=method, metric=metric, confidence=confidence, table=table,
+        continuous=continuous,
     )
     return out.rename({"csat": "psat", "csat_low": "psat_low", "csat_high": "psat_high"})
 
@@ -374,13 +393,20 @@ def ces_summary(
     metric: str | None = "ces",
     confidence: float = 0.95,
     table: str = "responses",
+    continuous: bool = False,
 ) -> pl.DataFrame:
     """CES by group: n, n_missing, ces (the mean), ces_low, ces_high (Student-t), sd, lower_is_better.
 
+    Answers are whole points on ``scale`` unless ``continuous=True`` (fractions within it);
+    others raise :class:`~cxwidgets.errors.CXDataError` naming the rows.
+
     >>> cx.metrics.ces_summary(responses, by="moment", scale=(1, 7))  # doctest: +SKIP
     """
-    ces(score, scale=scale, lower_is_better=lower_is_better)  # validates the arguments
-    out = _mean_summary(df, score, by, scale=scale, name="ces", metric=metric, confidence=confidence, table=table)
+    ces(score, scale=scale, lower_is_better=lower_is_better, continuous=continuous)  # validates the arguments
+    out = _mean_summary(
+        df, score, by, scale=scale, name="ces", metric=metric, confidence=confidence, table=table,
+        continuous=continuous,
+    )
     return out.with_columns(pl.lit(lower_is_better).alias("lower_is_better"))
 
 
@@ -394,9 +420,17 @@ def mean_summary(
     metric: str | None = None,
     confidence: float = 0.95,
     table: str = "data",
+    continuous: bool = True,
 ) -> pl.DataFrame:
     """Mean of any numeric column by group with n and a Student-t interval.
 
+    Any value may be fractional (``continuous=True``, the default for a generic value);
+    ``continuous=False`` requires whole points. NaN, infinities and values off ``scale`` raise
+    :class:`~cxwidgets.errors.CXDataError`.
+
     >>> cx.metrics.mean_summary(responses, "score", by="moment", metric="goal_attainment", scale=(0, 1))  # doctest: +SKIP
     """
-    return _mean_summary(df, value, by, scale=scale, name=name, metric=metric, confidence=confidence, table=table)
+    return _mean_summary(
+        df, value, by, scale=scale, name=name, metric=metric, confidence=confidence, table=table,
+        continuous=continuous,
+    )

@@ -42,7 +42,6 @@ Conventions used by every summary here:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -50,10 +49,12 @@ from typing import Literal
 
 import polars as pl
 
+from cxwidgets._util.text import choices, closest, short
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars
 from cxwidgets.metrics.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from cxwidgets.metrics.intervals import wilson
+from cxwidgets.timestamps import to_utc
 
 __all__ = [
     "UNITS",
@@ -173,7 +174,7 @@ def _utc_columns(frame: pl.DataFrame, columns: Sequence[str], table: str) -> pl.
                     f"pl.col('{col}').dt.replace_time_zone('UTC') to say which zone they are in",
                 )
             if dtype != _UTC:
-                casts.append(pl.col(col).dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
+                casts.append(to_utc(pl.col(col)))
         else:
             raise CXDataError(
                 f"expected timezone-aware datetimes, found dtype {dtype}",
@@ -192,16 +193,6 @@ def _row_labels(frame: pl.DataFrame, mask: pl.Expr, id_col: str | None, show: Se
     for row in bad.select(cols).head(5).iter_rows(named=True):
         labels.append(", ".join(f"{k.lstrip('_')}={v}" for k, v in row.items()))
     return bad.height, labels
-
-
-def _closest(name: str, choices: set[str] | Sequence[str]) -> str | None:
-    """The choice ``name`` was probably meant to be (case-insensitive first), or None."""
-    options = sorted(str(c) for c in choices)
-    for c in options:
-        if c.casefold() == name.casefold():
-            return c
-    close = difflib.get_close_matches(name, options, n=1)
-    return close[0] if close else None
 
 
 def _col(c: str | pl.Expr) -> pl.Expr:
@@ -351,7 +342,7 @@ def _ticket_summary(
     if isinstance(sla_v, dict):
         present = set(frame.get_column(priority).cast(pl.String).drop_nulls().unique().to_list())
         if frame.height and not present & set(sla_v):
-            hint = "; ".join(f"{k!r} -> {m!r}?" for k in sla_v if (m := _closest(k, present)))
+            hint = "; ".join(f"{short(k)} -> {short(m)}?" for k in sla_v if (m := closest(k, sorted(map(str, present)))))
             warnings.warn(
                 f"none of the sla priorities {sorted(sla_v)} occurs in tickets column '{priority}' "
                 f"(found {sorted(present)[:8]}){': ' + hint if hint else ''}; no ticket is under SLA",
@@ -546,10 +537,10 @@ def ttv_frame(
         )
     if ev.height and hits.height == 0:
         names = ev.get_column("event").drop_nulls().unique().sort().to_list()
-        close = _closest(milestone, names)
+        close = closest(milestone, sorted(map(str, names)))
         warnings.warn(
-            f"no '{milestone}' event in the events table"
-            + (f" (did you mean {close!r}?)" if close else f" (found: {', '.join(map(str, names[:8]))})")
+            f"no {short(milestone)} event in the events table"
+            + (f" (did you mean {short(close)}?)" if close else f" (found: {choices(names, limit=8)})")
             + "; no account has reached it",
             UserWarning,
             stacklevel=3,
