@@ -9,12 +9,14 @@ Example:
     >>> import cxwidgets as cx
     >>> from cxwidgets.charts import mis_chart
     >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(300, seed=0))
-    >>> mis_chart(model.score("moment"), "moment").to_dict()["title"]["text"]
+    >>> mis_chart(model.score("moment"), "moment").to_dict()["title"]
     'MIS by moment'
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +24,11 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["RAG_COLOURS", "STATUS_LABELS", "mis_chart", "mis_records", "save_chart"]
+from cxwidgets._util.files import atomic_write
+from cxwidgets._util.html import script_json
+from cxwidgets._util.html import text as html_text
+
+__all__ = ["RAG_COLOURS", "STATUS_LABELS", "chart_html", "mis_chart", "mis_records", "save_chart"]
 
 #: Bar colours per status. Each has a contrast ratio of at least 3:1 against white and against
 #: JupyterLab's dark background (the graphical-object level of WCAG 2.1, 1.4.11); the text
@@ -126,8 +132,11 @@ def mis_chart(
 
 
 def save_chart(chart: Any, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
-    """Save an altair chart as PNG, SVG, HTML or JSON (by extension) atomically, with vl-convert
-    (no browser, no network). The file opens with no Python running.
+    """Save an altair chart as PNG, SVG, HTML or JSON (by extension) atomically
+    (:func:`cxwidgets._util.files.atomic_write`), drawn with vl-convert (no browser, no
+    network). The file opens with no Python running; an HTML page carries vega-embed inline
+    (no CDN) and the spec as escaped JSON (:func:`chart_html`), so no name in the chart can run
+    as script.
 
     Example:
         >>> save_chart(mis_chart(model.score("moment")), "moments.png")  # doctest: +SKIP
@@ -137,19 +146,66 @@ def save_chart(chart: Any, path: str | os.PathLike[str], *, scale: float = 2.0) 
     suffix = target.suffix.lower()
     if suffix not in (".png", ".svg", ".html", ".json"):
         raise ValueError(f"save_chart: {target.name!r} has no supported extension; use .png, .svg, .html or .json")
-    tmp = target.with_name(f".{target.stem}.tmp{suffix}")
-    try:
-        if suffix == ".png":
-            chart.save(str(tmp), format="png", scale_factor=scale)
-        elif suffix == ".html":
-            chart.save(str(tmp), format="html", inline=True)
-        else:
-            chart.save(str(tmp), format=suffix[1:])
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
+    data: bytes | str
+    if suffix == ".png":
+        buf = io.BytesIO()
+        chart.save(buf, format="png", scale_factor=scale)
+        data = buf.getvalue()
+    elif suffix == ".svg":
+        text = io.StringIO()
+        chart.save(text, format="svg")
+        data = text.getvalue()
+    elif suffix == ".html":
+        data = chart_html(chart)
+    else:
+        data = json.dumps(chart.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+    return atomic_write(target, data)
+
+
+def chart_html(chart: Any, *, title: str = "cxwidgets chart") -> str:
+    r"""A standalone HTML page of an altair chart: vega-embed inlined from vl-convert (works
+    offline) and the spec embedded as JSON escaped by :func:`cxwidgets._util.html.script_json`
+    (``<``, ``>``, ``&``, U+2028/9 as ``\u003c``-style escapes), read with ``JSON.parse``.
+
+    Example:
+        >>> rows = [{"label": "</b>", "mis": 50.0, "status": "amber", "state": "Amber", "text": "50",
+        ...          "change": 0, "order": 0}]
+        >>> page = chart_html(mis_chart(rows, "stage"))
+        >>> '"</b>"' in page, '"\\u003c/b\\u003e"' in page
+        (False, True)
+    """
+    from altair.utils._importers import import_vl_convert, vl_version_for_vl_convert
+
+    vl_version = vl_version_for_vl_convert()
+    bundle = import_vl_convert().javascript_bundle(vl_version=vl_version)
+    if "</script" in bundle.lower():  # pragma: no cover - the bundle is code, never closes its element
+        raise ValueError("the vega-embed bundle cannot be inlined: it contains '</script'")
+    payload = script_json({"spec": chart.to_dict(), "options": {"mode": "vega-lite", "actions": False}})
+    return _CHART_PAGE.format(title=html_text(title), bundle=bundle, payload=payload)
+
+
+_CHART_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="generator" content="cxwidgets">
+<title>{title}</title>
+<style>body {{ margin: 16px; background: #ffffff; }}</style>
+<script>{bundle}</script>
+</head>
+<body>
+<div id="cx-chart"></div>
+<script type="application/json" id="cx-chart-data">{payload}</script>
+<script>
+const data = JSON.parse(document.getElementById("cx-chart-data").textContent);
+vegaEmbed("#cx-chart", data.spec, data.options).catch((err) => {{
+  const el = document.getElementById("cx-chart");
+  el.textContent = "The chart could not be drawn: " + err;
+}});
+</script>
+</body>
+</html>
+"""
 
 
 def journey_chart(

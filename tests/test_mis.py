@@ -886,3 +886,61 @@ def test_account_mis_equals_the_account_rows_of_score() -> None:
     with pytest.raises(KeyError, match="unknown moment"):
         model.account_mis("Onboarding Kickof")
     assert MISModel(Journey.template("saas")).account_mis().height == 0
+
+
+# ---- issue 11: weights by the journey's one rule; no NaN or inf ever reaches an MIS -------------
+
+_MIS_MODEL: dict[str, Any] = {}
+
+
+def _shared_model() -> Any:
+    if not _MIS_MODEL:
+        _MIS_MODEL["m"] = cx.MISModel(Journey.template("saas"), cx.datasets.saas(300, seed=2))
+    return _MIS_MODEL["m"]
+
+
+_weights = st.one_of(st.just(0.0), st.floats(1e-6, 1e6), st.sampled_from([1e-6, 1e6, 1.0]))
+
+
+@given(
+    signal=st.lists(_weights, min_size=10, max_size=10),
+    category=st.lists(_weights, min_size=4, max_size=4),
+    segment=st.lists(_weights, min_size=3, max_size=3),
+    arr=st.booleans(),
+)
+def test_no_weight_the_rule_allows_gives_a_nan_or_inf_mis(
+    signal: list[float], category: list[float], segment: list[float], arr: bool
+) -> None:
+    model = _shared_model()
+    model.reset()
+    try:
+        model.set(
+            signal_weights=dict(zip(model.signal_weights, signal, strict=True)),
+            category_weights=dict(zip(CATEGORIES, category, strict=True)),
+            segment_multipliers=dict(zip(["enterprise", "mid-market", "smb"], segment, strict=True)),
+            arr_weighting=arr,
+        )
+    except ValueError as err:  # every weight of a moment / category at 0: refused with a reason
+        assert "weight" in str(err)
+        return
+    for level in ("moment", "stage", "segment", "journey"):
+        for v in model.score(level)["mis"].to_list():
+            assert v is None or (math.isfinite(v) and -1e-9 <= v <= 100 + 1e-9), (level, v)
+
+
+@pytest.mark.parametrize("bad", [1e-310, 1e308, -1.0, float("nan"), float("inf"), True])
+def test_model_setters_use_the_journeys_weight_rule(bad: Any) -> None:
+    from cxwidgets.journey import check_weight
+
+    model = cx.MISModel(Journey.template("saas"))
+    key = "Advocacy Ask/Promoter activation"
+    with pytest.raises(ValueError) as rule:
+        check_weight(bad, "w")
+    for change in ({"signal_weights": {key: bad}}, {"category_weights": {"outcome": bad}},
+                   {"role_multipliers": {"executive": bad}}, {"segment_multipliers": {"smb": bad}},
+                   {"segment_weights": {"smb": {key: bad}}}):
+        before = model.config()
+        with pytest.raises(ValueError) as err:
+            model.set(**change)
+        assert str(rule.value).split(" ", 1)[1][:25] in str(err.value)  # the same rule's words
+        assert model.config() == before and model.signal_weights[key] == 1.0

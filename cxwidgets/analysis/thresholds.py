@@ -46,7 +46,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from cxwidgets._util.text import did_you_mean, short
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import to_polars, yes_no
 from cxwidgets.journey import Journey, signal_key
@@ -65,6 +65,7 @@ __all__ = [
     "ThresholdTarget",
     "bin_edges",
     "cutoff_table",
+    "lift_interval",
     "outcome_events",
     "resolve_target",
     "suggest_thresholds",
@@ -165,11 +166,9 @@ def resolve_target(journey: Journey, target: str) -> ThresholdTarget:
             None if s.green is None else float(s.green), None if s.amber is None else float(s.amber),
             s.source.value_range(), False, "" if unit == "share" else unit, moment=moment, signal=s.name,
         )
-    choices = [MIS_TARGET, *names, *keys]
-    close = difflib.get_close_matches(target, choices, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(target, [MIS_TARGET, *names, *keys])
     raise ValueError(
-        f"unknown target {target!r}{hint}; use 'mis', a moment name ({', '.join(map(repr, names[:4]))}"
+        f"unknown target {short(target)}{hint}; use 'mis', a moment name ({', '.join(map(repr, names[:4]))}"
         f"{', ...' if len(names) > 4 else ''}) or a 'Moment/Signal' key such as {next(iter(keys), 'Moment/Signal')!r}"
     )
 
@@ -245,10 +244,10 @@ def outcome_events(
         frame = to_polars(accounts, table="accounts")
         table, column = "accounts", outcome
         if column not in frame.columns:
-            close = difflib.get_close_matches(column, frame.columns, n=1)
+            close = did_you_mean(column, frame.columns)
             raise CXDataError(
-                f"no column {column!r} (found: {', '.join(frame.columns)})", table=table, column=column,
-                fix=f"use {close[0]!r}" if close else "name a Boolean or 0/1 column of accounts",
+                f"no column {short(column)} (found: {', '.join(frame.columns)})", table=table, column=column,
+                fix=f"use the right name{close}" if close else "name a Boolean or 0/1 column of accounts",
             )
     else:
         frame = to_polars(outcome, table=table)
@@ -364,11 +363,51 @@ def _rate(num: float, den: float) -> float | None:
     return float(num) / float(den) if den > 0 else None
 
 
+def lift_interval(events_red: int, known_red: int, events_rest: int, known_rest: int) -> tuple[float, float, float] | None:
+    """The lift of a red band and its 95% interval, or ``None`` when one side is empty.
+
+    **lift** = outcome rate in red / overall outcome rate (of the accounts with a known
+    outcome). With ``w`` the red band's share of those accounts, ``lift = RR / (w RR + 1 - w)``
+    where ``RR`` is the risk ratio red vs the rest, so lift and RR are 1 together. The interval
+    is the Katz log interval of ``RR`` (:func:`scipy.stats.contingency.relative_risk`, 95%)
+    mapped through that formula (``w`` held fixed); ``lift > 1`` means red warns better than
+    chance, and an interval that includes 1 means the data cannot tell it from chance.
+
+    Example:
+        >>> lift, lo, hi = lift_interval(30, 100, 30, 900)
+        >>> round(lift, 3), round(lo, 3), round(hi, 3)
+        (5.0, 3.865, 6.135)
+    """
+    if known_red <= 0 or known_rest <= 0:
+        return None
+    from scipy.stats.contingency import relative_risk
+
+    w = known_red / (known_red + known_rest)
+
+    def lift_of(rr: float) -> float:
+        return 1.0 / w if math.isinf(rr) else rr / (w * rr + 1.0 - w)
+
+    res = relative_risk(int(events_red), int(known_red), int(events_rest), int(known_rest))
+    ci = res.confidence_interval(confidence_level=0.95)
+    rr = float(res.relative_risk)
+    if math.isnan(rr):  # no event on either side
+        return None
+    lo, hi = float(ci.low), float(ci.high)
+    lo = 0.0 if math.isnan(lo) else lo
+    hi = math.inf if math.isnan(hi) else hi
+    return lift_of(rr), lift_of(lo), lift_of(hi)
+
+
 @dataclass(frozen=True)
 class Suggestion:
-    """A suggested (green, amber) pair and how its red band warns.
+    """A suggested (green, amber) pair and the evidence that its red band warns.
 
-    ``note`` says when the target recall could not be reached (the widest red band is used).
+    ``lift`` is the outcome rate in red over the overall rate; ``lift_low`` / ``lift_high`` its
+    95% interval (see :func:`lift_interval`). ``separates`` is True only when the whole interval
+    is above 1; otherwise the pair is no plain suggestion: ``note`` says that the target does
+    not separate the outcome at this sample size, and ``ThresholdTuner.take_suggestion``
+    refuses it unless forced. ``note`` also says when the target recall could not be reached
+    (the widest red band is used).
     """
 
     green: float
@@ -380,10 +419,17 @@ class Suggestion:
     lift: float | None
     f1: float | None
     note: str = ""
+    lift_low: float | None = None
+    lift_high: float | None = None
+    separates: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        """The suggestion as plain JSON data."""
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        """The suggestion as plain JSON data (an infinite upper bound is ``None``)."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for k in ("lift_low", "lift_high"):
+            if isinstance(out[k], float) and not math.isfinite(out[k]):
+                out[k] = None
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -490,23 +536,35 @@ class Bins:
         """The first and last edge index a threshold may take (see the module notes)."""
         return (0, self.n_bins - 1) if self.higher_is_better else (1, self.n_bins)
 
-    def edge_index(self, value: float) -> int:
-        """The index of the allowed edge nearest ``value`` (thresholds move in bin steps)."""
+    def edge_index(self, value: float, what: str = "a threshold") -> int:
+        """The index of the allowed edge nearest ``value`` (thresholds move in bin steps).
+
+        A value off the axis (below the first edge or above the last) is refused, not moved to
+        the end: ``ValueError`` naming ``what``, the value and the axis.
+        """
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{what} must be a number, got {short(value)} ({type(value).__name__})")
         x = float(value)
         if not math.isfinite(x):
-            raise ValueError(f"a threshold must be a finite number, got {value!r}")
+            raise ValueError(f"{what} must be a finite number, got {value!r}")
+        first, last = float(self.edges[0]), float(self.edges[-1])
+        span = max(1.0, abs(first), abs(last))
+        if x < first - _TOL * span or x > last + _TOL * span:
+            raise ValueError(
+                f"{what} {x:g} is off the axis of this target ({first:g} to {last:g}); choose a value within it"
+            )
         lo, hi = self.allowed
         k = int(np.argmin(np.abs(self.edges[lo : hi + 1] - x))) + lo
         return k
 
-    def snap(self, value: float) -> float:
-        """``value`` moved to the nearest allowed bin edge.
+    def snap(self, value: float, what: str = "a threshold") -> float:
+        """``value`` moved to the nearest allowed bin edge (off the axis: ``ValueError``).
 
         Example:
             >>> Bins.from_values([1.0, 9.0], edges=[0, 5, 10]).snap(4.0)
             5.0
         """
-        return float(self.edges[self.edge_index(value)])
+        return float(self.edges[self.edge_index(value, what)])
 
     # ---- sums -----------------------------------------------------------------------------------
 
@@ -552,7 +610,7 @@ class Bins:
             >>> s["red"]["n"], s["red"]["rate"], s["lift"]
             (1, 1.0, 4.0)
         """
-        kg, ka = self.edge_index(green), self.edge_index(amber)
+        kg, ka = self.edge_index(green, "green"), self.edge_index(amber, "amber")
         if self.higher_is_better and ka > kg:
             raise ValueError(
                 f"thresholds out of order: higher is better, so amber ({self.edges[ka]:g}) must not be above green "
@@ -680,9 +738,26 @@ class Bins:
         wide = [i for i in beyond if recall[i] >= float(watch_recall) - 1e-12]
         green_i = wide[0] if wide else beyond[-1]
         w = cut.row(int(best), named=True)
+        k = int(ks[best])
+        red_known = int(self._cum[1][k]) if self.higher_is_better else tk - int(self._cum[1][k])
+        red_events = int(w["events_red"])
+        evidence = lift_interval(red_events, red_known, te - red_events, tk - red_known)
+        low, high = (evidence[1], evidence[2]) if evidence is not None else (None, None)
+        separates = low is not None and low > 1.0
+        if not separates:
+            shown = "" if w["lift"] is None else f"its lift is {w['lift']:.2f}"
+            if low is not None:
+                shown += f" (95% interval {low:.2f} to {'∞' if math.isinf(high) else f'{high:.2f}'})"
+            note = " ".join(filter(None, [
+                f"No suggestion: this target does not separate the outcome at this sample size "
+                f"({tk:,} accounts with a known outcome, {te:,} events); the best red band "
+                f"(amber at {float(self.edges[k]):g}) warns no better than chance: {shown or 'no accounts in it'}.",
+                note + "." if note else "",
+                "Keep the current thresholds, or apply these anyway with take_suggestion(force=True).",
+            ]))
         return Suggestion(
             green=float(self.edges[ks[green_i]]),
-            amber=float(self.edges[ks[best]]),
+            amber=float(self.edges[k]),
             target_recall=float(target_recall),
             watch_recall=float(watch_recall),
             precision=w["precision"],
@@ -690,6 +765,9 @@ class Bins:
             lift=w["lift"],
             f1=w["f1"],
             note=note,
+            lift_low=low,
+            lift_high=high,
+            separates=separates,
         )
 
     def records(self) -> list[dict[str, Any]]:

@@ -10,9 +10,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cxwidgets._util.text import short
 from cxwidgets.journey import JourneyError
 
-__all__ = ["message_of", "serve_request"]
+__all__ = ["check_args", "message_of", "serve_request"]
+
+#: op -> (required arguments, optional arguments): each widget's table of requests.
+Ops = Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def check_args(op: str, args: Mapping[str, Any], ops: Ops) -> None:
+    """Refuse an unknown op, a missing argument or an unknown one (what a request may carry).
+
+    Example:
+        >>> check_args("set", {"green": 80}, {"set": (("green", "amber"), ())})
+        Traceback (most recent call last):
+        ...
+        ValueError: set: missing argument(s) amber
+    """
+    if op not in ops:
+        raise ValueError(f"unknown request {short(op)}; requests: {', '.join(ops)}")
+    required, optional = ops[op]
+    missing = [a for a in required if a not in args]
+    if missing:
+        raise ValueError(f"{op}: missing argument(s) {', '.join(missing)}")
+    unknown = [a for a in args if a not in required + optional]
+    if unknown:
+        raise ValueError(
+            f"{op}: unknown argument(s) {', '.join(short(a) for a in unknown)}; arguments: "
+            f"{', '.join(required + optional) or '(none)'}"
+        )
 
 
 def message_of(err: BaseException) -> str:

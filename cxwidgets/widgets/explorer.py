@@ -28,6 +28,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from cxwidgets.journey import split_signal_key
 from cxwidgets.widgets.journey_map import JourneyMap
 from cxwidgets.widgets.threshold_tuner import ThresholdTuner
 from cxwidgets.widgets.weight_tuner import WeightTuner
@@ -100,10 +101,7 @@ class Explorer(w.VBox):
         """A moment picked in the threshold tuner's own list selects it on the map."""
         if self._syncing:
             return
-        new = str(change["new"])
-        names = self.map.journey_spec.moment_names()
-        head = new.split("/", 1)[0]  # a "Moment/Signal" key belongs to its moment
-        moment = new if new in names else head if head in names else None
+        moment = _moment_of(str(change["new"]), self.map.journey_spec.moment_names())
         self._syncing = True
         try:
             self.map.selected_moment = moment
@@ -132,7 +130,8 @@ class Explorer(w.VBox):
     # ---- saving ------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Save the tuned journey (weights, settings and thresholds) atomically.
+        """Save the whole tuned state, ``model.to_journey()`` (weights, multipliers, policies,
+        gates and signal thresholds: every widget edits the model), atomically.
 
         Example:
             >>> explorer.save("journey.yaml")  # doctest: +SKIP
@@ -141,3 +140,15 @@ class Explorer(w.VBox):
 
     def __repr__(self) -> str:
         return f"Explorer({self.model!r})"
+
+
+def _moment_of(target: str, names: list[str]) -> str | None:
+    """The moment a threshold target belongs to: a moment name, or the moment of a signal key
+    (:func:`~cxwidgets.journey.split_signal_key`: a "/" inside a name is escaped); else None."""
+    if target in names:
+        return target
+    try:
+        moment, _ = split_signal_key(target)
+    except ValueError:
+        return None
+    return moment if moment in names else None

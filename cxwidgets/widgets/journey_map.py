@@ -40,7 +40,6 @@ Example:
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import os
@@ -53,8 +52,11 @@ import anywidget
 import traitlets
 
 from cxwidgets import plugins
+from cxwidgets._util.files import atomic_write
+from cxwidgets._util.html import script_json
+from cxwidgets._util.html import text as html_text
 from cxwidgets.journey import Journey, JourneyError
-from cxwidgets.widgets._requests import message_of, serve_request
+from cxwidgets.widgets._requests import check_args, message_of, serve_request
 
 __all__ = ["JourneyMap", "OPS"]
 
@@ -284,15 +286,7 @@ class JourneyMap(anywidget.AnyWidget):
             >>> m.apply("move_stage", name="Advocate", index=0).stage_names()[0]
             'Advocate'
         """
-        if op not in OPS:
-            raise ValueError(f"unknown edit {op!r}; edits: {', '.join(OPS)}")
-        required, optional = OPS[op]
-        missing = [a for a in required if a not in args]
-        if missing:
-            raise ValueError(f"{op}: missing argument(s) {', '.join(missing)}")
-        unknown = [a for a in args if a not in required + optional]
-        if unknown:
-            raise ValueError(f"{op}: unknown argument(s) {', '.join(unknown)}; arguments: {', '.join(required + optional)}")
+        check_args(op, args, OPS)
         j = self._journey
         selected = self.selected_moment
         if op == "add_stage":
@@ -379,11 +373,23 @@ class JourneyMap(anywidget.AnyWidget):
     def save(self, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
         """Save the journey atomically (YAML for .yaml/.yml, JSON for .json), as ``Journey.save``.
 
+        With a bound :class:`~cxwidgets.mis.MISModel` showing this journey, that is the model's
+        whole tuned state, ``model.to_journey()`` (weights, settings, gates, thresholds), as
+        every widget saves; a journey edited on the map (workshop) is saved as edited.
+
         Example:
             >>> JourneyMap(Journey.template("saas")).save("journey.yaml")  # doctest: +SKIP
             PosixPath('journey.yaml')
         """
-        return self._journey.save(path, format=format)  # type: ignore[arg-type]
+        return self._tuned().save(path, format=format)  # type: ignore[arg-type]
+
+    def _tuned(self) -> Journey:
+        """What a save writes: the model's tuned state when the map shows the model's journey."""
+        model = self._model
+        to_journey = getattr(model, "to_journey", None)
+        if callable(to_journey) and getattr(model, "journey", None) == self._journey:
+            return to_journey()
+        return self._journey
 
     def to_html(self, path: str | os.PathLike[str] | None = None, *, title: str | None = None) -> str:
         """A standalone HTML page of the map (its JavaScript and CSS inlined, the journey and
@@ -407,18 +413,15 @@ class JourneyMap(anywidget.AnyWidget):
         css = _CSS_PATH.read_text(encoding="utf-8")
         if "</style" in css.lower():  # pragma: no cover - our own file
             raise ValueError("journey_map.css must not contain '</style'")
-        payload = _script_json({"state": state, "esm": esm})
+        payload = script_json({"state": state, "esm": esm})
         page = _PAGE.format(
-            title=html.escape(title or self._journey.name),
+            title=html_text(title or self._journey.name),
             css=css,
             payload=payload,
             boot=_BOOT,
         )
         if path is not None:
-            target = Path(path)
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text(page, encoding="utf-8")
-            os.replace(tmp, target)
+            atomic_write(path, page)
         return page
 
     def save_image(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
@@ -526,15 +529,6 @@ class JourneyMap(anywidget.AnyWidget):
             f"JourneyMap(journey={_short(j.name)!r}, stages={len(j.stages)}, moments={n_m}, "
             f"mode={self.mode!r}, selected={self.selected_moment!r})"
         )
-
-
-def _script_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no '<', '>', '&' or line separators left raw, so
-    no text can close the element ('</script>') or open a comment ('<!--')."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(raw, esc)
-    return text
 
 
 # The standalone page: the widget's own ES module, imported from a Blob, rendered against a

@@ -6,9 +6,10 @@ precision / recall / lift of "red" as an early warning, with a suggested pair of
 A thin view over :mod:`cxwidgets.analysis.thresholds`: the target's values are binned once
 (:class:`~cxwidgets.analysis.thresholds.Bins`); moving a band only re-sums bins (O(bins), so
 instant at a million accounts). Thresholds move in bin steps: a value between edges is snapped
-to the nearest edge. The chosen thresholds are written back into the journey (``.journey``;
-``with_gates`` for the MIS, ``update_moment`` for a moment, ``update_signal`` for a signal on
-its raw scale) and, for MIS gates, into the model when it has ``set_gates``.
+to the nearest edge; a value off the axis is refused. The chosen thresholds are written into
+the model, which owns the one tuned state (``model.set_gates`` for the journey MIS or a
+moment, ``model.set_signal_thresholds`` for a signal on its raw scale); ``.journey`` follows
+``model.journey`` and :meth:`ThresholdTuner.save` writes ``model.to_journey()`` whole.
 
 Synced traits (all JSON):
 
@@ -20,13 +21,16 @@ green, amber      the thresholds on the target's scale, on bin edges (two-way)
 bands             per band (green, amber, red): n, share, known, events, rate; and n,
                   events, base_rate, precision, recall, lift, f1, n_missing, n_unknown
 suggested         the suggested pair for ``target_recall``: green, amber, precision, recall,
-                  lift, f1, note (``{}`` without an outcome; ``{"note": why}`` when none)
+                  lift with lift_low / lift_high (95%), separates, f1, note (``{}`` without
+                  an outcome; ``{"note": why}`` when none; ``separates`` False: a note
+                  says the target does not separate the outcome, and taking it needs force)
 target_recall     the share of events red should catch (two-way; re-suggests)
 info              label, kind, higher_is_better, strict, unit, outcome, allowed edge
                   indices, notes
 error             a clear message after an invalid change, ``""`` otherwise
-request / ack     front end -> Python ops ``take_suggestion`` / ``reset`` / ``set``
-                  (``{green, amber}``), answered with ``{id, ok, error}``
+request / ack     front end -> Python ops ``take_suggestion`` (``{force}`` optional) /
+                  ``reset`` / ``set`` (``{green, amber}``, both required), answered with
+                  ``{id, ok, error}``
 ================  ======================================================================
 
 Example:
@@ -65,10 +69,11 @@ from cxwidgets.analysis.thresholds import (
     resolve_target,
     target_choices,
     threshold_bins,
-    write_thresholds,
 )
+from cxwidgets._util.text import short
+from cxwidgets.charts import save_chart
 from cxwidgets.journey import Journey
-from cxwidgets.widgets._requests import message_of, serve_request
+from cxwidgets.widgets._requests import check_args, message_of, serve_request
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
 
@@ -78,16 +83,18 @@ _CSS_PATH = _HERE / "threshold_tuner.css"
 
 #: Operations of the request protocol: op -> (required args, optional args).
 OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "take_suggestion": ((), ()),
+    "take_suggestion": ((), ("force",)),
     "reset": ((), ()),
     "set": (("green", "amber"), ()),
 }
 
+#: what the tuner needs of its model: the tuned state it edits and saves lives there
+_MODEL_API = ("journey", "score", "set_gates", "set_signal_thresholds", "to_journey")
 
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise ValueError(f"{what} must be a finite number, got {value!r}")
+        raise ValueError(f"{what} must be a finite number, got {short(value)}")
     return float(value)
 
 
@@ -153,7 +160,7 @@ class ThresholdTuner(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         spec = getattr(model, "journey", None)
-        if not isinstance(spec, Journey) or not hasattr(model, "score"):
+        if not isinstance(spec, Journey) or not all(hasattr(model, a) for a in _MODEL_API):
             raise TypeError(
                 f"ThresholdTuner needs an MIS model (cx.MISModel(journey, data)), got {type(model).__name__}"
             )
@@ -341,14 +348,20 @@ class ThresholdTuner(anywidget.AnyWidget):
             >>> tuner.apply(green=72, amber=58).green  # doctest: +SKIP
             72.0
         """
+        if green is None and amber is None:
+            raise ValueError("give green= and/or amber= (on the target's scale)")
         g = self.green if green is None else _number(green, "green")
         a = self.amber if amber is None else _number(amber, "amber")
         bins, t = self.bins_data, self.target_spec
-        g, a = bins.snap(g), bins.snap(a)
+        g, a = bins.snap(g, "green"), bins.snap(a, "amber")  # off the axis: refused
         summary = bins.band_summary(green=g, amber=a)  # raises when out of order
-        journey = write_thresholds(self.journey, t, g, a)  # raises when the journey rejects them
-        if t.kind in ("mis", "moment") and hasattr(self._model, "set_gates"):
+        # the model owns the tuned state; it raises (and stays as it was) when the journey rejects them
+        if t.kind == "signal":
+            assert t.moment is not None and t.signal is not None
+            self._model.set_signal_thresholds(t.moment, t.signal, green=g, amber=a)
+        else:
             self._model.set_gates(g, a, moment=t.key if t.kind == "moment" else None)
+        journey = self._model.journey
         with self.hold_sync():
             self._busy = True
             try:
@@ -361,11 +374,21 @@ class ThresholdTuner(anywidget.AnyWidget):
         self._target = resolve_target(journey, t.key)
         return journey
 
-    def take_suggestion(self) -> Journey:
-        """Apply the suggested pair (see ``suggested``); ``ValueError`` when there is none."""
+    def take_suggestion(self, force: bool = False) -> Journey:
+        """Apply the suggested pair (see ``suggested``). ``ValueError`` when there is none, or
+        when its red band does not separate the outcome (its lift's 95% interval includes 1)
+        unless ``force=True``.
+
+        Example:
+            >>> tuner.take_suggestion()  # doctest: +SKIP
+        """
+        if not isinstance(force, bool):
+            raise ValueError(f"force must be True or False, got {short(force)}")
         s = self.suggested
         if "green" not in s:
             raise ValueError(s.get("note") or "no suggestion: give an outcome (e.g. outcome='churned', accounts=...)")
+        if not s.get("separates") and not force:
+            raise ValueError(s.get("note") or "the suggestion does not separate the outcome; use force=True to apply it")
         return self.apply(green=s["green"], amber=s["amber"])
 
     def reset(self) -> Journey:
@@ -430,10 +453,9 @@ class ThresholdTuner(anywidget.AnyWidget):
         serve_request(self, change["new"])
 
     def _handle_request(self, op: str, args: Mapping[str, Any]) -> None:
-        if op not in OPS:
-            raise ValueError(f"unknown request {op!r}; requests: {', '.join(OPS)}")
+        check_args(op, args, OPS)
         if op == "take_suggestion":
-            self.take_suggestion()
+            self.take_suggestion(force=args.get("force", False))
         elif op == "reset":
             self.reset()
         else:
@@ -445,13 +467,14 @@ class ThresholdTuner(anywidget.AnyWidget):
     # ---- saving and exporting ------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
-        """Save the journey with the chosen thresholds (YAML or JSON by extension), as ``Journey.save``.
+        """Save the whole tuned state, ``model.to_journey()`` (weights, settings, gates and
+        thresholds), atomically (YAML or JSON by extension), as ``Journey.save``.
 
         Example:
             >>> tuner.save("journey.yaml")  # doctest: +SKIP
             PosixPath('journey.yaml')
         """
-        return self.journey.save(path, format=format)  # type: ignore[arg-type]
+        return self._model.to_journey().save(path, format=format)  # type: ignore[arg-type]
 
     def chart(self, *, width: int = 560, height: int = 220) -> Any:
         """The histogram with its bands as an altair chart (aggregated bins only, no raw rows).
@@ -477,14 +500,7 @@ class ThresholdTuner(anywidget.AnyWidget):
         suffix = target.suffix.lower()
         if suffix not in (".png", ".svg"):
             raise ValueError(f"save_chart writes .png or .svg files, got {target.name!r}")
-        chart = self.chart()
-        tmp = target.with_name(f".{target.stem}.tmp{suffix}")
-        if suffix == ".png":
-            chart.save(str(tmp), format="png", scale_factor=scale)
-        else:
-            chart.save(str(tmp), format="svg")
-        os.replace(tmp, target)
-        return target
+        return save_chart(self.chart(), target, scale=scale)
 
     # ---- display -------------------------------------------------------------------------------
 

@@ -33,10 +33,11 @@ from typing import Any
 
 import ipywidgets as w
 import polars as pl
+import traitlets
 from altair import JupyterChart
 
 from cxwidgets.charts import mis_chart, mis_records, save_chart
-from cxwidgets.journey import CATEGORIES
+from cxwidgets.journey import CATEGORIES, split_signal_key
 from cxwidgets.signals import NO_SEGMENT
 
 __all__ = ["WeightTuner"]
@@ -72,8 +73,35 @@ def _ranks(frame: pl.DataFrame, level: str) -> dict[str, int]:
     return {str(label): i + 1 for i, (label, _) in enumerate(rows)}
 
 
+class _Slider(w.FloatSlider):
+    """A slider that hands the tuner what the front end sent, unchanged: no silent clamp to its
+    ends (-1 would become 0, switching a signal off; 1e308 would become 5). The model's rules
+    decide, and a refused value springs back with a message. A value that is not a number at
+    all (a boolean, text) never becomes one: the tuner refuses it the same way."""
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal: dict[str, Any]) -> Any:
+        return proposal["value"]
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        if "value" in sync_data and not _plain_number(sync_data["value"]):
+            sync_data = dict(sync_data)
+            raw = sync_data.pop("value")
+            refuse = getattr(self, "_refuse_raw", None)
+            if refuse is not None:
+                refuse(self, raw)
+            self.send_state("value")  # the page shows the last good value again
+            if not sync_data:
+                return
+        super().set_state(sync_data)
+
+
+def _plain_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _slider(description: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
-    return w.FloatSlider(
+    return _Slider(
         value=value,
         min=0.0,
         max=max(maximum, value),
@@ -175,15 +203,14 @@ class WeightTuner(w.VBox):
         rows: list[w.Widget] = []
         by_moment: dict[str, list[str]] = {}
         for key in m.signal_weights:
-            moment, _, signal = key.partition("/")
-            by_moment.setdefault(moment, []).append(key)
+            by_moment.setdefault(split_signal_key(key)[0], []).append(key)
         for moment, keys in by_moment.items():
             title = w.Label(value=moment)
             title.add_class("cx-tuner-moment")
             rows.append(title)
             for key in keys:
-                signal = key.partition("/")[2]
-                rows.append(self._add(f"signal:{key}", signal, m.signal_weights[key], 5.0, 0.1, key))
+                signal = split_signal_key(key)[1]
+                rows.append(self._add(f"signal:{key}", signal, m.signal_weights[key], 5.0, 0.1, f"{moment} / {signal}"))
         sections.append(("Signals", w.VBox(rows)))
         roles = sorted(
             set(m.role_multipliers)
@@ -231,8 +258,20 @@ class WeightTuner(w.VBox):
     def _add(self, key: str, label: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
         slider = _slider(label, float(value), maximum, step, tooltip)
         slider.observe(self._on_slide, names="value")
+        slider._refuse_raw = lambda _s, raw: self._refuse_value(key, raw)  # type: ignore[attr-defined]
         self.sliders[key] = slider
         return slider
+
+    def _refuse_value(self, key: str, raw: Any) -> None:
+        """A slider was sent something that is not a number: the model's rule says why."""
+        kind, _, name = key.partition(":")
+        field = _FIELDS[kind]
+        try:
+            self.model.set(**{field: {**self._last_good[field], name: raw}})
+        except (ValueError, TypeError) as err:
+            self._refuse(str(err))
+        else:  # pragma: no cover - the model refuses anything that is not a number
+            self.update()
 
     def _state(self) -> dict[str, Any]:
         m = self.model
@@ -287,6 +326,9 @@ class WeightTuner(w.VBox):
                 self._refuse(str(err))
                 return False
         self._last_good = self._state()
+        for slider in self.sliders.values():  # a value the model accepts beyond the slider's end
+            if slider.value > slider.max:
+                slider.max = slider.value
         self.error = ""
         self.message.value = ""
         self._redraw()
@@ -370,14 +412,18 @@ class WeightTuner(w.VBox):
 
     def focus(self, moment: str | None) -> None:
         """Open the signal sliders with ``moment``'s sliders highlighted (``None``: clear)."""
+        hit = False
         for key, slider in self.sliders.items():
-            on = moment is not None and key.startswith(f"signal:{moment}/")
+            kind, _, name = key.partition(":")
+            on = moment is not None and kind == "signal" and split_signal_key(name)[0] == moment
+            hit = hit or on
             (slider.add_class if on else slider.remove_class)("cx-focus")
-        if moment is not None and any(k.startswith(f"signal:{moment}/") for k in self.sliders):
+        if hit:
             self.accordion.selected_index = 1
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Save the tuned journey (weights in its signals, settings in ``mis``) atomically.
+        """Save the whole tuned state, ``model.to_journey()`` (weights in its signals, settings
+        in ``mis``, gates and signal thresholds set in a threshold tuner), atomically.
 
         Example:
             >>> tuner.save("journey.yaml")  # doctest: +SKIP

@@ -234,7 +234,7 @@ def test_persona_trait_from_the_front_end(front: Front, wmap: JourneyMap) -> Non
         ("move_stage", {"name": "Acquire", "index": 9}, "out of range"),
         ("remove_moment", {"name": "Renewal decision"}, "did you mean"),
         ("update_moment", {"name": "Renewal Decision", "fields": {"signals": []}}, "cannot set"),
-        ("explode", {}, "unknown edit"),
+        ("explode", {}, "unknown request"),
         ("rename_moment", {"old": "Renewal Decision"}, "missing argument"),
     ],
 )

@@ -1,0 +1,245 @@
+"""One tuned state (issue 11): weights, multipliers, policies, journey and moment gates and signal
+thresholds live in the MISModel; every widget edits it and every widget's save writes it whole.
+Widget inputs are validated by the same rules as the Python API, and signal keys never split on "/".
+
+Everything is driven the way a front end drives it (comm ``update`` messages, the request protocol
+of tests/widgets/front.py) and compared with the values set by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import cxwidgets as cx
+from cxwidgets.journey import Journey, signal_key
+from cxwidgets.mis import MISModel
+from cxwidgets.signals import SignalTable
+from cxwidgets.widgets import JourneyMap, ThresholdTuner, WeightTuner
+from tests.widgets.front import Front, send_update
+
+SIGNAL = "Demo Or Trial Setup/Demo CES"
+
+
+@pytest.fixture(scope="module")
+def data() -> Any:
+    return cx.datasets.saas(400, seed=7)
+
+
+def tune_everything(explorer: Any) -> dict[str, Any]:
+    """Tune every setting through the widgets' front-end messages; return what was set, by hand."""
+    weights, thresholds = explorer.weights, explorer.thresholds
+    send_update(weights.sliders["category:outcome"], value=2.5)
+    send_update(weights.sliders["signal:Advocacy Ask/Promoter activation"], value=3.0)
+    send_update(weights.sliders["role:executive"], value=2.0)
+    send_update(weights.sliders["segment:enterprise"], value=0.4)
+    send_update(weights.missing, index=1)  # floor
+    send_update(weights.arr_weighting, value=True)
+    front = Front(thresholds)
+    assert front.request("set", green=80, amber=60)["ok"]  # the journey gates
+    front.update(target="Onboarding Kickoff")
+    assert front.request("set", green=70, amber=40)["ok"]  # a moment's gates
+    front.update(target=SIGNAL)
+    assert front.request("set", green=2.5, amber=3.5)["ok"]  # a raw signal's thresholds
+    return {
+        "category_weights.outcome": 2.5,
+        "signal weight": 3.0,
+        "role_multipliers.executive": 2.0,
+        "segment_multipliers.enterprise": 0.4,
+        "missing": "floor",
+        "arr_weighting": True,
+        "journey gates": (80.0, 60.0),
+        "moment gates": (70.0, 40.0),
+        "signal thresholds": (2.5, 3.5),
+    }
+
+
+def read_back(j: Journey) -> dict[str, Any]:
+    s = j.signal("Demo Or Trial Setup", "Demo CES")
+    m = j.moment("Onboarding Kickoff")
+    return {
+        "category_weights.outcome": j.mis.category_weights["outcome"],
+        "signal weight": j.signal("Advocacy Ask", "Promoter activation").weight,
+        "role_multipliers.executive": j.mis.role_multipliers["executive"],
+        "segment_multipliers.enterprise": j.mis.segment_multipliers["enterprise"],
+        "missing": j.mis.missing,
+        "arr_weighting": j.mis.arr_weighting,
+        "journey gates": (j.green, j.amber),
+        "moment gates": (m.green, m.amber),
+        "signal thresholds": (s.green, s.amber),
+    }
+
+
+@pytest.mark.parametrize("saver", ["explorer", "weights", "thresholds", "map"])
+def test_every_widget_saves_the_whole_tuned_state(data: Any, tmp_path: Path, saver: str) -> None:
+    model = MISModel(Journey.template("saas"), data)
+    explorer = cx.Explorer(model, outcome="churned", accounts=data.accounts, debounce=0)
+    wanted = tune_everything(explorer)
+    widget = explorer if saver == "explorer" else getattr(explorer, saver)
+    path = widget.save(tmp_path / f"{saver}.yaml")
+    loaded = Journey.load(path)
+    assert read_back(loaded) == wanted
+    again = MISModel(loaded, data)
+    assert again.to_journey() == model.to_journey()
+    assert again.config() == model.config() and dict(again.signal_weights) == dict(model.signal_weights)
+
+
+def test_a_threshold_tuner_of_its_own_saves_the_models_weights(data: Any, tmp_path: Path) -> None:
+    model = MISModel(Journey.template("saas"), data)
+    model.signal_weights = {"Advocacy Ask/Promoter activation": 4.0}
+    tuner = ThresholdTuner(model, SIGNAL, outcome="churned", accounts=data.accounts)
+    tuner.apply(green=2.5, amber=3.5)
+    assert model.journey.signal("Demo Or Trial Setup", "Demo CES").green == 2.5  # the model owns it
+    saved = Journey.load(tuner.save(tmp_path / "t.yaml"))
+    assert saved.signal("Advocacy Ask", "Promoter activation").weight == 4.0
+    assert saved.signal("Demo Or Trial Setup", "Demo CES").amber == 3.5
+    # and a weight tuner made later on the same model saves the thresholds too
+    saved = Journey.load(WeightTuner(model, debounce=0).save(tmp_path / "w.yaml"))
+    assert saved.signal("Demo Or Trial Setup", "Demo CES").amber == 3.5
+
+
+def test_model_set_signal_thresholds_validates_and_keeps_the_model_on_error() -> None:
+    model = MISModel(Journey.template("saas"))
+    model.set_signal_thresholds("Demo Or Trial Setup", "Demo CES", green=2.5, amber=3.5)
+    assert model.to_journey().signal("Demo Or Trial Setup", "Demo CES").green == 2.5
+    before = model.journey
+    with pytest.raises(ValueError, match="out of order"):
+        model.set_signal_thresholds("Demo Or Trial Setup", "Demo CES", green=3.5, amber=2.5)
+    with pytest.raises(KeyError, match="did you mean"):
+        model.set_signal_thresholds("Demo Or Trial Setup", "Demo CSE", green=2.5, amber=3.5)
+    assert model.journey is before
+
+
+# ---- widget inputs: the same rules as the Python API ----------------------------------------------
+
+
+@pytest.mark.parametrize("sent", [-1.0, 1e308, 2e6, True])
+def test_a_slider_value_the_model_refuses_springs_back_with_a_message(data: Any, sent: Any) -> None:
+    model = MISModel(Journey.template("saas"), data)
+    tuner = WeightTuner(model, debounce=0)
+    key = "Advocacy Ask/Promoter activation"
+    before = tuner.records("moment")
+    slider = tuner.sliders[f"signal:{key}"]
+    front = Front(slider)
+    front.update(value=sent)
+    assert model.signal_weights[key] == 1.0  # not switched off, not capped
+    assert slider.value == 1.0 and front.pushed("value")[-1] == 1.0  # sprang back, the page told
+    assert tuner.error and "weight" in tuner.error and "The last good setting is kept" in tuner.message.value
+    assert tuner.records("moment") == before
+    # and the Python API refuses the same values with the same rule
+    with pytest.raises(ValueError):
+        model.signal_weights = {key: sent}
+
+
+@pytest.mark.parametrize("field", ["category_weights", "role_multipliers", "segment_multipliers"])
+@pytest.mark.parametrize("bad", [-1.0, float("inf"), float("nan"), 1e308, True])
+def test_model_setters_refuse_what_a_journey_file_refuses(field: str, bad: Any) -> None:
+    model = MISModel(Journey.template("saas"))
+    name = {"category_weights": "outcome", "role_multipliers": "executive", "segment_multipliers": "enterprise"}[field]
+    before = model.config()
+    with pytest.raises(ValueError, match=name):
+        setattr(model, field, {**getattr(model, field), name: bad})
+    assert model.config() == before
+    with pytest.raises(ValueError):  # the journey's own rule, in a file
+        Journey.template("saas").with_mis(**{field: {name: bad}})
+
+
+def test_model_refuses_extreme_signal_weights_like_the_journey() -> None:
+    model = MISModel(Journey.template("saas"))
+    key = "Advocacy Ask/Promoter activation"
+    for bad in (1e308, -0.5, float("nan"), True, "2"):
+        with pytest.raises(ValueError):
+            model.signal_weights = {key: bad}
+        if not isinstance(bad, str):  # pydantic reads the text "2" in a file as a number
+            with pytest.raises(ValueError):
+                Journey.template("saas").update_signal("Advocacy Ask", "Promoter activation", weight=bad)
+    assert model.signal_weights[key] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [({"green": 1e20, "amber": 3.5}, "green"), ({}, "green"), ({"green": 2.5}, "amber"),
+     ({"green": "2.5", "amber": 3.5}, "number"), ({"green": 2.5, "amber": 3.5, "x": 1}, "x")],
+)
+def test_a_threshold_request_out_of_range_or_incomplete_is_refused(data: Any, args: dict[str, Any], why: str) -> None:
+    model = MISModel(Journey.template("saas"), data)
+    tuner = ThresholdTuner(model, SIGNAL, outcome="churned", accounts=data.accounts)
+    front = Front(tuner)
+    bands, journey = tuner.bands, model.journey
+    ack = front.request("set", **args)
+    assert not ack["ok"] and why in ack["error"] and tuner.error == ack["error"]
+    assert tuner.bands == bands and model.journey is journey and (tuner.green, tuner.amber) == (2.0, 3.0)
+
+
+def test_a_handle_moved_off_the_axis_is_refused(data: Any) -> None:
+    model = MISModel(Journey.template("saas"), data)
+    tuner = ThresholdTuner(model, outcome="churned", accounts=data.accounts)
+    front = Front(tuner)
+    front.update(green=150.0)
+    assert "green" in tuner.error and "0" in tuner.error and tuner.green == 75.0
+    assert model.journey.green == 75.0 and front.pushed("green")[-1] == 75.0
+    with pytest.raises(ValueError, match="green"):
+        tuner.apply(green=150)
+
+
+def test_a_request_without_its_arguments_is_refused_on_the_map() -> None:
+    wmap = JourneyMap(Journey.template("saas"), mode="workshop")
+    ack = Front(wmap).request("rename_moment")
+    assert not ack["ok"] and "missing argument" in ack["error"]
+
+
+# ---- signal keys: one unambiguous key --------------------------------------------------------------
+
+
+def slash_journey() -> tuple[Journey, SignalTable]:
+    sig = lambda name: {"name": name, "category": "experience", "floor": 0, "target": 10,  # noqa: E731
+                        "source": {"table": "signals", "metric": name, "aggregate": "mean"}}
+    j = (
+        Journey.empty("Slashes").add_stage("S")
+        .add_moment("S", "A/B").add_moment("S", "A")
+        .add_signal("A/B", sig("C")).add_signal("A", sig("B/C")).add_signal("A", sig("D"))
+    )
+    ids = [f"a{i}" for i in range(6)]
+    obs = pl.DataFrame({
+        "account_id": ids * 3,
+        "moment": ["A/B"] * 6 + ["A"] * 12,
+        "signal": ["C"] * 6 + ["B/C"] * 6 + ["D"] * 6,
+        "role": [None] * 18,
+        "total": [float(i) for i in range(18)],
+        "n": [1] * 18,
+    })
+    table = SignalTable(observations=obs, accounts=pl.DataFrame({"account_id": ids}))
+    return j, table
+
+
+def test_moment_a_slash_b_and_signal_b_slash_c_keep_two_weights_in_the_weight_tuner() -> None:
+    j, table = slash_journey()
+    model = MISModel(j, table)
+    tuner = WeightTuner(model, debounce=0)
+    k1, k2 = signal_key("A/B", "C"), signal_key("A", "B/C")
+    assert k1 != k2 and {f"signal:{k1}", f"signal:{k2}"} <= set(tuner.sliders)
+    send_update(tuner.sliders[f"signal:{k1}"], value=2.0)
+    send_update(tuner.sliders[f"signal:{k2}"], value=0.5)
+    assert model.signal_weights[k1] == 2.0 and model.signal_weights[k2] == 0.5
+    saved = model.to_journey()
+    assert saved.signal("A/B", "C").weight == 2.0 and saved.signal("A", "B/C").weight == 0.5
+    # the slider labels are the signal names, under their moment's title
+    assert tuner.sliders[f"signal:{k2}"].description == "B/C"
+    tuner.focus("A")
+    focused = sorted(k for k, s in tuner.sliders.items() if "cx-focus" in s._dom_classes)
+    assert focused == sorted([f"signal:{k2}", f"signal:{signal_key('A', 'D')}"])
+    tuner.focus("A/B")
+    assert [k for k, s in tuner.sliders.items() if "cx-focus" in s._dom_classes] == [f"signal:{k1}"]
+
+
+def test_explorer_focus_follows_the_moment_of_an_escaped_key() -> None:
+    j, table = slash_journey()
+    explorer = cx.Explorer(MISModel(j, table), debounce=0)
+    send_update(explorer.thresholds, target=signal_key("A", "B/C"))
+    assert explorer.map.selected_moment == "A"
+    send_update(explorer.thresholds, target=signal_key("A/B", "C"))
+    assert explorer.map.selected_moment == "A/B"
+    focused = [k for k, s in explorer.weights.sliders.items() if "cx-focus" in s._dom_classes]
+    assert focused == [f"signal:{signal_key('A/B', 'C')}"]
