@@ -71,8 +71,8 @@ and observations used, accounts valued from open items, and why a signal has no 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import difflib
 import math
 import re
 import sys
@@ -84,11 +84,12 @@ from typing import Any
 
 import polars as pl
 
+from cxwidgets._util.text import choices, closest, short, shorten
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import DURATION_UNITS, SignalRow, Source
 from cxwidgets.keys import check_keys, id_kind
 from cxwidgets.metrics.time import check_as_of, ttv_frame
-from cxwidgets.scales import scale_problem, top_threshold
+from cxwidgets.plugins import METRICS, CXPluginError, Metric, aggregate_expression, calling
 from cxwidgets.schemas import DEFAULT_SCALES, TABLES, validate
 from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA, SignalTable
 
@@ -325,10 +326,10 @@ def _tables_of(data: Any) -> tuple[dict[str, Any], Any]:
                 as_of = value
                 continue
             if name not in TABLES:
-                close = difflib.get_close_matches(str(name), TABLES, n=1, cutoff=0.5)
+                close = closest(name, TABLES, cutoff=0.5)
                 raise CXDataError(
-                    f"unknown table name {key!r} in data (the tables are: {', '.join(TABLES)})",
-                    fix=f"rename it to '{close[0]}'" if close else "use the names " + ", ".join(TABLES),
+                    f"unknown table name {short(key)} in data (the tables are: {', '.join(TABLES)})",
+                    fix=f"rename it to '{close}'" if close else "use the names " + ", ".join(TABLES),
                 )
             if value is not None:
                 out[name] = value
@@ -476,7 +477,7 @@ class _Bound:
 
 
 def _who(row: SignalRow) -> str:
-    return f"signal {row.signal.name!r} of moment {row.moment.name!r}"
+    return f"signal {short(row.signal.name)} of moment {short(row.moment.name)}"
 
 
 def _needs(table: str, metric: str) -> tuple[str, ...]:
@@ -569,17 +570,17 @@ def _apply_filter(
         elif acc is not None and column in acc.columns:
             on_accounts.append(expr)
         elif acc is None and table != "accounts":
-            raise _NeedsTable(f"table 'accounts' not given (the source filter on {column!r} reads it)")
+            raise _NeedsTable(f"table 'accounts' not given (the source filter on {short(column)} reads it)")
         else:
             options = sorted(have | (set(acc.columns) if acc is not None else set()))
-            close = difflib.get_close_matches(column, options, n=1)
+            close = closest(column, options)
             raise CXDataError(
-                f"{_who(row)}: its source filter names column {column!r}, which table '{table}' "
+                f"{_who(row)}: its source filter names column {short(column)}, which table '{table}' "
                 + ("and the accounts table do not have" if acc is not None else "does not have (and no accounts table was given)"),
                 table=table,
-                column=column,
-                fix=(f"did you mean {close[0]!r}? " if close else "")
-                + f"filter on one of: {', '.join(options)}",
+                column=shorten(column),
+                fix=(f"did you mean {short(close)}? " if close else "")
+                + f"filter on one of: {choices(options, limit=20)}",
             )
     if own:
         lf = lf.filter(pl.all_horizontal(own))
@@ -646,8 +647,7 @@ def _sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str
     agg = src.aggregate
     scale = _scale_for(row)
     x = pl.col("x")
-    whole = agg in ("nps", "top2box")  # the scale rule (cxwidgets.scales): counted answers are whole points
-    checks = [x.min().alias("_lo"), x.max().alias("_hi"), (x.round(0) != x).fill_null(False).sum().alias("_frac")]
+    checks = [x.min().alias("_lo"), x.max().alias("_hi")]
     if agg in _MEAN_LIKE:
         if agg == "top2box":
             if scale is None:
@@ -657,7 +657,7 @@ def _sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str
                     column=column,
                     fix="declare the scale on the source, e.g. scale: [1, 5], or use aggregate 'mean'",
                 )
-            value = (x >= top_threshold(scale, 2, _who(row))).cast(pl.Float64)
+            value = (x >= scale[1] - 1).cast(pl.Float64)
         elif agg == "nps":
             value = pl.when(x >= 9).then(100.0).when(x <= 6).then(-100.0).otherwise(0.0)
         else:
@@ -670,26 +670,23 @@ def _sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str
         n_obs = int(out.get_column("n").sum()) if out.height else 0
     else:
         expr = _per_account_expr(row, agg, table)
-        out = (
-            obs.group_by("account_id")
-            .agg(expr.alias("total"), pl.len().cast(pl.Int64).alias("_count"), *checks)
-            .collect()
-        )
+        plugin = _plugin_metric(agg)
+        with calling("metric", agg, _who(row)) if plugin is not None else contextlib.nullcontext():
+            out = (
+                obs.group_by("account_id")
+                .agg(expr.alias("total"), pl.len().cast(pl.Int64).alias("_count"), *checks)
+                .collect()
+            )
+        if plugin is not None:
+            _check_plugin_values(row, plugin, out)
         n_obs = int(out.get_column("_count").sum()) if out.height else 0
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("role"), pl.lit(1, dtype=pl.Int64).alias("n"))
     if out.height:
         lo_seen, hi_seen = out.get_column("_lo").min(), out.get_column("_hi").max()
-        outside = scale is not None and lo_seen is not None and (lo_seen < scale[0] or hi_seen > scale[1])
-        if outside or (whole and out.get_column("_frac").sum()):
-            off = scale_problem(
-                obs, "x", scale, integer=whole, label=src.metric, row_label="account_id",
-                fix="correct those rows or map 'not applicable' codes to null, or declare the scale the data "
-                "uses on the signal's source (scale: [low, high])",
-            )
-            if off is not None:
-                raise CXDataError(
-                    f"{_who(row)}: {off.message}", table=table, column=column, rows=off.rows, fix=off.fix, n_rows=off.n
-                )
+        _check_range(
+            row, lo_seen, hi_seen, scale, obs, table, column, "the declared scale",  # type: ignore[arg-type]
+            "correct those rows, or declare the scale the data uses on the signal's source (scale: [low, high])",
+        )
         if agg == "share":
             _check_range(
                 row, lo_seen, hi_seen, (0.0, 1.0), obs, table, column, "the range of a share,",  # type: ignore[arg-type]
@@ -699,6 +696,44 @@ def _sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str
         obs=out.select("account_id", "role", pl.col("total").cast(pl.Float64), pl.col("n").cast(pl.Int64)),
         n_observations=n_obs,
     )
+
+
+def _plugin_metric(agg: str) -> Metric | None:
+    """The registered metric behind a plugin aggregate (None for bind's own aggregates)."""
+    if agg in _MEAN_LIKE or agg in _PER_ACCOUNT or _quantile_of(agg) is not None:
+        return None
+    return METRICS.get(agg)
+
+
+def _check_plugin_values(row: SignalRow, metric: Metric, out: pl.DataFrame) -> None:
+    """A plugin aggregate's per-account values are finite and within its declared value_range
+    (``"scale"``: the signal's declared scale), else a CXPluginError naming the metric and signal."""
+    total = pl.col("total").cast(pl.Float64)
+    bounds: tuple[float, float] | None = None
+    if metric.value_range == "scale":
+        scale = row.signal.source.resolved_scale
+        if scale is not None:
+            bounds = (float(scale[0]), float(scale[1]))
+            what = f"the scale {bounds[0]:g}-{bounds[1]:g} (its value_range is 'scale')"
+    elif isinstance(metric.value_range, tuple):
+        bounds = (float(metric.value_range[0]), float(metric.value_range[1]))
+        what = f"its declared value_range {bounds[0]:g}-{bounds[1]:g}"
+    checks: list[tuple[pl.Expr, str, str]] = [
+        (total.is_nan() | total.is_infinite(), "returned values that are not finite (NaN or inf)",
+         "make the metric return a finite number per account (null where it has no value)"),
+    ]
+    if bounds is not None:
+        checks.append(((total < bounds[0]) | (total > bounds[1]), f"returned values outside {what}",
+                       "fix the metric's expression, or declare the range it really returns "
+                       "(cx.register_metric(..., value_range=(low, high), overwrite=True))"))
+    for bad, message, fix in checks:
+        hit = out.filter(bad.fill_null(False)).sort("account_id")
+        if hit.height:
+            raise CXPluginError(
+                "metric", metric.name, message, called_for=_who(row), table=row.signal.source.table,
+                rows=[f"account {short(a)}: {v:g}" for a, v in hit.select("account_id", "total").head(5).iter_rows()],
+                n_rows=hit.height, fix=fix,
+            )
 
 
 def _per_account_expr(row: SignalRow, agg: str, table: str) -> pl.Expr:
@@ -716,13 +751,11 @@ def _per_account_expr(row: SignalRow, agg: str, table: str) -> pl.Expr:
     }
     if agg in simple:
         return simple[agg]
-    from cxwidgets.plugins import aggregate_expression  # a metric registered by the user or a plugin
-
-    plugin = aggregate_expression(agg, x)
+    plugin = aggregate_expression(agg, x, called_for=_who(row))  # a metric registered by the user or a plugin
     if plugin is not None:
         return plugin
     raise CXDataError(
-        f"{_who(row)}: bind cannot compute aggregate {agg!r} (it is registered, but bind does not know how)",
+        f"{_who(row)}: bind cannot compute aggregate {short(agg)} (it is registered, but bind does not know how)",
         table=table,
         fix=f"use one of {', '.join(_MEAN_LIKE + _PER_ACCOUNT)} or a percentile such as 'p75'",
     )
@@ -777,7 +810,7 @@ def _unit_us(row: SignalRow) -> tuple[str, float]:
     unit = row.signal.source.resolved_unit or "hours"
     if unit not in DURATION_UNITS:
         raise CXDataError(
-            f"{_who(row)}: unit {unit!r} is not a duration unit",
+            f"{_who(row)}: unit {short(unit)} is not a duration unit",
             fix="use one of " + ", ".join(DURATION_UNITS),
         )
     return unit, float(DURATION_UNITS[unit] * _US_PER_SECOND)
@@ -795,7 +828,7 @@ def _duration_values(
     q = _quantile_of(agg)
     if agg not in _DURATION_AGGS and q is None:
         raise CXDataError(
-            f"{_who(row)}: aggregate {agg!r} does not fit a duration",
+            f"{_who(row)}: aggregate {short(agg)} does not fit a duration",
             table=table,
             fix="use aggregate median (default for times), mean, p90 (or any pNN), min or max",
         )
@@ -1011,17 +1044,17 @@ def _bind_accounts(ctx: _Context, row: SignalRow) -> _Bound:
     frame = ctx.frames["accounts"]
     column = src.metric
     if column not in frame.columns:
-        close = difflib.get_close_matches(column, frame.columns, n=1)
+        close = closest(column, frame.columns)
         raise CXDataError(
-            f"{_who(row)}: the accounts table has no column {column!r} (accounts metrics are column names)",
+            f"{_who(row)}: the accounts table has no column {short(column)} (accounts metrics are column names)",
             table="accounts",
-            column=column,
-            fix=(f"did you mean {close[0]!r}? " if close else "") + f"columns: {', '.join(frame.columns)}",
+            column=shorten(column),
+            fix=(f"did you mean {short(close)}? " if close else "") + f"columns: {choices(frame.columns, limit=20)}",
         )
     dtype = frame.schema[column]
     if not (dtype == pl.Boolean or dtype.is_numeric()):
         raise CXDataError(
-            f"{_who(row)}: accounts column {column!r} is {dtype}, not a number or a yes/no flag",
+            f"{_who(row)}: accounts column {short(column)} is {dtype}, not a number or a yes/no flag",
             table="accounts",
             column=column,
             fix="bind a numeric or boolean column, or derive one first (e.g. pl.col('plan') == 'pro')",
@@ -1180,7 +1213,7 @@ def _role_notes(ctx: _Context, rows: list[SignalRow], observations: pl.DataFrame
         .sort("role")
     )
     if roles.height:
-        shown = ", ".join(f"{r!r} ({n:,})" for r, n in roles.head(8).iter_rows())
+        shown = ", ".join(f"{short(r)} ({n:,})" for r, n in roles.head(8).iter_rows())
         notes.append(f"roles without a multiplier in the journey (1.0 unless set): {shown}")
 
 
@@ -1226,7 +1259,7 @@ class _Progress:
             self.callback = progress
         else:
             raise CXDataError(
-                f"progress must be None, True, False or a callable(done, total, label), got {progress!r}",
+                f"progress must be None, True, False or a callable(done, total, label), got {shorten(repr(progress))}",
                 fix="pass progress=False to silence it, or leave it out",
             )
 

@@ -37,7 +37,6 @@ Register your own with :func:`register_normaliser`::
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -47,6 +46,7 @@ from scipy.special import expit
 from scipy.stats import rankdata
 
 from cxwidgets import plugins as _plugins
+from cxwidgets._util.text import choices, did_you_mean, short, shorten
 
 __all__ = [
     "DEFAULT_NORMALISER",
@@ -97,12 +97,12 @@ def register_normaliser(
         True
     """
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"register_normaliser: the name must be non-empty text, got {name!r}")
+        raise ValueError(f"register_normaliser: the name must be non-empty text, got {shorten(repr(name))}")
     key = name.strip()
 
     def decorate(fn: Normaliser) -> Normaliser:
         if not callable(fn):
-            raise TypeError(f"register_normaliser({key!r}): expected a function, got {type(fn).__name__}")
+            raise TypeError(f"register_normaliser({short(key)}): expected a function, got {type(fn).__name__}")
         _plugins._check_normaliser_fn(key, fn)
         if parameters is not None:
             fn.parameters = tuple(parameters)  # type: ignore[attr-defined]
@@ -112,7 +112,7 @@ def register_normaliser(
             raise
         except ValueError:
             raise ValueError(
-                f"register_normaliser: a normaliser named {key!r} is already registered; "
+                f"register_normaliser: a normaliser named {short(key)} is already registered; "
                 "pass overwrite=True to replace it or choose another name"
             ) from None
         return fn
@@ -134,19 +134,21 @@ def get_normaliser(name: str | None) -> Normaliser:
     try:
         return NORMALISERS[key]
     except (KeyError, TypeError):
-        close = difflib.get_close_matches(str(key), list(NORMALISERS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(
-            f"unknown normaliser {key!r}{hint}; registered normalisers: {', '.join(sorted(NORMALISERS))} "
-            "(add one with cxwidgets.normalise.register_normaliser)"
+            f"unknown normaliser {short(key)}{did_you_mean(key, list(NORMALISERS))}; registered normalisers: "
+            f"{choices(sorted(NORMALISERS))} (add one with cxwidgets.normalise.register_normaliser)"
         ) from None
 
 
 def normalise(values: np.ndarray, signal: _HasFloorTarget, name: str | None = None) -> np.ndarray:
     """Scores (0-100) of ``values`` for ``signal`` with the normaliser ``name`` (default linear).
 
-    The result is checked: same length as ``values`` and every score within [0, 100] (NaN
-    is allowed and means "no score").
+    The one place a normaliser is called, so its result is always checked: one score per
+    value, every score finite and within [0, 100] (no NaN, no inf reaches an MIS). A plugin's
+    normaliser (one not built in) that breaks this, or raises, gives a
+    :class:`~cxwidgets.plugins.CXPluginError` naming the normaliser, where it comes from
+    (``registered in this session`` or its distribution) and the signal, with a few values and
+    the scores returned; its own exception is kept as the cause.
 
     Example:
         >>> import numpy as np
@@ -155,21 +157,40 @@ def normalise(values: np.ndarray, signal: _HasFloorTarget, name: str | None = No
         >>> normalise(np.array([120.0, 65.0, 5.0]), SimpleNamespace(floor=120.0, target=10.0)).tolist()
         [0.0, 50.0, 100.0]
     """
-    fn = get_normaliser(name)
+    key = name or DEFAULT_NORMALISER
+    fn = get_normaliser(key)
     x = np.asarray(values, dtype=np.float64)
-    out = np.asarray(fn(x, signal), dtype=np.float64)
+    sig_name = getattr(signal, "name", None)
+    called_for = f"signal {short(sig_name)}" if isinstance(sig_name, str) else "a signal"
+    with _plugins.calling("normaliser", key, called_for):
+        out = np.asarray(fn(x, signal), dtype=np.float64)
     if out.shape != x.shape:
-        raise ValueError(
-            f"normaliser {name or DEFAULT_NORMALISER!r} returned {out.shape[0] if out.ndim else 'a scalar'} scores "
-            f"for {x.shape[0]} values; it must return one score per value"
+        _refuse(
+            key, called_for,
+            f"returned {out.shape[0] if out.ndim else 'a scalar'} scores for {x.shape[0]} values",
+            "return one score per value, in the order of the values", [],
         )
-    bad = ~np.isnan(out) & ((out < 0) | (out > 100))
+    bad = ~np.isfinite(out) | (out < 0) | (out > 100)
     if bad.any():
-        raise ValueError(
-            f"normaliser {name or DEFAULT_NORMALISER!r} returned scores outside 0-100, e.g. {out[bad][:3].tolist()}; "
-            "a normaliser must return scores in [0, 100]"
+        idx = np.flatnonzero(bad)
+        pairs = list(dict.fromkeys(f"{v:g} -> {o:g}" for v, o in zip(x[idx[:50]], out[idx[:50]], strict=True)))
+        _refuse(
+            key, called_for,
+            f"returned {int(bad.sum()):,} of {x.size:,} scores outside 0-100 or not finite (NaN, inf); value -> score",
+            "return one finite score from 0 to 100 per value (e.g. np.clip(scores, 0, 100)); an account without "
+            "a score has no value: leave it out of the data rather than scoring it NaN",
+            pairs[:5], n_rows=int(bad.sum()),
         )
     return out
+
+
+def _refuse(key: str, called_for: str, message: str, fix: str, rows: list[str], n_rows: int | None = None) -> None:
+    """A bad result: a :class:`~cxwidgets.plugins.CXPluginError` for a plugin's normaliser, a
+    ``ValueError`` for a built-in one (a bug of the package, not of a plugin)."""
+    if _plugins.is_plugin("normaliser", key):
+        raise _plugins.CXPluginError("normaliser", key, message, called_for=called_for, rows=rows, n_rows=n_rows, fix=fix)
+    shown = f": {', '.join(rows)}" if rows else ""
+    raise ValueError(f"normaliser {short(key)}, for {called_for}: {message}{shown}; {fix}")
 
 
 def linear(values: np.ndarray, signal: _HasFloorTarget) -> np.ndarray:
@@ -330,10 +351,8 @@ def check_normaliser(name: str | None, args: Mapping[str, float] | None, signal:
     accepted = tuple(getattr(fn, "parameters", ()) or ())
     for arg in args or {}:
         if arg not in accepted:
-            close = difflib.get_close_matches(arg, accepted, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             takes = f"it takes: {', '.join(accepted)}" if accepted else "it takes none; remove normaliser_args"
-            raise ValueError(f"normaliser {key!r} takes no argument {arg!r}{hint}; {takes}")
+            raise ValueError(f"normaliser {short(key)} takes no argument {short(arg)}{did_you_mean(arg, accepted)}; {takes}")
     normalise(np.array([float(signal.floor), float(signal.target)]), signal, key)
 
 

@@ -43,7 +43,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import difflib
 import importlib
 import importlib.metadata
 import inspect
@@ -57,22 +56,29 @@ from typing import Any, Generic, Literal, TypeVar
 
 import polars as pl
 
+from cxwidgets._util.text import choices as choices_text
+from cxwidgets._util.text import did_you_mean, short, shorten
+from cxwidgets.errors import CXDataError
+
 __all__ = [
     "BUILTIN",
     "ENTRY_POINT_GROUPS",
     "METRICS",
     "USER",
+    "CXPluginError",
     "CXPluginWarning",
     "Metric",
     "Plugin",
     "PluginClash",
     "Registry",
     "aggregate_expression",
+    "calling",
     "choices",
     "get_metric",
     "installed",
     "load",
     "origin",
+    "provenance",
     "register_metric",
     "unregister_metric",
 ]
@@ -112,6 +118,123 @@ class CXPluginWarning(UserWarning):
 
 class PluginClash(ValueError):
     """A plugin tried to register a name another plugin or the package already has."""
+
+
+class CXPluginError(CXDataError):
+    """Plugin code failed or returned a value it may not: names the plugin, where it comes from
+    and the signal or template it was called for.
+
+    A :class:`~cxwidgets.errors.CXDataError` (and so a ``ValueError``): code that catches those
+    around ``bind`` or ``MISModel`` catches this too. When the plugin raised, its exception is the
+    ``__cause__``, so the traceback still shows the plugin's own frame.
+
+    Attributes:
+        kind: ``"metric"``, ``"normaliser"`` or ``"template"``.
+        plugin: the registered name.
+        distribution: ``"registered in this session"``, ``"built in"`` or the distribution's name
+            and version.
+        called_for: the signal or template it was called for.
+
+    Example:
+        >>> from cxwidgets.plugins import CXPluginError
+        >>> err = CXPluginError("metric", "health", "returned inf", called_for="signal 'Health'")
+        >>> str(err).splitlines()[0]
+        "metric 'health' (registered in this session), for signal 'Health': returned inf"
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        plugin: str,
+        message: str,
+        *,
+        called_for: str | None = None,
+        distribution: str | None = None,
+        table: str | None = None,
+        column: str | None = None,
+        rows: list[Any] | None = None,
+        n_rows: int | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.plugin = plugin
+        self.distribution = distribution if distribution is not None else provenance(kind, plugin)
+        self.called_for = called_for
+        where = f", for {called_for}" if called_for else ""
+        super().__init__(
+            f"{kind} {short(plugin)} ({_from(self.distribution)}){where}: {message}",
+            table=table, column=column, rows=rows, n_rows=n_rows,
+            fix=fix or f"fix the {kind}'s code (or report it to its author), or use another {kind}",
+        )
+
+
+def _from(distribution: str) -> str:
+    if distribution in ("registered in this session", "built in"):
+        return distribution
+    return f"from the distribution {distribution}"
+
+
+def provenance(kind: str, name: str) -> str:
+    """Where the ``kind`` registered as ``name`` comes from: ``"registered in this session"``
+    (a notebook or script), ``"built in"`` or the distribution's name and version.
+
+    Example:
+        >>> from cxwidgets.plugins import provenance
+        >>> provenance("normaliser", "linear"), provenance("metric", "not-registered")
+        ('built in', 'registered in this session')
+    """
+    reg = _registries().get(kind)
+    try:
+        who = reg.origin(name) if reg is not None else USER
+    except KeyError:
+        who = USER
+    if who == USER:
+        return "registered in this session"
+    if who == BUILTIN:
+        return "built in"
+    version = next((p.version for p in _STATE["plugins"] if p.name == who), None)
+    return f"{who} {version}" if version else who
+
+
+def is_plugin(kind: str, name: str) -> bool:
+    """True when ``name`` is not one of the package's own (its code is a user's or a plugin's).
+
+    >>> is_plugin("normaliser", "linear")
+    False
+    """
+    reg = _registries().get(kind)
+    try:
+        return reg is None or reg.origin(name) != BUILTIN
+    except KeyError:
+        return True
+
+
+@contextlib.contextmanager
+def calling(kind: str, name: str, called_for: str) -> Iterator[None]:
+    """Run plugin code: an exception it raises becomes a :class:`CXPluginError` naming the
+    plugin, its distribution and ``called_for``, with the exception as its cause. The
+    package's own (built-in) code runs unwrapped.
+
+    Example:
+        >>> from cxwidgets.plugins import calling, CXPluginError
+        >>> try:
+        ...     with calling("template", "mine", "Journey.template('mine')"):
+        ...         raise KeyError("stages")
+        ... except CXPluginError as err:
+        ...     print(type(err.__cause__).__name__, err.distribution)
+        KeyError registered in this session
+    """
+    try:
+        yield
+    except CXPluginError:
+        raise
+    except Exception as err:
+        if not is_plugin(kind, name):
+            raise
+        raise CXPluginError(
+            kind, name, f"it raised {type(err).__name__}: {shorten(str(err).strip().splitlines()[0] if str(err).strip() else '', 200)}",
+            called_for=called_for,
+        ) from err
 
 
 # =============================================================================================
@@ -215,7 +338,7 @@ class Registry(MutableMapping[str, T], Generic[T]):
         :class:`PluginClash` when a plugin tries to take a name someone else registered.
         """
         if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"a {self.kind} name must be non-empty text, got {name!r}")
+            raise ValueError(f"a {self.kind} name must be non-empty text, got {shorten(repr(name))}")
         key = name.strip()
         ctx = _current()
         who = ctx.origin if ctx is not None else USER
@@ -224,12 +347,12 @@ class Registry(MutableMapping[str, T], Generic[T]):
             owner = self._origins.get(key, USER)
             if ctx is not None and owner != who:
                 raise PluginClash(
-                    f"{who} registers a {self.kind} named {key!r}, but "
+                    f"{who} registers a {self.kind} named {short(key)}, but "
                     f"{'the package' if owner == BUILTIN else repr(owner)} already provides one"
                 )
             if not overwrite and not same:
                 raise ValueError(
-                    f"a {self.kind} named {key!r} is already registered (by {owner}); "
+                    f"a {self.kind} named {short(key)} is already registered (by {owner}); "
                     "pass overwrite=True to replace it or choose another name"
                 )
             if same and owner != USER and who == USER:
@@ -281,10 +404,16 @@ class Metric:
 
     def __call__(self, column: str | pl.Expr = "score") -> pl.Expr:
         x = pl.col(column) if isinstance(column, str) else column
-        expr = self.fn(x)
+        return self.expression(x, called_for=f"column {short(column)}" if isinstance(column, str) else "an expression")
+
+    def expression(self, x: pl.Expr, *, called_for: str) -> pl.Expr:
+        """The metric's expression over ``x``; plugin code that raises is wrapped in a
+        :class:`CXPluginError` naming ``called_for`` (e.g. the signal)."""
+        with calling("metric", self.name, called_for):
+            expr = self.fn(x)
         if not isinstance(expr, pl.Expr):
             raise TypeError(
-                f"metric {self.name!r}: its function returned {type(expr).__name__}, not a polars expression; "
+                f"metric {short(self.name)}: its function returned {type(expr).__name__}, not a polars expression; "
                 "write it as fn(x: pl.Expr) -> pl.Expr, e.g. lambda x: x.mean()"
             )
         return expr.alias(self.name)
@@ -297,22 +426,22 @@ def _check_value_range(name: str, value_range: object) -> ValueRange:
         lo, hi = (float(v) for v in value_range)  # type: ignore[union-attr]
     except (TypeError, ValueError):
         raise ValueError(
-            f"metric {name!r}: value_range must be (low, high), 'scale' or None, got {value_range!r}"
+            f"metric {short(name)}: value_range must be (low, high), 'scale' or None, got {shorten(repr(value_range))}"
         ) from None
     if not lo < hi:
-        raise ValueError(f"metric {name!r}: value_range {value_range!r} is not increasing; write it as (low, high)")
+        raise ValueError(f"metric {short(name)}: value_range {shorten(repr(value_range))} is not increasing; write it as (low, high)")
     return (lo, hi)
 
 
 def _check_metric_fn(name: str, fn: Callable[[pl.Expr], pl.Expr]) -> None:
     """The function takes one expression and returns an expression that aggregates to one value."""
     if not callable(fn):
-        raise TypeError(f"metric {name!r}: expected a function fn(x: pl.Expr) -> pl.Expr, got {type(fn).__name__}")
+        raise TypeError(f"metric {short(name)}: expected a function fn(x: pl.Expr) -> pl.Expr, got {type(fn).__name__}")
     try:
         inspect.signature(fn).bind(pl.col("x"))
     except TypeError:
         raise TypeError(
-            f"metric {name!r}: wrong signature {name}{inspect.signature(fn)}; a metric takes one argument, "
+            f"metric {short(name)}: wrong signature {shorten(name)}{inspect.signature(fn)}; a metric takes one argument, "
             "the column of observations as a polars expression: def fn(x: pl.Expr) -> pl.Expr"
         ) from None
     except ValueError:  # builtins without a signature: try it
@@ -320,19 +449,19 @@ def _check_metric_fn(name: str, fn: Callable[[pl.Expr], pl.Expr]) -> None:
     try:
         expr = fn(pl.col("x"))
     except Exception as err:
-        raise TypeError(f"metric {name!r}: calling it with pl.col('x') failed: {err!r}") from err
+        raise TypeError(f"metric {short(name)}: calling it with pl.col('x') failed: {shorten(repr(err), 200)}") from err
     if not isinstance(expr, pl.Expr):
         raise TypeError(
-            f"metric {name!r}: fn(pl.col('x')) returned {type(expr).__name__}, not a polars expression; "
+            f"metric {short(name)}: fn(pl.col('x')) returned {type(expr).__name__}, not a polars expression; "
             "write it with polars expressions, e.g. lambda x: x.mean()"
         )
     try:
         out = pl.DataFrame({"x": [1.0, 2.0, 4.0]}).select(expr)
     except Exception as err:
-        raise TypeError(f"metric {name!r}: its expression fails on a small numeric column: {err}") from err
+        raise TypeError(f"metric {short(name)}: its expression fails on a small numeric column: {err}") from err
     if out.shape != (1, 1) or not (out.dtypes[0].is_numeric() or out.dtypes[0] == pl.Boolean):
         raise TypeError(
-            f"metric {name!r}: its expression must aggregate a column to ONE number (like x.mean()), "
+            f"metric {short(name)}: its expression must aggregate a column to ONE number (like x.mean()), "
             f"but gave {out.shape[0]} row(s) of {out.dtypes[0]}; end it with an aggregation (mean, sum, quantile, ...)"
         )
 
@@ -367,7 +496,7 @@ def register_metric(
         >>> unregister_metric("log_effort")
     """
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"register_metric: the name must be non-empty text, got {name!r}")
+        raise ValueError(f"register_metric: the name must be non-empty text, got {shorten(repr(name))}")
     key = name.strip()
     vr = _check_value_range(key, value_range)
 
@@ -379,11 +508,11 @@ def register_metric(
         _check_metric_fn(key, f)
         if key == "median" or re.fullmatch(r"p\d{1,2}", key):
             raise ValueError(
-                f"register_metric: {key!r} is the name of a built-in percentile aggregate (pNN); choose another name"
+                f"register_metric: {short(key)} is the name of a built-in percentile aggregate (pNN); choose another name"
             )
         builtin_aggs = set(journey.known_aggregates()) - set(METRICS)
         if key in builtin_aggs:
-            msg = f"a metric may not be named {key!r}: that is a built-in aggregate; choose another name"
+            msg = f"a metric may not be named {short(key)}: that is a built-in aggregate; choose another name"
             raise PluginClash(msg) if _current() is not None else ValueError(msg)
         existing = METRICS.get(key)
         metric = Metric(key, f, vr, description or (inspect.getdoc(f) or "").split("\n")[0])
@@ -426,18 +555,18 @@ def get_metric(name: str) -> Metric:
     try:
         return METRICS[name]
     except KeyError:
-        close = difflib.get_close_matches(str(name), list(METRICS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        have = ", ".join(METRICS.names()) or "(none)"
+        have = choices_text(METRICS.names()) if METRICS else "(none)"
         raise KeyError(
-            f"unknown metric {name!r}{hint}; registered metrics: {have} (add one with cx.register_metric or a plugin)"
+            f"unknown metric {short(name)}{did_you_mean(name, list(METRICS))}; registered metrics: {have} "
+            "(add one with cx.register_metric or a plugin)"
         ) from None
 
 
-def aggregate_expression(name: str, x: pl.Expr) -> pl.Expr | None:
+def aggregate_expression(name: str, x: pl.Expr, *, called_for: str = "an aggregate") -> pl.Expr | None:
     """The expression of a plugin aggregate over observations ``x`` (``None``: not a plugin metric).
 
-    :func:`cxwidgets.binding.bind` calls this for an aggregate it does not compute itself.
+    :func:`cxwidgets.binding.bind` calls this for an aggregate it does not compute itself;
+    ``called_for`` (the signal) is named if the plugin's code raises.
 
     Example:
         >>> import polars as pl
@@ -448,7 +577,7 @@ def aggregate_expression(name: str, x: pl.Expr) -> pl.Expr | None:
     if name not in METRICS:
         _lazy_load()
     metric = METRICS.get(name)
-    return None if metric is None else metric(x)
+    return None if metric is None else metric.expression(x, called_for=called_for)
 
 
 # =============================================================================================
@@ -503,7 +632,7 @@ def _dist_of(ep: importlib.metadata.EntryPoint) -> tuple[str, str]:
 
 def _warn(dist: str, version: str, kind: str, ep: importlib.metadata.EntryPoint, what: str, fix: str) -> str:
     line = (
-        f"cxwidgets plugin {dist} {version}: entry point {ep.name!r} = {ep.value!r} in group "
+        f"cxwidgets plugin {dist} {version}: entry point {short(ep.name)} = {short(ep.value)} in group "
         f"{ENTRY_POINT_GROUPS[kind]!r} was skipped: {what}. Fix: {fix}"
     )
     warnings.warn(CXPluginWarning(line), stacklevel=3)
@@ -512,12 +641,12 @@ def _warn(dist: str, version: str, kind: str, ep: importlib.metadata.EntryPoint,
 
 def _check_normaliser_fn(name: str, fn: object) -> None:
     if not callable(fn):
-        raise TypeError(f"normaliser {name!r} is a {type(fn).__name__}, not a function fn(values, signal)")
+        raise TypeError(f"normaliser {short(name)} is a {type(fn).__name__}, not a function fn(values, signal)")
     try:
         inspect.signature(fn).bind(None, None)
     except TypeError:
         raise TypeError(
-            f"normaliser {name!r} has the wrong signature {name}{inspect.signature(fn)}; "
+            f"normaliser {short(name)} has the wrong signature {shorten(name)}{inspect.signature(fn)}; "
             "a normaliser takes (values, signal) and returns one 0-100 score per value"
         ) from None
     except ValueError:
@@ -532,7 +661,7 @@ def _register_entry(kind: str, name: str, obj: Any) -> None:
         if isinstance(obj, Metric):
             if obj.name != name:
                 raise TypeError(
-                    f"the entry point is named {name!r} but the metric it loads is named {obj.name!r}; "
+                    f"the entry point is named {short(name)} but the metric it loads is named {short(obj.name)}; "
                     "give them the same name"
                 )
             if METRICS.get(name) is obj:
@@ -650,7 +779,7 @@ def load(*, reload: bool = False) -> list[Plugin]:
     try:
         all_eps = importlib.metadata.entry_points()
     except Exception as err:  # a broken metadata directory must not break the package
-        warnings.warn(CXPluginWarning(f"cxwidgets could not list installed plugins: {err!r}"), stacklevel=2)
+        warnings.warn(CXPluginWarning(f"cxwidgets could not list installed plugins: {shorten(repr(err), 200)}"), stacklevel=2)
         return []
     found: dict[str, dict[str, Any]] = {}
     for kind, group in ENTRY_POINT_GROUPS.items():
@@ -670,7 +799,7 @@ def load(*, reload: bool = False) -> list[Plugin]:
                     f"name clash: {err}"
                     if isinstance(err, PluginClash)
                     else f"it failed to {'import' if isinstance(err, ImportError) else 'load'}: "
-                    f"{type(err).__name__}: {err}"
+                    f"{type(err).__name__}: {shorten(str(err), 300)}"
                 )
                 info["problems"].append(_warn(dist, version, kind, ep, what, _fix_for(err, kind)))
             else:
