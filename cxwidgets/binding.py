@@ -90,6 +90,7 @@ from cxwidgets.journey import DURATION_UNITS, SignalRow, Source
 from cxwidgets.keys import check_keys, id_kind
 from cxwidgets.metrics.time import check_as_of, ttv_frame
 from cxwidgets.plugins import METRICS, CXPluginError, Metric, aggregate_expression, calling
+from cxwidgets.scales import scale_problem, top_threshold
 from cxwidgets.schemas import DEFAULT_SCALES, TABLES, validate
 from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA, SignalTable
 
@@ -647,7 +648,8 @@ def _sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str
     agg = src.aggregate
     scale = _scale_for(row)
     x = pl.col("x")
-    checks = [x.min().alias("_lo"), x.max().alias("_hi")]
+    whole = agg in ("nps", "top2box")  # the scale rule (cxwidgets.scales): counted answers are whole points
+    checks = [x.min().alias("_lo"), x.max().alias("_hi"), (x.round(0) != x).fill_null(False).sum().alias("_frac")]
     if agg in _MEAN_LIKE:
         if agg == "top2box":
             if scale is None:
@@ -657,7 +659,7 @@ def _sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str
                     column=column,
                     fix="declare the scale on the source, e.g. scale: [1, 5], or use aggregate 'mean'",
                 )
-            value = (x >= scale[1] - 1).cast(pl.Float64)
+            value = (x >= top_threshold(scale, 2, _who(row))).cast(pl.Float64)
         elif agg == "nps":
             value = pl.when(x >= 9).then(100.0).when(x <= 6).then(-100.0).otherwise(0.0)
         else:
@@ -683,10 +685,17 @@ def _sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("role"), pl.lit(1, dtype=pl.Int64).alias("n"))
     if out.height:
         lo_seen, hi_seen = out.get_column("_lo").min(), out.get_column("_hi").max()
-        _check_range(
-            row, lo_seen, hi_seen, scale, obs, table, column, "the declared scale",  # type: ignore[arg-type]
-            "correct those rows, or declare the scale the data uses on the signal's source (scale: [low, high])",
-        )
+        outside = scale is not None and lo_seen is not None and (lo_seen < scale[0] or hi_seen > scale[1])
+        if outside or (whole and out.get_column("_frac").sum()):
+            off = scale_problem(
+                obs, "x", scale, integer=whole, label=src.metric, row_label="account_id",
+                fix="correct those rows or map 'not applicable' codes to null, or declare the scale the data "
+                "uses on the signal's source (scale: [low, high])",
+            )
+            if off is not None:
+                raise CXDataError(
+                    f"{_who(row)}: {off.message}", table=table, column=column, rows=off.rows, fix=off.fix, n_rows=off.n
+                )
         if agg == "share":
             _check_range(
                 row, lo_seen, hi_seen, (0.0, 1.0), obs, table, column, "the range of a share,",  # type: ignore[arg-type]

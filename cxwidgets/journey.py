@@ -1420,9 +1420,6 @@ class Journey(_Model):
         from cxwidgets.plugins import calling  # a plugin's loader that raises is named, its frame kept
 
         with calling("template", str(name).strip(), f"Journey.template({short(name)})"):
-            from cxwidgets.plugins import calling  # a plugin's loader that raises is named, its frame kept
-
-        with calling("template", str(name).strip(), f"Journey.template({short(name)})"):
             result = source()
         if isinstance(result, Journey):
             return result

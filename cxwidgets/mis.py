@@ -82,7 +82,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 import types
 from collections.abc import Mapping
@@ -94,8 +93,9 @@ import numpy as np
 import polars as pl
 from pydantic import ValidationError
 
+from cxwidgets._util.text import did_you_mean, short
 from cxwidgets.errors import CXDataError
-from cxwidgets.journey import CATEGORIES, Journey, MISSettings, Signal, signal_key
+from cxwidgets.journey import CATEGORIES, Journey, MISSettings, Signal, check_weight, signal_key
 from cxwidgets.normalise import DEFAULT_NORMALISER, normalise
 from cxwidgets.signals import NO_SEGMENT, SignalTable
 
@@ -154,14 +154,9 @@ def _status_array(mis: np.ndarray, green: np.ndarray | float, amber: np.ndarray 
     return out
 
 
-def _did_you_mean(name: object, choices: list[str]) -> str:
-    close = difflib.get_close_matches(str(name), choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _check_level(level: str, allowed: tuple[str, ...] = LEVELS) -> str:
     if level not in allowed:
-        raise ValueError(f"unknown level {level!r}{_did_you_mean(level, list(allowed))}; use one of {', '.join(allowed)}")
+        raise ValueError(f"unknown level {level!r}{did_you_mean(level, list(allowed))}; use one of {', '.join(allowed)}")
     return level
 
 
@@ -522,7 +517,7 @@ class MISModel:
             shown = unknown.select("moment", "signal").unique(maintain_order=True).head(3)
             self.notes.append(
                 f"{int(unknown['rows'].sum()):,} observation rows name a moment/signal pair that is not in the journey "
-                "and were left out: " + ", ".join(f"{m}/{s}" for m, s in shown.iter_rows())
+                "and were left out: " + ", ".join(short(signal_key(m, s)) for m, s in shown.iter_rows())
             )
         roles = sorted(kinds["role"].drop_nulls().unique().to_list())
         self._roles = roles
@@ -769,14 +764,20 @@ class MISModel:
             raise ValueError(f"signal_weights must be a mapping 'Moment/Signal' -> weight, got {type(weights).__name__}")
         keys = self._spec.keys
         out = dict(zip(keys, self._spec.base_weight.tolist(), strict=True))
+        index = {k: j for j, k in enumerate(keys)}
+        current = getattr(self, "_sigw", out)
         for key, w in weights.items():
             if key not in out:
                 raise ValueError(
-                    f"signal_weights: unknown signal key {key!r}{_did_you_mean(key, keys)}; keys are "
+                    f"signal_weights: unknown signal key {short(key)}{did_you_mean(key, keys)}; keys are "
                     f"'Moment name/Signal name', e.g. {keys[0]!r}" if keys else
-                    f"signal_weights: unknown signal key {key!r}; this journey has no signals"
+                    f"signal_weights: unknown signal key {short(key)}; this journey has no signals"
                 )
-            out[key] = _weight(w, f"signal_weights[{key!r}]")
+            what = f"signal_weights[{short(key)}]"
+            if _is_number(w) and float(w) == current.get(key):  # unchanged: already checked
+                out[key] = float(w)
+            else:
+                out[key] = _signal_weight(self._spec.signals[index[key]], w, what)
         for m, js in enumerate(self._spec.moment_signals):
             if js.size and all(out[keys[j]] == 0 for j in js):
                 raise ValueError(
@@ -796,10 +797,10 @@ class MISModel:
             for key, w in ws.items():
                 if key not in keys:
                     raise ValueError(
-                        f"segment_weights[{seg!r}]: unknown signal key {key!r}{_did_you_mean(key, keys)}; keys are "
+                        f"segment_weights[{seg!r}]: unknown signal key {key!r}{did_you_mean(key, keys)}; keys are "
                         "'Moment name/Signal name' of a signal of this journey"
                     )
-                out.setdefault(str(seg), {})[key] = _weight(w, f"segment_weights[{seg!r}][{key!r}]")
+                out.setdefault(str(seg), {})[key] = _number(w, f"segment_weights[{short(seg)}][{short(key)}]")
             out.setdefault(str(seg), {})
         return out
 
@@ -820,7 +821,7 @@ class MISModel:
         for key in changes:
             if key not in self._FIELDS:
                 raise ValueError(
-                    f"unknown setting {key!r}{_did_you_mean(key, list(self._FIELDS))}; settings: {', '.join(self._FIELDS)}"
+                    f"unknown setting {key!r}{did_you_mean(key, list(self._FIELDS))}; settings: {', '.join(self._FIELDS)}"
                 )
         new = {f: getattr(self, f) for f in self._FIELDS}
         new.update(changes)
@@ -834,13 +835,13 @@ class MISModel:
         for k in ("category_weights", "role_multipliers", "segment_multipliers"):
             if not isinstance(base[k], Mapping):
                 raise ValueError(f"{k} must be a mapping name -> number, got {type(base[k]).__name__}")
-            base[k] = dict(base[k])
+            base[k] = {name: _number(v, f"{k}[{short(name)}]") for name, v in base[k].items()}
         if not isinstance(base["arr_weighting"], (bool, np.bool_)):
             raise ValueError(f"arr_weighting must be True or False, got {base['arr_weighting']!r}")
         if isinstance(base["missing"], str) and base["missing"].strip().lower() not in (*MISSING_POLICIES, "renormalize"):
             raise ValueError(
                 f"missing must be one of {', '.join(MISSING_POLICIES)}, got {base['missing']!r}"
-                f"{_did_you_mean(base['missing'], list(MISSING_POLICIES))}"
+                f"{did_you_mean(base['missing'], list(MISSING_POLICIES))}"
             )
         settings = _validated_settings(MISSettings(), base)
         if settings.arr_weighting:
@@ -908,14 +909,41 @@ class MISModel:
         """
         if moment is not None and stage is not None:
             raise ValueError("set_gates: give moment= or stage=, not both")
-        fields = {k: v for k, v in (("green", green), ("amber", amber)) if v is not None}
+        fields = _threshold_fields("set_gates", green, amber)
         if moment is not None:
             journey = self.journey.update_moment(moment, **fields)
         elif stage is not None:
             journey = self.journey.update_stage(stage, **fields)
         else:
             journey = self.journey.with_gates(**fields)
+        self._set_journey(journey)
+
+    def set_signal_thresholds(
+        self, moment: str, signal: str, green: float | None = None, amber: float | None = None
+    ) -> None:
+        """Change the green/amber thresholds of one signal, on the signal's raw scale.
+
+        Like :meth:`set_gates` they decide status only, so nothing is rescored; they are part of
+        the tuned state :meth:`to_journey` returns (and every widget saves). A bad value (out of
+        order for the signal's direction, outside its value's range, not a number) or an unknown
+        moment or signal raises and leaves the model unchanged.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> model = MISModel(Journey.template("saas"))
+            >>> model.set_signal_thresholds("Demo Or Trial Setup", "Demo CES", green=2.5, amber=3.5)
+            >>> model.to_journey().signal("Demo Or Trial Setup", "Demo CES").amber
+            3.5
+        """
+        fields = _threshold_fields("set_signal_thresholds", green, amber)
+        self._set_journey(self.journey.update_signal(moment, signal, **fields))
+
+    def _set_journey(self, journey: Journey) -> None:
+        """A new journey of the same structure (gates or thresholds changed): nothing to rescore."""
         spec = _Spec.of(journey)
+        if spec.keys != self._spec.keys:  # pragma: no cover - gates and thresholds never rename
+            raise ValueError("the journey's moments and signals changed; build a new MISModel for it")
         self.journey, self._spec = journey, spec
 
     # properties: plain attributes a widget can set
@@ -1011,9 +1039,11 @@ class MISModel:
         )
 
     def to_journey(self) -> Journey:
-        """The journey with the tuned signal weights in its signals and :meth:`config` as its MIS
-        settings; ``MISModel(Journey.load(p), data)`` after ``model.to_journey().save(p)`` scores
-        identically.
+        """The whole tuned state as one journey: the tuned signal weights in its signals,
+        :meth:`config` as its MIS settings, and the journey, stage and moment gates and signal
+        thresholds set with :meth:`set_gates` / :meth:`set_signal_thresholds`. Every widget's
+        ``save`` writes this; ``MISModel(Journey.load(p), data)`` after
+        ``model.to_journey().save(p)`` has the same settings and scores identically.
 
         Example:
             >>> from cxwidgets.journey import Journey
@@ -1234,7 +1264,7 @@ class MISModel:
         else:
             names = self._spec.moment_names
             if moment not in names:
-                raise KeyError(f"account_mis: unknown moment {moment!r}{_did_you_mean(moment, names)}")
+                raise KeyError(f"account_mis: unknown moment {moment!r}{did_you_mean(moment, names)}")
             mis = self._account_units("moment")[0][names.index(moment)]
         ids = self._account_ids if self._N else pl.Series("account_id", [], pl.String)
         return pl.DataFrame({"account_id": ids, "mis": pl.Series("mis", mis, pl.Float64, nan_to_null=True)})
@@ -1438,13 +1468,30 @@ def _accounts_table(data: Any) -> pl.DataFrame | None:
         return None
 
 
-def _weight(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{what} must be a number >= 0, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}; use 0 to switch a signal off")
-    return v
+def _threshold_fields(op: str, green: Any, amber: Any) -> dict[str, float]:
+    for k, v in (("green", green), ("amber", amber)):
+        if v is not None and not _is_number(v):
+            raise ValueError(f"{op}: {k} must be a number, got {short(v)} ({type(v).__name__})")
+    fields = {k: float(v) for k, v in (("green", green), ("amber", amber)) if v is not None}
+    if not fields:
+        raise ValueError(f"{op}: give green= and/or amber= (numbers on the value's scale)")
+    return fields
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _number(value: Any, what: str) -> float:
+    """A weight or multiplier by the journey's one rule (:func:`~cxwidgets.journey.check_weight`:
+    0 or 1e-6..1e6, never a boolean, NaN or infinity), so the model refuses what a journey file
+    refuses and no weight can make a MIS vanish or overflow."""
+    return check_weight(value, what)
+
+
+def _signal_weight(signal: Signal, value: Any, what: str) -> float:
+    """A signal weight by the journey's rule (``signal`` is the journey's signal it replaces)."""
+    return check_weight(value, what, "use 0 to switch the signal off, a larger number to count it more")
 
 
 def _as_utc(when: datetime | date | None) -> datetime:
