@@ -180,7 +180,7 @@ def chart_html(chart: Any, *, title: str = "cxwidgets chart") -> str:
     bundle = import_vl_convert().javascript_bundle(vl_version=vl_version)
     if "</script" in bundle.lower():  # pragma: no cover - the bundle is code, never closes its element
         raise ValueError("the vega-embed bundle cannot be inlined: it contains '</script'")
-    payload = script_json({"spec": chart.to_dict(), "options": {"mode": "vega-lite", "actions": False}})
+    payload = script_json({"spec": chart.to_dict(), "options": {"mode": "vega-lite", "actions": False, "renderer": "svg"}})
     return _CHART_PAGE.format(title=html_text(title), bundle=bundle, payload=payload)
 
 

@@ -1,0 +1,74 @@
+"""Every HTML export opened in Chromium (file://, no JupyterLab): names carrying script
+(stage, moment, signal, hypothesis) show as literal text and run nothing (issue 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cxwidgets.charts import mis_chart, save_chart
+from cxwidgets.journey import Journey
+from cxwidgets.mis import MISModel
+from cxwidgets.widgets import JourneyMap, WeightTuner
+
+ATTACK = "</script><script>window.__pwned=1;alert(1)</script>"
+SHOT_DIR = Path(__file__).resolve().parent / "screenshots"
+
+
+def attacked() -> tuple[Journey, dict[str, str]]:
+    j = Journey.template("saas")
+    names = {k: f"{k.capitalize()} {ATTACK}" for k in ("stage", "moment", "signal", "hypothesis")}
+    j = j.rename_stage("Onboard", names["stage"])
+    j = j.rename_moment("Onboarding Kickoff", names["moment"])
+    j = j.update_signal(names["moment"], "Onboarding CSAT", name=names["signal"])
+    return j.update_moment(names["moment"], hypothesis=names["hypothesis"]), names
+
+
+def exports(tmp: Path) -> dict[str, tuple[Path, list[str]]]:
+    """file -> the names it must show as text."""
+    journey, names = attacked()
+    model = MISModel(journey)
+    wmap = JourneyMap(journey, model, selected_moment=names["moment"])  # the detail panel shows the hypothesis
+    out: dict[str, tuple[Path, list[str]]] = {}
+    p = tmp / "map.html"
+    wmap.to_html(p)
+    out["JourneyMap.to_html"] = (p, [names["stage"], names["moment"], names["signal"], names["hypothesis"]])
+    tuner = WeightTuner(model, debounce=0)
+    p = tuner.save_chart(tmp / "stages.html", level="stage")
+    out["WeightTuner.save_chart stage"] = (p, [names["stage"]])
+    p = tuner.save_chart(tmp / "moments.html", level="moment")
+    out["WeightTuner.save_chart moment"] = (p, [names["moment"]])
+    rows = [
+        {"label": names[k], "mis": 40.0 + 10 * i, "status": "amber", "state": "Amber", "text": names[k],
+         "change": 0, "order": i}
+        for i, k in enumerate(("signal", "hypothesis"))
+    ]
+    p = save_chart(mis_chart(rows, "moment", width=500), tmp / "chart.html")
+    out["charts.save_chart"] = (p, [names["signal"], names["hypothesis"]])
+    return out
+
+
+def test_html_exports_run_no_script_from_names(page: Any, tmp_path: Path) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    SHOT_DIR.mkdir(exist_ok=True)
+    for label, (path, names) in exports(tmp_path).items():
+        page.goto(path.as_uri())
+        # wait until the page has drawn: the map's cards, or vega's SVG text
+        page.wait_for_function(
+            "() => document.querySelector('.cxjm-card, #cx-chart svg text') !== null", timeout=30_000
+        )
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => window.__pwned") is None, label
+        text = page.evaluate(
+            "() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')].map(t => t.textContent).join(' ')"
+        )
+        for name in names:
+            # the label may be cut to fit (vega's labelLimit, a card's width): its start is shown as text
+            assert name[:30] in text, (label, name)
+        scripts = page.evaluate("() => document.querySelectorAll('script').length")
+        assert scripts == (2 if label == "JourneyMap.to_html" else 3), (label, scripts)  # none added by a name
+        page.screenshot(path=str(SHOT_DIR / f"export-{label.replace(' ', '-').replace('.', '-')}.png"), full_page=True)
+    assert dialogs == [] and errors == []
