@@ -903,21 +903,27 @@ class Signal(_Model):
         return self.floor > self.target
 
 
+#: Raw thresholds lie within this many floor-to-target spans of the floor..target interval.
+_THRESHOLD_SPANS = 10
+
+
 def _check_threshold_span(signal: Signal, who: str) -> None:
-    """Raw thresholds lie within one floor-target span of the floor..target interval.
+    """Raw thresholds lie within ten floor-to-target spans of the floor..target interval
+    (floor 0, target 10: -100..110; first response floor 120, target 10 min: -1090..1220).
 
     A green or amber farther out marks every account the same colour (green 1e20 on a 0-10
-    signal), which is a typo, not a gate.
+    signal): a typo or a unit slip, not a gate. Data-driven cuts beyond the floor (amber at 300
+    minutes when the floor is 120) stay possible.
     """
     lo, hi = sorted((signal.floor, signal.target))
-    span = hi - lo
+    margin = _THRESHOLD_SPANS * (hi - lo)
     for field in ("green", "amber"):
         v = getattr(signal, field)
-        if v is not None and not lo - span <= v <= hi + span:
+        if v is not None and not lo - margin <= v <= hi + margin:
             raise ValueError(
                 f"{who}: {field} {_fmt(v)} is far outside floor..target ({_fmt(signal.floor)}..{_fmt(signal.target)}): "
-                f"a raw threshold lies within one span of them, {_fmt(lo - span)}..{_fmt(hi + span)}; "
-                f"set {field} in that range (or move the floor or target)"
+                f"a raw threshold lies within {_THRESHOLD_SPANS} floor-to-target spans of them, "
+                f"{_fmt(lo - margin)}..{_fmt(hi + margin)}; set {field} in that range (or check its unit)"
             )
 
 

@@ -282,7 +282,7 @@ def signals(draw: st.DrawFn, name: str) -> dict[str, Any]:
         "weight": draw(weights(1e6)),
         "description": draw(free_text),
     }
-    # thresholds between floor and target (the span rule allows one span beyond either)
+    # thresholds between floor and target (the span rule allows ten spans beyond either)
     lo, hi = sorted((floor, target))
     a, b = sorted(min(max(lo + t * (hi - lo), lo), hi) for t in (draw(st.floats(0, 1)), draw(st.floats(0, 1))))
     if draw(st.booleans()):

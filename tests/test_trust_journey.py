@@ -243,17 +243,17 @@ def test_absurd_floors_and_targets_are_refused(fields: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("green", "amber"),
-    [(1e6, None), (None, -1e3), (4.2, -30.0), (12.0, 4.0), (20.5, None), (None, -10.5), (20.0, -10.0)],
+    [(1e6, None), (None, -1e3), (4.2, -300.0), (12.0, 4.0), (110.5, None), (None, -100.5), (110.0, -100.0)],
 )
 def test_raw_thresholds_far_outside_floor_and_target_are_refused(green: float | None, amber: float | None) -> None:
-    # floor 0, target 10 on a free metric: the span is 10, so thresholds may lie in -10..20
+    # floor 0, target 10 on a free metric: the span is 10, so thresholds may lie in 0 - 10 x 10 .. 10 + 10 x 10
     fields = {"source": {"table": "custom", "metric": "x"}, "floor": 0, "target": 10, "green": green, "amber": amber}
-    ok = all(v is None or -10 <= v <= 20 for v in (green, amber))
+    ok = all(v is None or -100 <= v <= 110 for v in (green, amber))
     if ok:
         Journey.from_json(json.dumps(_with_signal(**fields)))
         return
     msg = _error(_with_signal(**fields))
-    assert "-10..20" in msg
+    assert "-100..110" in msg
 
 
 @pytest.mark.parametrize("green", [1e20, -1e20, 1e6])
