@@ -90,7 +90,7 @@ from cxwidgets.journey import DURATION_UNITS, SignalRow, Source
 from cxwidgets.keys import check_keys, id_kind
 from cxwidgets.metrics.time import check_as_of, ttv_frame
 from cxwidgets.plugins import METRICS, CXPluginError, Metric, aggregate_expression, calling
-from cxwidgets.scales import scale_problem, top_threshold
+from cxwidgets.scales import NPS_SCALE, scale_problem, top_threshold
 from cxwidgets.schemas import DEFAULT_SCALES, TABLES, validate
 from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA, SignalTable
 
@@ -607,7 +607,7 @@ def _quantile_of(agg: str) -> float | None:
 def _scale_for(row: SignalRow) -> tuple[float, float] | None:
     src = row.signal.source
     if src.aggregate == "nps":
-        return (0.0, 10.0)
+        return NPS_SCALE
     scale = src.resolved_scale
     return (float(scale[0]), float(scale[1])) if scale is not None else None
 

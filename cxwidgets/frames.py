@@ -235,9 +235,13 @@ def metric_rows(frame: pl.DataFrame, metric: str, *, table: str = "data") -> pl.
     [9.0]
     """
     want = metric_name(metric)
-    rows = frame.filter(metric_expr() == want)
+    # normalise the distinct names, not every row (a string pass over millions of rows is slow)
+    names = frame.get_column("metric").drop_nulls().unique().to_list()
+    spelled = [n for n in names if metric_name(n) == want]
+    col = pl.col("metric")
+    rows = frame.filter(col == spelled[0] if len(spelled) == 1 else col.is_in(spelled))
     if rows.height == 0 and frame.height:
-        found = frame.select(metric_expr().drop_nulls().unique().sort()).to_series().to_list()
+        found = sorted({metric_name(n) for n in names})
         raise CXDataError(
             f"no rows with metric {short(want)}{did_you_mean(want, found)}; the metric column holds "
             f"{choices(found, limit=8)}",

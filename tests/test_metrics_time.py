@@ -556,9 +556,15 @@ def test_bad_data_is_reported() -> None:
     with pytest.raises(CXDataError, match="before created_at") as err:
         first_response_summary(backwards)
     assert "t1" in str(err.value)
+    # ISO text with an offset is read by the one timestamp policy (cxwidgets.timestamps); a day
+    # that does not exist is a CXDataError naming the column
     text = t.with_columns(pl.col("created_at").dt.to_string())
+    assert resolution_summary(text).equals(resolution_summary(t))
+    with pytest.raises(CXDataError, match="could not be read as timestamps") as err:
+        resolution_summary(text.with_columns(pl.col("created_at").str.replace(r"^\d{4}-\d{2}", "2024-13")))
+    assert err.value.column == "created_at"
     with pytest.raises(CXDataError, match="datetimes"):
-        resolution_summary(text)
+        resolution_summary(t.with_columns(pl.col("created_at").dt.epoch("s")))
     with pytest.warns(UserWarning, match="'p1' -> 'P1'"):
         first_response_summary(t, sla={"p1": 4})
 

@@ -381,3 +381,65 @@ def test_bind_counts_whole_points_only_for_a_custom_metric_read_as_top2box() -> 
     assert err.value.rows == ["account_id A1: 3.5"]
     values = cx.bind(journey("mean"), data, progress=False).values().sort("account_id")
     assert values["value"].to_list() == [4.5, 3.5]  # a mean of a custom metric may be fractional
+
+
+def test_summaries_read_iso_text_timestamps_by_the_one_policy() -> None:
+    tickets = pl.DataFrame({"ticket_id": ["1", "2"], "account_id": ["a", "b"],
+                            "created_at": ["2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00"],
+                            "first_response_at": ["2024-05-01T10:30:00Z", "2024-05-01T11:00:00Z"]})
+    out = cx.metrics.first_response_summary(tickets, unit="minutes")
+    assert out["median"][0] == pytest.approx(45.0)  # 30 and 60 minutes
+    bad = tickets.with_columns(created_at=pl.Series(["2024-13-01T10:00:00Z", "2024-05-01T12:00:00+02:00"]))
+    with pytest.raises(cx.CXDataError) as err:
+        cx.metrics.first_response_summary(bad)
+    assert err.value.column == "created_at" and "row 0: '2024-13-01T10:00:00Z'" in str(err.value)
+
+
+def test_churn_period_bounds_must_be_aware_datetimes() -> None:
+    accounts = cx.validate({"account_id": ["a", "b"], "churned": [True, False],
+                            "started_at": ["2024-01-01T00:00:00Z"] * 2,
+                            "renewal_at": ["2024-06-01T00:00:00Z"] * 2}, table="accounts")
+    with pytest.raises(cx.CXDataError, match="argument 'start'"):
+        churn_summary(accounts, start="2024-02-01", end=dt.datetime(2024, 12, 1, tzinfo=UTC))
+    with pytest.raises(cx.CXDataError, match="naive"):
+        churn_summary(accounts, start=dt.datetime(2024, 2, 1), end=dt.datetime(2024, 12, 1, tzinfo=UTC))
+    out = churn_summary(accounts, start=dt.datetime(2024, 2, 1, tzinfo=UTC), end=dt.datetime(2024, 12, 1, tzinfo=UTC))
+    assert (out["n"][0], out["lost"][0]) == (2, 1)
+
+
+def _py_flag(v: object) -> object:
+    """The outcome rule written out in plain Python: (flag, refused)."""
+    if v is None:
+        return (None, False)
+    if isinstance(v, bool):
+        return (v, False)
+    if isinstance(v, (int, float)):
+        if v != v:  # NaN: missing
+            return (None, False)
+        return (v == 1, False) if v in (0, 1) else (None, True)
+    text = str(v).strip().lower()
+    if text == "":
+        return (None, False)
+    if text in YES or text in NO:
+        return (text in YES, False)
+    return (None, True)
+
+
+@given(st.one_of(
+    st.lists(st.one_of(st.none(), st.integers(-3, 3)), max_size=20),
+    st.lists(st.one_of(st.none(), st.sampled_from([0.0, 1.0, 0.5, 2.0, float("nan")])), max_size=20),
+    st.lists(st.one_of(st.none(), st.booleans()), max_size=20),
+    st.lists(st.one_of(st.none(), st.sampled_from([*YES, *NO, " Yes", "NO ", "", "maybe", "2"])), max_size=20),
+))
+def test_the_outcome_reader_matches_the_rule_in_plain_python(values: list[object]) -> None:
+    from cxwidgets.frames import yes_no
+
+    frame = pl.DataFrame({"x": pl.Series(values, strict=False)})
+    expected = [_py_flag(v) for v in values]
+    n_refused = sum(r for _, r in expected)
+    if n_refused:
+        with pytest.raises(cx.CXDataError) as err:
+            yes_no(frame, "x")
+        assert err.value.n_rows == n_refused
+    else:
+        assert yes_no(frame, "x")["x"].to_list() == [f for f, _ in expected]

@@ -44,6 +44,7 @@ import polars as pl
 from cxwidgets.analysis._stats import Comparison, _finite, _warnings, bootstrap_diff, mean_diff, nps_diff, share_diff
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, one_metric, require_columns, to_polars, yes_no
+from cxwidgets.scales import NPS_SCALE, scale_error
 
 __all__ = ["STATS", "TIME_COLUMNS", "lift", "lift_mis", "resolve_time_column", "as_boundary"]
 
@@ -188,23 +189,13 @@ def _check_values(frame: pl.DataFrame, value: str, stat: str, scale: tuple[float
             rows=frame.get_column(value).head(3).to_list(), fix="cast the column to numbers",
         )
     frame = frame.with_columns(v.cast(pl.Float64))
-    lo_hi = (0.0, 10.0) if stat == "nps" else scale
-    nonfinite = frame.with_row_index("row").filter(v.is_nan() | v.is_infinite())
-    if nonfinite.height:
-        raise CXDataError(
-            f"{nonfinite.height} value(s) are NaN or infinite", table=table, column=value,
-            rows=[f"row {r}: {x}" for r, x in nonfinite.select("row", value).head(5).iter_rows()],
-            fix="use null for a missing value, or drop those rows",
-        )
-    if lo_hi is not None:
-        lo, hi = lo_hi
-        out = frame.with_row_index("row").filter((v < lo) | (v > hi))
-        if out.height:
-            raise CXDataError(
-                f"{out.height} value(s) outside the scale {lo:g}-{hi:g}", table=table, column=value,
-                rows=[f"row {r}: {x}" for r, x in out.select("row", value).head(5).iter_rows()],
-                fix="declare the survey's scale (scale=(low, high)); NPS answers are 0-10",
-            )
+    # the one scale rule (cxwidgets.scales): NaN/inf, off-scale, or a fraction where whole points are counted
+    err = scale_error(
+        frame, value, NPS_SCALE if stat == "nps" else scale, integer=stat in ("nps", "top2box"),
+        table=table, label="NPS" if stat == "nps" else str(stat),
+    )
+    if err is not None:
+        raise err
     return frame
 
 

@@ -29,6 +29,7 @@ def clv(avg_purchase_value, purchase_frequency, lifespan, *, margin=1.0):  # typ
     ``margin`` (a fraction) gives the margin-adjusted form. Numbers in, a number out;
     polars expressions in, an expression out.
 
+    >>> import cxwidgets as cx
     >>> cx.clv(120.0, 4, 3)          # $120 a purchase, 4 a year, 3 years
     1440.0
     >>> cx.clv(120.0, 4, 3, margin=0.25)
@@ -59,6 +60,7 @@ def roi(gain, investment):  # type: ignore[no-untyped-def]
     One source writes savings / investment but computes 50% for $150K saved on $100K; this
     is the net form that gives that 50%.
 
+    >>> import cxwidgets as cx
     >>> cx.roi(150_000, 100_000)
     0.5
     """

@@ -16,7 +16,7 @@ from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
 from cxwidgets.metrics.intervals import wilson
 from cxwidgets.metrics.survey import _group
-from cxwidgets.metrics.time import _utc_columns
+from cxwidgets.metrics.time import _utc_columns, check_as_of
 from cxwidgets.scales import NPS_SCALE, guard, scale_error
 
 __all__ = [
@@ -172,6 +172,7 @@ def _accounts_at_start(
     accounts = yes_no(accounts, "churned", table=table)
     if start is None and end is None:
         return accounts.with_columns(pl.col("churned").alias("_lost"))
+    start, end = check_as_of(start, "start"), check_as_of(end, "end")  # aware datetimes, never a guess
     if start is None or end is None or end <= start:
         raise CXDataError(
             "a churn period needs both start and end, with end after start",

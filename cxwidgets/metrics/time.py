@@ -49,12 +49,12 @@ from typing import Literal
 
 import polars as pl
 
-from cxwidgets._util.text import choices, closest, short
+from cxwidgets._util.text import choices, closest, short, shorten
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars
 from cxwidgets.metrics.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from cxwidgets.metrics.intervals import wilson
-from cxwidgets.timestamps import to_utc
+from cxwidgets.timestamps import TimestampError, parse_timestamps, to_utc
 
 __all__ = [
     "UNITS",
@@ -136,7 +136,7 @@ def _check_sla(sla: SLA) -> float | dict[str, float] | None:
     return _check_threshold(sla, "sla (argument 'sla')")
 
 
-def check_as_of(as_of: object) -> dt.datetime | None:
+def check_as_of(as_of: object, argument: str = "as_of") -> dt.datetime | None:
     """Return ``as_of`` if it is an aware datetime (or None); else raise a clear CXDataError.
 
     Shared by the time metrics and :func:`cxwidgets.binding.bind`, so both read "as of" alike.
@@ -145,15 +145,37 @@ def check_as_of(as_of: object) -> dt.datetime | None:
         return None
     if not isinstance(as_of, dt.datetime):
         raise CXDataError(
-            f"as_of must be a timezone-aware datetime, got {as_of!r} (argument 'as_of')",
-            fix="pass as_of=datetime.datetime(2025, 6, 30, tzinfo=datetime.timezone.utc)",
+            f"{argument} must be a timezone-aware datetime, got {shorten(repr(as_of))} (argument {argument!r})",
+            fix=f"pass {argument}=datetime.datetime(2025, 6, 30, tzinfo=datetime.timezone.utc)",
         )
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise CXDataError(
-            f"as_of must be timezone-aware, got the naive datetime {as_of!r} (argument 'as_of')",
-            fix="pass as_of=datetime.datetime(2025, 6, 30, tzinfo=datetime.timezone.utc)",
+            f"{argument} must be timezone-aware, got the naive datetime {as_of!r} (argument {argument!r})",
+            fix=f"pass {argument}=datetime.datetime(2025, 6, 30, tzinfo=datetime.timezone.utc)",
         )
     return as_of.astimezone(dt.timezone.utc)
+
+
+def _text_to_utc(s: pl.Series, table: str) -> pl.Series:
+    """ISO 8601 text with an offset, read by the one timestamp policy (:mod:`cxwidgets.timestamps`)."""
+    try:
+        parsed = parse_timestamps(s)
+    except TimestampError as err:
+        values = s.gather(err.rows).to_list() if err.rows else []
+        raise CXDataError(
+            err.message, table=table, column=s.name,
+            rows=[f"row {i}: {short(v)}" for i, v in zip(err.rows, values)], fix=err.fix, n_rows=err.count,
+        ) from None
+    if parsed.kind == "naive":
+        raise CXDataError(
+            "timestamps must be timezone-aware (found text without a UTC offset)",
+            table=table,
+            column=s.name,
+            rows=[short(v) for v in s.drop_nulls().head(3).to_list()],
+            fix=f"run cx.validate(df, table='{table}', naive_tz='UTC') to say which zone they are in, "
+            "or write an offset ('2024-05-01T09:30:00+00:00')",
+        )
+    return parsed.series.alias(s.name)
 
 
 def _utc_columns(frame: pl.DataFrame, columns: Sequence[str], table: str) -> pl.DataFrame:
@@ -175,6 +197,8 @@ def _utc_columns(frame: pl.DataFrame, columns: Sequence[str], table: str) -> pl.
                 )
             if dtype != _UTC:
                 casts.append(to_utc(pl.col(col)))
+        elif dtype == pl.String:
+            casts.append(_text_to_utc(frame.get_column(col), table))
         else:
             raise CXDataError(
                 f"expected timezone-aware datetimes, found dtype {dtype}",

@@ -48,8 +48,11 @@ def test_nps_difference_hand_worked(backend: str) -> None:
 
 def test_nps_scale_is_checked() -> None:
     df = pl.DataFrame(_two_groups([10, 11], [3, 4]))
-    with pytest.raises(CXDataError, match="outside the scale 0-10"):
+    with pytest.raises(CXDataError, match="outside the declared NPS scale 0-10"):
         lift(df, stat="nps", group="arm", baseline="control", comparison="treated")
+    half = pl.DataFrame(_two_groups([10.0, 6.5], [3.0, 4.0]))  # 6.5 is no NPS answer (not a passive)
+    with pytest.raises(CXDataError, match="fractional"):
+        lift(half, stat="nps", group="arm", baseline="control", comparison="treated")
 
 
 # ---- shares ---------------------------------------------------------------------------------
