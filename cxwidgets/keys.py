@@ -195,9 +195,9 @@ def _cause(ids: pl.Series, known: pl.Series, n_matched: int, table: str, against
         pad = f".str.zfill({width})" if width > 1 else ""
         fix = (f"write the {table} ids like {_called(against)}: "
                f"pl.format({prefix + '{}'!r}, {col}.cast(pl.String){pad}).alias('account_id')")
-        return (f"the ids of {_called(against)} carry the prefix {prefix!r} ({would} comparing the number only)", fix)
+        return (f"the ids of {_called(against)} carry the prefix {short(prefix)} ({would} comparing the number only)", fix)
     theirs = _prefix_and_width(ids)
-    pre = f" {theirs[0]!r}" if theirs is not None and theirs[0] else ""
+    pre = f" {short(theirs[0])}" if theirs is not None and theirs[0] else ""
     return (f"the ids of {_called(table)} carry a prefix{pre} that those of {_called(against)} lack ({would} comparing the number only)",
             f"strip it: {col}.str.extract(r'(\\d+)$', 1).str.strip_chars_start('0')")
 

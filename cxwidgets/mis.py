@@ -336,6 +336,11 @@ def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.Dat
         pl.col("n").cast(pl.Float64),
     )
     notes: list[str] = []
+    if acc.height:  # the one key rule (cxwidgets.keys): ids spelled two ways (1 vs 'ACC-001') are an error
+        from cxwidgets.keys import check_keys
+
+        check_keys(obs.get_column("account_id"), acc.get_column("account_id"), table="signals",
+                   against="the SignalTable's accounts", only_if_explained=True)
     extra = (
         obs.lazy().select("account_id").join(acc.lazy().select("account_id"), on="account_id", how="anti")
         .unique().drop_nulls().sort("account_id").collect()

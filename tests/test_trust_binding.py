@@ -20,6 +20,7 @@ from cxwidgets.analysis.sensitivity import suggest_weights
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import Journey
 from cxwidgets.keys import MIN_KEY_OVERLAP, check_keys
+from cxwidgets.signals import SignalTable
 
 UTC = timezone.utc
 AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
@@ -72,7 +73,7 @@ MAKERS = {"responses": responses, "tickets": tickets, "events": events, "signals
 ACC = ["ACC-001", "ACC-002", "ACC-003"]
 
 
-def bind(data: dict) -> cx.SignalTable:
+def bind(data: dict) -> SignalTable:
     return cx.bind(journey(), {**data, "as_of": AS_OF}, progress=False)
 
 
@@ -256,3 +257,13 @@ def test_revenue_at_stake_with_mismatched_accounts_raises(sample: tuple) -> None
     arr = _int_ids(data.accounts.select("account_id", "arr"))
     with pytest.raises(CXDataError, match=r"0 of 300 account ids(.|\n)*prefix 'ACC-'"):
         revenue_at_stake(model, accounts=arr)
+
+
+def test_a_hand_built_signal_table_with_ids_spelled_two_ways_is_refused() -> None:
+    # observations for 1, 2; accounts "ACC-001", "ACC-002": the same accounts, spelled two ways
+    obs = pl.DataFrame({"account_id": ["1", "2"], "moment": ["Kickoff"] * 2, "signal": ["CSAT"] * 2,
+                        "role": [None, None], "total": [4.0, 5.0], "n": [1, 1]},
+                       schema_overrides={"role": pl.String})
+    table = SignalTable(observations=obs, accounts=accounts(ACC[:2]))
+    with pytest.raises(CXDataError, match=r"0 of 2 account ids(.|\n)*prefix 'ACC-'"):
+        cx.MISModel(journey(), table)

@@ -61,6 +61,7 @@ from cxwidgets.analysis._regression import (
     shapley_r2,
     standardised_coefficients,
 )
+from cxwidgets._util.text import short, shorten
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import require_columns, to_polars, yes_no
 from cxwidgets.keys import check_keys
@@ -92,7 +93,7 @@ def _as_float(df: pl.DataFrame, col: str, table: str) -> np.ndarray:
         bad = s.drop_nulls().head(3).to_list()
         raise CXDataError(
             f"must be numbers or true/false to be analysed, found {s.dtype}",
-            table=table, column=col, rows=bad, fix=f"convert {col!r} to numbers (e.g. 1/0 for yes/no) or leave it out",
+            table=table, column=col, rows=bad, fix=f"convert {short(col)} to numbers (e.g. 1/0 for yes/no) or leave it out",
         )
     x = s.cast(pl.Float64).to_numpy().astype(float, copy=True)
     bad = np.isinf(x)
@@ -149,7 +150,7 @@ def drivers(
     """
     df = to_polars(frame, table=table)
     if method not in DRIVER_METHODS:
-        raise ValueError(f"method must be one of {', '.join(DRIVER_METHODS)}, got {method!r}")
+        raise ValueError(f"method must be one of {', '.join(DRIVER_METHODS)}, got {shorten(repr(method))}")
     require_columns(df, [outcome], table=table)
     if df.schema[outcome] in (pl.String, pl.Categorical):  # "Yes"/"No" outcomes as exported; numbers stay numbers
         df = yes_no(df, outcome, table=table)
@@ -159,7 +160,7 @@ def drivers(
         names = [drivers] if isinstance(drivers, str) else list(drivers)
         require_columns(df, names, table=table)
         if outcome in names:
-            raise ValueError(f"the outcome {outcome!r} is also listed as a driver; leave it out of drivers=")
+            raise ValueError(f"the outcome {short(outcome)} is also listed as a driver; leave it out of drivers=")
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"drivers listed twice: {', '.join(sorted(dup))}")
@@ -249,7 +250,7 @@ def outcome_table(model: Any, outcome: Any) -> pl.DataFrame:
         accounts = getattr(model, "accounts", None)
         if accounts is None:
             raise CXDataError(
-                f"outcome={outcome!r} names a column, but the model was not bound from data with an accounts table",
+                f"outcome={short(outcome)} names a column, but the model was not bound from data with an accounts table",
                 table="accounts", column=outcome,
                 fix="pass a frame with account_id and the outcome, e.g. data.accounts.select('account_id', 'churned')",
             )
@@ -296,7 +297,7 @@ def driver_frame(model: Any, outcome_frame: Any, level: Literal["moment", "signa
     elif level == "signal":
         wide = signal_scores(model)
     else:
-        raise ValueError(f"level must be 'moment' or 'signal', got {level!r}")
+        raise ValueError(f"level must be 'moment' or 'signal', got {shorten(repr(level))}")
     joined = out.join(wide.with_columns(pl.col("account_id").cast(pl.String)), on="account_id", how="inner")
     clash = [c for c in out.columns if c != "account_id" and c in wide.columns]
     if clash:
@@ -319,7 +320,7 @@ def _tiers(levels: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[st
         name, cols = item
         cols = [cols] if isinstance(cols, str) else list(cols)
         if not cols:
-            raise ValueError(f"tier {name!r} lists no columns")
+            raise ValueError(f"tier {short(name)} lists no columns")
         tiers.append((str(name), cols))
     if len(tiers) < 2:
         raise ValueError("a driver tree needs at least two tiers (e.g. outcomes and the KPIs that drive them)")
@@ -327,7 +328,7 @@ def _tiers(levels: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[st
     for name, cols in tiers:
         for c in cols:
             if c in seen:
-                raise ValueError(f"column {c!r} is in two tiers ({seen[c]!r} and {name!r}); put it in one")
+                raise ValueError(f"column {short(c)} is in two tiers ({short(seen[c])} and {short(name)}); put it in one")
             seen[c] = name
     return tiers
 

@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from cxwidgets._util.text import shorten
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
 from cxwidgets.keys import check_keys
@@ -137,7 +138,7 @@ def effect_on_outcome(
     if not 0 < confidence < 1:
         raise ValueError(f"effect_on_outcome: confidence must be between 0 and 1, got {confidence}")
     if not np.isfinite(change) or change == 0:
-        raise ValueError(f"effect_on_outcome: change must be a non-zero number, got {change!r}")
+        raise ValueError(f"effect_on_outcome: change must be a non-zero number, got {shorten(repr(change))}")
     for col in [driver, *covs, *extra]:
         if not frame.schema[col].is_numeric():
             raise CXDataError(
