@@ -359,14 +359,23 @@ function render({ model, el }) {
     const box = h("div", { className: "cxtt-suggest" }, h("label", {}, h("span", { text: `Suggest thresholds so red catches at least ` }), picker, h("span", { text: ` of ${st.info.outcome}:` })));
     if (typeof s.green === "number") {
       const u = unitText(st.info);
+      const two = (x) => num(Math.round((x || 0) * 100) / 100);
+      // the evidence: the red band's lift (rate in red / overall rate) with its 95% interval
+      const interval = typeof s.lift_low === "number" ? `, 95% interval ${two(s.lift_low)} to ${typeof s.lift_high === "number" ? two(s.lift_high) : "∞"}` : "";
       box.append(
         h("span", {
           className: "cxtt-suggest-text",
-          text: ` amber ${num(s.amber)}${u}, green ${num(s.green)}${u}; red would catch ${pct(s.recall)} at precision ${pct(s.precision)} (lift ${num(Math.round((s.lift || 0) * 100) / 100)}×).`,
+          text: ` amber ${num(s.amber)}${u}, green ${num(s.green)}${u}; red would catch ${pct(s.recall)} at precision ${pct(s.precision)} (lift ${two(s.lift)}×${interval}).`,
         }),
-        h("button", { className: "cxtt-btn cxtt-take", type: "button", text: "Use suggestion", dataset: { key: "take" }, onClick: () => send("take_suggestion") }),
       );
-      if (s.note) box.append(h("div", { className: "cxtt-note", text: s.note }));
+      if (s.separates) {
+        box.append(h("button", { className: "cxtt-btn cxtt-take", type: "button", text: "Use suggestion", dataset: { key: "take" }, onClick: () => send("take_suggestion") }));
+      } else {
+        // no plain suggestion: the red band warns no better than chance at this sample size
+        box.classList.add("cxtt-suggest-weak");
+        box.append(h("button", { className: "cxtt-btn cxtt-take-anyway", type: "button", text: "Use anyway", title: "These thresholds do not separate the outcome; apply them all the same", dataset: { key: "take-anyway" }, onClick: () => send("take_suggestion", { force: true }) }));
+      }
+      if (s.note) box.append(h("div", { className: "cxtt-note", role: s.separates ? null : "status", text: s.note }));
     } else if (s.note) {
       box.append(h("span", { className: "cxtt-note", text: ` ${s.note}` }));
     }

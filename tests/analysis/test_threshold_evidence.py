@@ -93,8 +93,9 @@ def test_suggest_thresholds_and_the_tuner_refuse_a_weak_signal_unless_forced() -
     ack = Front(tuner).request("take_suggestion")
     assert not ack["ok"] and "does not separate" in ack["error"]
     assert (tuner.green, tuner.amber, model.journey) == before
-    tuner.take_suggestion(force=True)
+    assert Front(tuner).request("take_suggestion", force=True)["ok"]  # the page's "Use anyway"
     assert (tuner.green, tuner.amber) == (s.green, s.amber)
+    assert model.journey.signal("Survey", "NPS").amber == s.amber
 
 
 def test_the_tuner_takes_a_strong_suggestion() -> None:

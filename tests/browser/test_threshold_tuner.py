@@ -217,3 +217,30 @@ def test_pick_a_lower_is_better_signal_in_the_menu(nb: dict[str, Any]) -> None:
     shown = sum(int(x.replace(",", "")) for x in tuner.locator(".cxtt-n").all_inner_texts())
     assert shown == int(run_code(page, "print(tuner.bands['n'])").strip())
     tuner.screenshot(path=str(SHOTS / "threshold_tuner_signal.png"))
+
+
+def test_a_weak_signal_shows_its_evidence_and_takes_only_when_forced(nb: dict[str, Any]) -> None:
+    """Issue 11: churn independent of the MIS gets no plain suggestion: the lift interval and a
+    note are shown, "Use suggestion" is replaced by "Use anyway", which applies with force."""
+    page = nb["page"]
+    out = run_code(
+        page,
+        "import numpy as np, polars as pl\n"
+        "rng = np.random.default_rng(0)\n"
+        "weak = data.accounts.select('account_id').with_columns(pl.Series('churned', rng.random(600) < 0.03))\n"
+        "wt = ThresholdTuner(model, outcome=weak)\n"
+        "wt",
+    )
+    assert "does not separate" in out
+    weak = page.locator(".cxtt").last
+    weak.locator(".cxtt-svg").wait_for(timeout=60_000)
+    box = weak.locator(".cxtt-suggest")
+    assert "95% interval" in box.inner_text() and "does not separate" in box.inner_text()
+    assert weak.locator(".cxtt-take").count() == 0 and weak.locator(".cxtt-take-anyway").count() == 1
+    weak.scroll_into_view_if_needed()
+    weak.screenshot(path=str(SHOTS / "threshold_tuner_weak_signal.png"))
+    weak.locator(".cxtt-take-anyway").click()
+    page.wait_for_timeout(500)
+    out = run_code(page, "print(wt.amber == wt.suggested['amber'], wt.error == '')")
+    assert "True True" in out
+    assert nb["errors"] == []
