@@ -443,3 +443,15 @@ def test_the_outcome_reader_matches_the_rule_in_plain_python(values: list[object
         assert err.value.n_rows == n_refused
     else:
         assert yes_no(frame, "x")["x"].to_list() == [f for f, _ in expected]
+
+
+def test_suggest_weights_reads_a_text_outcome_with_the_one_reader() -> None:
+    data = cx.datasets.saas(300, seed=0)
+    model = cx.MISModel(cx.Journey.template("saas"), data, progress=False)
+    flags = data.accounts.select("account_id", "churned")
+    text = flags.with_columns(pl.when(pl.col("churned")).then(pl.lit("Yes")).otherwise(pl.lit("No")).alias("churned"))
+    assert cx.suggest_weights(model, text, better="lower").frame.equals(
+        cx.suggest_weights(model, flags, better="lower").frame
+    )
+    with pytest.raises(cx.CXDataError, match="maybe"):
+        cx.suggest_weights(model, text.with_columns(churned=pl.lit("maybe")), better="lower")

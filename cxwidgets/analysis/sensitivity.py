@@ -33,6 +33,7 @@ import scipy.stats
 from cxwidgets.analysis._regression import correlations
 from cxwidgets.analysis.drivers import driver_frame, outcome_table
 from cxwidgets.errors import CXDataError
+from cxwidgets.frames import yes_no
 from cxwidgets.journey import CATEGORIES, signal_key
 
 __all__ = ["PERTURBABLE", "SensitivityResult", "WeightSuggestion", "suggest_weights", "weight_sensitivity"]
@@ -315,6 +316,8 @@ def suggest_weights(
     if outcome not in out.columns:
         raise CXDataError("column not found", table="outcome_frame", column=outcome,
                           fix=f"pass one of {', '.join(out.columns)}")
+    if out.schema[outcome] in (pl.String, pl.Categorical):  # "Yes"/"No" as exported: the one outcome reader
+        out = yes_no(out, outcome, table="outcome_frame")
     wide = driver_frame(model, out.select("account_id", outcome), level=level)
     names = [c for c in wide.columns if c not in ("account_id", outcome)]
     y = wide.get_column(outcome).cast(pl.Float64).to_numpy().astype(float)
