@@ -2177,7 +2177,7 @@ def _locate(loc: tuple[Any, ...], data: Any) -> tuple[list[str], type[BaseModel]
         if isinstance(part, str) and part in _CHILD and model in (Journey, Stage, Moment):
             label, model = _CHILD[part]
         else:
-            parts.append(f"[{part}]" if isinstance(part, int) else str(part))
+            parts.append(f"[{part}]" if isinstance(part, int) else shorten(str(part)))
             if isinstance(part, str) and part in _NESTED:
                 model = _NESTED[part]
         if isinstance(node, Mapping):

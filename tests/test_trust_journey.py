@@ -634,3 +634,8 @@ def test_slash_names_through_suggest_weights() -> None:
     assert s.frame["signal"].to_list() == [signal_key("A/B", "C"), signal_key("A/B", "D"),
                                           signal_key("A", "B/C"), signal_key("A", "D")]
     model.set(**s.settings)  # the keys are the model's keys
+
+
+def test_a_huge_key_in_an_error_path_is_shortened() -> None:
+    msg = _error(_doc(emotions={HUGE: {"Kickoff": "very"}}))  # the path holds the persona name
+    assert "emotions" in msg and len(msg) < 1_000
