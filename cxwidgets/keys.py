@@ -158,10 +158,22 @@ def _prefix_and_width(ids: pl.Series) -> tuple[str, int] | None:
     return str(parts["p"][0]), int(widths.max()) if widths.len() == 1 else 0
 
 
-def _cause(ids: pl.Series, known: pl.Series, n_matched: int, table: str, against: str) -> tuple[str, str] | None:
-    """(what differs, the fix) of the first repair that makes more ids match, or None."""
+def _all_digits(ids: pl.Series) -> bool:
+    return bool(ids.head(1000).str.strip_chars().str.contains(r"^\d+$").all())
+
+
+def _cause(
+    ids: pl.Series, known: pl.Series, n_matched: int, table: str, against: str, *, strict: bool = False
+) -> tuple[str, str] | None:
+    """(what differs, the fix) of the first repair that makes more ids match, or None.
+
+    ``strict`` (two tables that need not share accounts): a prefix counts as the cause only when
+    one side has none (``1`` against ``"ACC-001"``), not two different prefixes (``"a1"``, ``"b1"``).
+    """
     best: tuple[str, int] | None = None
     for name, repair in _REPAIRS:
+        if strict and name == "prefix" and not (_all_digits(ids) or _all_digits(known)):
+            continue
         got = _repaired_matches(ids, known, repair)
         if got > n_matched and (best is None or got > best[1]):
             best = (name, got)
@@ -254,7 +266,7 @@ def check_keys(
         return KeyOverlap(table, against, n, n_matched)
     too_few = n_matched == 0 or n_matched / n < min_share
     if too_few:
-        cause = _cause(a, b, n_matched, table, against)
+        cause = _cause(a, b, n_matched, table, against, strict=only_if_explained)
         if not (only_if_explained and (n_matched or cause is None)):
             raise _error(a, b, n_matched, missed, table, against, column, kind_a, kind_b, cause)
     note = (

@@ -173,6 +173,9 @@ def test_without_an_accounts_table_a_spelling_mismatch_between_tables_is_an_erro
     # two tables of different accounts spelled alike are fine (nothing suggests a mismatch)
     table = bind({"responses": responses(["a", "b"]), "tickets": tickets(["c", "d"])})
     assert sorted(table.accounts["account_id"]) == ["a", "b", "c", "d"]
+    # nor are two id schemes that only share numbers ("a1" and "b1" need not be one account)
+    table = bind({"responses": responses(["a1", "a2"]), "tickets": tickets(["b1", "b2"])})
+    assert table.accounts.height == 4
 
 
 def test_the_bundled_sample_binds_without_a_key_note() -> None:
