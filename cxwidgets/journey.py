@@ -2302,9 +2302,9 @@ class _Loader(_ParserBase, SafeConstructor, Resolver):  # type: ignore[misc, val
             return self._alias(self.get_event())
         event = self.peek_event()
         if event.anchor is not None and event.anchor in self.anchors:
+            first = self.anchors[event.anchor].start_mark.line + 1
             raise yaml.composer.ComposerError(
-                f"found duplicate anchor {short(event.anchor)}", self.anchors[event.anchor].start_mark,
-                "second occurrence", event.start_mark,
+                None, None, f"found duplicate anchor {short(event.anchor)} (first on line {first})", event.start_mark
             )
         self._depth += 1
         if self._depth > MAX_DEPTH:
@@ -2448,7 +2448,9 @@ def _yaml_data(text: str, where: str) -> Any:
 
 def _yaml_error_text(err: yaml.YAMLError) -> str:
     mark = getattr(err, "problem_mark", None)
-    problem = shorten(getattr(err, "problem", None) or str(err), 300)
+    context = getattr(err, "context", None)
+    problem = getattr(err, "problem", None) or str(err)
+    problem = shorten(f"{context}, {problem}" if context else problem, 300)
     if mark is not None:
         return f"line {mark.line + 1}, column {mark.column + 1}: {problem}; check the indentation and quoting there"
     return problem

@@ -639,3 +639,54 @@ def test_slash_names_through_suggest_weights() -> None:
 def test_a_huge_key_in_an_error_path_is_shortened() -> None:
     msg = _error(_doc(emotions={HUGE: {"Kickoff": "very"}}))  # the path holds the persona name
     assert "emotions" in msg and len(msg) < 1_000
+
+
+def test_merge_keys_and_scalar_aliases_read_as_safe_load_reads_them() -> None:
+    text = """schema_version: 1
+name: &n Merged
+description: *n
+stages:
+- name: Onboard
+  moments:
+  - name: Kickoff
+    signals:
+    - &base
+      name: A
+      category: experience
+      source: {table: responses, metric: csat, scale: [1, 5]}
+      floor: 3
+      target: 4.5
+    - <<: *base
+      name: B
+      weight: 2
+"""
+    j = Journey.from_yaml(text)
+    assert j.description == "Merged"
+    b = j.signal("Kickoff", "B")
+    assert (b.floor, b.target, b.weight, b.source.metric) == (3.0, 4.5, 2.0, "csat")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("schema_version: 1\nname: x\n---\nschema_version: 1\nname: y\n", "single document"),
+        ("schema_version: 1\nname: *nope\n", "undefined alias"),
+        ("schema_version: 1\nname: &a x\ndescription: &a y\n", "duplicate anchor"),
+        ("schema_version: 1\nname: x\ndescription: &r [*r]\n", "recursive"),
+    ],
+)
+def test_yaml_structure_errors_are_journey_errors(text: str, words: str) -> None:
+    with pytest.raises(JourneyError, match=words):
+        Journey.from_yaml(text)
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_check_weight_keeps_a_weight_or_refuses_it(x: float) -> None:
+    from cxwidgets.journey import check_weight
+
+    try:
+        w = check_weight(x, "w")
+    except ValueError:
+        assert not (x == 0 or 1e-6 <= x <= 1e6)
+        return
+    assert w == x and (w == 0 or 1e-6 <= w <= 1e6)
