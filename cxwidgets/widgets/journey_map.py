@@ -55,7 +55,7 @@ from cxwidgets import plugins
 from cxwidgets._util.files import atomic_write
 from cxwidgets._util.html import script_json
 from cxwidgets._util.html import text as html_text
-from cxwidgets.journey import Journey, JourneyError
+from cxwidgets.journey import Journey, JourneyError, signal_key
 from cxwidgets.widgets._requests import check_args, message_of, serve_request
 
 __all__ = ["JourneyMap", "OPS"]
@@ -321,11 +321,41 @@ class JourneyMap(anywidget.AnyWidget):
             new = self._template(args["name"])
         else:  # set_emotion
             new = self._set_emotion(j, args["persona"], args["moment"], args["value"], bool(args.get("to_be", False)))
+        into_model = self._into_model(op, args, new)
+        new = into_model or new
         with self.hold_sync():
             self._set_spec(new)
             if selected in new.moment_names() and selected != self.selected_moment:
                 self.selected_moment = selected
+        if into_model is not None:  # gates decide the cards' status: show it
+            self.refresh()
         return new
+
+    def _into_model(self, op: str, args: Mapping[str, Any], new: Journey) -> Journey | None:
+        """An edit of the tuned state (gates, a signal's thresholds or weight) on a map showing
+        its MIS model's journey goes into the model, which owns that state (one tuned state:
+        every widget edits it, every save writes it). ``new`` is the journey the edit gives,
+        already validated by the journey's rules; other edits change the map's journey only
+        (``None``: not the model's)."""
+        model = self._model
+        if not all(hasattr(model, a) for a in ("_set_journey", "set", "signal_weights")):
+            return None
+        if getattr(model, "journey", None) != self._journey:
+            return None
+        fields = dict(args.get("fields") or {})
+        tuned = {"update_stage": {"green", "amber"}, "update_moment": {"green", "amber"},
+                 "update_signal": {"green", "amber", "weight"}}.get(op)
+        if not tuned or not fields or not set(fields) <= tuned:
+            return None
+        gates = {k: v for k, v in fields.items() if k in ("green", "amber")}
+        if op == "update_signal" and "weight" in fields:
+            key = signal_key(args["moment"], args["signal"])
+            model.set(signal_weights={**model.signal_weights, key: fields["weight"]})
+            gated = self._journey.update_signal(args["moment"], args["signal"], **gates) if gates else self._journey
+        else:
+            gated = new
+        model._set_journey(gated)
+        return model.journey
 
     @staticmethod
     def _fields(op: str, fields: Any, allowed: tuple[str, ...]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 
 import cxwidgets as cx
 from cxwidgets.journey import Journey, signal_key
-from cxwidgets.mis import MISModel
+from cxwidgets.mis import MISModel, status_of
 from cxwidgets.signals import SignalTable
 from cxwidgets.widgets import JourneyMap, ThresholdTuner, WeightTuner
 from tests.widgets.front import Front, send_update
@@ -243,3 +243,23 @@ def test_explorer_focus_follows_the_moment_of_an_escaped_key() -> None:
     assert explorer.map.selected_moment == "A/B"
     focused = [k for k, s in explorer.weights.sliders.items() if "cx-focus" in s._dom_classes]
     assert focused == [f"signal:{signal_key('A/B', 'C')}"]
+
+
+def test_gate_threshold_and_weight_edits_on_a_map_with_a_model_go_into_the_model(data: Any, tmp_path: Path) -> None:
+    model = MISModel(Journey.template("saas"), data)
+    wmap = JourneyMap(model.journey, model, mode="workshop")
+    front = Front(wmap)
+    assert front.request("update_moment", name="Onboarding Kickoff", fields={"green": 70, "amber": 40})["ok"]
+    assert front.request("update_signal", moment="Demo Or Trial Setup", signal="Demo CES",
+                         fields={"green": 2.5, "amber": 3.5, "weight": 2.0})["ok"]
+    assert model.journey.moment("Onboarding Kickoff").green == 70.0
+    assert model.signal_weights[SIGNAL] == 2.0
+    ack = front.request("update_signal", moment="Demo Or Trial Setup", signal="Demo CES", fields={"weight": 1e308})
+    assert not ack["ok"] and "too large" in ack["error"] and model.signal_weights[SIGNAL] == 2.0
+    for saved in (wmap.save(tmp_path / "m.yaml"), WeightTuner(model, debounce=0).save(tmp_path / "w.yaml")):
+        j = Journey.load(saved)
+        assert j.moment("Onboarding Kickoff").amber == 40.0 and j.signal("Demo Or Trial Setup", "Demo CES").weight == 2.0
+        assert (j.signal("Demo Or Trial Setup", "Demo CES").green, j.signal("Demo Or Trial Setup", "Demo CES").amber) == (2.5, 3.5)
+    status = wmap.scores["Onboarding Kickoff"]["status"]
+    mis = wmap.scores["Onboarding Kickoff"]["mis"]
+    assert status == status_of(mis, 70.0, 40.0)  # the map shows the new gates
