@@ -998,6 +998,11 @@ class Moment(_Model):
                     f"owner_sla {short(value)} is not a duration; write a positive number and a unit: "
                     "'4h', '2d', '1w', '30m' or '1d 12h' (m is minutes)"
                 ) from None
+        if _is_bool(value):
+            raise ValueError(
+                f"owner_sla must be a duration such as '2d' or '4h', got true/false ({value}); "
+                "YAML reads yes/no/on/off as true/false"
+            )
         raise ValueError(f"owner_sla must be a duration such as '2d' or '4h', got {short(value)}")
 
     @model_validator(mode="after")
@@ -1441,9 +1446,14 @@ class Journey(_Model):
     def load(cls, path: str | os.PathLike[str], *, format: Literal["yaml", "json"] | None = None) -> Journey:
         """Read a journey file: YAML for .yaml/.yml, JSON for .json (or say ``format=``).
 
-        YAML is read as plain data only (``yaml.safe_load``): tags such as ``!!python/object``
-        are refused, and so are duplicate keys. Problems raise :class:`JourneyError` with one
-        line per problem naming the stage, moment, signal and field.
+        YAML is read as plain data only (what ``yaml.safe_load`` reads, in one pass on libyaml's
+        C parser when PyYAML has it): tags such as ``!!python/object`` are refused, and so are
+        duplicate keys. A file is at most :data:`MAX_FILE_BYTES` (20 MB), nests at most
+        :data:`MAX_DEPTH` (50) levels, and uses at most :data:`MAX_ALIASES` (1,000) aliases that
+        repeat at most :data:`MAX_ALIAS_VALUES` (100,000) values in all, so an alias bomb or a
+        runaway nesting is refused at once. Problems raise :class:`JourneyError` with one line
+        per problem naming the stage, moment, signal and field (the first 20 in the message,
+        all in ``.problems``).
 
         Example:
             >>> from cxwidgets.journey import Journey

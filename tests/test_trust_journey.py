@@ -422,6 +422,7 @@ def test_custom_tags_and_duplicate_keys_are_still_refused(text: str) -> None:
         ("signal", "green: no", "green"),
         ("moment", "amber: yes", "amber"),
         ("moment", "emotion: yes", "emotion"),
+        ("moment", "owner_sla: yes", "owner_sla"),
         ("top", "green: yes", "green"),
         ("top", "mis: {category_weights: {experience: yes}}", "category_weights"),
         ("top", "mis: {segment_multipliers: {enterprise: on}}", "segment_multipliers"),
