@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from cxwidgets._util.text import choices, did_you_mean, plural, short, shorten
+from cxwidgets._util.text import choices, closest, did_you_mean, plural, short, shorten
 from cxwidgets.errors import CXDataError
 
 __all__ = [
@@ -116,12 +116,10 @@ def require_columns(df: pl.DataFrame, columns: Iterable[str], *, table: str) -> 
     have = set(df.columns)
     for col in columns:
         if col not in have:
-            import difflib
-
-            close = difflib.get_close_matches(col, df.columns, n=1, cutoff=0.6)
-            hint = f"rename '{close[0]}' to '{col}'" if close else f"add a '{col}' column or pass its name"
+            close = closest(col, df.columns)
+            hint = f"rename {short(close)} to {short(col)}" if close else f"add a {short(col)} column or pass its name"
             raise CXDataError(
-                f"required column is missing (found: {', '.join(df.columns) or 'no columns'})",
+                f"required column is missing (found: {choices(df.columns)})",
                 table=table,
                 column=col,
                 fix=hint,

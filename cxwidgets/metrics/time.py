@@ -345,6 +345,7 @@ def _ticket_summary(
             table=table,
             column=created,
             rows=rows,
+            n_rows=n_null,
             fix="every ticket needs its creation time; fill it or drop those tickets explicitly",
         )
     n_neg, rows = _row_labels(frame, d < c, "ticket_id", [created, done])
@@ -354,6 +355,7 @@ def _ticket_summary(
             table=table,
             column=done,
             rows=rows,
+            n_rows=n_neg,
             fix="check the time zones of both columns, or correct the rows",
         )
 
@@ -557,6 +559,7 @@ def ttv_frame(
             table="events",
             column="at",
             rows=rows,
+            n_rows=n_null,
             fix="every milestone event needs its time; fill it or drop those events explicitly",
         )
     if ev.height and hits.height == 0:
