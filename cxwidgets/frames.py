@@ -185,7 +185,7 @@ def outcome_error(col: pl.Series, refused: pl.Series, *, table: str) -> CXDataEr
     """The :class:`CXDataError` for the ``refused`` values of an outcome column ``col``."""
     name = col.name
     bad = col.filter(refused)
-    counts = bad.value_counts(sort=True).head(5)
+    counts = bad.alias("value").value_counts(sort=True, name="n").head(5)
     shown = ", ".join(f"{_show(v)} ({plural(int(k), 'row')})" for v, k in counts.iter_rows())
     more = bad.n_unique() - counts.height
     what = "numbers other than 0/1" if col.dtype.is_numeric() else (
