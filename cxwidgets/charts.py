@@ -24,17 +24,17 @@ from typing import Any
 
 import polars as pl
 
+from cxwidgets import palette as _palette
 from cxwidgets._util.files import atomic_write
 from cxwidgets._util.html import script_json
 from cxwidgets._util.html import text as html_text
 
 __all__ = ["RAG_COLOURS", "STATUS_LABELS", "chart_html", "mis_chart", "mis_records", "save_chart"]
 
-#: Bar colours per status. Each has a contrast ratio of at least 3:1 against white and against
-#: JupyterLab's dark background (the graphical-object level of WCAG 2.1, 1.4.11); the text
-#: label beside each bar carries the state for readers who cannot tell the colours apart.
-RAG_COLOURS: dict[str, str] = {"green": "#2e8540", "amber": "#c77700", "red": "#d0312d", "none": "#8a8a8a"}
-STATUS_LABELS: dict[str, str] = {"green": "Green", "amber": "Amber", "red": "Red", "none": "Not scored"}
+#: Bar colours per status and the status in words: the one palette (:mod:`cxwidgets.palette`),
+#: re-exported here where the charts use it.
+RAG_COLOURS = _palette.RAG_COLOURS
+STATUS_LABELS = _palette.STATUS_LABELS
 
 _LEVEL_TITLES = {"moment": "MIS by moment", "stage": "MIS by stage", "segment": "MIS by segment"}
 

@@ -55,6 +55,7 @@ from cxwidgets import plugins
 from cxwidgets._util.files import atomic_write
 from cxwidgets._util.html import script_json
 from cxwidgets._util.html import text as html_text
+from cxwidgets.palette import css_variables
 from cxwidgets.journey import Journey, JourneyError, signal_key
 from cxwidgets.widgets._requests import check_args, message_of, serve_request
 
@@ -63,6 +64,8 @@ __all__ = ["JourneyMap", "OPS"]
 _HERE = pathlib.Path(__file__).parent
 _ESM_PATH = _HERE / "journey_map.js"
 _CSS_PATH = _HERE / "journey_map.css"
+#: the stylesheet the map ships: the one RAG palette as CSS variables, then journey_map.css
+_CSS = css_variables(".cxjm", "cxjm") + _CSS_PATH.read_text(encoding="utf-8")
 
 #: Operations of the request protocol: op -> (required args, optional args).
 OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -177,7 +180,7 @@ class JourneyMap(anywidget.AnyWidget):
     """
 
     _esm = _ESM_PATH
-    _css = _CSS_PATH
+    _css = _CSS
 
     journey = traitlets.Dict().tag(sync=True)
     scores = traitlets.Dict().tag(sync=True)
@@ -440,7 +443,7 @@ class JourneyMap(anywidget.AnyWidget):
             "ack": {},
         }
         esm = _ESM_PATH.read_text(encoding="utf-8")
-        css = _CSS_PATH.read_text(encoding="utf-8")
+        css = _CSS
         if "</style" in css.lower():  # pragma: no cover - our own file
             raise ValueError("journey_map.css must not contain '</style'")
         payload = script_json({"state": state, "esm": esm})

@@ -72,6 +72,7 @@ from cxwidgets.analysis.thresholds import (
 )
 from cxwidgets._util.text import short
 from cxwidgets.charts import save_chart
+from cxwidgets.palette import css_variables
 from cxwidgets.journey import Journey
 from cxwidgets.widgets._requests import check_args, message_of, serve_request
 
@@ -80,6 +81,8 @@ __all__ = ["ThresholdTuner", "threshold_chart"]
 _HERE = pathlib.Path(__file__).parent
 _ESM_PATH = _HERE / "threshold_tuner.js"
 _CSS_PATH = _HERE / "threshold_tuner.css"
+#: the stylesheet the tuner ships: the one RAG palette as CSS variables, then threshold_tuner.css
+_CSS = css_variables(".cxtt", "cxtt") + _CSS_PATH.read_text(encoding="utf-8")
 
 #: Operations of the request protocol: op -> (required args, optional args).
 OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -129,7 +132,7 @@ class ThresholdTuner(anywidget.AnyWidget):
     """
 
     _esm = _ESM_PATH
-    _css = _CSS_PATH
+    _css = _CSS
 
     target = traitlets.Unicode(MIS_TARGET).tag(sync=True)
     targets = traitlets.List(traitlets.Dict()).tag(sync=True)
