@@ -7,8 +7,11 @@ The rules (shared by every input table, see ``docs/tables.md``):
   keeping the instant;
 - a naive column is *read* in the zone the caller names (default UTC) and converted to UTC;
 - naive and aware values mixed inside one column are an error, never a silent guess;
-- text must be ISO 8601 (``2024-05-01``, ``2024-05-01 09:30``, ``2024-05-01T09:30:00+02:00``):
-  day-first or month-first text is ambiguous and is refused;
+- text must be ISO 8601 in the forms of :data:`ACCEPTED` (``2024-05-01``, ``2024-05-01 09:30``,
+  ``2024-05-01T09:30:00.5+02:00``, ``...Z``), read with explicit formats, never inferred from the
+  first value: day-first or month-first text is ambiguous and is refused, and a value naming no
+  real instant (``2024-13-01``, ``2024-02-30``, ``10:00 CET``) is an error naming its rows;
+- :func:`to_utc` is the one conversion to UTC (the time metrics call it too);
 - integers are refused (an epoch in seconds or in milliseconds cannot be told apart).
 
 Everything is vectorised polars except :func:`python_datetime_kinds`, which inspects Python
@@ -138,8 +141,6 @@ def to_utc(s: pl.Series | pl.Expr) -> Any:
     return s.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
 
 
-_to_utc = to_utc
-
 
 def parse_timestamps(s: pl.Series) -> Parsed:
     """Read one column (Datetime, Date, ISO text or all-null) as ``Datetime("us")``.
@@ -155,7 +156,7 @@ def parse_timestamps(s: pl.Series) -> Parsed:
         if dtype.time_zone is None:
             return Parsed(s.dt.cast_time_unit("us"), "naive")
         notes = [] if dtype.time_zone == "UTC" else [f"{s.name}: converted from {dtype.time_zone} to UTC"]
-        return Parsed(_to_utc(s), "aware", notes)
+        return Parsed(to_utc(s), "aware", notes)
     if dtype == pl.Date:
         return Parsed(s.cast(pl.Datetime("us")), "naive", [f"{s.name}: dates read as midnight"])
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
@@ -270,4 +271,4 @@ def localize_naive(s: pl.Series, zone: str) -> pl.Series:
             "daylight saving (naive_tz='UTC')",
             short=f"local times invalid in {zone}",
         )
-    return _to_utc(local)
+    return to_utc(local)
