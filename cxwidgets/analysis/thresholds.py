@@ -34,6 +34,16 @@ smaller red band); the green cut-off is the first one beyond it whose not-green 
 amber) catches at least ``watch_recall`` (default 0.8) of the events. On the bundled sample
 data this beats the template's default gates on F1 of "red", out of sample (see the tests).
 
+**Its evidence.** Every suggestion carries the red band's lift (outcome rate in red / overall
+rate) with a 95% interval: the Katz log interval of the red-vs-rest risk ratio
+(:func:`scipy.stats.contingency.relative_risk`) mapped onto the lift (:func:`lift_interval`).
+Where the interval includes 1 (or the lift is below 1) the target does not separate the
+outcome at this sample size: ``separates`` is False, ``note`` says so, and
+``ThresholdTuner.take_suggestion`` refuses it unless ``force=True``.
+
+An outcome's ids are checked against the model's accounts (:func:`cxwidgets.keys.check_keys`):
+none or too few matching is a ``CXDataError``; a few unmatched rows are counted in ``notes``.
+
 Example:
     >>> import numpy as np
     >>> from cxwidgets.analysis.thresholds import Bins
@@ -58,6 +68,7 @@ from cxwidgets._util.text import did_you_mean, short
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import to_polars, yes_no
 from cxwidgets.journey import Journey, signal_key
+from cxwidgets.keys import check_keys
 
 __all__ = [
     "Bins",
@@ -810,9 +821,11 @@ def threshold_bins(
         accounts = getattr(model, "accounts", None)  # the accounts table the model was bound from
     if outcome is not None:
         ev, label = outcome_events(outcome, accounts=accounts, event=event)
-        stray = ev.join(vals.select("account_id"), on="account_id", how="anti").height
-        if stray:
-            notes.append(f"{stray:,} outcome row(s) match no account of the model and are left out")
+        # the one id check of every join (cxwidgets.keys): none or too few matching is an error
+        overlap = check_keys(ev.get_column("account_id"), vals.get_column("account_id"), table="outcome",
+                             against="the model's accounts", consequence="their outcomes are left out")
+        if overlap.note:
+            notes.append(overlap.note)
         vals = vals.join(ev, on="account_id", how="left")
     elif accounts is not None:
         raise ValueError("accounts= is the table an outcome column is read from: pass outcome='<column>' too")

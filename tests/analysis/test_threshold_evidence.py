@@ -113,3 +113,18 @@ def test_the_bundled_sample_still_gets_a_suggestion(saas: Any = None) -> None:
     model = MISModel(Journey.template("saas"), data)
     s = suggest_thresholds(model, "mis", "churned", accounts=data.accounts)
     assert s.separates and s.lift_low > 1
+
+
+def test_an_outcome_whose_ids_match_no_account_is_a_clear_error() -> None:
+    """Keys across tables (issue 11): integer ids against the model's 'acc-00001' ids."""
+    from cxwidgets.errors import CXDataError
+
+    x, y = sample(strong=True)
+    model, outcome = saas_like_model(x, y)
+    ints = outcome.with_columns(pl.Series("account_id", list(range(N))))
+    with pytest.raises(CXDataError, match="match") as err:
+        suggest_thresholds(model, "Survey/NPS", ints)
+    assert "outcome" in str(err.value) and "acc-00000" in str(err.value)
+    tuner = ThresholdTuner(model, "Survey/NPS", ints)
+    assert "the outcome was not used" in tuner.error and "match" in tuner.error
+    assert tuner.suggested == {}
