@@ -43,7 +43,19 @@ def to_polars(data: Any, *, table: str = "data") -> pl.DataFrame:
     if isinstance(data, pl.LazyFrame):
         return data.collect()
     if isinstance(data, Mapping):
-        return pl.DataFrame(dict(data))
+        try:
+            return pl.DataFrame(dict(data))
+        except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+            for name, values in data.items():  # find the column polars cannot read, and say which
+                try:
+                    pl.Series(str(name), values)
+                except Exception:
+                    raise _mixed_column(str(name), list(values), table) from exc
+            raise CXDataError(
+                f"could not build a frame from the dict ({short(exc, 200)})",
+                table=table,
+                fix="give every column one value per row, of one type",
+            ) from exc
     mod = type(data).__module__
     if mod.startswith("pandas") and hasattr(data, "columns"):
         return pandas_to_polars(data, table=table)
@@ -84,22 +96,27 @@ def pandas_to_polars(pdf: Any, *, table: str = "data") -> pl.DataFrame:
                 fix="give columns plain dtypes (numbers, strings, datetimes) or pass a polars frame",
             ) from first
         name, exc = bad[0]
-        values = pdf[name].dropna().head(200).tolist()
-        kinds = sorted({type(v).__name__ for v in values})
-        seen: dict[str, Any] = {}
-        for v in values:
-            seen.setdefault(type(v).__name__, v)
-        shown = ", ".join(f"{short(v)} ({k})" for k, v in seen.items())
-        also = f"; also: {choices([n for n, _ in bad[1:]], limit=6)}" if len(bad) > 1 else ""
-        raise CXDataError(
-            f"the pandas column mixes types ({', '.join(kinds)}) and cannot become one polars column: "
-            f"e.g. {shown}{also}",
-            table=table,
-            column=name,
-            rows=[f"{short(v)} ({type(v).__name__})" for v in seen.values()],
-            fix=f"give the column one type, e.g. df[{name!r}] = df[{name!r}].astype(str) for text, or "
-            f"pd.to_numeric(df[{name!r}], errors='coerce') for numbers (unreadable values become missing)",
-        ) from exc
+        also = [n for n, _ in bad[1:]]
+        raise _mixed_column(name, pdf[name].dropna().head(200).tolist(), table, also=also) from exc
+
+
+def _mixed_column(name: str, values: list[Any], table: str, *, also: Sequence[str] = ()) -> CXDataError:
+    """The error for a column whose values mix types: a few values with their types, and the fix."""
+    values = [v for v in values[:200] if v is not None]
+    kinds = sorted({type(v).__name__ for v in values})
+    seen: dict[str, Any] = {}
+    for v in values:
+        seen.setdefault(type(v).__name__, v)
+    shown = ", ".join(f"{short(v)} ({k})" for k, v in seen.items())
+    more = f"; also: {choices(also, limit=6)}" if also else ""
+    return CXDataError(
+        f"the column mixes types ({', '.join(kinds)}) and cannot become one polars column: e.g. {shown}{more}",
+        table=table,
+        column=name,
+        rows=[f"{short(v)} ({type(v).__name__})" for v in seen.values()],
+        fix=f"give the column one type, e.g. df[{short(name)}] = df[{short(name)}].astype(str) for text, or "
+        f"pd.to_numeric(df[{short(name)}], errors='coerce') for numbers (unreadable values become missing)",
+    )
 
 
 def as_list(by: str | Sequence[str] | None) -> list[str]:

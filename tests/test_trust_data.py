@@ -455,3 +455,39 @@ def test_suggest_weights_reads_a_text_outcome_with_the_one_reader() -> None:
     )
     with pytest.raises(cx.CXDataError, match="maybe"):
         cx.suggest_weights(model, text.with_columns(churned=pl.lit("maybe")), better="lower")
+
+
+def test_a_dict_column_mixing_types_is_named() -> None:
+    with pytest.raises(cx.CXDataError) as err:
+        nps_summary({"score": [9, 10], "comment": [1, "great"]}, metric=None)
+    assert err.value.column == "comment" and "'great'" in str(err.value)
+
+
+def test_ticket_csat_is_whole_points_unless_declared_continuous() -> None:
+    t0 = dt.datetime(2024, 3, 1, tzinfo=UTC)
+    tickets = {"ticket_id": ["t1", "t2"], "account_id": ["a", "b"], "created_at": [t0, t0], "csat": [4.5, 5.0]}
+    with pytest.raises(cx.CXDataError, match="row 0: 4.5") as err:
+        cx.validate(tickets, table="tickets")
+    assert err.value.column == "csat"
+    assert cx.validate(tickets, table="tickets", continuous=["csat"])["csat"].to_list() == [4.5, 5.0]
+
+
+in_five = st.integers(1, 5)
+
+
+@given(st.lists(st.one_of(in_five, st.none()), min_size=1, max_size=60))
+def test_csat_expression_equals_plain_python_top_two_box(scores: list[int | None]) -> None:
+    answers = [s for s in scores if s is not None]
+    expected = sum(s >= 4 for s in answers) / len(answers) if answers else None
+    got = pl.DataFrame({"score": scores}, schema={"score": pl.Float64}).select(cx.csat("score")).item()
+    assert got == pytest.approx(expected) if expected is not None else got is None
+
+
+@given(st.lists(in_five, max_size=30), st.sampled_from([0, 6, 99, -1, 3.5, float("nan")]))
+def test_csat_is_null_and_its_summary_raises_on_any_off_scale_answer(scores: list[int], bad: float) -> None:
+    df = pl.DataFrame({"score": [*scores, bad]}, schema={"score": pl.Float64})
+    assert df.select(cx.csat("score")).item() is None
+    assert df.select(cx.csat("score", method="mean")).item() is None
+    with pytest.raises(cx.CXDataError) as err:
+        csat_summary(df, metric=None)
+    assert err.value.n_rows == 1 and err.value.rows == [f"row {len(scores)}: {float(bad)!r}"]
