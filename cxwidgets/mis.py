@@ -124,6 +124,8 @@ JOURNEY_AMBER: float = 50.0  # the default of Journey.amber
 
 # a MIS within this distance below a threshold meets it: float noise must not flip a status
 _TOL = 1e-9
+# decimals to which MIS are compared when ranking accounts (top=N): closer ones tie
+_TIE_DECIMALS = 9
 _ALL = "(all)"
 
 Level = Literal["moment", "stage", "segment", "journey", "account"]
@@ -769,7 +771,6 @@ class MISModel:
             raise ValueError(f"signal_weights must be a mapping 'Moment/Signal' -> weight, got {type(weights).__name__}")
         keys = self._spec.keys
         out = dict(zip(keys, self._spec.base_weight.tolist(), strict=True))
-        index = {k: j for j, k in enumerate(keys)}
         current = getattr(self, "_sigw", out)
         for key, w in weights.items():
             if key not in out:
@@ -782,7 +783,7 @@ class MISModel:
             if _is_number(w) and float(w) == current.get(key):  # unchanged: already checked
                 out[key] = float(w)
             else:
-                out[key] = _signal_weight(self._spec.signals[index[key]], w, what)
+                out[key] = _signal_weight(w, what)
         for m, js in enumerate(self._spec.moment_signals):
             if js.size and all(out[keys[j]] == 0 for j in js):
                 raise ValueError(
@@ -1289,7 +1290,8 @@ class MISModel:
         if top is not None:
             if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
                 raise ValueError(f"top must be a whole number >= 0, got {top!r}")
-            flat = mis.reshape(-1)
+            # MIS equal to 9 decimals tie (float noise must not reorder accounts; as status_of's 1e-9)
+            flat = np.round(mis.reshape(-1), _TIE_DECIMALS)
             okf = np.flatnonzero(~np.isnan(flat))
             if okf.size > top:
                 thr = np.partition(flat[okf], top - 1)[top - 1] if top else -np.inf
@@ -1494,8 +1496,8 @@ def _number(value: Any, what: str) -> float:
     return check_weight(value, what)
 
 
-def _signal_weight(signal: Signal, value: Any, what: str) -> float:
-    """A signal weight by the journey's rule (``signal`` is the journey's signal it replaces)."""
+def _signal_weight(value: Any, what: str) -> float:
+    """A signal weight by the journey's rule, as ``Signal.weight`` in a journey file."""
     return check_weight(value, what, "use 0 to switch the signal off, a larger number to count it more")
 
 
@@ -1975,7 +1977,10 @@ class _Reference:
             df = self.account_rollup(by)
             df = df.with_columns(_status_expr().alias("status"))
             if top is not None:
-                df = df.with_row_index("_r").filter(pl.col("mis").is_not_null()).sort("mis", "_r").head(top).drop("_r")
+                df = (
+                    df.with_row_index("_r").filter(pl.col("mis").is_not_null())
+                    .sort(pl.col("mis").round(_TIE_DECIMALS), "_r").head(top).drop("_r")
+                )
             return df
         if level == "moment":
             df = self.moment_rollup(by)

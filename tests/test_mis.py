@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import example as hypothesis_example
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -693,6 +694,7 @@ case = st.fixed_dictionaries(
 
 
 @given(case)
+@hypothesis_example({"seed": 7749, "n_accounts": 5, "missing": "floor", "arr_weighting": False})  # MIS tied up to 7e-15
 def test_fast_path_equals_full_recompute(c: dict[str, Any]) -> None:
     rng = np.random.default_rng(c["seed"])
     journey = gen_journey(rng)

@@ -7,7 +7,6 @@ checked against a hand computation of the Katz log interval of the red-vs-rest r
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -108,7 +107,7 @@ def test_the_tuner_takes_a_strong_suggestion() -> None:
     assert model.journey.signal("Survey", "NPS").amber == s["amber"]
 
 
-def test_the_bundled_sample_still_gets_a_suggestion(saas: Any = None) -> None:
+def test_the_bundled_sample_still_gets_a_suggestion() -> None:
     data = cx.datasets.saas(1500, seed=3)
     model = MISModel(Journey.template("saas"), data)
     s = suggest_thresholds(model, "mis", "churned", accounts=data.accounts)

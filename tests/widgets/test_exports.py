@@ -102,7 +102,8 @@ def scripts(page: str) -> list[str]:
 @pytest.mark.parametrize("name", ["map.to_html", "weights.save_chart html", "charts.save_chart html"])
 def test_html_exports_keep_names_inside_their_json(model: MISModel, tmp_path: Path, name: str) -> None:
     file_name, write = exporters(model)[name]
-    page = (write(tmp_path / file_name) and (tmp_path / file_name).read_text(encoding="utf-8"))
+    write(tmp_path / file_name)
+    page = (tmp_path / file_name).read_text(encoding="utf-8")
     assert ATTACK not in page
     blocks = re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', page, flags=re.S)
     assert len(blocks) == 1
