@@ -13,7 +13,7 @@ from typing import Any
 from cxwidgets._util.text import short
 from cxwidgets.journey import JourneyError
 
-__all__ = ["check_args", "message_of", "serve_request"]
+__all__ = ["RefuseBadState", "check_args", "message_of", "serve_request"]
 
 #: op -> (required arguments, optional arguments): each widget's table of requests.
 Ops = Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
@@ -77,3 +77,21 @@ def serve_request(widget: Any, req: Any) -> None:
     with widget.hold_sync():
         widget.ack = {"id": rid, "ok": ok, "error": message}
         widget.request = {}
+
+
+class RefuseBadState:
+    """Mixin for an anywidget: a synced trait the page sets to a value its rules refuse (an
+    unknown moment, text where a number is meant) is refused like a bad request. The trait keeps
+    its last good value, the page is sent it again, and ``_request_failed(message)`` shows why;
+    nothing reaches the kernel's log as a traceback. From Python the same value still raises."""
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        import traitlets
+
+        try:
+            super().set_state(sync_data)  # type: ignore[misc]
+        except (traitlets.TraitError, ValueError, TypeError) as err:
+            self._request_failed(message_of(err))  # type: ignore[attr-defined]
+            keys = [k for k in sync_data if k in self.keys]  # type: ignore[attr-defined]
+            if keys:
+                self.send_state(keys)  # type: ignore[attr-defined]

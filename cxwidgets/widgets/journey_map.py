@@ -53,11 +53,12 @@ import traitlets
 
 from cxwidgets import plugins
 from cxwidgets._util.files import atomic_write
+from cxwidgets._util.text import choices, did_you_mean, short
 from cxwidgets._util.html import script_json
 from cxwidgets._util.html import text as html_text
 from cxwidgets.palette import css_variables
 from cxwidgets.journey import Journey, JourneyError, signal_key
-from cxwidgets.widgets._requests import check_args, message_of, serve_request
+from cxwidgets.widgets._requests import RefuseBadState, check_args, message_of, serve_request
 
 __all__ = ["JourneyMap", "OPS"]
 
@@ -157,7 +158,7 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     raise TypeError(f"model.score(level='moment') returned {type(frame).__name__}; expected a data frame")
 
 
-class JourneyMap(anywidget.AnyWidget):
+class JourneyMap(RefuseBadState, anywidget.AnyWidget):
     """The journey as a map: stages as columns, moments as cards (primary signal, value, RAG
     state with a text label, owner), an MIS curve across the journey when a model is bound,
     and an emotion curve (-2..+2) per persona, as-is and to-be.
@@ -256,7 +257,7 @@ class JourneyMap(anywidget.AnyWidget):
         names = self._journey.moment_names()
         if value not in names:
             raise traitlets.TraitError(
-                f"selected_moment: unknown moment {_short(value)!r}; moments: {', '.join(map(repr, names)) or '(none)'}"
+                f"selected_moment: unknown moment {short(value)}{did_you_mean(value, names)}; moments: {choices(names)}"
             )
         return value
 

@@ -74,7 +74,7 @@ from cxwidgets._util.text import short
 from cxwidgets.charts import save_chart
 from cxwidgets.palette import css_variables
 from cxwidgets.journey import Journey
-from cxwidgets.widgets._requests import check_args, message_of, serve_request
+from cxwidgets.widgets._requests import RefuseBadState, check_args, message_of, serve_request
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
 
@@ -101,7 +101,7 @@ def _number(value: Any, what: str) -> float:
     return float(value)
 
 
-class ThresholdTuner(anywidget.AnyWidget):
+class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
     """Green / amber / red thresholds tuned on the distribution of a target over the accounts,
     against an outcome when one is given.
 

@@ -263,3 +263,15 @@ def test_gate_threshold_and_weight_edits_on_a_map_with_a_model_go_into_the_model
     status = wmap.scores["Onboarding Kickoff"]["status"]
     mis = wmap.scores["Onboarding Kickoff"]["mis"]
     assert status == status_of(mis, 70.0, 40.0)  # the map shows the new gates
+
+
+def test_a_trait_value_of_the_wrong_kind_from_the_page_is_a_message_not_a_traceback(data: Any) -> None:
+    wmap = JourneyMap(Journey.template("saas"), selected_moment="Advocacy Ask")
+    front = Front(wmap)
+    front.update(selected_moment="Renewal decision")  # not a moment of the journey
+    assert "unknown moment" in wmap.error and "did you mean" in wmap.error
+    assert wmap.selected_moment == "Advocacy Ask" and front.pushed("selected_moment")[-1] == "Advocacy Ask"
+    tuner = ThresholdTuner(MISModel(Journey.template("saas"), data), outcome="churned", accounts=data.accounts)
+    front = Front(tuner)
+    front.update(green="high")
+    assert "green" in tuner.error and tuner.green == 75.0 and front.pushed("green")[-1] == 75.0
