@@ -5,3 +5,14 @@ the hierarchy of CX metrics), ``revenue`` (linking CX to revenue), ``thresholds`
 outcomes), ``sensitivity`` (weight stability, suggested weights), ``evidence`` (uncertainty-aware
 status), ``backfill`` and ``roi``.
 """
+
+_MODULES = ("backfill", "drivers", "evidence", "lift", "revenue", "roi", "sensitivity", "thresholds", "trends")
+
+
+def __getattr__(name: str) -> object:
+    """``cx.analysis.thresholds`` and the other modules load on first use."""
+    if name in _MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

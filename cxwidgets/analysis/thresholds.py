@@ -758,7 +758,7 @@ class Bins:
         if not separates:
             shown = "" if w["lift"] is None else f"its lift is {w['lift']:.2f}"
             if low is not None:
-                shown += f" (95% interval {low:.2f} to {'∞' if math.isinf(high) else f'{high:.2f}'})"
+                shown += f" (95% interval {low:.3g} to {'∞' if math.isinf(high) else f'{high:.3g}'})"
             note = " ".join(filter(None, [
                 f"No suggestion: this target does not separate the outcome at this sample size "
                 f"({tk:,} accounts with a known outcome, {te:,} events); the best red band "
