@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cxwidgets as cx
 import cxwidgets._util.files as files
@@ -123,3 +125,16 @@ def test_svg_exports_hold_names_as_text(model: MISModel, tmp_path: Path) -> None
         root = ET.parse(tmp_path / file_name).getroot()
         tags = {el.tag.rsplit("}", 1)[-1] for el in root.iter()}
         assert "script" not in tags and "foreignObject" not in tags
+
+
+@given(st.recursive(st.text(), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                    max_leaves=10))
+def test_script_json_reads_back_and_leaves_nothing_raw(value: Any) -> None:
+    """The one escaping rule: any text survives JSON.parse unchanged, and nothing that could end
+    a script element, open a comment or break a line of script is left raw."""
+    from cxwidgets._util.html import script_json
+
+    text = script_json(value)
+    assert json.loads(text) == value
+    for raw in ("<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in text
