@@ -96,6 +96,29 @@ class _Slider(w.FloatSlider):
         super().set_state(sync_data)
 
 
+class _Guarded:
+    """Mixin for a control: a value from the page that its trait refuses (an index past the
+    options, text for a checkbox) becomes the tuner's message, and the page is sent the last
+    good value, instead of a traceback in the kernel's log."""
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        try:
+            super().set_state(sync_data)  # type: ignore[misc]
+        except (traitlets.TraitError, ValueError, TypeError) as err:
+            refuse = getattr(self, "_refuse_text", None)
+            if refuse is not None:
+                refuse(f"{getattr(self, 'description', '') or 'setting'}: {err}")
+            self.send_state([k for k in sync_data if k in self.keys])  # type: ignore[attr-defined]
+
+
+class _Dropdown(_Guarded, w.Dropdown):
+    pass
+
+
+class _Checkbox(_Guarded, w.Checkbox):
+    pass
+
+
 def _plain_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -235,7 +258,7 @@ class WeightTuner(w.VBox):
                     for s in segments
                 ]),
             ))
-        self.missing = w.Dropdown(
+        self.missing = _Dropdown(
             options=[
                 ("renormalise over the signals present", "renormalise"),
                 ("count it at its floor (score 0)", "floor"),
@@ -246,12 +269,13 @@ class WeightTuner(w.VBox):
             style={"description_width": "11em"},
             layout=w.Layout(width="98%"),
         )
-        self.arr_weighting = w.Checkbox(
+        self.arr_weighting = _Checkbox(
             value=m.arr_weighting, description="Weight accounts by ARR", indent=False,
             tooltip="multiply each account's weight in the roll-ups by its ARR",
         )
         for control in (self.missing, self.arr_weighting):
             control.observe(self._on_slide, names="value")
+            control._refuse_text = self._refuse  # type: ignore[attr-defined]
         sections.append(("Settings", w.VBox([self.missing, self.arr_weighting])))
         return sections
 

@@ -275,3 +275,17 @@ def test_a_trait_value_of_the_wrong_kind_from_the_page_is_a_message_not_a_traceb
     front = Front(tuner)
     front.update(green="high")
     assert "green" in tuner.error and tuner.green == 75.0 and front.pushed("green")[-1] == 75.0
+
+
+def test_settings_controls_refuse_what_their_traits_refuse(data: Any) -> None:
+    model = MISModel(Journey.template("saas"), data)
+    tuner = WeightTuner(model, debounce=0)
+    front = Front(tuner.missing)
+    front.update(index=7)  # past the three policies
+    assert tuner.error.startswith("A missing signal") and model.missing == "renormalise"
+    assert front.pushed("index")[-1] == 0
+    front = Front(tuner.arr_weighting)
+    front.update(value="yes")
+    assert "Weight accounts by ARR" in tuner.error and model.arr_weighting is False
+    assert front.pushed("value")[-1] is False
+    assert "The last good setting is kept" in tuner.message.value
