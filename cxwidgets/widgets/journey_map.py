@@ -291,7 +291,11 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             'Advocate'
         """
         check_args(op, args, OPS)
-        j = self._journey
+        # An edit of the tuned state goes into the model (see _into_model). Any other edit on a
+        # map showing its model's journey starts from the model's whole tuned state, so the
+        # edited journey (and a save of it) keeps the weights, settings and thresholds tuned
+        # in the other widgets instead of silently going back to the file's values.
+        j = self._journey if self._is_tuned_edit(op, args) else self._tuned()
         selected = self.selected_moment
         if op == "add_stage":
             new = j.add_stage(args["name"], args.get("index"))
@@ -346,11 +350,9 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             return None
         if getattr(model, "journey", None) != self._journey:
             return None
-        fields = dict(args.get("fields") or {})
-        tuned = {"update_stage": {"green", "amber"}, "update_moment": {"green", "amber"},
-                 "update_signal": {"green", "amber", "weight"}}.get(op)
-        if not tuned or not fields or not set(fields) <= tuned:
+        if not self._is_tuned_edit(op, args):
             return None
+        fields = dict(args.get("fields") or {})
         gates = {k: v for k, v in fields.items() if k in ("green", "amber")}
         if op == "update_signal" and "weight" in fields:
             key = signal_key(args["moment"], args["signal"])
@@ -360,6 +362,14 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             gated = new
         model._set_journey(gated)
         return model.journey
+
+    @staticmethod
+    def _is_tuned_edit(op: str, args: Mapping[str, Any]) -> bool:
+        """Whether an edit changes only tuned state (gates, a signal's thresholds or weight)."""
+        fields = args.get("fields")
+        tuned = {"update_stage": {"green", "amber"}, "update_moment": {"green", "amber"},
+                 "update_signal": {"green", "amber", "weight"}}.get(op)
+        return bool(tuned and isinstance(fields, Mapping) and fields and set(fields) <= tuned)
 
     @staticmethod
     def _fields(op: str, fields: Any, allowed: tuple[str, ...]) -> dict[str, Any]:

@@ -289,3 +289,18 @@ def test_settings_controls_refuse_what_their_traits_refuse(data: Any) -> None:
     assert "Weight accounts by ARR" in tuner.error and model.arr_weighting is False
     assert front.pushed("value")[-1] is False
     assert "The last good setting is kept" in tuner.message.value
+
+
+def test_a_structural_edit_on_a_map_with_a_model_keeps_the_tuned_state(data: Any, tmp_path: Path) -> None:
+    """Weights tuned in the WeightTuner survive a rename on the map bound to the same model."""
+    model = MISModel(Journey.template("saas"), data)
+    WeightTuner(model, debounce=0)
+    model.set(signal_weights={**model.signal_weights, SIGNAL: 3.0}, role_multipliers={"executive": 2.5})
+    model.set_signal_thresholds("Demo Or Trial Setup", "Demo CES", green=2.5, amber=3.5)
+    wmap = JourneyMap(model.journey, model, mode="workshop")
+    assert Front(wmap).request("rename_moment", old="Advocacy Ask", new="Referral Ask")["ok"]
+    j = Journey.load(wmap.save(tmp_path / "map.yaml"))
+    assert "Referral Ask" in j.moment_names() and "Advocacy Ask" not in j.moment_names()
+    assert j.signal("Demo Or Trial Setup", "Demo CES").weight == 3.0  # tuned, not the template's 1.0
+    assert (j.signal("Demo Or Trial Setup", "Demo CES").green, j.signal("Demo Or Trial Setup", "Demo CES").amber) == (2.5, 3.5)
+    assert j.mis.role_multipliers["executive"] == 2.5
