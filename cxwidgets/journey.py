@@ -607,10 +607,18 @@ def check_weight(value: object, what: str, fix: str = "use 0 to leave it out, 1 
 def _no_bool(value: object, info: ValidationInfo) -> object:
     if _is_bool(value):
         raise ValueError(_bool_message(info.field_name or "this value", value))
+    if isinstance(value, (str, bytes)):
+        # pydantic's lax mode reads the text "2" as 2.0; the model's setters (check_weight) and
+        # the widgets take numbers only, so a journey file does too: one rule for both
+        raise ValueError(
+            f"{info.field_name or 'this value'} must be a number, got the text {short(value)}; "
+            "write the number without quotes"
+        )
     return value
 
 
-#: A float field that refuses booleans (pydantic's lax mode would read ``yes`` as 1.0).
+#: A float field that refuses booleans and text (pydantic's lax mode would read ``yes`` as 1.0
+#: and ``"2"`` as 2.0).
 Number = Annotated[float, BeforeValidator(_no_bool)]
 
 

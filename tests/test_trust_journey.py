@@ -23,6 +23,7 @@ import cxwidgets as cx
 from cxwidgets.analysis.backfill import backfill, config_changes
 from cxwidgets.analysis.sensitivity import suggest_weights, weight_sensitivity
 from cxwidgets.journey import Journey, JourneyError, MISSettings, signal_key
+from cxwidgets.mis import MISModel
 
 NFC = "Caf\u00e9"  # é as one code point
 NFD = "Cafe\u0301"  # e + combining acute accent: prints the same
@@ -691,3 +692,16 @@ def test_check_weight_keeps_a_weight_or_refuses_it(x: float) -> None:
         assert not (x == 0 or 1e-6 <= x <= 1e6)
         return
     assert w == x and (w == 0 or 1e-6 <= w <= 1e6)
+
+
+@pytest.mark.parametrize("value", ["2", "1e308", " 1 "])
+def test_text_is_refused_where_numbers_are_meant_as_the_model_refuses_it(value: str) -> None:
+    """A quoted number in a journey file is refused, as MISModel's setters refuse it."""
+    data = Journey.template("saas").model_dump()
+    data["stages"][0]["moments"][0]["signals"][0]["weight"] = value
+    with pytest.raises(ValueError, match="without quotes"):
+        Journey.model_validate(data)
+    model = MISModel(Journey.template("saas"))
+    key = next(iter(model.signal_weights))
+    with pytest.raises(ValueError):
+        model.signal_weights = {key: value}  # type: ignore[dict-item]
