@@ -65,6 +65,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from cxwidgets._util.files import atomic_write
+from cxwidgets.scales import DEFAULT_SCALES
 from cxwidgets._util.text import choices as _choices
 from cxwidgets._util.text import did_you_mean as _did_you_mean
 from cxwidgets._util.text import plural, short, shorten
@@ -216,10 +217,10 @@ _SOURCES: dict[str, dict[str, SourceInfo] | None] = {
 }
 
 for _info in (
-    SourceInfo("responses", "nps", "Net Promoter survey answer, 0-10", default_scale=(0.0, 10.0)),
-    SourceInfo("responses", "csat", "customer satisfaction answer, 1-5 by default", default_scale=(1.0, 5.0)),
-    SourceInfo("responses", "psat", "product satisfaction answer, 1-5 by default", default_scale=(1.0, 5.0)),
-    SourceInfo("responses", "ces", "customer effort answer, 1-7 by default", default_scale=(1.0, 7.0)),
+    SourceInfo("responses", "nps", "Net Promoter survey answer, 0-10", default_scale=DEFAULT_SCALES["nps"]),
+    SourceInfo("responses", "csat", "customer satisfaction answer, 1-5 by default", default_scale=DEFAULT_SCALES["csat"]),
+    SourceInfo("responses", "psat", "product satisfaction answer, 1-5 by default", default_scale=DEFAULT_SCALES["psat"]),
+    SourceInfo("responses", "ces", "customer effort answer, 1-7 by default", default_scale=DEFAULT_SCALES["ces"]),
     SourceInfo("responses", "intent", "renewal or purchase intent answer, 1-5", default_scale=(1.0, 5.0)),
     SourceInfo("responses", "goal_attainment", "share of goals met, 0-1", value_range=(0.0, 1.0)),
     SourceInfo(
