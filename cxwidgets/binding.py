@@ -86,6 +86,7 @@ import polars as pl
 
 from cxwidgets._util.text import choices, closest, short, shorten
 from cxwidgets.errors import CXDataError
+from cxwidgets.frames import metric_name
 from cxwidgets.journey import DURATION_UNITS, SignalRow, Source
 from cxwidgets.keys import check_keys, id_kind
 from cxwidgets.metrics.time import check_as_of, ttv_frame
@@ -628,12 +629,15 @@ def _check_range(
     lo, hi = bounds
     if lo <= lo_seen and hi_seen <= hi:
         return
-    bad = obs.filter((pl.col("x") < lo) | (pl.col("x") > hi)).select("account_id", "x").head(5).collect()
+    outside = obs.filter((pl.col("x") < lo) | (pl.col("x") > hi))
+    bad = outside.select("account_id", "x").head(5).collect()
+    n_bad = outside.select(pl.len()).collect().item()
     raise CXDataError(
         f"{_who(row)}: observations outside {why} {lo:g}-{hi:g} (seen {lo_seen:g}-{hi_seen:g})",
         table=table,
         column=column,
-        rows=[f"account {a}: {x:g}" for a, x in bad.iter_rows()],
+        rows=[f"account {short(a)}: {x:g}" for a, x in bad.iter_rows()],
+        n_rows=n_bad,
         fix=fix,
     )
 
@@ -788,27 +792,14 @@ def _time_or_null(frame_columns: Iterable[str], column: str) -> pl.Expr:
 def _bind_responses(ctx: _Context, row: SignalRow) -> _Bound:
     src = row.signal.source
     frame = ctx.frames["responses"]
-    lf = frame.lazy().filter((pl.col("metric") == src.metric) & (pl.col("moment") == row.moment.name))
+    # validation stores metric names by frames.metric_name's rule; read the journey's the same way
+    lf = frame.lazy().filter((pl.col("metric") == metric_name(src.metric)) & (pl.col("moment") == row.moment.name))
     lf = _apply_filter(ctx, row, lf, frame.columns, "responses")
     obs = lf.select(
         "account_id", _role(frame.columns), pl.col("score").alias("x"), _time_or_null(frame.columns, "responded_at")
     )
     bound = _sum_observations(row, obs, "responses", "score")
     assert bound.obs is not None
-    if bound.obs.height == 0:
-        other = (
-            frame.lazy()
-            .filter(pl.col("metric").str.to_lowercase() == src.metric.lower(), pl.col("moment") == row.moment.name)
-            .select(pl.col("metric").unique())
-            .collect()
-            .get_column("metric")
-            .to_list()
-        )
-        if other:
-            bound.notes.append(
-                f"no responses with metric {src.metric!r}, but some with {', '.join(map(repr, other))}: "
-                f"metric names are matched exactly; write them as {src.metric!r}"
-            )
     return bound
 
 
