@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
@@ -24,3 +25,23 @@ def make_frame(backend: str, data: dict[str, list[Any]]) -> Any:
 @pytest.fixture(params=["polars", "pandas"])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture
+def clean_registries() -> Iterator[None]:
+    """Leaves the plugin registries (metrics, normalisers, templates, aggregates) as it found them."""
+    from cxwidgets import journey, plugins
+    from cxwidgets.journey import known_aggregates
+    from cxwidgets.plugins import METRICS
+
+    before = {k: set(r) for k, r in plugins._registries().items()}
+    aggs = set(known_aggregates())
+    yield
+    for kind, reg in plugins._registries().items():
+        for name in set(reg) - before[kind]:
+            if reg is METRICS:
+                plugins.unregister_metric(name)
+            else:
+                del reg[name]
+    for name in set(known_aggregates()) - aggs:
+        journey._AGGREGATES.pop(name, None)

@@ -36,21 +36,8 @@ EXAMPLE_DIST = "cxwidgets-plugin-example"
 
 
 @pytest.fixture(autouse=True)
-def _clean_registries() -> Iterator[None]:
+def _clean_registries(clean_registries: None) -> None:
     """Every test leaves the registries as it found them (and plugins as installed)."""
-    before = {k: (set(r), dict(r._origins)) for k, r in plugins._registries().items()}
-    aggs = set(known_aggregates())
-    yield
-    for kind, reg in plugins._registries().items():
-        for name in set(reg) - before[kind][0]:
-            if reg is METRICS:
-                plugins.unregister_metric(name)
-            else:
-                del reg[name]
-    from cxwidgets import journey
-
-    for name in set(known_aggregates()) - aggs:
-        journey._AGGREGATES.pop(name, None)
 
 
 # ---------------------------------------------------------------------------------------------

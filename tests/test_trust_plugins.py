@@ -8,7 +8,6 @@ cx.register_template); the expected values are worked by hand in the comments.""
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import numpy as np
@@ -18,8 +17,8 @@ import pytest
 import cxwidgets as cx
 from cxwidgets import plugins
 from cxwidgets.errors import CXDataError
-from cxwidgets.journey import Journey, known_aggregates
-from cxwidgets.plugins import METRICS, CXPluginError
+from cxwidgets.journey import Journey
+from cxwidgets.plugins import CXPluginError
 
 UTC = timezone.utc
 T = datetime(2024, 3, 1, tzinfo=UTC)
@@ -27,20 +26,8 @@ AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _clean_registries() -> Iterator[None]:
-    before = {k: set(r) for k, r in plugins._registries().items()}
-    aggs = set(known_aggregates())
-    yield
-    for kind, reg in plugins._registries().items():
-        for name in set(reg) - before[kind]:
-            if reg is METRICS:
-                plugins.unregister_metric(name)
-            else:
-                del reg[name]
-    from cxwidgets import journey
-
-    for name in set(known_aggregates()) - aggs:
-        journey._AGGREGATES.pop(name, None)
+def _clean_registries(clean_registries: None) -> None:
+    """Every test leaves the registries as it found them."""
 
 
 def data() -> dict:
