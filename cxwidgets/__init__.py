@@ -19,7 +19,7 @@ from cxwidgets.analysis.revenue import effect_on_outcome, revenue_at_stake
 from cxwidgets.analysis.roi import roi_summary
 from cxwidgets.analysis.sensitivity import suggest_weights, weight_sensitivity
 from cxwidgets.analysis.trends import trend, trend_mis
-from cxwidgets.plugins import CXPluginWarning, get_metric, register_metric
+from cxwidgets.plugins import CXPluginError, CXPluginWarning, get_metric, register_metric
 from cxwidgets.templates import register_template
 from cxwidgets.binding import bind
 from cxwidgets.errors import CXDataError
@@ -79,6 +79,7 @@ __all__ = [
     "trend",
     "trend_mis",
     "plugins",
+    "CXPluginError",
     "CXPluginWarning",
     "get_metric",
     "register_metric",
