@@ -356,7 +356,10 @@ function render({ model, el }) {
       },
       (RECALLS.includes(recall) ? RECALLS : [...RECALLS, recall].sort()).map((r) => h("option", { value: String(r), text: pct(r), selected: r === recall })),
     );
-    const box = h("div", { className: "cxtt-suggest" }, h("label", {}, h("span", { text: `Suggest thresholds so red catches at least ` }), picker, h("span", { text: ` of ${st.info.outcome}:` })));
+    // a pair whose red band does not separate the outcome is shown as evidence, not offered as a suggestion
+    const weak = typeof s.green === "number" && !s.separates;
+    const lead = weak ? "Best red band that catches at least " : "Suggest thresholds so red catches at least ";
+    const box = h("div", { className: "cxtt-suggest" }, h("label", {}, h("span", { text: lead }), picker, h("span", { text: ` of ${st.info.outcome}${weak ? " (no suggestion)" : ""}:` })));
     if (typeof s.green === "number") {
       const u = unitText(st.info);
       const two = (x) => num(Math.round((x || 0) * 100) / 100);

@@ -236,6 +236,7 @@ def test_a_weak_signal_shows_its_evidence_and_takes_only_when_forced(nb: dict[st
     weak.locator(".cxtt-svg").wait_for(timeout=60_000)
     box = weak.locator(".cxtt-suggest")
     assert "95% interval" in box.inner_text() and "does not separate" in box.inner_text()
+    assert "no suggestion" in box.inner_text() and "Suggest thresholds" not in box.inner_text()
     assert weak.locator(".cxtt-take").count() == 0 and weak.locator(".cxtt-take-anyway").count() == 1
     weak.scroll_into_view_if_needed()
     weak.screenshot(path=str(SHOTS / "threshold_tuner_weak_signal.png"))
