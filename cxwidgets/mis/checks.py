@@ -1,0 +1,178 @@
+"""What the engine accepts: levels, missing-data policies, the signal table, settings, weights, dates.
+
+Shared by the fast path (:mod:`cxwidgets.mis.model`, :mod:`cxwidgets.mis.arrays`) and the
+reference (:mod:`cxwidgets.mis.reference`), so both refuse the same input with the same message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+from pydantic import ValidationError
+
+from cxwidgets._util.text import did_you_mean
+from cxwidgets.errors import CXDataError
+from cxwidgets.journey import MISSettings, check_weight
+from cxwidgets.signals import NO_SEGMENT, SignalTable
+
+#: Levels of :meth:`~cxwidgets.mis.MISModel.score`.
+LEVELS: tuple[str, ...] = ("moment", "stage", "segment", "journey", "account")
+
+#: Missing-data policies (DESIGN.md step 3).
+MISSING_POLICIES: tuple[str, ...] = ("renormalise", "floor", "impute")
+
+Level = Literal["moment", "stage", "segment", "journey", "account"]
+
+
+def _check_level(level: str, allowed: tuple[str, ...] = LEVELS) -> str:
+    if level not in allowed:
+        raise ValueError(f"unknown level {level!r}{did_you_mean(level, list(allowed))}; use one of {', '.join(allowed)}")
+    return level
+
+
+def _check_by(level: str, by: str | None) -> str | None:
+    if level == "account":
+        if by not in (None, "journey", "stage", "moment"):
+            raise ValueError(
+                f"level='account' takes by=None (journey MIS per account), 'stage' or 'moment' (one row per account "
+                f"x stage / moment), got by={by!r}"
+            )
+        return None if by == "journey" else by
+    if level == "segment":
+        if by not in (None, "segment"):
+            raise ValueError(f"level='segment' is already one row per segment; use by=None, got by={by!r}")
+        return None
+    if by not in (None, "segment"):
+        raise ValueError(f"by must be None or 'segment' for level={level!r}, got by={by!r}")
+    return by
+
+
+def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Checked, typed copies of the table's accounts (extended, in id order, with accounts that
+    have observations but no accounts row) and observations, and notes on what was added."""
+    if not isinstance(table, SignalTable):
+        raise TypeError(f"expected a SignalTable, got {type(table).__name__}")
+    obs, acc = table.observations, table.accounts
+    need_obs = ["account_id", "moment", "signal", "total", "n"]
+    for col in need_obs:
+        if col not in obs.columns:
+            raise CXDataError(
+                f"required column {col!r} is missing",
+                table="signals",
+                column=col,
+                fix=f"observations need {', '.join(need_obs)} (and optionally role); build them with cxwidgets.bind",
+            )
+    if "account_id" not in acc.columns:
+        raise CXDataError(
+            "required column 'account_id' is missing", table="accounts", column="account_id",
+            fix="the accounts frame needs account_id (and optionally segment, arr)",
+        )
+    acc = acc.select(
+        pl.col("account_id").cast(pl.String),
+        (pl.col("segment").cast(pl.String) if "segment" in acc.columns else pl.lit(None, pl.String))
+        .fill_null(NO_SEGMENT)
+        .alias("segment"),
+        (pl.col("arr").cast(pl.Float64) if "arr" in acc.columns else pl.lit(None, pl.Float64)).alias("arr"),
+    )
+    if acc["account_id"].null_count():
+        raise CXDataError("account_id has nulls", table="accounts", column="account_id", fix="give every account an id")
+    dup = acc.filter(pl.col("account_id").is_duplicated())["account_id"].unique(maintain_order=True)
+    if dup.len():
+        raise CXDataError(
+            f"{dup.len()} account ids appear more than once", table="accounts", column="account_id",
+            rows=dup.head(5).to_list(), fix="keep one row per account",
+        )
+    arr = acc["arr"].to_numpy()
+    if np.isinf(arr).any() if arr.size else False:
+        raise CXDataError("arr has infinite values", table="accounts", column="arr", fix="use a finite ARR or null")
+    obs = obs.select(
+        pl.col("account_id").cast(pl.String),
+        pl.col("moment").cast(pl.String),
+        pl.col("signal").cast(pl.String),
+        (pl.col("role").cast(pl.String) if "role" in obs.columns else pl.lit(None, pl.String)).alias("role"),
+        pl.col("total").cast(pl.Float64),
+        pl.col("n").cast(pl.Float64),
+    )
+    notes: list[str] = []
+    if acc.height:  # the one key rule (cxwidgets.keys): ids spelled two ways (1 vs 'ACC-001') are an error
+        from cxwidgets.keys import check_keys
+
+        check_keys(obs.get_column("account_id"), acc.get_column("account_id"), table="signals",
+                   against="the SignalTable's accounts", only_if_explained=True)
+    extra = (
+        obs.lazy().select("account_id").join(acc.lazy().select("account_id"), on="account_id", how="anti")
+        .unique().drop_nulls().sort("account_id").collect()
+    )
+    if extra.height:
+        notes.append(
+            f"{extra.height:,} accounts have observations but no row in the accounts table; they are scored with "
+            f"segment {NO_SEGMENT!r} and no ARR (e.g. {', '.join(extra['account_id'].head(3).to_list())})"
+        )
+        acc = pl.concat(
+            [acc, extra.with_columns(pl.lit(NO_SEGMENT).alias("segment"), pl.lit(None, pl.Float64).alias("arr"))]
+        )
+    return acc, obs, notes
+
+
+def _validated_settings(base: MISSettings, changes: Mapping[str, Any]) -> MISSettings:
+    data = base.model_dump()
+    data.update(changes)
+    try:
+        return MISSettings.model_validate(data)
+    except ValidationError as err:
+        msgs = []
+        for e in err.errors(include_url=False):
+            msg = str(e.get("msg", ""))
+            for prefix in ("Value error, ", "Assertion failed, "):
+                if msg.startswith(prefix):
+                    msg = msg[len(prefix) :]
+            loc = ".".join(str(p) for p in e.get("loc", ()))
+            msgs.append(f"{loc}: {msg}" if loc and not msg.startswith(loc.split(".")[0]) else msg)
+        raise ValueError("invalid MIS settings: " + "; ".join(msgs)) from None
+
+
+
+def _accounts_table(data: Any) -> pl.DataFrame | None:
+    """The ``accounts`` table of what was bound (SaasData-like or a mapping of tables), if any."""
+    if data is None or isinstance(data, SignalTable):
+        return None
+    raw = data.get("accounts") if isinstance(data, Mapping) else getattr(data, "accounts", None)
+    if raw is None:
+        return None
+    try:
+        from cxwidgets.frames import to_polars
+
+        return to_polars(raw, table="accounts")
+    except Exception:  # noqa: BLE001 - a convenience only: binding has validated what it needs
+        return None
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _number(value: Any, what: str) -> float:
+    """A weight or multiplier by the journey's one rule (:func:`~cxwidgets.journey.check_weight`:
+    0 or 1e-6..1e6, never a boolean, NaN or infinity), so the model refuses what a journey file
+    refuses and no weight can make a MIS vanish or overflow."""
+    return check_weight(value, what)
+
+
+def _signal_weight(value: Any, what: str) -> float:
+    """A signal weight by the journey's rule, as ``Signal.weight`` in a journey file."""
+    return check_weight(value, what, "use 0 to switch the signal off, a larger number to count it more")
+
+
+def _as_utc(when: datetime | date | None) -> datetime:
+    if when is None:
+        return datetime.now(timezone.utc)
+    if isinstance(when, datetime):
+        return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    if isinstance(when, date):
+        return datetime(when.year, when.month, when.day, tzinfo=timezone.utc)
+    raise ValueError(f"as_of must be a datetime or a date, got {type(when).__name__}")
+

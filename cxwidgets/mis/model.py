@@ -1,0 +1,595 @@
+"""The Moment Impact Score model: :class:`MISModel`, the public class users tune and read.
+
+It owns the settings (weights, multipliers, missing policy, ARR weighting, gates and thresholds),
+their checks and the public views (:meth:`MISModel.score`, :meth:`MISModel.contributions`,
+:meth:`MISModel.gates`, :meth:`MISModel.alerts`, ...). The arithmetic is the fast path's
+(:mod:`cxwidgets.mis.arrays`, :mod:`cxwidgets.mis.rollups`); the tables are built by
+:mod:`cxwidgets.mis.frames`.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from cxwidgets._util.text import did_you_mean, short
+from cxwidgets.errors import CXDataError
+from cxwidgets.journey import Journey, MISSettings, signal_key
+from cxwidgets.mis.arrays import _Rollup, _Spec
+from cxwidgets.mis.checks import (
+    MISSING_POLICIES,
+    Level,
+    _accounts_table,
+    _as_utc,
+    _check_by,
+    _check_level,
+    _is_number,
+    _number,
+    _signal_weight,
+    _validated_settings,
+)
+from cxwidgets.mis.frames import _account_frame, _contrib_frame_from_rollup, _frame_from_rollup
+from cxwidgets.mis.gates import _threshold_fields
+from cxwidgets.mis.reference import score_reference
+from cxwidgets.mis.rollups import _FastRollups
+from cxwidgets.signals import SignalTable
+
+__all__ = ["MISModel"]
+
+
+def _ro(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return types.MappingProxyType(dict(mapping))
+
+
+class MISModel(_FastRollups):
+    """Moment Impact Scores of a journey on data, with tunable weights and multipliers.
+
+    Args:
+        journey: the :class:`~cxwidgets.journey.Journey` (its ``mis`` settings are the starting
+            point; :meth:`reset` returns to them).
+        data: a :class:`~cxwidgets.signals.SignalTable`, ``None`` (no data: a workshop journey;
+            every MIS is null), or anything ``cxwidgets.binding.bind(journey, data)`` accepts.
+        as_of: passed to ``bind``; also the default ``as_of`` of :meth:`alerts` (else the
+            data's own ``as_of`` attribute, if it has one, else now).
+        progress: passed to ``bind`` (``None``: a one-line progress in a notebook when binding
+            takes more than a few seconds; ``False``: never).
+
+    Tunable attributes (set them directly, or several at once with :meth:`set`; each is
+    validated, and a bad value leaves the model unchanged): ``category_weights``,
+    ``signal_weights`` ("Moment/Signal" -> weight; keys not given take the journey's weight),
+    ``role_multipliers``, ``segment_multipliers``, ``segment_weights``, ``missing``,
+    ``arr_weighting``. Getters return read-only mappings: assign a new mapping to change one
+    (``model.signal_weights = {**model.signal_weights, key: 2.0}``).
+
+    Example:
+        >>> from cxwidgets.journey import Journey
+        >>> from cxwidgets.mis import MISModel
+        >>> model = MISModel(Journey.template("saas"), None)  # no data yet: a workshop
+        >>> model.score("stage")["mis"].null_count()
+        6
+        >>> model.set(category_weights={"experience": 2.0}, missing="floor")
+        >>> model.config().missing
+        'floor'
+    """
+
+    def __init__(
+        self, journey: Journey, data: Any = None, *, as_of: datetime | date | None = None, progress: Any = None
+    ) -> None:
+        if not isinstance(journey, Journey):
+            raise TypeError(f"MISModel needs a cxwidgets Journey, got {type(journey).__name__}")
+        if data is None:
+            table = SignalTable(
+                observations=pl.DataFrame(
+                    schema={"account_id": pl.String, "moment": pl.String, "signal": pl.String, "role": pl.String,
+                            "total": pl.Float64, "n": pl.Int64}
+                ),
+                accounts=pl.DataFrame(schema={"account_id": pl.String, "segment": pl.String, "arr": pl.Float64}),
+            )
+        elif isinstance(data, SignalTable):
+            table = data
+        else:
+            try:
+                from cxwidgets.binding import bind
+            except ImportError as err:  # pragma: no cover - binding.py is written separately
+                raise TypeError(
+                    f"MISModel: data is a {type(data).__name__}, not a SignalTable, and cxwidgets.binding is not "
+                    f"available to bind it ({err}); pass a SignalTable"
+                ) from None
+            table = bind(journey, data, as_of=as_of, progress=progress)
+        self.journey: Journey = journey
+        self.table: SignalTable = table
+        #: the accounts table of the data bound (every column, e.g. churned / renewed), or None:
+        #: lets ``ThresholdTuner(model, outcome="churned")`` find an outcome column by name
+        self.accounts: pl.DataFrame | None = _accounts_table(data)
+        self.as_of = as_of if as_of is not None else getattr(data, "as_of", None)
+        self._spec = _Spec.of(journey)
+        self.notes: list[str] = list(table.notes)
+        self._prepare(table)
+        self._apply(self._journey_state(), initial=True)
+
+    # ---- settings ----------------------------------------------------------------------------
+
+    def _journey_state(self) -> dict[str, Any]:
+        mis = self.journey.mis
+        return {
+            "category_weights": dict(mis.category_weights),
+            "signal_weights": dict(zip(self._spec.keys, self._spec.base_weight.tolist(), strict=True)),
+            "role_multipliers": dict(mis.role_multipliers),
+            "segment_multipliers": dict(mis.segment_multipliers),
+            "segment_weights": {s: dict(w) for s, w in mis.segment_weights.items()},
+            "missing": mis.missing,
+            "arr_weighting": mis.arr_weighting,
+        }
+
+    _FIELDS = (
+        "category_weights",
+        "signal_weights",
+        "role_multipliers",
+        "segment_multipliers",
+        "segment_weights",
+        "missing",
+        "arr_weighting",
+    )
+
+    def _check_signal_weights(self, weights: Mapping[str, Any]) -> dict[str, float]:
+        if not isinstance(weights, Mapping):
+            raise ValueError(f"signal_weights must be a mapping 'Moment/Signal' -> weight, got {type(weights).__name__}")
+        keys = self._spec.keys
+        out = dict(zip(keys, self._spec.base_weight.tolist(), strict=True))
+        current = getattr(self, "_sigw", out)
+        for key, w in weights.items():
+            if key not in out:
+                raise ValueError(
+                    f"signal_weights: unknown signal key {short(key)}{did_you_mean(key, keys)}; keys are "
+                    f"'Moment name/Signal name', e.g. {keys[0]!r}" if keys else
+                    f"signal_weights: unknown signal key {short(key)}; this journey has no signals"
+                )
+            what = f"signal_weights[{short(key)}]"
+            if _is_number(w) and float(w) == current.get(key):  # unchanged: already checked
+                out[key] = float(w)
+            else:
+                out[key] = _signal_weight(w, what)
+        for m, js in enumerate(self._spec.moment_signals):
+            if js.size and all(out[keys[j]] == 0 for j in js):
+                raise ValueError(
+                    f"signal_weights: every signal of moment {self._spec.moment_names[m]!r} has weight 0, so the "
+                    "moment cannot be scored; give at least one of its signals a weight above 0"
+                )
+        return out
+
+    def _check_segment_weights(self, weights: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+        if not isinstance(weights, Mapping):
+            raise ValueError("segment_weights must be a mapping segment -> {'Moment/Signal': weight}")
+        keys = self._spec.keys
+        out: dict[str, dict[str, float]] = {}
+        for seg, ws in weights.items():
+            if not isinstance(ws, Mapping):
+                raise ValueError(f"segment_weights[{seg!r}] must be a mapping 'Moment/Signal' -> weight")
+            for key, w in ws.items():
+                if key not in keys:
+                    raise ValueError(
+                        f"segment_weights[{seg!r}]: unknown signal key {key!r}{did_you_mean(key, keys)}; keys are "
+                        "'Moment name/Signal name' of a signal of this journey"
+                    )
+                out.setdefault(str(seg), {})[key] = _number(w, f"segment_weights[{short(seg)}][{short(key)}]")
+            out.setdefault(str(seg), {})
+        return out
+
+    def set(self, **changes: Any) -> None:
+        """Change several settings at once (validated together; nothing changes on error).
+
+        Keys: ``category_weights``, ``signal_weights``, ``role_multipliers``,
+        ``segment_multipliers``, ``segment_weights``, ``missing``, ``arr_weighting``.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> model = MISModel(Journey.template("saas"))
+            >>> model.set(segment_multipliers={"enterprise": 1.5}, missing="impute")
+            >>> model.missing
+            'impute'
+        """
+        for key in changes:
+            if key not in self._FIELDS:
+                raise ValueError(
+                    f"unknown setting {key!r}{did_you_mean(key, list(self._FIELDS))}; settings: {', '.join(self._FIELDS)}"
+                )
+        new = {f: getattr(self, f) for f in self._FIELDS}
+        new.update(changes)
+        self._apply(new)
+
+    def _apply(self, state: Mapping[str, Any], initial: bool = False) -> None:
+        sig = self._check_signal_weights(state["signal_weights"])
+        segw = self._check_segment_weights(state["segment_weights"])
+        base = {k: state[k] for k in ("category_weights", "role_multipliers", "segment_multipliers", "missing", "arr_weighting")}
+        base["segment_weights"] = segw
+        for k in ("category_weights", "role_multipliers", "segment_multipliers"):
+            if not isinstance(base[k], Mapping):
+                raise ValueError(f"{k} must be a mapping name -> number, got {type(base[k]).__name__}")
+            base[k] = {name: _number(v, f"{k}[{short(name)}]") for name, v in base[k].items()}
+        if not isinstance(base["arr_weighting"], (bool, np.bool_)):
+            raise ValueError(f"arr_weighting must be True or False, got {base['arr_weighting']!r}")
+        if isinstance(base["missing"], str) and base["missing"].strip().lower() not in (*MISSING_POLICIES, "renormalize"):
+            raise ValueError(
+                f"missing must be one of {', '.join(MISSING_POLICIES)}, got {base['missing']!r}"
+                f"{did_you_mean(base['missing'], list(MISSING_POLICIES))}"
+            )
+        settings = _validated_settings(MISSettings(), base)
+        if settings.arr_weighting:
+            self._check_arr()
+        self._catw = dict(settings.category_weights)
+        self._sigw = sig
+        self._rolem = dict(settings.role_multipliers)
+        self._segm = dict(settings.segment_multipliers)
+        self._segw = {s: dict(w) for s, w in settings.segment_weights.items()}
+        self._missing = settings.missing
+        self._arr_weighting = bool(settings.arr_weighting)
+        self._refresh_role_values(self._rolem)
+        self._rollup_cache: _Rollup | None = None
+        self._arr_note()
+
+    def _check_arr(self) -> None:
+        arr = self._arr
+        bad = np.flatnonzero(arr < 0)
+        if bad.size:
+            raise CXDataError(
+                f"{bad.size} accounts have a negative ARR, so ARR cannot weight the roll-ups",
+                table="accounts", column="arr", rows=self._account_ids.gather(bad[:5]).to_list(),
+                fix="correct the ARR (or leave arr_weighting off)",
+            )
+
+    def _arr_note(self) -> None:
+        self.notes = [n for n in self.notes if not n.startswith("arr_weighting:")]
+        if self._arr_weighting:
+            missing = int(np.isnan(self._arr).sum())
+            if missing:
+                self.notes.append(
+                    f"arr_weighting: {missing:,} of {self._N:,} accounts have no ARR and weigh 0 in the roll-ups "
+                    "(they are not counted in n_accounts)"
+                )
+
+    def reset(self) -> None:
+        """Back to the journey's settings (weights, multipliers, policy).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> model = MISModel(Journey.template("saas"))
+            >>> model.missing = "floor"; model.reset(); model.missing
+            'renormalise'
+        """
+        self._apply(self._journey_state())
+
+    def set_gates(
+        self, green: float | None = None, amber: float | None = None, *, moment: str | None = None,
+        stage: str | None = None,
+    ) -> None:
+        """Change the green/amber gates of the journey (default), a stage or a moment.
+
+        The gates only decide status, so nothing is rescored: ``model.journey`` becomes the
+        updated journey and every later :meth:`score` uses the new gates. A bad value (outside
+        0-100, amber not below green, an unknown name) raises and leaves the model unchanged.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> model = MISModel(Journey.template("saas"))
+            >>> model.set_gates(80, 55, moment="Onboarding Kickoff")
+            >>> model.journey.moment("Onboarding Kickoff").green
+            80.0
+        """
+        if moment is not None and stage is not None:
+            raise ValueError("set_gates: give moment= or stage=, not both")
+        fields = _threshold_fields("set_gates", green, amber)
+        if moment is not None:
+            journey = self.journey.update_moment(moment, **fields)
+        elif stage is not None:
+            journey = self.journey.update_stage(stage, **fields)
+        else:
+            journey = self.journey.with_gates(**fields)
+        self._set_journey(journey)
+
+    def set_signal_thresholds(
+        self, moment: str, signal: str, green: float | None = None, amber: float | None = None
+    ) -> None:
+        """Change the green/amber thresholds of one signal, on the signal's raw scale.
+
+        Like :meth:`set_gates` they decide status only, so nothing is rescored; they are part of
+        the tuned state :meth:`to_journey` returns (and every widget saves). A bad value (out of
+        order for the signal's direction, outside its value's range, not a number) or an unknown
+        moment or signal raises and leaves the model unchanged.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> model = MISModel(Journey.template("saas"))
+            >>> model.set_signal_thresholds("Demo Or Trial Setup", "Demo CES", green=2.5, amber=3.5)
+            >>> model.to_journey().signal("Demo Or Trial Setup", "Demo CES").amber
+            3.5
+        """
+        fields = _threshold_fields("set_signal_thresholds", green, amber)
+        self._set_journey(self.journey.update_signal(moment, signal, **fields))
+
+    def _set_journey(self, journey: Journey) -> None:
+        """A new journey of the same structure (gates or thresholds changed): nothing to rescore."""
+        spec = _Spec.of(journey)
+        if spec.keys != self._spec.keys:  # pragma: no cover - gates and thresholds never rename
+            raise ValueError("the journey's moments and signals changed; build a new MISModel for it")
+        self.journey, self._spec = journey, spec
+
+    # properties: plain attributes a widget can set
+    @property
+    def category_weights(self) -> Mapping[str, float]:
+        """Weight per signal category (experience, operational, behavioral, outcome); missing -> 1.0."""
+        return _ro(self._catw)
+
+    @category_weights.setter
+    def category_weights(self, value: Mapping[str, float]) -> None:
+        self.set(category_weights=value)
+
+    @property
+    def signal_weights(self) -> Mapping[str, float]:
+        """Signal weight per ``"Moment/Signal"`` key (assigning a partial mapping: others take the journey's)."""
+        return _ro(self._sigw)
+
+    @signal_weights.setter
+    def signal_weights(self, value: Mapping[str, float]) -> None:
+        self.set(signal_weights=value)
+
+    @property
+    def role_multipliers(self) -> Mapping[str, float]:
+        """Weight of a survey observation by respondent role (not listed: 1.0)."""
+        return _ro(self._rolem)
+
+    @role_multipliers.setter
+    def role_multipliers(self, value: Mapping[str, float]) -> None:
+        self.set(role_multipliers=value)
+
+    @property
+    def segment_multipliers(self) -> Mapping[str, float]:
+        """Relative weight of an account in roll-ups by segment (not listed: 1.0)."""
+        return _ro(self._segm)
+
+    @segment_multipliers.setter
+    def segment_multipliers(self, value: Mapping[str, float]) -> None:
+        self.set(segment_multipliers=value)
+
+    @property
+    def segment_weights(self) -> Mapping[str, Mapping[str, float]]:
+        """Per segment, signal weights replacing the signal's weight for that segment's accounts."""
+        return types.MappingProxyType({s: _ro(w) for s, w in self._segw.items()})
+
+    @segment_weights.setter
+    def segment_weights(self, value: Mapping[str, Mapping[str, float]]) -> None:
+        self.set(segment_weights=value)
+
+    @property
+    def missing(self) -> str:
+        """Missing-data policy: renormalise, floor or impute."""
+        return self._missing
+
+    @missing.setter
+    def missing(self, value: str) -> None:
+        self.set(missing=value)
+
+    @property
+    def arr_weighting(self) -> bool:
+        """Multiply account weights in roll-ups by ARR (null ARR weighs 0)."""
+        return self._arr_weighting
+
+    @arr_weighting.setter
+    def arr_weighting(self, value: bool) -> None:
+        self.set(arr_weighting=value)
+
+    @property
+    def segments(self) -> list[str]:
+        """The segments of the data, sorted."""
+        return list(self._segments)
+
+    @property
+    def n_accounts(self) -> int:
+        """Accounts in the data (including those without any observation)."""
+        return self._N
+
+    def config(self) -> MISSettings:
+        """The current MIS settings (signal weights live in the journey's signals: see :meth:`to_journey`).
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> MISModel(Journey.template("saas")).config().segment_multipliers["enterprise"]
+            1.2
+        """
+        return MISSettings(
+            category_weights=dict(self._catw),
+            role_multipliers=dict(self._rolem),
+            segment_multipliers=dict(self._segm),
+            segment_weights={s: dict(w) for s, w in self._segw.items()},
+            missing=self._missing,  # type: ignore[arg-type]
+            arr_weighting=self._arr_weighting,
+        )
+
+    def to_journey(self) -> Journey:
+        """The whole tuned state as one journey: the tuned signal weights in its signals,
+        :meth:`config` as its MIS settings, and the journey, stage and moment gates and signal
+        thresholds set with :meth:`set_gates` / :meth:`set_signal_thresholds`. Every widget's
+        ``save`` writes this; ``MISModel(Journey.load(p), data)`` after
+        ``model.to_journey().save(p)`` has the same settings and scores identically.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> model = MISModel(Journey.template("saas"))
+            >>> model.signal_weights = {"Advocacy Ask/Promoter activation": 3.0}
+            >>> model.to_journey().signal("Advocacy Ask", "Promoter activation").weight
+            3.0
+        """
+        data = self.journey.model_dump()
+        data["mis"] = self.config().model_dump()
+        for st in data["stages"]:
+            for m in st["moments"]:
+                for s in m["signals"]:
+                    s["weight"] = self._sigw[signal_key(m["name"], s["name"])]
+        return Journey.model_validate(data)
+
+
+    def account_mis(self, moment: str | None = None) -> pl.DataFrame:
+        """Each account's journey MIS (or one ``moment``'s MIS): columns account_id and mis
+        (null: no signal observed). The same numbers as ``score("account")`` (or its rows of
+        that moment with ``by="moment"``), without building the other columns and units: what
+        a distribution over a million accounts needs.
+
+        Example:
+            >>> import cxwidgets as cx
+            >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(200, seed=0))
+            >>> model.account_mis("Onboarding Kickoff").columns
+            ['account_id', 'mis']
+        """
+        if moment is None:
+            mis = self._account_units(None)[0][0]
+        else:
+            names = self._spec.moment_names
+            if moment not in names:
+                raise KeyError(f"account_mis: unknown moment {moment!r}{did_you_mean(moment, names)}")
+            mis = self._account_units("moment")[0][names.index(moment)]
+        ids = self._account_ids if self._N else pl.Series("account_id", [], pl.String)
+        return pl.DataFrame({"account_id": ids, "mis": pl.Series("mis", mis, pl.Float64, nan_to_null=True)})
+
+    # ---- public views ------------------------------------------------------------------------
+
+    def score(self, level: Level = "moment", by: str | None = None, top: int | None = None) -> pl.DataFrame:
+        """MIS at a level, each row with mis, coverage, n_accounts and status.
+
+        - ``"moment"``: stage, moment, mis, coverage, n_accounts, weight (the moment's weight in
+          its stage and the journey), green, amber, status; ``by="segment"`` adds a segment
+          column and gives one row per segment x moment.
+        - ``"stage"``: one row per stage (weight = the sum of its moments' weights); ``by="segment"``.
+        - ``"journey"``: one row; ``by="segment"``: one row per segment.
+        - ``"segment"``: the journey MIS of each segment (the same as ``("journey", by="segment")``
+          without the journey column).
+        - ``"account"``: one row per account (journey MIS), or per account x stage /
+          account x moment with ``by="stage"`` / ``by="moment"``; columns account_id, segment,
+          arr, mis, coverage, green, amber, status. ``top=N`` keeps the N lowest MIS (the
+          at-risk list), rows without a MIS left out; computed only when asked.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> MISModel(Journey.template("saas")).score("stage").columns
+            ['stage', 'mis', 'coverage', 'n_accounts', 'weight', 'green', 'amber', 'status']
+        """
+        _check_level(level)
+        by = _check_by(level, by)
+        if top is not None and level != "account":
+            raise ValueError("top=N is for level='account' (the N lowest-MIS accounts)")
+        if level == "account":
+            return _account_frame(self, by, top)
+        return _frame_from_rollup(self._spec, self._rollup(), level, by)
+
+    def contributions(self, level: Level = "moment", by: str | None = None) -> pl.DataFrame:
+        """Each signal's contribution in points to the MIS of a roll-up; they sum to its ``mis``.
+
+        One row per signal (x segment with ``by="segment"``): [segment], stage, moment, signal,
+        category, weight (category x signal weight), score (mean score of the signal over the
+        accounts that have it, with roll-up weights), contribution, mis (the MIS of the
+        moment / stage / journey the row belongs to). Levels: moment, stage, journey, segment.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> MISModel(Journey.template("saas")).contributions("journey").height
+            10
+        """
+        _check_level(level, ("moment", "stage", "segment", "journey"))
+        by = _check_by(level, by)
+        return _contrib_frame_from_rollup(self._spec, self._rollup(), level, by)
+
+    def signal_scores(self) -> pl.DataFrame:
+        """Per account, the 0-100 score of every signal (null: not observed), one column per
+        ``"Moment/Signal"`` key, after normalisation and with the current role multipliers: the
+        inputs of every MIS, for analysis of your own (driver analysis, fitted weights).
+
+        Example:
+            >>> import cxwidgets as cx
+            >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(200, seed=0))
+            >>> model.signal_scores().columns[:2]
+            ['account_id', 'First Response To Inquiry/Time to first touch']
+        """
+        cols = {k: pl.Series(k, self._X[j], dtype=pl.Float64, nan_to_null=True) for j, k in enumerate(self._spec.keys)}
+        ids = self._account_ids if self._N else pl.Series("account_id", [], pl.String)
+        return pl.DataFrame({"account_id": ids, **cols})
+
+    def gates(self, by: str | None = None) -> pl.DataFrame:
+        """Stage exit gates: one row per stage with mis, coverage, n_accounts, green, amber,
+        status and ``exits`` (status is green). ``by="segment"``: per segment x stage.
+
+        Example:
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> MISModel(Journey.template("saas")).gates()["exits"].to_list()
+            [False, False, False, False, False, False]
+        """
+        df = self.score("stage", by=by)
+        return df.select(
+            *(["segment"] if by == "segment" else []),
+            "stage", "mis", "coverage", "n_accounts", "green", "amber", "status",
+            (pl.col("status") == "green").fill_null(False).alias("exits"),
+        )
+
+    def alerts(self, as_of: datetime | date | None = None, by: str | None = None) -> pl.DataFrame:
+        """Red and amber moments routed to their owners, worst first.
+
+        Columns: [segment], stage, moment, owner, owner_sla, due (``as_of`` + the owner SLA; null
+        without an SLA), mis, green, amber, status, coverage, n_accounts. Red rows come before
+        amber rows, each by MIS ascending. ``as_of`` defaults to the model's ``as_of``, else now;
+        a date means midnight UTC and a naive datetime is taken as UTC.
+
+        Example:
+            >>> from datetime import datetime, timezone
+            >>> from cxwidgets.journey import Journey
+            >>> from cxwidgets.mis import MISModel
+            >>> MISModel(Journey.template("saas")).alerts(datetime(2025, 1, 1, tzinfo=timezone.utc)).height
+            0
+        """
+        when = _as_utc(as_of if as_of is not None else self.as_of)
+        spec = self._spec
+        df = self.score("moment", by=by)
+        owners = pl.DataFrame(
+            {
+                "moment": spec.moment_names,
+                "owner": spec.owners,
+                "owner_sla": spec.owner_slas,
+                "due": [when + s if s is not None else None for s in spec.slas],
+            },
+            schema={"moment": pl.String, "owner": pl.String, "owner_sla": pl.String, "due": pl.Datetime("us", "UTC")},
+        )
+        return (
+            df.filter(pl.col("status").is_in(["red", "amber"]))
+            .join(owners, on="moment", how="left")
+            .sort(
+                [pl.col("status").replace_strict({"red": 0, "amber": 1}, return_dtype=pl.Int8), "mis"],
+                maintain_order=True,
+            )
+            .select(
+                *(["segment"] if by == "segment" else []),
+                "stage", "moment", "owner", "owner_sla", "due", "mis", "green", "amber", "status", "coverage",
+                "n_accounts",
+            )
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"MISModel({self.journey.name!r}: {self._spec.M} moments, {self._spec.J} signals, "
+            f"{self._N:,} accounts, missing={self._missing!r}, arr_weighting={self._arr_weighting})"
+        )
+
+    # ---- helpers for tests and benchmarks ----------------------------------------------------
+
+    def _score_full(self, level: Level = "moment", by: str | None = None, top: int | None = None) -> pl.DataFrame:
+        """The same view by the full recompute in polars (:func:`score_reference`)."""
+        return score_reference(self.to_journey(), self.table, level=level, by=by, top=top)
