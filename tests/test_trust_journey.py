@@ -355,7 +355,7 @@ def test_deep_block_yaml_is_a_journey_error() -> None:
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cxwidgets.journey as jm
+    import cxwidgets.journey.io as jm  # the file limits are read where the files are read
 
     monkeypatch.setattr(jm, "MAX_FILE_BYTES", 1_000)
     p = tmp_path / "big.yaml"
