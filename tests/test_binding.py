@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 import cxwidgets as cx
 import cxwidgets.journey as journey_mod
-from cxwidgets import binding
 from cxwidgets.binding import REPORT_SCHEMA, bind, bindable_sources
+from cxwidgets.binding import progress as binding_progress
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import Journey
 from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA, SignalTable
@@ -545,15 +545,15 @@ def test_progress_in_a_notebook_updates_one_display(monkeypatch: pytest.MonkeyPa
         return Handle()
 
     monkeypatch.setattr(display_mod, "display", fake_display)
-    monkeypatch.setattr(binding, "_in_notebook", lambda: True)
-    monkeypatch.setattr(binding._Progress, "DELAY", 0.0)
+    monkeypatch.setattr(binding_progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(binding_progress.Progress, "DELAY", 0.0)
     bind(tiny_journey(), tiny_tables())
     assert [k for k, _ in shown].count("display") == 1
     assert shown[0][1].startswith("cx.bind [")
     assert "bound 14 signals" in shown[-1][1]
     # auto mode waits: nothing for quick work
     shown.clear()
-    monkeypatch.setattr(binding._Progress, "DELAY", 3600.0)
+    monkeypatch.setattr(binding_progress.Progress, "DELAY", 3600.0)
     bind(tiny_journey(), tiny_tables())
     assert shown == []
 

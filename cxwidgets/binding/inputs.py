@@ -1,0 +1,172 @@
+"""The input side of :func:`cxwidgets.binding.bind`: which tables were given, each validated once,
+and the moment described (``as_of``), with the rows that had not happened by then left out.
+
+:func:`journey_rows` and :func:`tables_of` check what ``bind`` was called with;
+:func:`validate_tables` validates every table given (survey scores against the scales the journey's
+signals declare); :func:`cut_at_as_of` resolves ``as_of`` (given, the data's own, else the latest
+timestamp in the data) and leaves out later rows, counted in the notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import polars as pl
+
+from cxwidgets._util.text import closest, short
+from cxwidgets.binding.context import UTC
+from cxwidgets.errors import CXDataError
+from cxwidgets.journey import SignalRow, Source
+from cxwidgets.metrics.time import check_as_of
+from cxwidgets.schemas import DEFAULT_SCALES, TABLES, validate
+
+#: The input tables other than accounts that carry an account_id (joined to accounts, or to each other).
+KEYED = ("responses", "tickets", "events", "signals")
+_TIME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "responses": ("responded_at",),
+    "tickets": ("created_at", "first_response_at", "resolved_at"),
+    "events": ("at",),
+    "accounts": ("started_at",),
+    "signals": ("observed_at",),
+}
+
+
+def journey_rows(journey: Any) -> list[SignalRow]:
+    if not (callable(getattr(journey, "signals", None)) and callable(getattr(journey, "moment_names", None))):
+        raise CXDataError(
+            f"journey must be a cxwidgets Journey, got {type(journey).__name__}",
+            fix="pass Journey.template('saas'), Journey.load('journey.yaml') or a Journey you built",
+        )
+    return list(journey.signals())
+
+
+def tables_of(data: Any) -> tuple[dict[str, Any], Any]:
+    """The tables given (by name) and the data's own ``as_of`` if it has one."""
+    if isinstance(data, (pl.DataFrame, pl.LazyFrame)) or type(data).__module__.startswith("pandas"):
+        raise CXDataError(
+            f"data must be several tables by name, got one {type(data).__name__}",
+            fix="pass data={'responses': df} (names: " + ", ".join(TABLES) + ") or a dataset such as cx.datasets.saas()",
+        )
+    if isinstance(data, Mapping):
+        out: dict[str, Any] = {}
+        as_of = None
+        for key, value in data.items():
+            name = key.strip().lower() if isinstance(key, str) else key
+            if name == "as_of":
+                as_of = value
+                continue
+            if name not in TABLES:
+                close = closest(name, TABLES, cutoff=0.5)
+                raise CXDataError(
+                    f"unknown table name {short(key)} in data (the tables are: {', '.join(TABLES)})",
+                    fix=f"rename it to '{close}'" if close else "use the names " + ", ".join(TABLES),
+                )
+            if value is not None:
+                out[name] = value
+        return out, as_of
+    if any(hasattr(data, name) for name in TABLES):
+        out = {name: getattr(data, name) for name in TABLES if getattr(data, name, None) is not None}
+        return out, getattr(data, "as_of", None)
+    raise CXDataError(
+        f"data must be a dict of tables by name or a dataset object, got {type(data).__name__}",
+        fix="pass data={'responses': ..., 'tickets': ..., 'events': ..., 'accounts': ...} or cx.datasets.saas()",
+    )
+
+
+def _declared_scales(rows: list[SignalRow], table: str, metric_of: Callable[[Source], str]) -> dict[str, tuple[float, float]]:
+    """metric -> scale the journey's signals declare for ``table`` (the union where two differ)."""
+    out: dict[str, tuple[float, float]] = {}
+    for row in rows:
+        src = row.signal.source
+        if src.table != table:
+            continue
+        scale = src.resolved_scale
+        if scale is None:
+            continue
+        key = metric_of(src).strip().lower()
+        lo, hi = float(scale[0]), float(scale[1])
+        if key in out:
+            lo, hi = min(lo, out[key][0]), max(hi, out[key][1])
+        out[key] = (lo, hi)
+    return out
+
+
+def _validate(name: str, frame: Any, journey: Any, rows: list[SignalRow]) -> pl.DataFrame:
+    scales: dict[str, tuple[float, float]] | None = None
+    if name == "responses":
+        scales = _declared_scales(rows, "responses", lambda s: s.metric)
+    elif name == "tickets":
+        declared = _declared_scales(rows, "tickets", lambda s: s.metric)
+        scales = {"csat": declared.get("csat", DEFAULT_SCALES["csat"])}
+    with_journey = journey if name in ("responses", "signals") else None
+    return validate(frame, table=name, journey=with_journey, scales=scales or None)
+
+
+def validate_tables(
+    raw: Mapping[str, Any], journey: Any, rows: list[SignalRow], step: Callable[[str], None]
+) -> dict[str, pl.DataFrame]:
+    """Every table given, validated once (:func:`cxwidgets.schemas.validate`); ``step`` after each."""
+    frames: dict[str, pl.DataFrame] = {}
+    for name in TABLES:
+        if name in raw:
+            frames[name] = _validate(name, raw[name], journey, rows)
+            step(f"validated {name} ({frames[name].height:,} rows)")
+    return frames
+
+
+def _resolve_as_of(
+    as_of: Any, data_as_of: Any, frames: Mapping[str, pl.DataFrame]
+) -> tuple[dt.datetime | None, str]:
+    if as_of is not None:
+        return check_as_of(as_of), "given"
+    if data_as_of is not None:
+        return check_as_of(data_as_of), "the data's as_of"
+    latest: dt.datetime | None = None
+    for name, frame in frames.items():
+        for col in _TIME_COLUMNS.get(name, ()):
+            if col in frame.columns and frame.schema[col] == UTC:
+                value = frame.get_column(col).max()
+                if value is not None and (latest is None or value > latest):
+                    latest = value  # type: ignore[assignment]
+    if latest is None:
+        return None, ""
+    return latest, "the latest timestamp in the data"
+
+
+def _point_in_time(frames: dict[str, pl.DataFrame], as_of: dt.datetime, notes: list[str]) -> dict[str, pl.DataFrame]:
+    """Leave out rows that had not happened at ``as_of`` (counted)."""
+    cut = pl.lit(as_of, dtype=UTC)
+    what = {
+        "responses": ("responded_at", "responses answered"),
+        "events": ("at", "events"),
+        "signals": ("observed_at", "signals rows observed"),
+        "tickets": ("created_at", "tickets created"),
+    }
+    out = dict(frames)
+    for name, (col, label) in what.items():
+        frame = frames.get(name)
+        if frame is None or col not in frame.columns:
+            continue
+        late = frame.select((pl.col(col) > cut).sum()).item()
+        if late:
+            out[name] = frame.filter(pl.col(col).is_null() | (pl.col(col) <= cut))
+            notes.append(f"{late:,} {label} after as_of left out")
+    acc = frames.get("accounts")
+    if acc is not None and "started_at" in acc.columns:
+        late = acc.select((pl.col("started_at") > cut).sum()).item()
+        if late:
+            notes.append(f"{late:,} accounts start after as_of: listed, but no signal values")
+    return out
+
+
+def cut_at_as_of(
+    frames: dict[str, pl.DataFrame], as_of: Any, data_as_of: Any, notes: list[str]
+) -> tuple[dict[str, pl.DataFrame], dt.datetime | None]:
+    """The moment described (noted with where it came from) and the tables as they were then."""
+    as_of_v, how = _resolve_as_of(as_of, data_as_of, frames)
+    if as_of_v is not None:
+        notes.append(f"as_of {as_of_v.isoformat()} ({how})")
+        frames = _point_in_time(frames, as_of_v, notes)
+    return frames, as_of_v

@@ -1,0 +1,111 @@
+"""The notes of :func:`cxwidgets.binding.bind`: nothing is left out without being counted.
+
+:func:`key_notes` checks the account ids of every table bind joins (an error when they cannot
+match, a note when a few do not); :func:`missing_table_notes` groups the signals without data by
+why; :func:`role_notes` counts answers without a role and roles without a multiplier;
+:func:`unused_notes` counts rows of the responses and signals tables that no signal reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from cxwidgets._util.text import plural, short
+from cxwidgets.binding.aggregates import MEAN_LIKE
+from cxwidgets.binding.context import Context
+from cxwidgets.binding.inputs import KEYED
+from cxwidgets.binding.sources import needs
+from cxwidgets.journey import SignalRow
+from cxwidgets.keys import check_keys, id_kind
+from cxwidgets.signals import NO_SEGMENT
+
+
+def key_notes(frames: Mapping[str, pl.DataFrame], raw: Mapping[str, Any]) -> list[str]:
+    """Check the account ids of every table bind joins (:func:`cxwidgets.keys.check_keys`).
+
+    With an accounts table, each other table's ids against it (too few matching is an error, a
+    few unmatched a note). Without one, each pair of tables: no id in common where a repair
+    (cast, padding, prefix, case) would make them match is an error.
+    """
+    acc = frames.get("accounts")
+    out: list[str] = []
+    given = [t for t in KEYED if t in frames and frames[t].height]
+    if acc is not None and acc.height:
+        for name in given:
+            checked = check_keys(
+                frames[name].get_column("account_id"), acc.get_column("account_id"), table=name,
+                kinds=(id_kind(raw.get(name)), id_kind(raw.get("accounts"))),
+                consequence=f"their rows are scored as accounts with segment {NO_SEGMENT!r} and no ARR",
+            )
+            if checked.note:
+                out.append(checked.note)
+        return out
+    for i, left in enumerate(given):
+        for right in given[i + 1 :]:
+            check_keys(
+                frames[left].get_column("account_id"), frames[right].get_column("account_id"), table=left,
+                against=right, kinds=(id_kind(raw.get(left)), id_kind(raw.get(right))), only_if_explained=True,
+            )
+    return out
+
+
+def missing_table_notes(report: list[dict[str, Any]]) -> list[str]:
+    by_reason: dict[str, list[str]] = {}
+    for r in report:
+        if r["note"] is not None and r["note"] != "no observations":
+            by_reason.setdefault(r["note"], []).append(f"{r['moment']} / {r['signal']}")
+    return [
+        f"{reason}: {len(names)} signal{'s' if len(names) != 1 else ''} without data ({'; '.join(names)})"
+        for reason, names in by_reason.items()
+    ]
+
+
+def unused_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
+    """Count rows of the responses and signals tables that no journey signal reads."""
+    for table, key in (("responses", "metric"), ("signals", "signal")):
+        frame = ctx.frames.get(table)
+        if frame is None or not frame.height:
+            continue
+        read = [
+            (r.moment.name, r.signal.source.metric)
+            for r in rows
+            if table in needs(r.signal.source.table, r.signal.source.metric)  # custom reads the signals table
+        ]
+        pairs = frame.group_by("moment", key).len().sort("moment", key)
+        if read:
+            used = pl.DataFrame(read, schema={"moment": pl.String, key: pl.String}, orient="row")
+            pairs = pairs.join(used.unique(), on=["moment", key], how="anti")
+        if pairs.height:
+            total = int(pairs.get_column("len").sum())
+            shown = "; ".join(f"{m} / {k} ({n:,})" for m, k, n in pairs.head(6).iter_rows())
+            more = f" and {pairs.height - 6} more" if pairs.height > 6 else ""
+            notes.append(f"{total:,} rows of the {table} table are read by no signal of the journey (moment / {key}): {shown}{more}")
+
+
+def role_notes(ctx: Context, rows: list[SignalRow], observations: pl.DataFrame, notes: list[str]) -> None:
+    responses = ctx.frames.get("responses")
+    weighted = {
+        (r.moment.name, r.signal.source.metric)
+        for r in rows
+        if r.signal.source.table == "responses" and r.signal.source.aggregate in MEAN_LIKE
+    }
+    if responses is not None and weighted and "role" in responses.columns:
+        no_role = responses.filter(pl.col("role").is_null()).group_by("moment", "metric").len()
+        n = sum(k for m, met, k in no_role.iter_rows() if (m, met) in weighted)
+        if n:
+            notes.append(f"{plural(n, 'response')} without a role: multiplier 1.0")
+    listed = dict(getattr(getattr(ctx.journey, "mis", None), "role_multipliers", {}) or {})
+    if not listed or not observations.height:
+        return
+    roles = (
+        observations.filter(pl.col("role").is_not_null() & ~pl.col("role").is_in(list(listed)))
+        .group_by("role")
+        .agg(pl.col("n").sum())
+        .sort("role")
+    )
+    if roles.height:
+        shown = ", ".join(f"{short(r)} ({n:,})" for r, n in roles.head(8).iter_rows())
+        notes.append(f"roles without a multiplier in the journey (1.0 unless set): {shown}")

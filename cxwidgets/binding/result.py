@@ -1,0 +1,141 @@
+"""The result of :func:`cxwidgets.binding.bind`, assembled: one :class:`~cxwidgets.signals.SignalTable`.
+
+:data:`REPORT_SCHEMA` and :func:`report_row` (one row per journey signal: what was used, why a
+signal has no data); :func:`signal_observations` and :func:`stack_observations` (the long
+observations table); :func:`account_list` (every account, with segment and ARR);
+:func:`moments_without_data`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from cxwidgets.binding.context import Bound
+from cxwidgets.binding.inputs import KEYED
+from cxwidgets.journey import SignalRow
+from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA
+
+#: Columns of :attr:`SignalTable.report` as :func:`bind` fills it.
+REPORT_SCHEMA: dict[str, pl.DataType] = {
+    "stage": pl.String(),
+    "moment": pl.String(),
+    "signal": pl.String(),
+    "table": pl.String(),
+    "metric": pl.String(),
+    "aggregate": pl.String(),
+    "n_accounts": pl.Int64(),  # accounts with a value
+    "n_observations": pl.Int64(),  # raw rows (answers, tickets, inquiries, accounts) used
+    "n_open": pl.Int64(),  # accounts whose value comes from an open item (age at as_of)
+    "note": pl.String(),  # why the signal has no data (null when it has)
+}
+
+
+
+def report_row(row: SignalRow, bound: Bound) -> dict[str, Any]:
+    """The report row of one signal (:data:`REPORT_SCHEMA`)."""
+    return {
+        "stage": row.stage.name,
+        "moment": row.moment.name,
+        "signal": row.signal.name,
+        "table": row.signal.source.table,
+        "metric": row.signal.source.metric,
+        "aggregate": row.signal.source.aggregate,
+        "n_accounts": bound.n_accounts,
+        "n_observations": bound.n_observations,
+        "n_open": bound.n_open,
+        "note": bound.missing if bound.missing is not None else (None if bound.n_accounts else "no observations"),
+    }
+
+
+def signal_observations(row: SignalRow, bound: Bound) -> pl.DataFrame | None:
+    """One signal's sums tagged with its moment and signal name (None when it has none)."""
+    if bound.missing is None and bound.obs is not None and bound.obs.height:
+        return bound.obs.select(
+            "account_id",
+            pl.lit(row.moment.name, dtype=pl.String).alias("moment"),
+            pl.lit(row.signal.name, dtype=pl.String).alias("signal"),
+            "role",
+            "total",
+            "n",
+        )
+    return None
+
+
+def stack_observations(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Every signal's observations as one table of :data:`~cxwidgets.signals.OBSERVATION_SCHEMA`."""
+    return (
+        pl.concat(parts, how="vertical", rechunk=False) if parts else pl.DataFrame(schema=OBSERVATION_SCHEMA)
+    ).select([pl.col(c).cast(t) for c, t in OBSERVATION_SCHEMA.items()])
+
+
+def moments_without_data(journey: Any, report: pl.DataFrame) -> tuple[str, ...]:
+    """The journey's moments (in order) where no signal has a value."""
+    has_data = {m for m, n in zip(report["moment"], report["n_accounts"]) if n}
+    return tuple(m for m in journey.moment_names() if m not in has_data)
+
+
+def _segment(expr: pl.Expr) -> pl.Expr:
+    text = expr.cast(pl.String).str.strip_chars()
+    return pl.when(text.is_null() | (text == "")).then(pl.lit(NO_SEGMENT)).otherwise(text)
+
+
+def account_list(frames: Mapping[str, pl.DataFrame], observations: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
+    acc = frames.get("accounts")
+    if acc is not None:
+        out = acc.select(
+            "account_id",
+            _segment(pl.col("segment")).alias("segment") if "segment" in acc.columns else pl.lit(NO_SEGMENT).alias("segment"),
+            pl.col("arr").cast(pl.Float64) if "arr" in acc.columns else pl.lit(None, dtype=pl.Float64).alias("arr"),
+        )
+        extra = (
+            observations.lazy()
+            .select("account_id")
+            .join(out.lazy().select("account_id"), on="account_id", how="anti")
+            .unique()
+            .sort("account_id")
+            .collect()
+        )
+        if extra.height:
+            notes.append(
+                f"{extra.height:,} accounts have observations but are not in the accounts table: listed with segment {NO_SEGMENT!r}"
+            )
+            out = pl.concat(
+                [out, extra.select("account_id", pl.lit(NO_SEGMENT).alias("segment"), pl.lit(None, dtype=pl.Float64).alias("arr"))]
+            )
+        return out.select([pl.col(c).cast(t) for c, t in ACCOUNT_SCHEMA.items()])
+    # no accounts table: every account seen, segment from the tables that carry one (most frequent)
+    ids = [observations.lazy().select("account_id")]
+    segs = []
+    for name in KEYED:
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        ids.append(frame.lazy().select("account_id"))
+        if "segment" in frame.columns:
+            segs.append(frame.lazy().select("account_id", pl.col("segment").cast(pl.String)).drop_nulls())
+    seen = pl.concat(ids).unique().sort("account_id")
+    if segs:
+        mode = (
+            pl.concat(segs)
+            .group_by("account_id", "segment")
+            .len()
+            .sort(["account_id", "len", "segment"], descending=[False, True, False])
+            .group_by("account_id", maintain_order=True)
+            .first()
+            .select("account_id", "segment")
+        )
+        seen = seen.join(mode, on="account_id", how="left", maintain_order="left")
+    else:
+        seen = seen.with_columns(pl.lit(None, dtype=pl.String).alias("segment"))
+    out = seen.select(
+        "account_id", _segment(pl.col("segment")).alias("segment"), pl.lit(None, dtype=pl.Float64).alias("arr")
+    ).collect()
+    notes.append(
+        f"no accounts table: {out.height:,} accounts seen in the data are listed"
+        + (", segment from the responses/signals segment column (most frequent)" if segs else f", all {NO_SEGMENT!r}")
+        + ", arr unknown"
+    )
+    return out.select([pl.col(c).cast(t) for c, t in ACCOUNT_SCHEMA.items()])

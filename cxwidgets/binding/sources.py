@@ -1,0 +1,426 @@
+"""One binder per source: how each ``(table, metric)`` becomes one value per account x role.
+
+:data:`BINDERS` is the one table :func:`cxwidgets.binding.bind` consults: a key is a table (every
+metric of it binds the same way: responses, accounts, signals, custom) or a ``(table, metric)``
+pair (tickets and events, where each metric has its own rule); each entry is a :class:`Binder`,
+the function and the input tables it reads. :func:`bindable_sources` and the "which tables does
+this signal need" rule both read it, so a source added here is bound, listed and reported alike.
+Every binder keeps the rows ``source.filter`` selects (:func:`_apply_filter`), turns them into
+observations and hands them to :mod:`cxwidgets.binding.aggregates`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from cxwidgets._util.text import choices, closest, short, shorten
+from cxwidgets.binding.aggregates import duration_values, sum_observations
+from cxwidgets.binding.context import US_PER_SECOND, UTC, Bound, Context, NeedsTable, as_of_lit, who
+from cxwidgets.errors import CXDataError
+from cxwidgets.frames import metric_name
+from cxwidgets.journey import DURATION_UNITS, SignalRow
+from cxwidgets.metrics.time import ttv_frame
+
+_TICKET_END = {"resolution_time": "resolved_at", "first_response_time": "first_response_at"}
+
+
+# ---- filters --------------------------------------------------------------------------------
+
+
+def _apply_filter(
+    ctx: Context,
+    row: SignalRow,
+    lf: pl.LazyFrame,
+    columns: Iterable[str],
+    table: str,
+    wanted: Mapping[str, str | list[str]] | None = None,
+) -> pl.LazyFrame:
+    """Keep the rows of ``lf`` (a ``table`` frame) that match ``source.filter`` (or ``wanted``);
+    a filter column only the accounts table has keeps the accounts that match."""
+    if wanted is None:
+        wanted = row.signal.source.filter
+    if not wanted:
+        return lf
+    have = set(columns)
+    acc = ctx.frames.get("accounts")
+    own: list[pl.Expr] = []
+    on_accounts: list[pl.Expr] = []
+    for column, value in wanted.items():
+        values = [value] if isinstance(value, str) else list(value)
+        expr = pl.col(column).cast(pl.String).is_in(values)
+        if column in have:
+            own.append(expr)
+        elif acc is not None and column in acc.columns:
+            on_accounts.append(expr)
+        elif acc is None and table != "accounts":
+            raise NeedsTable(f"table 'accounts' not given (the source filter on {short(column)} reads it)")
+        else:
+            options = sorted(have | (set(acc.columns) if acc is not None else set()))
+            close = closest(column, options)
+            raise CXDataError(
+                f"{who(row)}: its source filter names column {short(column)}, which table '{table}' "
+                + ("and the accounts table do not have" if acc is not None else "does not have (and no accounts table was given)"),
+                table=table,
+                column=shorten(column),
+                fix=(f"did you mean {short(close)}? " if close else "")
+                + f"filter on one of: {choices(options, limit=20)}",
+            )
+    if own:
+        lf = lf.filter(pl.all_horizontal(own))
+    if on_accounts:
+        assert acc is not None
+        keep = acc.lazy().filter(pl.all_horizontal(on_accounts)).select("account_id")
+        lf = lf.join(keep, on="account_id", how="semi")
+    return lf
+
+
+
+# ---- observations: role and time columns ------------------------------------------------------
+
+
+def _role(frame_columns: Iterable[str]) -> pl.Expr:
+    if "role" in set(frame_columns):
+        return pl.col("role").cast(pl.String)
+    return pl.lit(None, dtype=pl.String).alias("role")
+
+
+def _time_or_null(frame_columns: Iterable[str], column: str) -> pl.Expr:
+    if column in set(frame_columns):
+        return pl.col(column).alias("_t")
+    return pl.lit(None, dtype=UTC).alias("_t")
+
+
+
+# ---- responses --------------------------------------------------------------------------------
+
+
+def _bind_responses(ctx: Context, row: SignalRow) -> Bound:
+    src = row.signal.source
+    frame = ctx.frames["responses"]
+    # validation stores metric names by frames.metric_name's rule; read the journey's the same way
+    lf = frame.lazy().filter((pl.col("metric") == metric_name(src.metric)) & (pl.col("moment") == row.moment.name))
+    lf = _apply_filter(ctx, row, lf, frame.columns, "responses")
+    obs = lf.select(
+        "account_id", _role(frame.columns), pl.col("score").alias("x"), _time_or_null(frame.columns, "responded_at")
+    )
+    bound = sum_observations(row, obs, "responses", "score")
+    assert bound.obs is not None
+    return bound
+
+
+
+# ---- tickets ----------------------------------------------------------------------------------
+
+
+def _unit_us(row: SignalRow) -> tuple[str, float]:
+    unit = row.signal.source.resolved_unit or "hours"
+    if unit not in DURATION_UNITS:
+        raise CXDataError(
+            f"{who(row)}: unit {short(unit)} is not a duration unit",
+            fix="use one of " + ", ".join(DURATION_UNITS),
+        )
+    return unit, float(DURATION_UNITS[unit] * US_PER_SECOND)
+
+
+
+def _bind_ticket_time(ctx: Context, row: SignalRow) -> Bound:
+    src = row.signal.source
+    frame = ctx.frames["tickets"]
+    _, us = _unit_us(row)
+    end_col = _TICKET_END[src.metric]
+    if end_col not in frame.columns:
+        return Bound(missing=f"tickets table has no {end_col!r} column")
+    cut = as_of_lit(ctx)
+    end = pl.col(end_col)
+    notes: list[str] = []
+    if end_col == "first_response_at" and "resolved_at" in frame.columns:
+        n_fill = frame.select((end.is_null() & pl.col("resolved_at").is_not_null()).sum()).item()
+        if n_fill:
+            end = pl.coalesce(end, pl.col("resolved_at"))
+            notes.append(f"{n_fill:,} resolved tickets without first_response_at: their resolution counts as the first response")
+    lf = _apply_filter(ctx, row, frame.lazy(), frame.columns, "tickets")
+    created = pl.col("created_at")
+    done = pl.when(end <= cut).then(end)
+    items = lf.select(
+        "account_id",
+        ((done - created).dt.total_microseconds().cast(pl.Float64) / us).alias("_d"),
+        pl.when(done.is_null()).then((cut - created).dt.total_microseconds().cast(pl.Float64) / us).alias("_age"),
+    )
+    bound = duration_values(row, items, "tickets", ("ticket", "tickets"))
+    bound.notes = notes + bound.notes
+    return bound
+
+
+def _bind_ticket_csat(ctx: Context, row: SignalRow) -> Bound:
+    frame = ctx.frames["tickets"]
+    if "csat" not in frame.columns:
+        return Bound(missing="tickets table has no 'csat' column")
+    lf = _apply_filter(ctx, row, frame.lazy(), frame.columns, "tickets")
+    n_null = lf.select(pl.col("csat").is_null().sum()).collect().item()
+    obs = lf.filter(pl.col("csat").is_not_null()).select(
+        "account_id",
+        pl.lit(None, dtype=pl.String).alias("role"),
+        pl.col("csat").alias("x"),
+        _time_or_null(frame.columns, "resolved_at"),
+    )
+    bound = sum_observations(row, obs, "tickets", "csat")
+    if n_null:
+        bound.notes.append(f"{n_null:,} tickets without csat (not rated) left out")
+    return bound
+
+
+
+# ---- events -----------------------------------------------------------------------------------
+
+
+def _events(ctx: Context, row: SignalRow) -> pl.LazyFrame:
+    frame = ctx.frames["events"]
+    return _apply_filter(ctx, row, frame.lazy(), frame.columns, "events")
+
+
+def _bind_first_touch(ctx: Context, row: SignalRow) -> Bound:
+    _, us = _unit_us(row)
+    cut = as_of_lit(ctx)
+    ev = _events(ctx, row)
+    inquiries = ev.filter(pl.col("event") == "inquiry_received").select("account_id", "at").sort("at")
+    touches = ev.filter(pl.col("event") == "first_touch").select("account_id", pl.col("at").alias("_touch")).sort("_touch")
+    pairs = inquiries.join_asof(
+        touches, left_on="at", right_on="_touch", by="account_id", strategy="forward", check_sortedness=False
+    )
+    items = pairs.select(
+        "account_id",
+        ((pl.col("_touch") - pl.col("at")).dt.total_microseconds().cast(pl.Float64) / us).alias("_d"),
+        pl.when(pl.col("_touch").is_null())
+        .then((cut - pl.col("at")).dt.total_microseconds().cast(pl.Float64) / us)
+        .alias("_age"),
+    )
+    return duration_values(row, items, "events", ("inquiry (no first_touch yet)", "inquiries (no first_touch yet)"))
+
+
+def _bind_ttv(ctx: Context, row: SignalRow) -> Bound:
+    unit, us = _unit_us(row)
+    acc = ctx.frames["accounts"]
+    if "started_at" not in acc.columns:
+        return Bound(missing="accounts table has no 'started_at' column (TTV runs from the account's start)")
+    events = ctx.frames["events"]
+    # a filter column of the accounts table selects accounts; one of the events table, events
+    wanted = row.signal.source.filter or {}
+    on_events = {k: v for k, v in wanted.items() if k not in acc.columns and k in events.columns}
+    on_accounts = {k: v for k, v in wanted.items() if k not in on_events}
+    accounts = _apply_filter(ctx, row, acc.lazy(), acc.columns, "accounts", on_accounts).collect()
+    if on_events:
+        events = _apply_filter(ctx, row, events.lazy(), events.columns, "events", on_events).collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame, _ = ttv_frame(
+            accounts, events, milestone="first_value", start="started_at", keys=[], as_of=ctx.as_of, default_as_of=False
+        )
+    notes = [str(w.message) for w in caught]
+    cut = as_of_lit(ctx)
+    start, reached = pl.col("_start"), pl.col("_reached_at")
+    per = frame.select(
+        "account_id",
+        ((reached - start).dt.total_microseconds().cast(pl.Float64) / us).alias("_d"),
+        pl.when(reached.is_null()).then((cut - start).dt.total_microseconds().cast(pl.Float64) / us).alias("_age"),
+        start.is_null().alias("_no_start"),
+    ).collect()
+    n_no_start = int(per.get_column("_no_start").sum())
+    if n_no_start:
+        notes.append(f"{n_no_start:,} accounts without started_at have no TTV (left out)")
+    per = per.filter(~pl.col("_no_start"))
+    bound = duration_values(
+        row, per.lazy().drop("_no_start"), "events", ("account", "accounts"), one_per_account=True
+    )
+    bound.notes = []
+    n_open = per.filter(pl.col("_age").is_not_null()).height
+    if n_open:
+        text = (
+            f"{n_open:,} accounts have not reached first_value by as_of: their TTV is the {unit} elapsed since "
+            "started_at (the least it can still be; open is not zero)"
+        )
+        sig = row.signal
+        if sig.lower_is_better:
+            young = per.filter(pl.col("_age") < sig.target).height
+            if young:
+                text += f"; {young:,} of them are younger than the target {sig.target:g} {unit} and may yet reach it in time"
+        notes.append(text)
+    bound.notes = notes
+    return bound
+
+
+def _bind_promoter_activation(ctx: Context, row: SignalRow) -> Bound:
+    ev = _events(ctx, row)
+    asked = (
+        ev.filter(pl.col("event") == "referral_asked").group_by("account_id").agg(pl.col("at").min().alias("_asked"))
+    )
+    made = ev.filter(pl.col("event") == "referral_made").group_by("account_id").agg(pl.col("at").max().alias("_made"))
+    per = asked.join(made, on="account_id", how="left", maintain_order="left")
+    obs = per.select(
+        "account_id",
+        pl.lit(None, dtype=pl.String).alias("role"),
+        (pl.col("_made") >= pl.col("_asked")).fill_null(False).cast(pl.Float64).alias("x"),
+        pl.col("_asked").alias("_t"),
+    ).sort("account_id")
+    bound = sum_observations(row, obs, "events", "event")
+    unasked = made.join(asked, on="account_id", how="anti").select(pl.len()).collect().item()
+    if unasked:
+        bound.notes.append(f"{unasked:,} accounts made a referral without being asked: not counted (activation is per ask)")
+    return bound
+
+# ---- accounts and signals -----------------------------------------------------------------------
+
+
+def _bind_accounts(ctx: Context, row: SignalRow) -> Bound:
+    src = row.signal.source
+    frame = ctx.frames["accounts"]
+    column = src.metric
+    if column not in frame.columns:
+        close = closest(column, frame.columns)
+        raise CXDataError(
+            f"{who(row)}: the accounts table has no column {short(column)} (accounts metrics are column names)",
+            table="accounts",
+            column=shorten(column),
+            fix=(f"did you mean {short(close)}? " if close else "") + f"columns: {choices(frame.columns, limit=20)}",
+        )
+    dtype = frame.schema[column]
+    if not (dtype == pl.Boolean or dtype.is_numeric()):
+        raise CXDataError(
+            f"{who(row)}: accounts column {short(column)} is {dtype}, not a number or a yes/no flag",
+            table="accounts",
+            column=column,
+            fix="bind a numeric or boolean column, or derive one first (e.g. pl.col('plan') == 'pro')",
+        )
+    lf = frame.lazy()
+    if ctx.as_of is not None and "started_at" in frame.columns:
+        lf = lf.filter(pl.col("started_at").is_null() | (pl.col("started_at") <= as_of_lit(ctx)))
+    lf = _apply_filter(ctx, row, lf, frame.columns, "accounts")
+    n_null = lf.select(pl.col(column).is_null().sum()).collect().item()
+    obs = lf.filter(pl.col(column).is_not_null()).select(
+        "account_id",
+        pl.lit(None, dtype=pl.String).alias("role"),
+        pl.col(column).cast(pl.Float64).alias("x"),
+        pl.lit(None, dtype=UTC).alias("_t"),
+    )
+    bound = sum_observations(row, obs, "accounts", column)
+    if n_null:
+        bound.notes.append(f"{n_null:,} accounts with {column} null left out")
+    return bound
+
+
+def _bind_signals(ctx: Context, row: SignalRow) -> Bound:
+    src = row.signal.source
+    frame = ctx.frames["signals"]
+    lf = frame.lazy().filter((pl.col("moment") == row.moment.name) & (pl.col("signal") == src.metric))
+    lf = _apply_filter(ctx, row, lf, frame.columns, "signals")
+    obs = lf.select(
+        "account_id", _role(frame.columns), pl.col("value").alias("x"), _time_or_null(frame.columns, "observed_at")
+    )
+    return sum_observations(row, obs, "signals", "value")
+
+
+
+# =============================================================================================
+# the one table: source -> binder
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class Binder:
+    """How :func:`cxwidgets.binding.bind` reads one source: the function and the tables it needs."""
+
+    read: Callable[[Context, SignalRow], Bound]
+    needs: tuple[str, ...]  # input tables that must be given (else: reported as "table ... not given")
+
+
+#: The sources bind can read: a table (any metric of it) or a ``(table, metric)`` pair -> its binder.
+BINDERS: dict[str | tuple[str, str], Binder] = {
+    "responses": Binder(_bind_responses, ("responses",)),
+    ("tickets", "first_response_time"): Binder(_bind_ticket_time, ("tickets",)),
+    ("tickets", "resolution_time"): Binder(_bind_ticket_time, ("tickets",)),
+    ("tickets", "csat"): Binder(_bind_ticket_csat, ("tickets",)),
+    ("events", "first_touch_time"): Binder(_bind_first_touch, ("events",)),
+    ("events", "ttv"): Binder(_bind_ttv, ("events", "accounts")),
+    ("events", "promoter_activation"): Binder(_bind_promoter_activation, ("events",)),
+    "accounts": Binder(_bind_accounts, ("accounts",)),
+    "signals": Binder(_bind_signals, ("signals",)),
+    "custom": Binder(_bind_signals, ("signals",)),
+}
+
+
+def bindable_sources() -> dict[str, list[str] | None]:
+    """The ``(table, metric)`` pairs :func:`bind` can read (``None``: any metric name).
+
+    Responses bind any metric name (a registered custom survey metric included), accounts any
+    numeric or boolean column, signals and custom any signal name of the signals table.
+
+    Example:
+        >>> from cxwidgets.binding import bindable_sources
+        >>> bindable_sources()["events"]
+        ['first_touch_time', 'promoter_activation', 'ttv']
+    """
+    out: dict[str, list[str] | None] = {}
+    for key in BINDERS:
+        if isinstance(key, str):
+            out[key] = None
+        else:
+            metrics = out.setdefault(key[0], [])
+            if metrics is not None:
+                metrics.append(key[1])
+    return {table: sorted(metrics) if metrics is not None else None for table, metrics in out.items()}
+
+
+def binder_for(table: str, metric: str) -> Binder | None:
+    """The binder of ``table``/``metric`` (its own, else its table's), or None if bind cannot read it."""
+    return BINDERS.get((table, metric)) or BINDERS.get(table)
+
+
+def needs(table: str, metric: str) -> tuple[str, ...]:
+    """The input tables a source reads (``custom`` reads ``signals``; ``events``/``ttv`` also ``accounts``)."""
+    binder = binder_for(table, metric)
+    return binder.needs if binder is not None else (table,)
+
+
+def _binder(row: SignalRow) -> Binder:
+    src = row.signal.source
+    binder = binder_for(src.table, src.metric)
+    if binder is not None:
+        return binder
+    supported = bindable_sources().get(src.table)
+    fix = (
+        f"use one of the {src.table} metrics bind can read: {', '.join(supported)}"
+        if supported
+        else "compute the values yourself and pass them as the 'signals' table (account_id, moment, signal, value), "
+        "with source {table: signals, metric: <signal name>}"
+    )
+    raise CXDataError(
+        f"{who(row)}: bind cannot read source {src.table}/{src.metric} (it is registered, but bind does not "
+        "know how to compute it)",
+        table=src.table,
+        fix=fix,
+    )
+
+
+def bind_signal(ctx: Context, row: SignalRow) -> Bound:
+    """One signal of the journey bound: its binder run if the tables it needs were given."""
+    binder = _binder(row)
+    absent = [t for t in binder.needs if t not in ctx.frames]
+    if absent:
+        return Bound(missing=f"table {' and '.join(repr(t) for t in absent)} not given", n_accounts=0)
+    try:
+        bound = binder.read(ctx, row)
+    except NeedsTable as missing:
+        return Bound(missing=str(missing), n_accounts=0)
+    if bound.n_accounts is None:
+        obs = bound.obs
+        if obs is None or not obs.height or bound.missing is not None:
+            bound.n_accounts = 0
+        elif obs.get_column("role").null_count() == obs.height:
+            bound.n_accounts = obs.height  # one row per account
+        else:
+            bound.n_accounts = obs.get_column("account_id").n_unique()
+    ctx.notes.extend(f"{row.moment.name} / {row.signal.name}: {n}" for n in bound.notes)
+    return bound
