@@ -69,6 +69,7 @@ from cxwidgets.errors import CXDataError
 from cxwidgets.frames import to_polars, yes_no
 from cxwidgets.journey import Journey, signal_key
 from cxwidgets.keys import check_keys
+from cxwidgets.mis.gates import GATE_TOLERANCE
 
 __all__ = [
     "Bins",
@@ -89,7 +90,7 @@ __all__ = [
 #: The target key of the journey-level MIS.
 MIS_TARGET = "mis"
 BANDS: tuple[str, ...] = ("green", "amber", "red")
-_TOL = 1e-9  # as cxwidgets.mis.status_of: a value within 1e-9 of a gate meets it
+_TOL = GATE_TOLERANCE  # as cxwidgets.mis.status_of: a value within 1e-9 of a gate meets it
 _NICE = (1.0, 2.0, 2.5, 5.0, 10.0)
 
 Kind = Literal["mis", "moment", "signal"]

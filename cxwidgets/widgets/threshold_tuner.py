@@ -74,6 +74,7 @@ from cxwidgets._util.text import short
 from cxwidgets.charts import save_chart
 from cxwidgets.palette import css_variables
 from cxwidgets.journey import Journey
+from cxwidgets.mis.gates import DEFAULT_AMBER, DEFAULT_GREEN
 from cxwidgets.widgets._requests import RefuseBadState, check_args, message_of, serve_request
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
@@ -137,8 +138,8 @@ class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
     target = traitlets.Unicode(MIS_TARGET).tag(sync=True)
     targets = traitlets.List(traitlets.Dict()).tag(sync=True)
     bins = traitlets.List(traitlets.Dict()).tag(sync=True)
-    green = traitlets.Float(75.0).tag(sync=True)
-    amber = traitlets.Float(50.0).tag(sync=True)
+    green = traitlets.Float(DEFAULT_GREEN).tag(sync=True)
+    amber = traitlets.Float(DEFAULT_AMBER).tag(sync=True)
     bands = traitlets.Dict().tag(sync=True)
     suggested = traitlets.Dict().tag(sync=True)
     target_recall = traitlets.Float(0.5).tag(sync=True)
@@ -178,7 +179,7 @@ class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
         self._target: ThresholdTarget | None = None
         self._label = ""
         self._busy = False
-        self._good = (MIS_TARGET, 75.0, 50.0)
+        self._good = (MIS_TARGET, DEFAULT_GREEN, DEFAULT_AMBER)
         super().__init__(journey=spec, target_recall=float(target_recall), **kwargs)
         problems: list[str] = []
         if outcome is not None:
