@@ -12,13 +12,8 @@ from cxwidgets._util.text import short
 #: Units a duration metric may be expressed in, in seconds.
 DURATION_UNITS: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3_600, "days": 86_400, "weeks": 604_800}
 
-_SLA_UNITS = {
-    "w": 604_800,
-    "d": 86_400,
-    "h": 3_600,
-    "m": 60,
-    "s": 1,
-}
+#: Seconds per owner-SLA unit, by its letter (s, m, h, d, w): the units of DURATION_UNITS.
+_SLA_UNITS: dict[str, int] = {unit[0]: seconds for unit, seconds in DURATION_UNITS.items()}
 _SLA_ALIASES = {
     "w": "w", "wk": "w", "wks": "w", "week": "w", "weeks": "w",
     "d": "d", "day": "d", "days": "d",

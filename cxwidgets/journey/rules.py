@@ -54,11 +54,16 @@ def _spaces(value: str) -> str:
     return "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in value)
 
 
+def _normal(name: str) -> str:
+    """NFC, other spaces as a plain space, no white space at the ends: how a name is stored."""
+    return _spaces(unicodedata.normalize("NFC", name)).strip()
+
+
 def _lookup(name: object) -> object:
     """A name as the models store it, for finding it (never raises: unknown stays unknown)."""
     if not isinstance(name, str):
         return name
-    return _spaces(unicodedata.normalize("NFC", name)).strip()
+    return _normal(name)
 
 
 def clean_name(value: object, what: str) -> str:
@@ -93,7 +98,7 @@ def clean_name(value: object, what: str) -> str:
             "remove it: names may not contain control or format characters (line breaks, tabs, zero-width "
             "spaces or joiners, byte-order marks, soft hyphens, direction marks)"
         )
-    name = _spaces(unicodedata.normalize("NFC", value)).strip()
+    name = _normal(value)
     if not name:
         raise ValueError(f"{what} is empty: give it a name (any text; spaces at the ends are dropped)")
     return name
