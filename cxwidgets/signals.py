@@ -52,8 +52,10 @@ class SignalTable:
         notes: what binding did that a user should know (rows excluded on purpose, counted).
 
     Example:
-        >>> table = cx.bind(journey, data)  # doctest: +SKIP
-        >>> table.values({"executive": 1.5})  # doctest: +SKIP
+        >>> data = cx.datasets.saas(n_accounts=300, seed=0)
+        >>> table = cx.bind(cx.Journey.template("saas"), data)
+        >>> sorted(table.values({"executive": 1.5}).columns)
+        ['account_id', 'moment', 'n', 'signal', 'value']
     """
 
     observations: pl.DataFrame

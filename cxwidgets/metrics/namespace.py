@@ -15,7 +15,11 @@ __all__ = ["CXExprNamespace"]
 class CXExprNamespace:
     """CX metrics as methods on any polars expression.
 
-    >>> df.group_by("moment").agg(pl.col("score").cx.nps())  # doctest: +SKIP
+    ``import cxwidgets`` registers it. Moment a: one promoter, one detractor (NPS 0); b: one promoter:
+
+    >>> df = pl.DataFrame({"moment": ["a", "a", "b"], "score": [10, 3, 9]})
+    >>> df.group_by("moment", maintain_order=True).agg(pl.col("score").cx.nps()).rows()
+    [('a', 0.0), ('b', 100.0)]
     """
 
     def __init__(self, expr: pl.Expr) -> None:
@@ -51,17 +55,29 @@ class CXExprNamespace:
         continuous: bool = False,
     ) -> pl.Expr:
         """PSAT top-two-box share or mean (see :func:`cxwidgets.psat`); null for a group
-        holding an answer off the scale."""
+        holding an answer off the scale.
+
+        >>> pl.DataFrame({"score": [5, 4, 3, 1]}).select(pl.col("score").cx.psat()).item()
+        0.5
+        """
         return survey.psat(self._expr, scale=scale, method=method, continuous=continuous)
 
     def ces(self, scale: tuple[float, float] = (1, 7), lower_is_better: bool = True, continuous: bool = False) -> pl.Expr:
         """Customer Effort Score mean (see :func:`cxwidgets.ces`); null for a group holding an
-        answer off the scale."""
+        answer off the scale.
+
+        >>> pl.DataFrame({"score": [1, 2, 3]}).select(pl.col("score").cx.ces()).item()
+        2.0
+        """
         return survey.ces(self._expr, scale=scale, lower_is_better=lower_is_better, continuous=continuous)
 
     def top_box(self, scale: tuple[float, float] = (1, 5), top: int = 2) -> pl.Expr:
         """Top-``top``-box share (see :func:`cxwidgets.top_box`); null for a group holding an
-        answer off the scale."""
+        answer off the scale.
+
+        >>> pl.DataFrame({"score": [5, 5, 4, 1]}).select(pl.col("score").cx.top_box(top=1)).item()
+        0.5
+        """
         return survey.top_box(self._expr, scale=scale, top=top)
 
     def rate(self) -> pl.Expr:

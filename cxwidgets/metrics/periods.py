@@ -21,8 +21,16 @@ def period(time: str | pl.Expr = "responded_at", every: str = "month", *, tz: st
     in Europe/Paris starts at local midnight), else of the timestamps' own zone (UTC after
     :func:`cxwidgets.validate`).
 
-    >>> df = pl.DataFrame({"at": [datetime(2025, 3, 31, 23, tzinfo=UTC)]})  # doctest: +SKIP
-    >>> df.select(cx.period("at", "month", tz="Europe/Paris"))  # 2025-04-01 00:00 CEST  # doctest: +SKIP
+    23:00 UTC on 31 March 2025 is 01:00 on 1 April in Paris (summer time, UTC+2):
+
+    >>> from datetime import UTC, datetime
+    >>> df = pl.DataFrame({"at": [datetime(2025, 3, 31, 23, tzinfo=UTC)]})
+    >>> df.select(cx.period("at", "month")).item().isoformat()
+    '2025-03-01T00:00:00+00:00'
+    >>> df.select(cx.period("at", "month", tz="Europe/Paris")).item().isoformat()
+    '2025-04-01T00:00:00+02:00'
+    >>> df.select(cx.period("at", "quarter")).columns
+    ['quarter']
     """
     col = pl.col(time) if isinstance(time, str) else time
     step = PERIODS.get(every, every)

@@ -91,17 +91,34 @@ def retention_rate(churned: str | pl.Expr = "churned") -> pl.Expr:
 
 
 def repeat_purchase_rate(purchases: str | pl.Expr = "purchases") -> pl.Expr:
-    """Share of customers with two or more purchases (``purchases`` counts them per customer)."""
+    """Share of customers with two or more purchases (``purchases`` counts them per customer).
+
+    >>> import cxwidgets as cx
+    >>> pl.DataFrame({"purchases": [1, 2, 3, 0]}).select(cx.repeat_purchase_rate()).item()
+    0.5
+    """
     return rate(_col(purchases) >= 2, name="repeat_purchase_rate")
 
 
 def referral_rate(referred: str | pl.Expr = "referred") -> pl.Expr:
-    """Share of customers who referred someone."""
+    """Share of customers who referred someone (a yes/no flag per customer).
+
+    >>> import cxwidgets as cx
+    >>> pl.DataFrame({"referred": [True, False, False, False]}).select(cx.referral_rate()).item()
+    0.25
+    """
     return rate(referred, name="referral_rate")
 
 
 def response_rate(responded: str | pl.Expr = "responded", invited: str | pl.Expr = "invited") -> pl.Expr:
-    """Survey response rate: responses / invitations, from per-row counts (or 0/1 flags)."""
+    """Survey response rate: responses / invitations, from per-row counts (or 0/1 flags).
+
+    Two waves of 10 invitations with 3 and 2 responses: 5 / 20.
+
+    >>> import cxwidgets as cx
+    >>> pl.DataFrame({"responded": [3, 2], "invited": [10, 10]}).select(cx.response_rate()).item()
+    0.25
+    """
     inv = _col(invited).sum()
     return pl.when(inv > 0).then(_col(responded).sum() / inv).alias("response_rate")
 
@@ -128,7 +145,12 @@ def promoter_activation(score: str | pl.Expr = "score", acted: str | pl.Expr = "
 
 
 def goal_attainment(share: str | pl.Expr = "score") -> pl.Expr:
-    """Mean share of goals met (each row a share in [0, 1])."""
+    """Mean share of goals met (each row a share in [0, 1]).
+
+    >>> import cxwidgets as cx
+    >>> pl.DataFrame({"score": [1.0, 0.5, 0.0, 0.5]}).select(cx.goal_attainment()).item()
+    0.5
+    """
     return _col(share).mean().alias("goal_attainment")
 
 
@@ -143,7 +165,14 @@ def rate_summary(
 ) -> pl.DataFrame:
     """A share by group: n, n_missing, successes, the rate and its Wilson interval.
 
-    >>> cx.metrics.rate_summary(accounts, "renewed", by="segment", name="renewal_rate")  # doctest: +SKIP
+    Segment a renewed 2 of 3; segment b has one answer (not renewed) and one missing:
+
+    >>> accounts = pl.DataFrame({"segment": ["a", "a", "a", "b", "b"], "renewed": [True, True, False, False, None]})
+    >>> out = cx.metrics.rate_summary(accounts, "renewed", by="segment", name="renewal_rate")
+    >>> out.select("segment", "n", "n_missing", "successes", "renewal_rate").rows()
+    [('a', 3, 0, 2, 0.6666666666666666), ('b', 1, 1, 0, 0.0)]
+    >>> out.select(pl.col("renewal_rate_low", "renewal_rate_high").round(4)).rows()
+    [(0.2077, 0.9385), (0.0, 0.7935)]
     """
     frame = to_polars(df, table=table)
     keys = as_list(by)
@@ -205,7 +234,12 @@ def churn_summary(
     it was lost. With ``start`` and ``end``, the accounts present at ``start`` are the base and
     an account is lost when it churned at a renewal date inside the period.
 
-    >>> cx.metrics.churn_summary(data.accounts, by="segment")  # doctest: +SKIP
+    One of the two accounts in segment a churned, none of the two in b:
+
+    >>> accounts = pl.DataFrame({"account_id": ["1", "2", "3", "4"], "segment": ["a", "a", "b", "b"],
+    ...                          "churned": [True, False, False, False]})
+    >>> cx.metrics.churn_summary(accounts, by="segment").select("segment", "n", "lost", "churn_rate").rows()
+    [('a', 2, 1, 0.5), ('b', 2, 0, 0.0)]
     """
     frame = to_polars(accounts, table="accounts")
     require_columns(frame, [churned, *as_list(by)], table="accounts")
@@ -226,7 +260,15 @@ def retention_summary(
     end: datetime | None = None,
     confidence: float = 0.95,
 ) -> pl.DataFrame:
-    """Retention by group: customers retained / customers at the start (1 - churn rate)."""
+    """Retention by group: customers retained / customers at the start (1 - churn rate).
+
+    The interval is the churn interval turned over (retention low = 1 - churn high).
+
+    >>> accounts = pl.DataFrame({"segment": ["a", "a", "b", "b"], "churned": [True, False, False, False]})
+    >>> out = cx.metrics.retention_summary(accounts, by="segment")
+    >>> out.select("segment", "n", "retained", "retention_rate").rows()
+    [('a', 2, 1, 0.5), ('b', 2, 2, 1.0)]
+    """
     out = churn_summary(accounts, by, churned=churned, start=start, end=end, confidence=confidence)
     return out.with_columns(
         (pl.col("n") - pl.col("lost")).alias("retained"),
@@ -241,7 +283,13 @@ def response_rate_summary(
 ) -> pl.DataFrame:
     """Survey response rate from counts, with a Wilson interval.
 
-    >>> cx.metrics.response_rate_summary(invited=400, responded=92)  # doctest: +SKIP
+    92 responses to 400 invitations: 23%, Wilson interval 19.1%..27.4%.
+
+    >>> out = cx.metrics.response_rate_summary(invited=400, responded=92)
+    >>> out.select("n", "responded", "response_rate").row(0)
+    (400, 92, 0.23)
+    >>> out.select(pl.col("response_rate_low", "response_rate_high").round(4)).row(0)
+    (0.1914, 0.2737)
     """
     if invited < 0 or responded < 0 or responded > invited:
         raise CXDataError(
@@ -263,7 +311,14 @@ def promoter_activation_summary(
     confidence: float = 0.95,
     table: str = "responses",
 ) -> pl.DataFrame:
-    """Promoter activation by group: of promoters (9-10), the share who acted on a referral ask."""
+    """Promoter activation by group: of promoters (9-10), the share who acted on a referral ask.
+
+    Three promoters (10, 10, 9), two of whom made a referral; the detractor's referral does not count:
+
+    >>> df = pl.DataFrame({"score": [10, 10, 9, 3], "referral_made": [True, True, False, True]})
+    >>> cx.metrics.promoter_activation_summary(df).select("n", "successes", "promoter_activation").row(0)
+    (3, 2, 0.6666666666666666)
+    """
     frame = to_polars(df, table=table)
     require_columns(frame, [score, acted, *as_list(by)], table=table)
     err = scale_error(frame, score, NPS_SCALE, integer=True, table=table, label="NPS")

@@ -241,7 +241,15 @@ def nps_summary(
     ``margin`` (half the interval's width, in points). When the frame has a ``metric``
     column, only rows with ``metric == "nps"`` are used (``metric=None`` uses every row).
 
-    >>> cx.metrics.nps_summary(responses, by=["moment", "segment"])  # doctest: +SKIP
+    Moment a: 10, 9, 7, 3 (2 promoters, 1 passive, 1 detractor of 4: NPS 25); moment b: 10, 0
+    (NPS 0). The interval is wide at such small n (see :func:`~cxwidgets.metrics.adjusted_wald_nps`):
+
+    >>> df = pl.DataFrame({"moment": ["a", "a", "a", "a", "b", "b"], "score": [10, 9, 7, 3, 10, 0]})
+    >>> out = cx.metrics.nps_summary(df, by="moment")
+    >>> out.select("moment", "n", "promoters", "passives", "detractors", "nps").rows()
+    [('a', 4, 0.5, 0.25, 0.25, 25.0), ('b', 2, 0.5, 0.0, 0.5, 0.0)]
+    >>> out.select(pl.col("nps_low", "nps_high").round(2)).rows()
+    [(-44.16, 72.73), (-73.34, 73.34)]
     """
     frame, keys = _prepare(df, score, by, metric, table)
     s = pl.col(score)
@@ -347,7 +355,14 @@ def csat_summary(
     ``method="mean"``, ``continuous=True`` accepts fractions within the scale. When the frame
     has a ``metric`` column, only its ``metric`` rows are used (case and spaces ignored).
 
-    >>> cx.metrics.csat_summary(responses, by="moment", scale=(1, 5))  # doctest: +SKIP
+    Scores 5, 4, 3, 1 on 1-5: two of four in the top two boxes, mean 3.25:
+
+    >>> df = pl.DataFrame({"score": [5, 4, 3, 1]})
+    >>> cx.metrics.csat_summary(df, scale=(1, 5)).select("n", "csat", "mean").row(0)
+    (4, 0.5, 3.25)
+    >>> out = cx.metrics.csat_summary(df, method="mean")
+    >>> out.select("csat", pl.col("csat_low", "csat_high", "sd").round(4)).row(0)
+    (3.25, 1.0, 5.0, 1.7078)
     """
     if method == "top2box":
         if continuous:
@@ -375,7 +390,12 @@ def psat_summary(
     table: str = "responses",
     continuous: bool = False,
 ) -> pl.DataFrame:
-    """PSAT (CSAT about a product or feature) by group; same shape and scale rule as :func:`csat_summary`."""
+    """PSAT (CSAT about a product or feature) by group; same shape and scale rule as :func:`csat_summary`.
+
+    >>> df = pl.DataFrame({"feature": ["export", "export", "search"], "score": [5, 2, 4]})
+    >>> cx.metrics.psat_summary(df, by="feature").select("feature", "n", "psat").rows()
+    [('export', 2, 0.5), ('search', 1, 1.0)]
+    """
     out = csat_summary(
         df, score, by, scale=scale, method=method, metric=metric, confidence=confidence, table=table,
         continuous=continuous,
@@ -400,7 +420,13 @@ def ces_summary(
     Answers are whole points on ``scale`` unless ``continuous=True`` (fractions within it);
     others raise :class:`~cxwidgets.errors.CXDataError` naming the rows.
 
-    >>> cx.metrics.ces_summary(responses, by="moment", scale=(1, 7))  # doctest: +SKIP
+    Scores 1, 2, 3 on 1-7: mean 2, sd 1; the t interval 2 -/+ 4.3027 / sqrt(3) (-0.48..4.48)
+    is clipped to the scale:
+
+    >>> df = pl.DataFrame({"score": [1, 2, 3]})
+    >>> out = cx.metrics.ces_summary(df, scale=(1, 7))
+    >>> out.select("n", "ces", pl.col("ces_low", "ces_high").round(4), "sd", "lower_is_better").row(0)
+    (3, 2.0, 1.0, 4.4841, 1.0, True)
     """
     ces(score, scale=scale, lower_is_better=lower_is_better, continuous=continuous)  # validates the arguments
     out = _mean_summary(
@@ -428,7 +454,13 @@ def mean_summary(
     ``continuous=False`` requires whole points. NaN, infinities and values off ``scale`` raise
     :class:`~cxwidgets.errors.CXDataError`.
 
-    >>> cx.metrics.mean_summary(responses, "score", by="moment", metric="goal_attainment", scale=(0, 1))  # doctest: +SKIP
+    Goal attainment 1, 0.5, 0, 0.5: mean 0.5, sd sqrt(0.5 / 3) = 0.4082; the interval is kept
+    within the declared 0-1 scale:
+
+    >>> df = pl.DataFrame({"metric": ["goal_attainment"] * 4, "score": [1.0, 0.5, 0.0, 0.5]})
+    >>> out = cx.metrics.mean_summary(df, "score", metric="goal_attainment", scale=(0, 1))
+    >>> out.select("n", "mean", pl.col("mean_low", "mean_high", "sd").round(4)).row(0)
+    (4, 0.5, 0.0, 1.0, 0.4082)
     """
     return _mean_summary(
         df, value, by, scale=scale, name=name, metric=metric, confidence=confidence, table=table,

@@ -140,6 +140,15 @@ def check_as_of(as_of: object, argument: str = "as_of") -> dt.datetime | None:
     """Return ``as_of`` if it is an aware datetime (or None); else raise a clear CXDataError.
 
     Shared by the time metrics and :func:`cxwidgets.binding.bind`, so both read "as of" alike.
+    The result is in UTC:
+
+    >>> from cxwidgets.metrics.time import check_as_of
+    >>> check_as_of(dt.datetime(2025, 6, 30, 2, tzinfo=dt.timezone(dt.timedelta(hours=2)))).isoformat()
+    '2025-06-30T00:00:00+00:00'
+    >>> check_as_of(dt.datetime(2025, 6, 30))
+    Traceback (most recent call last):
+    ...
+    cxwidgets.errors.CXDataError: as_of must be timezone-aware, got the naive datetime ...
     """
     if as_of is None:
         return None
@@ -275,9 +284,13 @@ def first_response_time(
     :class:`~cxwidgets.metrics.calendar.BusinessCalendar` it is business time in that calendar.
     The expression is named ``first_response_time``.
 
-    >>> tickets.group_by("priority").agg(
-    ...     cx.metrics.first_response_time(unit="minutes").median().alias("median_frt")
-    ... )  # doctest: +SKIP
+    One ticket answered 30 minutes after it was opened, one not answered yet:
+
+    >>> utc = dt.timezone.utc
+    >>> tickets = pl.DataFrame({"created_at": [dt.datetime(2025, 3, 3, 9, tzinfo=utc)] * 2,
+    ...                         "first_response_at": [dt.datetime(2025, 3, 3, 9, 30, tzinfo=utc), None]})
+    >>> tickets.select(cx.metrics.first_response_time(unit="minutes")).to_series().to_list()
+    [30.0, None]
     """
     cal = _check_calendar(calendar, default=None)
     return _elapsed(created, responded, unit, cal).alias("first_response_time")
@@ -295,7 +308,17 @@ def resolution_time(
     :class:`~cxwidgets.metrics.calendar.BusinessCalendar` it is business time in that calendar.
     The expression is named ``resolution_time``.
 
-    >>> tickets.with_columns(cx.metrics.resolution_time(calendar=BusinessCalendar(tz="Europe/London")))  # doctest: +SKIP
+    Opened at 16:00 UTC on Friday 7 March 2025, resolved at 10:00 UTC on Monday 10 March:
+    66 hours elapsed (8 on Friday, 48 over the weekend, 10 on Monday), 2 business hours on a
+    Monday-Friday 09:00-17:00 calendar:
+
+    >>> utc = dt.timezone.utc
+    >>> tickets = pl.DataFrame({"created_at": [dt.datetime(2025, 3, 7, 16, tzinfo=utc)],
+    ...                         "resolved_at": [dt.datetime(2025, 3, 10, 10, tzinfo=utc)]})
+    >>> tickets.select(cx.metrics.resolution_time()).item()
+    66.0
+    >>> tickets.select(cx.metrics.resolution_time(calendar=BusinessCalendar(tz="UTC"))).item()
+    2.0
     """
     cal = _check_calendar(calendar, default=None)
     return _elapsed(created, resolved, unit, cal).alias("resolution_time")
@@ -470,7 +493,19 @@ def first_response_summary(
         CXDataError: a missing column, an unknown unit, a negative SLA, naive timestamps, a
             ticket answered before it was created.
 
-    >>> cx.metrics.first_response_summary(tickets, by="priority", sla={"P1": 1, "P2": 4})  # doctest: +SKIP
+    Example: two P1 tickets answered after 0.5 h and 2 h (SLA 1 h: one met, one breached, median
+    1.25 h) and one P2 answered after 3 h (SLA 4 h: met):
+
+    >>> utc = dt.timezone.utc
+    >>> opened = dt.datetime(2025, 3, 3, 9, tzinfo=utc)
+    >>> tickets = pl.DataFrame({
+    ...     "priority": ["P1", "P1", "P2"],
+    ...     "created_at": [opened] * 3,
+    ...     "first_response_at": [opened + dt.timedelta(hours=h) for h in (0.5, 2, 3)],
+    ... })
+    >>> out = cx.metrics.first_response_summary(tickets, by="priority", sla={"P1": 1, "P2": 4})
+    >>> out.select("priority", "n", "n_closed", "median", "sla_met", "sla_breached", "sla_attainment").rows()
+    [('P1', 2, 2, 1.25, 1, 1, 0.5), ('P2', 1, 1, 3.0, 1, 0, 1.0)]
     """
     return _ticket_summary(
         tickets, created=created, done=responded, by=by, sla=sla, unit=unit,
@@ -502,7 +537,17 @@ def resolution_summary(
         CXDataError: a missing column, an unknown unit, a negative SLA, naive timestamps, a
             ticket resolved before it was created.
 
-    >>> cx.metrics.resolution_summary(tickets, by="priority", sla={"P1": 4, "P2": 24}, as_of=end_of_q1)  # doctest: +SKIP
+    Example: one ticket resolved in 5 h, one still open 30 h after it was opened at ``as_of``;
+    with a 24 h SLA the open one is already a breach:
+
+    >>> utc = dt.timezone.utc
+    >>> tickets = pl.DataFrame({
+    ...     "created_at": [dt.datetime(2025, 3, 3, 9, tzinfo=utc), dt.datetime(2025, 3, 3, 10, tzinfo=utc)],
+    ...     "resolved_at": [dt.datetime(2025, 3, 3, 14, tzinfo=utc), None],
+    ... })
+    >>> out = cx.metrics.resolution_summary(tickets, sla=24, as_of=dt.datetime(2025, 3, 4, 16, tzinfo=utc))
+    >>> out.select("n", "n_open", "median", "sla_met", "sla_breached", "sla_pending", "sla_attainment").row(0)
+    (2, 1, 5.0, 1, 1, 0, 0.5)
     """
     return _ticket_summary(
         tickets, created=created, done=resolved, by=by, sla=sla, unit=unit,
@@ -525,7 +570,21 @@ def ttv_frame(
     as_of: dt.datetime | None,
     default_as_of: bool,
 ) -> tuple[pl.LazyFrame, dt.datetime | None]:
-    """Accounts (started by ``as_of``) with ``_start`` and ``_reached_at`` (first milestone)."""
+    """Accounts (started by ``as_of``) with ``_start`` and ``_reached_at`` (first milestone).
+
+    The shared first step of :func:`time_to_value`, :func:`ttv_summary` and the binding of a
+    time-to-value signal; returns the lazy frame and the ``as_of`` used (the latest timestamp
+    in the input when ``default_as_of`` and none is given):
+
+    >>> from cxwidgets.metrics.time import ttv_frame
+    >>> utc = dt.timezone.utc
+    >>> accounts = pl.DataFrame({"account_id": ["a1", "a2"], "started_at": [dt.datetime(2025, 1, 1, tzinfo=utc)] * 2})
+    >>> events = pl.DataFrame({"account_id": ["a1"], "event": ["first_value"], "at": [dt.datetime(2025, 1, 11, tzinfo=utc)]})
+    >>> lf, as_of = ttv_frame(accounts, events, milestone="first_value", start="started_at", keys=[],
+    ...                       as_of=None, default_as_of=True)
+    >>> lf.collect().columns, as_of.isoformat()
+    (['account_id', '_start', '_reached_at'], '2025-01-11T00:00:00+00:00')
+    """
     acc = to_polars(accounts, table="accounts")
     ev = to_polars(events, table="events")
     if not isinstance(milestone, str) or not milestone:
@@ -612,8 +671,13 @@ def time_to_value(
     null and ``reached`` False; an account without a start time has both null (unknown).
     Rows come in the accounts table's order.
 
-    >>> cx.metrics.time_to_value(accounts, events, milestone="first_value")  # doctest: +SKIP
-    shape: (1_000, 3) account_id | ttv | reached
+    Account a1 started on 1 January and reached first value on 11 January (10 days); a2 has not:
+
+    >>> utc = dt.timezone.utc
+    >>> accounts = pl.DataFrame({"account_id": ["a1", "a2"], "started_at": [dt.datetime(2025, 1, 1, tzinfo=utc)] * 2})
+    >>> events = pl.DataFrame({"account_id": ["a1"], "event": ["first_value"], "at": [dt.datetime(2025, 1, 11, tzinfo=utc)]})
+    >>> cx.metrics.time_to_value(accounts, events, milestone="first_value").rows()
+    [('a1', 10.0, True), ('a2', None, False)]
     """
     us = _unit_us(unit)
     lf, _ = ttv_frame(accounts, events, milestone=milestone, start=start, keys=[], as_of=None, default_as_of=False)
@@ -654,7 +718,19 @@ def ttv_summary(
     ``as_of`` defaults to the latest timestamp in the input (the latest event ``at`` or account
     start); accounts starting later are left out and milestones later count as not reached.
 
-    >>> cx.metrics.ttv_summary(accounts, events, by="segment", target=14)  # doctest: +SKIP
+    The two accounts of :func:`time_to_value`: a1 reached first value in 10 days (within a
+    14-day target). On 11 January (the latest timestamp, the default ``as_of``) a2 is 10 days
+    old, still within the target (pending); on 1 February it is 31 days old, a breach:
+
+    >>> utc = dt.timezone.utc
+    >>> accounts = pl.DataFrame({"account_id": ["a1", "a2"], "started_at": [dt.datetime(2025, 1, 1, tzinfo=utc)] * 2})
+    >>> events = pl.DataFrame({"account_id": ["a1"], "event": ["first_value"], "at": [dt.datetime(2025, 1, 11, tzinfo=utc)]})
+    >>> cols = ["n", "n_reached", "n_open", "median", "target_met", "target_breached", "target_pending", "target_attainment"]
+    >>> cx.metrics.ttv_summary(accounts, events, target=14).select(cols).row(0)
+    (2, 1, 1, 10.0, 1, 0, 1, 1.0)
+    >>> feb = dt.datetime(2025, 2, 1, tzinfo=utc)
+    >>> cx.metrics.ttv_summary(accounts, events, target=14, as_of=feb).select(cols).row(0)
+    (2, 1, 1, 10.0, 1, 1, 0, 0.5)
     """
     us = _unit_us(unit)
     keys = as_list(by)
