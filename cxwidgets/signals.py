@@ -52,6 +52,7 @@ class SignalTable:
         notes: what binding did that a user should know (rows excluded on purpose, counted).
 
     Example:
+        >>> import cxwidgets as cx
         >>> data = cx.datasets.saas(n_accounts=300, seed=0)
         >>> table = cx.bind(cx.Journey.template("saas"), data)
         >>> sorted(table.values({"executive": 1.5}).columns)

@@ -23,6 +23,7 @@ def period(time: str | pl.Expr = "responded_at", every: str = "month", *, tz: st
 
     23:00 UTC on 31 March 2025 is 01:00 on 1 April in Paris (summer time, UTC+2):
 
+    >>> import cxwidgets as cx
     >>> from datetime import UTC, datetime
     >>> df = pl.DataFrame({"at": [datetime(2025, 3, 31, 23, tzinfo=UTC)]})
     >>> df.select(cx.period("at", "month")).item().isoformat()

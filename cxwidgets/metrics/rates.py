@@ -167,6 +167,7 @@ def rate_summary(
 
     Segment a renewed 2 of 3; segment b has one answer (not renewed) and one missing:
 
+    >>> import cxwidgets as cx
     >>> accounts = pl.DataFrame({"segment": ["a", "a", "a", "b", "b"], "renewed": [True, True, False, False, None]})
     >>> out = cx.metrics.rate_summary(accounts, "renewed", by="segment", name="renewal_rate")
     >>> out.select("segment", "n", "n_missing", "successes", "renewal_rate").rows()
@@ -236,6 +237,7 @@ def churn_summary(
 
     One of the two accounts in segment a churned, none of the two in b:
 
+    >>> import cxwidgets as cx
     >>> accounts = pl.DataFrame({"account_id": ["1", "2", "3", "4"], "segment": ["a", "a", "b", "b"],
     ...                          "churned": [True, False, False, False]})
     >>> cx.metrics.churn_summary(accounts, by="segment").select("segment", "n", "lost", "churn_rate").rows()
@@ -264,6 +266,7 @@ def retention_summary(
 
     The interval is the churn interval turned over (retention low = 1 - churn high).
 
+    >>> import cxwidgets as cx
     >>> accounts = pl.DataFrame({"segment": ["a", "a", "b", "b"], "churned": [True, False, False, False]})
     >>> out = cx.metrics.retention_summary(accounts, by="segment")
     >>> out.select("segment", "n", "retained", "retention_rate").rows()
@@ -285,6 +288,7 @@ def response_rate_summary(
 
     92 responses to 400 invitations: 23%, Wilson interval 19.1%..27.4%.
 
+    >>> import cxwidgets as cx
     >>> out = cx.metrics.response_rate_summary(invited=400, responded=92)
     >>> out.select("n", "responded", "response_rate").row(0)
     (400, 92, 0.23)
@@ -315,6 +319,7 @@ def promoter_activation_summary(
 
     Three promoters (10, 10, 9), two of whom made a referral; the detractor's referral does not count:
 
+    >>> import cxwidgets as cx
     >>> df = pl.DataFrame({"score": [10, 10, 9, 3], "referral_made": [True, True, False, True]})
     >>> cx.metrics.promoter_activation_summary(df).select("n", "successes", "promoter_activation").row(0)
     (3, 2, 0.6666666666666666)

@@ -244,6 +244,7 @@ def nps_summary(
     Moment a: 10, 9, 7, 3 (2 promoters, 1 passive, 1 detractor of 4: NPS 25); moment b: 10, 0
     (NPS 0). The interval is wide at such small n (see :func:`~cxwidgets.metrics.adjusted_wald_nps`):
 
+    >>> import cxwidgets as cx
     >>> df = pl.DataFrame({"moment": ["a", "a", "a", "a", "b", "b"], "score": [10, 9, 7, 3, 10, 0]})
     >>> out = cx.metrics.nps_summary(df, by="moment")
     >>> out.select("moment", "n", "promoters", "passives", "detractors", "nps").rows()
@@ -357,6 +358,7 @@ def csat_summary(
 
     Scores 5, 4, 3, 1 on 1-5: two of four in the top two boxes, mean 3.25:
 
+    >>> import cxwidgets as cx
     >>> df = pl.DataFrame({"score": [5, 4, 3, 1]})
     >>> cx.metrics.csat_summary(df, scale=(1, 5)).select("n", "csat", "mean").row(0)
     (4, 0.5, 3.25)
@@ -392,6 +394,7 @@ def psat_summary(
 ) -> pl.DataFrame:
     """PSAT (CSAT about a product or feature) by group; same shape and scale rule as :func:`csat_summary`.
 
+    >>> import cxwidgets as cx
     >>> df = pl.DataFrame({"feature": ["export", "export", "search"], "score": [5, 2, 4]})
     >>> cx.metrics.psat_summary(df, by="feature").select("feature", "n", "psat").rows()
     [('export', 2, 0.5), ('search', 1, 1.0)]
@@ -423,6 +426,7 @@ def ces_summary(
     Scores 1, 2, 3 on 1-7: mean 2, sd 1; the t interval 2 -/+ 4.3027 / sqrt(3) (-0.48..4.48)
     is clipped to the scale:
 
+    >>> import cxwidgets as cx
     >>> df = pl.DataFrame({"score": [1, 2, 3]})
     >>> out = cx.metrics.ces_summary(df, scale=(1, 7))
     >>> out.select("n", "ces", pl.col("ces_low", "ces_high").round(4), "sd", "lower_is_better").row(0)
@@ -457,6 +461,7 @@ def mean_summary(
     Goal attainment 1, 0.5, 0, 0.5: mean 0.5, sd sqrt(0.5 / 3) = 0.4082; the interval is kept
     within the declared 0-1 scale:
 
+    >>> import cxwidgets as cx
     >>> df = pl.DataFrame({"metric": ["goal_attainment"] * 4, "score": [1.0, 0.5, 0.0, 0.5]})
     >>> out = cx.metrics.mean_summary(df, "score", metric="goal_attainment", scale=(0, 1))
     >>> out.select("n", "mean", pl.col("mean_low", "mean_high", "sd").round(4)).row(0)

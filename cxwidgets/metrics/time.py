@@ -286,6 +286,7 @@ def first_response_time(
 
     One ticket answered 30 minutes after it was opened, one not answered yet:
 
+    >>> import cxwidgets as cx
     >>> utc = dt.timezone.utc
     >>> tickets = pl.DataFrame({"created_at": [dt.datetime(2025, 3, 3, 9, tzinfo=utc)] * 2,
     ...                         "first_response_at": [dt.datetime(2025, 3, 3, 9, 30, tzinfo=utc), None]})
@@ -312,6 +313,7 @@ def resolution_time(
     66 hours elapsed (8 on Friday, 48 over the weekend, 10 on Monday), 2 business hours on a
     Monday-Friday 09:00-17:00 calendar:
 
+    >>> import cxwidgets as cx
     >>> utc = dt.timezone.utc
     >>> tickets = pl.DataFrame({"created_at": [dt.datetime(2025, 3, 7, 16, tzinfo=utc)],
     ...                         "resolved_at": [dt.datetime(2025, 3, 10, 10, tzinfo=utc)]})
@@ -496,6 +498,7 @@ def first_response_summary(
     Example: two P1 tickets answered after 0.5 h and 2 h (SLA 1 h: one met, one breached, median
     1.25 h) and one P2 answered after 3 h (SLA 4 h: met):
 
+    >>> import cxwidgets as cx
     >>> utc = dt.timezone.utc
     >>> opened = dt.datetime(2025, 3, 3, 9, tzinfo=utc)
     >>> tickets = pl.DataFrame({
@@ -540,6 +543,7 @@ def resolution_summary(
     Example: one ticket resolved in 5 h, one still open 30 h after it was opened at ``as_of``;
     with a 24 h SLA the open one is already a breach:
 
+    >>> import cxwidgets as cx
     >>> utc = dt.timezone.utc
     >>> tickets = pl.DataFrame({
     ...     "created_at": [dt.datetime(2025, 3, 3, 9, tzinfo=utc), dt.datetime(2025, 3, 3, 10, tzinfo=utc)],
@@ -673,6 +677,7 @@ def time_to_value(
 
     Account a1 started on 1 January and reached first value on 11 January (10 days); a2 has not:
 
+    >>> import cxwidgets as cx
     >>> utc = dt.timezone.utc
     >>> accounts = pl.DataFrame({"account_id": ["a1", "a2"], "started_at": [dt.datetime(2025, 1, 1, tzinfo=utc)] * 2})
     >>> events = pl.DataFrame({"account_id": ["a1"], "event": ["first_value"], "at": [dt.datetime(2025, 1, 11, tzinfo=utc)]})
@@ -722,6 +727,7 @@ def ttv_summary(
     14-day target). On 11 January (the latest timestamp, the default ``as_of``) a2 is 10 days
     old, still within the target (pending); on 1 February it is 31 days old, a breach:
 
+    >>> import cxwidgets as cx
     >>> utc = dt.timezone.utc
     >>> accounts = pl.DataFrame({"account_id": ["a1", "a2"], "started_at": [dt.datetime(2025, 1, 1, tzinfo=utc)] * 2})
     >>> events = pl.DataFrame({"account_id": ["a1"], "event": ["first_value"], "at": [dt.datetime(2025, 1, 11, tzinfo=utc)]})
