@@ -67,11 +67,6 @@ def test_version_is_the_distributions() -> None:
     assert cx.__version__ == version("cx-moments")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="journey's aggregate check (cxwidgets/journey/models.py) does not discover plugins on a miss yet, "
-    "as the normaliser and template registries do (plugins._lazy_load()); reached through cx.Journey it does",
-)
 def test_a_plugin_metric_is_a_known_aggregate_through_the_submodule_path_too(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A plugin's metric is an aggregate a journey may use, however the journey module is reached."""
     info = tmp_path / "acme_cx-1.0.dist-info"

@@ -115,6 +115,12 @@ class Source(_Model):
                     "table 'custom' (or register the pair with cxwidgets.journey.register_source)"
                 )
         if self.aggregate not in _AGGREGATES:
+            # a plugin's metric is an aggregate too: discover plugins on a miss, as the
+            # normaliser and template registries do (a no-op once they are loaded)
+            from cxwidgets import plugins
+
+            plugins._lazy_load()
+        if self.aggregate not in _AGGREGATES:
             raise ValueError(
                 f"unknown aggregate {short(self.aggregate)}{_did_you_mean(self.aggregate, _AGGREGATES)}; "
                 f"use one of {_choices(_AGGREGATES)}"
