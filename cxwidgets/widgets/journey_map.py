@@ -58,7 +58,7 @@ from cxwidgets._util.html import script_json
 from cxwidgets._util.html import text as html_text
 from cxwidgets.palette import css_variables
 from cxwidgets.journey import Journey, JourneyError, signal_key
-from cxwidgets.widgets._requests import RefuseBadState, check_args, message_of, serve_request
+from cxwidgets.widgets._base import RefuseBadState, check_args, message_of, serve_request
 
 __all__ = ["JourneyMap", "OPS"]
 

@@ -75,7 +75,7 @@ from cxwidgets.charts import save_chart
 from cxwidgets.palette import css_variables
 from cxwidgets.journey import Journey
 from cxwidgets.mis.gates import DEFAULT_AMBER, DEFAULT_GREEN
-from cxwidgets.widgets._requests import RefuseBadState, check_args, message_of, serve_request
+from cxwidgets.widgets._base import QuietUpdates, RefuseBadState, check_args, message_of, serve_request
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
 
@@ -102,7 +102,7 @@ def _number(value: Any, what: str) -> float:
     return float(value)
 
 
-class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
+class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
     """Green / amber / red thresholds tuned on the distribution of a target over the accounts,
     against an outcome when one is given.
 
@@ -178,7 +178,6 @@ class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
         self._bins: Bins | None = None
         self._target: ThresholdTarget | None = None
         self._label = ""
-        self._busy = False
         self._good = (MIS_TARGET, DEFAULT_GREEN, DEFAULT_AMBER)
         super().__init__(journey=spec, target_recall=float(target_recall), **kwargs)
         problems: list[str] = []
@@ -256,29 +255,25 @@ class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
         summary = bins.band_summary(green=g, amber=a)
         self._bins, self._target, self._label = bins, t, label
         lo, hi = bins.allowed
-        with self.hold_sync():
-            self._busy = True
-            try:
-                self.target = t.key
-                self.bins = bins.records()
-                self.info = {
-                    "key": t.key,
-                    "label": t.label,
-                    "axis": _axis_title(t),
-                    "kind": t.kind,
-                    "higher_is_better": t.higher_is_better,
-                    "strict": t.strict,
-                    "unit": t.unit,
-                    "outcome": label,
-                    "allowed": [lo, hi],
-                    "n_missing": bins.n_missing,
-                    "n_unknown": bins.n_unknown,
-                    "notes": notes,
-                }
-                self.green, self.amber = g, a
-                self.bands = summary
-            finally:
-                self._busy = False
+        with self.quietly():
+            self.target = t.key
+            self.bins = bins.records()
+            self.info = {
+                "key": t.key,
+                "label": t.label,
+                "axis": _axis_title(t),
+                "kind": t.kind,
+                "higher_is_better": t.higher_is_better,
+                "strict": t.strict,
+                "unit": t.unit,
+                "outcome": label,
+                "allowed": [lo, hi],
+                "n_missing": bins.n_missing,
+                "n_unknown": bins.n_unknown,
+                "notes": notes,
+            }
+            self.green, self.amber = g, a
+            self.bands = summary
             self._good = (t.key, g, a)
             self._suggest()
 
@@ -366,14 +361,10 @@ class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
         else:
             self._model.set_gates(g, a, moment=t.key if t.kind == "moment" else None)
         journey = self._model.journey
-        with self.hold_sync():
-            self._busy = True
-            try:
-                self.green, self.amber, self.bands = g, a, summary
-                self.journey = journey
-                self.error = ""
-            finally:
-                self._busy = False
+        with self.quietly():
+            self.green, self.amber, self.bands = g, a, summary
+            self.journey = journey
+            self.error = ""
         self._good = (t.key, g, a)
         self._target = resolve_target(journey, t.key)
         return journey
@@ -406,17 +397,13 @@ class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
 
     def _restore(self, message: str) -> None:
         key, g, a = self._good
-        with self.hold_sync():
-            self._busy = True
-            try:
-                self.target, self.green, self.amber = key, g, a
-                self.error = message
-            finally:
-                self._busy = False
+        with self.quietly():
+            self.target, self.green, self.amber = key, g, a
+            self.error = message
 
     @traitlets.observe("green", "amber")
     def _on_threshold(self, change: dict[str, Any]) -> None:
-        if self._busy:
+        if self.quiet:
             return
         if self._bins is None:
             self._restore("there are no values to set thresholds on yet: bind data to the model first")
@@ -428,7 +415,7 @@ class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
 
     @traitlets.observe("target")
     def _on_target(self, change: dict[str, Any]) -> None:
-        if self._busy:
+        if self.quiet:
             return
         try:
             self._load(change["new"])
@@ -439,15 +426,12 @@ class ThresholdTuner(RefuseBadState, anywidget.AnyWidget):
 
     @traitlets.observe("target_recall")
     def _on_recall(self, change: dict[str, Any]) -> None:
-        if self._busy or self._bins is None:
+        if self.quiet or self._bins is None:
             return
         r = change["new"]
         if not 0 < r <= 1:
-            self._busy = True
-            try:
+            with self.quietly():
                 self.target_recall = change["old"]
-            finally:
-                self._busy = False
             self.error = f"target recall must be a share above 0 and at most 1 (e.g. 0.5), got {r:g}"
             return
         self._suggest()

@@ -39,6 +39,7 @@ from altair import JupyterChart
 from cxwidgets.charts import mis_chart, mis_records, save_chart
 from cxwidgets.journey import CATEGORIES, split_signal_key
 from cxwidgets.signals import NO_SEGMENT
+from cxwidgets.widgets._base import Flag, PageUpdates
 
 __all__ = ["WeightTuner"]
 
@@ -73,7 +74,7 @@ def _ranks(frame: pl.DataFrame, level: str) -> dict[str, int]:
     return {str(label): i + 1 for i, (label, _) in enumerate(rows)}
 
 
-class _Slider(w.FloatSlider):
+class _Slider(PageUpdates, w.FloatSlider):
     """A slider that hands the tuner what the front end sent, unchanged: no silent clamp to its
     ends (-1 would become 0, switching a signal off; 1e308 would become 5). The model's rules
     decide, and a refused value springs back with a message. A value that is not a number at
@@ -111,11 +112,11 @@ class _Guarded:
             self.send_state([k for k in sync_data if k in self.keys])  # type: ignore[attr-defined]
 
 
-class _Dropdown(_Guarded, w.Dropdown):
+class _Dropdown(_Guarded, PageUpdates, w.Dropdown):
     pass
 
 
-class _Checkbox(_Guarded, w.Checkbox):
+class _Checkbox(_Guarded, PageUpdates, w.Checkbox):
     pass
 
 
@@ -175,7 +176,7 @@ class WeightTuner(w.VBox):
         self.updates = 0
         self.rank_changes: dict[str, int] = {}
         self._pending: asyncio.TimerHandle | None = None
-        self._reverting = False
+        self._reverting = Flag()  # on while the tuner puts its controls back itself
         self._last_good = self._state()
         self._baseline: dict[str, int] = {}
         self._listeners: list[Callable[[WeightTuner], None]] = []
@@ -322,8 +323,8 @@ class WeightTuner(w.VBox):
         if self._reverting:
             return
         # a value set from Python (a script, a notebook cell) lands at once; a drag in the
-        # browser (ipywidgets holds the property lock while it applies a front-end update) waits
-        from_browser = bool(getattr(change.get("owner"), "_property_lock", None))
+        # browser (the control applies an update from the page: PageUpdates) waits
+        from_browser = bool(getattr(change.get("owner"), "from_page", False))
         if self.debounce <= 0 or not from_browser:
             self.update()
             return
@@ -366,8 +367,7 @@ class WeightTuner(w.VBox):
         self._set_sliders(self._last_good)
 
     def _set_sliders(self, state: dict[str, Any]) -> None:
-        self._reverting = True
-        try:
+        with self._reverting:
             for key, slider in self.sliders.items():
                 kind, _, name = key.partition(":")
                 value = float(state[_FIELDS[kind]].get(name, 1.0))
@@ -376,8 +376,6 @@ class WeightTuner(w.VBox):
                 slider.value = value
             self.missing.value = state["missing"]
             self.arr_weighting.value = bool(state["arr_weighting"])
-        finally:
-            self._reverting = False
 
     def _chart(self, level: str, frame: pl.DataFrame, *, background: str = "transparent") -> Any:
         """The chart of ``level``. In the widget it has no background of its own: it sits on the
