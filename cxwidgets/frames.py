@@ -32,8 +32,14 @@ YES = ("yes", "y", "true", "t", "1")
 NO = ("no", "n", "false", "f", "0")
 
 
-def to_polars(data: Any, *, table: str = "data") -> pl.DataFrame:
-    """Return ``data`` as a polars DataFrame (accepts polars, a LazyFrame, pandas or a dict).
+def to_polars(data: Any, *, table: str = "data", lenient: bool = False) -> pl.DataFrame:
+    """Return ``data`` as a polars DataFrame (accepts polars, a LazyFrame, pandas or a dict):
+    the one converter from a user's frame to polars.
+
+    ``lenient=True`` (what :func:`cxwidgets.validate` uses) reads a pandas column that mixes
+    types (an ``object`` column of ``[9, "ten"]``) as one column of their common type, usually
+    text, so that the validator can name the values it cannot use; otherwise such a column
+    raises :class:`CXDataError` naming it (see :func:`pandas_to_polars`).
 
     >>> to_polars({"score": [9, 10]}).shape
     (2, 1)
@@ -58,21 +64,23 @@ def to_polars(data: Any, *, table: str = "data") -> pl.DataFrame:
             ) from exc
     mod = type(data).__module__
     if mod.startswith("pandas") and hasattr(data, "columns"):
-        return pandas_to_polars(data, table=table)
+        return pandas_to_polars(data, table=table, lenient=lenient)
     if hasattr(data, "__dataframe__") or hasattr(data, "__arrow_c_stream__"):
         return pl.DataFrame(data)
     raise CXDataError(
-        f"expected a polars or pandas DataFrame, got {type(data).__name__}",
+        f"expected a polars or pandas DataFrame or a dict of columns, got {type(data).__name__}",
         table=table,
         fix="pass a polars.DataFrame, a pandas.DataFrame or a dict of columns",
     )
 
 
-def pandas_to_polars(pdf: Any, *, table: str = "data") -> pl.DataFrame:
+def pandas_to_polars(pdf: Any, *, table: str = "data", lenient: bool = False) -> pl.DataFrame:
     """A pandas DataFrame as polars; a column polars cannot read is named, with a few of its values.
 
     A pandas ``object`` column mixing types (``[1, "great", 2.5]``) cannot become one polars
     column: the error names each such column, shows a few values with their types, and the fix.
+    With ``lenient=True`` such a column is read as the values' common type (usually text) and
+    only a column that cannot be read even so raises that error.
 
     >>> import pandas as pd
     >>> pandas_to_polars(pd.DataFrame({"score": [9, 10]})).shape
@@ -84,11 +92,20 @@ def pandas_to_polars(pdf: Any, *, table: str = "data") -> pl.DataFrame:
         return pl.from_pandas(pdf)
     except Exception as first:
         bad: list[tuple[str, Exception]] = []
+        parts: list[pl.Series] = []
         for name in pdf.columns:  # find the columns polars cannot read, and say which
             try:
-                pl.from_pandas(pdf[[name]])
+                parts.append(pl.from_pandas(pdf[[name]]).to_series())
             except Exception as exc:
+                if lenient:
+                    try:
+                        parts.append(pl.Series(name, pdf[name].tolist(), strict=False))
+                        continue
+                    except Exception as lenient_exc:
+                        exc = lenient_exc
                 bad.append((str(name), exc))
+        if lenient and not bad:
+            return pl.DataFrame(parts)
         if not bad:  # pragma: no cover - the frame fails as a whole only
             raise CXDataError(
                 f"could not convert the pandas frame to polars ({short(first, 200)})",

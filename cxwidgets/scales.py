@@ -37,12 +37,18 @@ from cxwidgets.errors import CXDataError
 
 __all__ = [
     "DEFAULT_SCALES",
+    "DETRACTOR_MAX",
     "NPS_SCALE",
+    "PROMOTER_MIN",
     "WHOLE_POINT_METRICS",
     "Scale",
     "ScaleProblem",
     "check_scale",
     "guard",
+    "in_top_box",
+    "is_detractor",
+    "is_promoter",
+    "nps_points",
     "out_of_scale",
     "scale_error",
     "scale_problem",
@@ -53,6 +59,10 @@ Scale = tuple[float, float]
 
 #: The NPS question: 0-10, whole points, always.
 NPS_SCALE: Scale = (0.0, 10.0)
+
+#: The NPS categories, the one definition: promoters answer 9-10, passives 7-8, detractors 0-6.
+PROMOTER_MIN: int = 9
+DETRACTOR_MAX: int = 6
 
 #: Declared scales (low, high) of the standard survey metrics; ``scales=`` overrides or extends them.
 DEFAULT_SCALES: Mapping[str, Scale] = MappingProxyType(
@@ -95,6 +105,48 @@ def top_threshold(scale: Any, top: int, what: str) -> float:
             f"got {scale!r}; use method='mean' for continuous scales"
         )
     return hi - (top - 1)
+
+
+def is_promoter(x: Any) -> Any:
+    """True where an NPS answer is a promoter's (9-10): on a polars expression or series, a
+    numpy array or a number alike (nulls stay null, NaN is False).
+
+    >>> import numpy as np
+    >>> is_promoter(np.array([10, 9, 8, 6])).tolist()
+    [True, True, False, False]
+    """
+    return x >= PROMOTER_MIN
+
+
+def is_detractor(x: Any) -> Any:
+    """True where an NPS answer is a detractor's (0-6); same types as :func:`is_promoter`.
+
+    >>> import polars as pl
+    >>> pl.select(is_detractor(pl.Series([7, 6, 0, None]))).to_series().to_list()
+    [False, True, True, None]
+    """
+    return x <= DETRACTOR_MAX
+
+
+def nps_points(x: pl.Expr) -> pl.Expr:
+    """Each NPS answer as its contribution to the NPS: +100 (promoter), 0 (passive), -100
+    (detractor), so a mean of them is the NPS in points (a null answer gives 0).
+
+    >>> import polars as pl
+    >>> pl.DataFrame({"x": [10, 8, 3]}).select(nps_points(pl.col("x"))).to_series().to_list()
+    [100.0, 0.0, -100.0]
+    """
+    return pl.when(is_promoter(x)).then(100.0).when(is_detractor(x)).then(-100.0).otherwise(0.0)
+
+
+def in_top_box(x: Any, scale: Any, top: int, what: str) -> Any:
+    """True where an answer is in the top ``top`` boxes of ``scale`` (see :func:`top_threshold`).
+
+    >>> import numpy as np
+    >>> in_top_box(np.array([5, 4, 3]), (1, 5), 2, "csat").tolist()
+    [True, True, False]
+    """
+    return x >= top_threshold(scale, top, what)
 
 
 def out_of_scale(value: pl.Expr, scale: Scale | None, *, integer: bool) -> pl.Expr:

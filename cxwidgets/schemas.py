@@ -39,7 +39,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -53,9 +52,9 @@ import pandera.polars as pa
 import polars as pl
 from pandera.config import ValidationDepth, config_context
 
-from cxwidgets._util.text import choices, did_you_mean, plural, short
+from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import metric_expr, metric_name, read_yes_no
+from cxwidgets.frames import metric_expr, metric_name, pandas_to_polars, read_yes_no, to_polars
 from cxwidgets.scales import DEFAULT_SCALES, WHOLE_POINT_METRICS, scale_problem
 from cxwidgets.timestamps import (
     UTC_US,
@@ -332,11 +331,11 @@ class HasMomentNames(Protocol):
 def _check_table(table: str) -> str:
     if table in TABLES:
         return table
-    close = difflib.get_close_matches(str(table).lower().strip(), TABLES, n=1, cutoff=0.5)
+    close = closest(str(table).lower().strip(), TABLES, cutoff=0.5)
     raise CXDataError(
         f"unknown table name (the tables are: {', '.join(TABLES)})",
         table=str(table),
-        fix=f"pass table='{close[0]}'" if close else "pass table= one of " + ", ".join(TABLES),
+        fix=f"pass table='{close}'" if close else "pass table= one of " + ", ".join(TABLES),
     )
 
 
@@ -420,6 +419,10 @@ def _datetime_columns(table: str) -> set[str]:
 
 
 def _from_pandas(pdf: Any, table: str) -> tuple[pl.DataFrame, list[_Problem]]:
+    """A pandas frame by the one converter (:func:`cxwidgets.frames.pandas_to_polars`, lenient:
+    a column mixing types is read as text for the checks below to name its values), after
+    finding the ``object`` timestamp columns that mix naive and aware values (polars would
+    reconcile them silently)."""
     problems: list[_Problem] = []
     if any(not isinstance(c, str) for c in pdf.columns):
         pdf = pdf.rename(columns=str)
@@ -429,26 +432,7 @@ def _from_pandas(pdf: Any, table: str) -> tuple[pl.DataFrame, list[_Problem]]:
             naive, aware = python_datetime_kinds(values)
             if naive and aware:
                 problems.append(_mixed_problem(name, values, naive, aware))
-    try:
-        return pl.from_pandas(pdf), problems
-    except Exception:
-        pass
-    parts = []
-    for name in pdf.columns:  # find the column polars cannot read, and say which
-        try:
-            parts.append(pl.from_pandas(pdf[[name]]).to_series())
-        except Exception:
-            try:
-                parts.append(pl.Series(name, pdf[name].tolist(), strict=False))
-            except Exception as exc:
-                raise CXDataError(
-                    f"the pandas column cannot be converted to polars ({type(exc).__name__}: {exc}); "
-                    f"its values are of types: {sorted({type(v).__name__ for v in pdf[name].head(1000)})}",
-                    table=table,
-                    column=str(name),
-                    fix="give the column one type (numbers, text or datetimes), e.g. with .astype()",
-                ) from exc
-    return pl.DataFrame(parts), problems
+    return pandas_to_polars(pdf, table=table, lenient=True), problems
 
 
 def _from_mapping(data: Mapping[Any, Any], table: str) -> tuple[pl.DataFrame, list[_Problem]]:
@@ -490,22 +474,12 @@ def _from_mapping(data: Mapping[Any, Any], table: str) -> tuple[pl.DataFrame, li
 
 def _to_frame(data: Any, table: str) -> tuple[pl.DataFrame, list[_Problem], list[str]]:
     """The input as polars, problems found before conversion, and pandas index names."""
-    if isinstance(data, pl.LazyFrame):
-        data = data.collect()
-    if isinstance(data, pl.DataFrame):
-        return data, [], []
     if isinstance(data, Mapping):
         return (*_from_mapping(data, table), [])
     if type(data).__module__.startswith("pandas") and hasattr(data, "columns"):
         index_names = [str(n) for n in getattr(data.index, "names", []) if n is not None]
         return (*_from_pandas(data, table), index_names)
-    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__dataframe__"):
-        return pl.DataFrame(data), [], []
-    raise CXDataError(
-        f"expected a polars or pandas DataFrame or a dict of columns, got {type(data).__name__}",
-        table=table,
-        fix="pass a polars.DataFrame, a pandas.DataFrame or a dict of columns",
-    )
+    return to_polars(data, table=table), [], []  # polars, lazy, arrow; anything else is refused there
 
 
 def _normal(name: str) -> str:
@@ -525,9 +499,9 @@ def _require_columns(frame: pl.DataFrame, table: str, index_names: list[str]) ->
         if _normal(name) in by_normal:
             renames[by_normal[_normal(name)]] = name
         else:
-            hits = difflib.get_close_matches(_normal(name), list(by_normal), n=1, cutoff=0.75)
-            if hits and by_normal[hits[0]] not in renames:
-                renames[by_normal[hits[0]]] = name
+            hit = closest(_normal(name), list(by_normal), cutoff=0.75)
+            if hit is not None and by_normal[hit] not in renames:
+                renames[by_normal[hit]] = name
     if col in index_names:
         fix = f"'{col}' is the pandas index: call df.reset_index() first"
     elif renames:
@@ -843,7 +817,8 @@ def _moment_problem(frame: pl.DataFrame, known: list[str]) -> _Problem | None:
     named = []
     lower = {k.lower(): k for k in known}
     for name in unknown.head(_MAX_ROWS_SHOWN).to_list():
-        hint = f" (did you mean {short(lower[name.lower()])}?)" if name.lower() in lower else did_you_mean(name, known, cutoff=0.5)
+        # a slip of case suggests the moment itself (before any other close name)
+        hint = did_you_mean(lower.get(name.lower(), name), known, cutoff=0.5)
         named.append(short(name) + hint)
     if unknown.len() > _MAX_ROWS_SHOWN:
         named.append(f"... ({unknown.len() - _MAX_ROWS_SHOWN:,} more)")

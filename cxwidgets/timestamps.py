@@ -11,7 +11,9 @@ The rules (shared by every input table, see ``docs/tables.md``):
   ``2024-05-01T09:30:00.5+02:00``, ``...Z``), read with explicit formats, never inferred from the
   first value: day-first or month-first text is ambiguous and is refused, and a value naming no
   real instant (``2024-13-01``, ``2024-02-30``, ``10:00 CET``) is an error naming its rows;
-- :func:`to_utc` is the one conversion to UTC (the time metrics call it too);
+- :func:`to_utc` is the one conversion of a column to UTC (the time metrics call it too);
+- :func:`point_in_time` is the one reader of a point in time a user gives as an argument
+  (``as_of``, ``start``, ``end``, a period's bounds), by the policy written there;
 - integers are refused (an epoch in seconds or in milliseconds cannot be told apart).
 
 Everything is vectorised polars except :func:`python_datetime_kinds`, which inspects Python
@@ -35,6 +37,9 @@ from typing import Any, Literal
 
 import polars as pl
 
+from cxwidgets._util.text import shorten
+from cxwidgets.errors import CXDataError
+
 __all__ = [
     "ACCEPTED",
     "UTC_US",
@@ -43,6 +48,7 @@ __all__ = [
     "check_zone",
     "localize_naive",
     "parse_timestamps",
+    "point_in_time",
     "python_datetime_kinds",
     "to_utc",
 ]
@@ -140,6 +146,68 @@ def to_utc(s: pl.Series | pl.Expr) -> Any:
     """
     return s.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
 
+
+
+def point_in_time(value: object, argument: str = "as_of", *, naive: Literal["utc", "refuse"]) -> dt.datetime | None:
+    """A point in time given as an argument (``as_of``, ``start``, ``end``, a period bound) as an
+    aware datetime in UTC: the one reader, and its policy.
+
+    - ``None`` gives ``None`` (the caller applies its default, e.g. now);
+    - an aware datetime is converted to UTC, keeping the instant;
+    - ``naive="utc"``: a naive datetime, a date (its midnight) or ISO 8601 text (with or without
+      an offset) is read as UTC, as the input tables read naive timestamps by default. Used by
+      ``MISModel(as_of=)`` / ``alerts``, :func:`cxwidgets.analysis.backfill` and the trends'
+      ``start``/``end``, where a day is what the user means;
+    - ``naive="refuse"``: only an aware datetime is taken; a naive one (whose zone would be a
+      guess), a date or text raises. Used by the time metrics, the churn periods and
+      :func:`cxwidgets.bind`, whose ``as_of`` ages open items against the data's timestamps to the
+      microsecond.
+
+    Anything else raises :class:`~cxwidgets.errors.CXDataError` naming the argument.
+
+    >>> point_in_time(dt.date(2025, 6, 30), naive="utc").isoformat()
+    '2025-06-30T00:00:00+00:00'
+    >>> point_in_time("2025-06-30T02:00:00+02:00", "start", naive="utc").isoformat()
+    '2025-06-30T00:00:00+00:00'
+    >>> point_in_time(dt.datetime(2025, 6, 30), naive="refuse")
+    Traceback (most recent call last):
+    ...
+    cxwidgets.errors.CXDataError: as_of must be timezone-aware, got the naive datetime ...
+    """
+    if value is None:
+        return None
+    example = f"pass {argument}=datetime.datetime(2025, 6, 30, tzinfo=datetime.timezone.utc)"
+    if naive == "refuse":
+        if not isinstance(value, dt.datetime):
+            raise CXDataError(
+                f"{argument} must be a timezone-aware datetime, got {shorten(repr(value))} (argument {argument!r})",
+                fix=example,
+            )
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise CXDataError(
+                f"{argument} must be timezone-aware, got the naive datetime {value!r} (argument {argument!r})",
+                fix=example,
+            )
+        return value.astimezone(dt.timezone.utc)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise CXDataError(
+                f"{argument} is not ISO 8601 text: {shorten(repr(value))} (argument {argument!r})",
+                fix=f"write it as '2025-06-30' or '2025-06-30T09:30:00+02:00', or {example}",
+            ) from None
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    elif not isinstance(value, dt.datetime):
+        raise CXDataError(
+            f"{argument} must be a datetime, a date or ISO 8601 text, got {shorten(repr(value))} "
+            f"(argument {argument!r})",
+            fix=example,
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
 
 
 def parse_timestamps(s: pl.Series) -> Parsed:

@@ -41,6 +41,7 @@ import polars as pl
 from scipy import stats
 
 from cxwidgets.metrics.intervals import wilson, z_value
+from cxwidgets.scales import is_detractor, is_promoter
 
 __all__ = [
     "MIN_EXPECTED",
@@ -136,8 +137,8 @@ def nps_diff(
     a = np.asarray(baseline, dtype=float)
     b = np.asarray(comparison, dtype=float)
     na, nb = a.size, b.size
-    pa, da = float(np.mean(a >= 9)), float(np.mean(a <= 6))
-    pb, db = float(np.mean(b >= 9)), float(np.mean(b <= 6))
+    pa, da = float(np.mean(is_promoter(a))), float(np.mean(is_detractor(a)))
+    pb, db = float(np.mean(is_promoter(b))), float(np.mean(is_detractor(b)))
     va = pa + da - (pa - da) ** 2
     vb = pb + db - (pb - db) ** 2
     nps_a, nps_b = (pa - da) * 100.0, (pb - db) * 100.0

@@ -41,6 +41,7 @@ from cxwidgets.frames import to_polars
 from cxwidgets.journey import Journey, MISSettings, signal_key
 from cxwidgets.mis import MISModel
 from cxwidgets.schemas import TABLES
+from cxwidgets.timestamps import point_in_time
 
 __all__ = ["backfill", "config_changes", "filter_period"]
 
@@ -64,16 +65,14 @@ def _tables(data: Any) -> dict[str, pl.DataFrame]:
     return {k: to_polars(v, table=k) for k, v in items.items()}
 
 
-def _as_utc(when: _WHEN) -> dt.datetime:
-    if isinstance(when, str):
-        value = dt.datetime.fromisoformat(when)
-    elif isinstance(when, dt.datetime):
-        value = when
-    elif isinstance(when, dt.date):
-        value = dt.datetime(when.year, when.month, when.day)
-    else:
-        raise TypeError(f"period bounds must be dates, datetimes or ISO strings, got {type(when).__name__}")
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+def _as_utc(when: _WHEN, argument: str = "period") -> dt.datetime:
+    """A period bound by :func:`cxwidgets.timestamps.point_in_time` (a date, ISO text or a naive
+    datetime read as UTC)."""
+    value = point_in_time(when, argument, naive="utc")
+    if value is None:
+        raise CXDataError(f"{argument} needs a date, a datetime or ISO 8601 text, got None",
+                          fix="pass period=('2025-01-01', '2025-07-01')")
+    return value
 
 
 def filter_period(data: Any, period: tuple[_WHEN, _WHEN]) -> dict[str, pl.DataFrame]:

@@ -65,6 +65,7 @@ from cxwidgets._util.text import short, shorten
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import require_columns, to_polars, yes_no
 from cxwidgets.keys import check_keys
+from cxwidgets.scales import is_detractor, is_promoter
 
 __all__ = [
     "DRIVER_METHODS",
@@ -469,7 +470,7 @@ def saas_hierarchy(data: Any) -> tuple[pl.DataFrame, dict[str, list[str]]]:
 
     nps = (resp.filter((pl.col("moment") == "Quarterly Business Review") & (pl.col("metric") == "nps"))
            .group_by("account_id")
-           .agg((100.0 * ((pl.col("score") >= 9).mean() - (pl.col("score") <= 6).mean())).alias("qbr_nps")))
+           .agg((100.0 * (is_promoter(pl.col("score")).mean() - is_detractor(pl.col("score")).mean())).alias("qbr_nps")))
     tk = (data.tickets.group_by("account_id").agg(
         pl.col("csat").mean().alias("support_csat"),
         ((pl.col("first_response_at") - pl.col("created_at")).dt.total_seconds() / 3600).median()

@@ -40,6 +40,7 @@ import polars as pl
 import scipy.stats
 
 from cxwidgets.mis import status_of
+from cxwidgets.mis.gates import GATE_TOLERANCE
 
 __all__ = ["NOT_ENOUGH", "evidence_status", "n_needed"]
 
@@ -191,7 +192,7 @@ def evidence_status(
                     ev = s_lo
                 else:
                     ev = NOT_ENOUGH
-                    inside = [t for t in (r["amber"], r["green"]) if lo < t <= hi + 1e-9]
+                    inside = [t for t in (r["amber"], r["green"]) if lo < t <= hi + GATE_TOLERANCE]
                     thr = min(inside, key=lambda t: abs(mis - t)) if inside else None
                     if thr is not None:
                         need = n_needed(n, z * se, abs(mis - thr))

@@ -44,7 +44,7 @@ import polars as pl
 from cxwidgets.analysis._stats import Comparison, _finite, _warnings, bootstrap_diff, mean_diff, nps_diff, share_diff
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, one_metric, require_columns, to_polars, yes_no
-from cxwidgets.scales import NPS_SCALE, scale_error
+from cxwidgets.scales import NPS_SCALE, in_top_box, scale_error
 
 __all__ = ["STATS", "TIME_COLUMNS", "lift", "lift_mis", "resolve_time_column", "as_boundary"]
 
@@ -215,8 +215,7 @@ def _compare(
     if stat in ("share", "top2box"):
         if stat == "top2box":
             assert scale is not None
-            cut = scale[1] - 1
-            a, b = (a >= cut).astype(float), (b >= cut).astype(float)
+            a, b = in_top_box(a, scale, 2, "lift").astype(float), in_top_box(b, scale, 2, "lift").astype(float)
         return share_diff(int(a.sum()), a.size, int(b.sum()), b.size, confidence=confidence)
     if stat == "mean":
         return mean_diff(a, b, confidence=confidence)

@@ -261,7 +261,7 @@ def trend_mis(
             raise CXDataError("no time-stamped observations to follow over time", fix="pass start= and end=")
         start_dt = min(firsts)
     else:
-        start_dt = _as_utc(start)
+        start_dt = _as_utc(start, "start")
     if end is None:
         as_of = getattr(data, "as_of", None) if not isinstance(data, dict) else data.get("as_of")
         if as_of is None:
@@ -269,7 +269,7 @@ def trend_mis(
             as_of = max(x for x in lasts if x is not None) + dt.timedelta(microseconds=1)
         end_dt = _as_utc(as_of)
     else:
-        end_dt = _as_utc(end)
+        end_dt = _as_utc(end, "end")
     if end_dt <= start_dt:
         raise ValueError(f"trend_mis: end ({end_dt}) must come after start ({start_dt})")
     lit = pl.lit(start_dt).cast(pl.Datetime("us", "UTC"))

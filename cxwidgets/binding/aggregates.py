@@ -21,7 +21,7 @@ from cxwidgets.binding.context import Bound, who
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import SignalRow
 from cxwidgets.plugins import METRICS, CXPluginError, Metric, aggregate_expression, calling
-from cxwidgets.scales import NPS_SCALE, scale_problem, top_threshold
+from cxwidgets.scales import NPS_SCALE, in_top_box, nps_points, scale_problem
 
 #: Aggregates summed per account x role (role multipliers apply to them).
 MEAN_LIKE = ("mean", "share", "top2box", "nps")
@@ -98,9 +98,9 @@ def sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str)
                     column=column,
                     fix="declare the scale on the source, e.g. scale: [1, 5], or use aggregate 'mean'",
                 )
-            value = (x >= top_threshold(scale, 2, who(row))).cast(pl.Float64)
+            value = in_top_box(x, scale, 2, who(row)).cast(pl.Float64)
         elif agg == "nps":
-            value = pl.when(x >= 9).then(100.0).when(x <= 6).then(-100.0).otherwise(0.0)
+            value = nps_points(x)
         else:
             value = x
         out = (

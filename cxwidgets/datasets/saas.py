@@ -27,6 +27,8 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
+from cxwidgets.scales import is_promoter
+
 __all__ = ["MAX_OPEN_AGE", "MOMENTS", "ObservedSignal", "SaasData", "Truth", "saas"]
 
 #: The eight moments of the playbook's table, in journey order.
@@ -528,7 +530,7 @@ def saas(
     role_p.append((0.30, 0.40, 0.30))
 
     # ---- events: referral ask for QBR promoters ----------------------------------------------
-    prom = qbr_nps.score >= 9
+    prom = is_promoter(qbr_nps.score)
     p_acc, p_at = qbr_nps.acc[prom], qbr_nps.at[prom]
     order = np.lexsort((p_at, p_acc))
     p_acc, p_at = p_acc[order], p_at[order]

@@ -25,6 +25,8 @@ from cxwidgets.journey.durations import _parse_sla, format_duration
 from cxwidgets.journey.errors import JourneyKeyError, _plain_message
 from cxwidgets.journey.rules import (
     CATEGORIES,
+    DEFAULT_AMBER,
+    DEFAULT_GREEN,
     Number,
     _check_emotion,
     _check_gates,
@@ -363,8 +365,8 @@ class Moment(_Model):
     owner: str = ""
     owner_sla: str | None = None
     signals: list[Signal] = []
-    green: Number = 75.0
-    amber: Number = 50.0
+    green: Number = DEFAULT_GREEN
+    amber: Number = DEFAULT_AMBER
     emotion: Number | None = None
     notes: str = ""
 
@@ -466,8 +468,8 @@ class Stage(_Model):
 
     name: str
     moments: list[Moment] = []
-    green: Number = 75.0
-    amber: Number = 50.0
+    green: Number = DEFAULT_GREEN
+    amber: Number = DEFAULT_AMBER
 
     @field_validator("name", mode="before")
     @classmethod

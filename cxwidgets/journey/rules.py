@@ -217,6 +217,13 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+#: The default green gate (MIS 0-100) of a moment, a stage and the journey: the one definition
+#: (re-exported by :mod:`cxwidgets.mis.gates`, the home of the status rule).
+DEFAULT_GREEN: float = 75.0
+#: The default amber gate of a moment, a stage and the journey.
+DEFAULT_AMBER: float = 50.0
+
+
 def _check_gates(green: float, amber: float, who: str) -> None:
     for field, v in (("green", green), ("amber", amber)):
         if not 0 <= v <= 100:

@@ -20,7 +20,17 @@ from cxwidgets.journey.editing import JourneyEditing
 from cxwidgets.journey.errors import JourneyError, JourneyKeyError
 from cxwidgets.journey.io import CURRENT_SCHEMA_VERSION, JourneyFiles
 from cxwidgets.journey.models import Moment, Signal, Stage, _Model
-from cxwidgets.journey.rules import Number, _check_emotion, _check_gates, _clean_keys, _lookup, clean_name, signal_key
+from cxwidgets.journey.rules import (
+    DEFAULT_AMBER,
+    DEFAULT_GREEN,
+    Number,
+    _check_emotion,
+    _check_gates,
+    _clean_keys,
+    _lookup,
+    clean_name,
+    signal_key,
+)
 from cxwidgets.journey.settings import MISSettings
 
 
@@ -75,8 +85,8 @@ class Journey(JourneyEditing, JourneyFiles, _Model):
     schema_version: int = CURRENT_SCHEMA_VERSION
     name: str
     description: str = ""
-    green: Number = 75.0
-    amber: Number = 50.0
+    green: Number = DEFAULT_GREEN
+    amber: Number = DEFAULT_AMBER
     stages: list[Stage] = []
     mis: MISSettings = Field(default_factory=MISSettings)
     emotions: dict[str, dict[str, Number]] = {}

@@ -17,7 +17,7 @@ from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
 from cxwidgets.metrics.intervals import wilson
 from cxwidgets.metrics.survey import _group
 from cxwidgets.metrics.time import _utc_columns, check_as_of
-from cxwidgets.scales import NPS_SCALE, guard, scale_error
+from cxwidgets.scales import NPS_SCALE, guard, is_promoter, scale_error
 
 __all__ = [
     "rate",
@@ -136,7 +136,7 @@ def promoter_activation(score: str | pl.Expr = "score", acted: str | pl.Expr = "
     """
     s = _col(score)
     a, refused = _flag(_col(acted))
-    promoter = s >= 9
+    promoter = is_promoter(s)
     promoters = promoter.sum()
     value = pl.when(refused.any()).then(None).when(promoters > 0).then(
         (a.fill_null(0.0) * promoter.cast(pl.Float64)).sum() / promoters
@@ -329,5 +329,5 @@ def promoter_activation_summary(
     err = scale_error(frame, score, NPS_SCALE, integer=True, table=table, label="NPS")
     if err is not None:
         raise err
-    promoters = frame.filter(pl.col(score) >= 9)
+    promoters = frame.filter(is_promoter(pl.col(score)))
     return rate_summary(promoters, acted, by, name="promoter_activation", confidence=confidence, table=table)

@@ -26,7 +26,7 @@ from cxwidgets._util.text import short
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, metric_rows, require_columns, to_polars
 from cxwidgets.metrics.intervals import adjusted_wald_nps, t_interval, wilson
-from cxwidgets.scales import NPS_SCALE, check_scale, guard, scale_error, top_threshold
+from cxwidgets.scales import NPS_SCALE, check_scale, guard, in_top_box, is_detractor, is_promoter, scale_error
 
 __all__ = [
     "NPS_SCALE",
@@ -63,10 +63,10 @@ def top_box(score: str | pl.Expr = "score", *, scale: Scale = (1, 5), top: int =
     [('a', 0.6666666666666666), ('b', None)]
     """
     s = _col(score)
-    cut = top_threshold(scale, top, "top_box")
+    top_answer = in_top_box(s, scale, top, "top_box")
     lo, hi = check_scale(scale, "top_box")
     n = s.count()
-    share = pl.when(n > 0).then((s >= cut).sum() / n)
+    share = pl.when(n > 0).then(top_answer.sum() / n)
     return guard(share, s, (lo, hi), integer=True).alias("top_box")
 
 
@@ -86,8 +86,8 @@ def nps(score: str | pl.Expr = "score") -> pl.Expr:
     s = _col(score)
     n = s.count()
     # boolean sums are unsigned: cast before subtracting
-    promoters = (s >= 9).sum().cast(pl.Int64)
-    detractors = (s <= 6).sum().cast(pl.Int64)
+    promoters = is_promoter(s).sum().cast(pl.Int64)
+    detractors = is_detractor(s).sum().cast(pl.Int64)
     value = pl.when(n > 0).then((promoters - detractors) * 100.0 / n)
     return guard(value, s, NPS_SCALE, integer=True).alias("nps")
 
@@ -258,7 +258,7 @@ def nps_summary(
     agg = _group(
         frame,
         keys,
-        [*_counts(s), (s >= 9).sum().cast(pl.Int64).alias("_p"), (s <= 6).sum().cast(pl.Int64).alias("_d")],
+        [*_counts(s), is_promoter(s).sum().cast(pl.Int64).alias("_p"), is_detractor(s).sum().cast(pl.Int64).alias("_d")],
     )
     n, p, d = pl.col("n"), pl.col("_p"), pl.col("_d")
     low, high = adjusted_wald_nps(p, d, n, confidence)
@@ -289,10 +289,10 @@ def _share_summary(
 ) -> pl.DataFrame:
     frame, keys = _prepare(df, score, by, metric, table)
     lo, hi = check_scale(scale, name)
-    cut = top_threshold(scale, 2, name)
     s = pl.col(score)
+    top_answer = in_top_box(s, scale, 2, name)
     _check_values(frame, score, (lo, hi), table, name.upper(), integer=True)
-    agg = _group(frame, keys, [*_counts(s), (s >= cut).sum().cast(pl.Int64).alias("_k"), s.mean().alias("mean")])
+    agg = _group(frame, keys, [*_counts(s), top_answer.sum().cast(pl.Int64).alias("_k"), s.mean().alias("mean")])
     low, high = wilson(pl.col("_k"), pl.col("n"), confidence)
     return agg.with_columns(
         pl.when(pl.col("n") > 0).then(pl.col("_k") / pl.col("n").cast(pl.Float64)).alias(name),

@@ -49,12 +49,12 @@ from typing import Literal
 
 import polars as pl
 
-from cxwidgets._util.text import choices, closest, short, shorten
+from cxwidgets._util.text import choices, closest, did_you_mean, short
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars
 from cxwidgets.metrics.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from cxwidgets.metrics.intervals import wilson
-from cxwidgets.timestamps import TimestampError, parse_timestamps, to_utc
+from cxwidgets.timestamps import TimestampError, parse_timestamps, point_in_time, to_utc
 
 __all__ = [
     "UNITS",
@@ -139,7 +139,8 @@ def _check_sla(sla: SLA) -> float | dict[str, float] | None:
 def check_as_of(as_of: object, argument: str = "as_of") -> dt.datetime | None:
     """Return ``as_of`` if it is an aware datetime (or None); else raise a clear CXDataError.
 
-    Shared by the time metrics and :func:`cxwidgets.binding.bind`, so both read "as of" alike.
+    Shared by the time metrics and :func:`cxwidgets.binding.bind`, so both read "as of" alike:
+    :func:`cxwidgets.timestamps.point_in_time` with ``naive="refuse"`` (its docstring has the policy).
     The result is in UTC:
 
     >>> from cxwidgets.metrics.time import check_as_of
@@ -150,19 +151,7 @@ def check_as_of(as_of: object, argument: str = "as_of") -> dt.datetime | None:
     ...
     cxwidgets.errors.CXDataError: as_of must be timezone-aware, got the naive datetime ...
     """
-    if as_of is None:
-        return None
-    if not isinstance(as_of, dt.datetime):
-        raise CXDataError(
-            f"{argument} must be a timezone-aware datetime, got {shorten(repr(as_of))} (argument {argument!r})",
-            fix=f"pass {argument}=datetime.datetime(2025, 6, 30, tzinfo=datetime.timezone.utc)",
-        )
-    if as_of.tzinfo is None or as_of.utcoffset() is None:
-        raise CXDataError(
-            f"{argument} must be timezone-aware, got the naive datetime {as_of!r} (argument {argument!r})",
-            fix=f"pass {argument}=datetime.datetime(2025, 6, 30, tzinfo=datetime.timezone.utc)",
-        )
-    return as_of.astimezone(dt.timezone.utc)
+    return point_in_time(as_of, argument, naive="refuse")
 
 
 def _text_to_utc(s: pl.Series, table: str) -> pl.Series:
@@ -627,10 +616,9 @@ def ttv_frame(
         )
     if ev.height and hits.height == 0:
         names = ev.get_column("event").drop_nulls().unique().sort().to_list()
-        close = closest(milestone, sorted(map(str, names)))
         warnings.warn(
             f"no {short(milestone)} event in the events table"
-            + (f" (did you mean {short(close)}?)" if close else f" (found: {choices(names, limit=8)})")
+            + (did_you_mean(milestone, sorted(map(str, names))) or f" (found: {choices(names, limit=8)})")
             + "; no account has reached it",
             UserWarning,
             stacklevel=3,

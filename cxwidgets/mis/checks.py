@@ -18,6 +18,7 @@ from cxwidgets._util.text import did_you_mean
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import MISSettings, check_weight
 from cxwidgets.signals import NO_SEGMENT, SignalTable
+from cxwidgets.timestamps import point_in_time
 
 #: Levels of :meth:`~cxwidgets.mis.MISModel.score`.
 LEVELS: tuple[str, ...] = ("moment", "stage", "segment", "journey", "account")
@@ -167,12 +168,7 @@ def _signal_weight(value: Any, what: str) -> float:
     return check_weight(value, what, "use 0 to switch the signal off, a larger number to count it more")
 
 
-def _as_utc(when: datetime | date | None) -> datetime:
-    if when is None:
-        return datetime.now(timezone.utc)
-    if isinstance(when, datetime):
-        return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
-    if isinstance(when, date):
-        return datetime(when.year, when.month, when.day, tzinfo=timezone.utc)
-    raise ValueError(f"as_of must be a datetime or a date, got {type(when).__name__}")
+def _as_utc(when: datetime | date | str | None) -> datetime:
+    """The model's ``as_of`` by :func:`cxwidgets.timestamps.point_in_time` (naive read as UTC); now when None."""
+    return point_in_time(when, "as_of", naive="utc") or datetime.now(timezone.utc)
 

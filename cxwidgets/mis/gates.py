@@ -1,7 +1,8 @@
 """Gates: the green/amber pair that turns a MIS into a status, the one home of "gate".
 
 - :data:`DEFAULT_GREEN` / :data:`DEFAULT_AMBER`: the default gates (75 / 50) of a moment, a stage
-  and the journey; :data:`JOURNEY_GREEN` / :data:`JOURNEY_AMBER` are the journey's (the gates of
+  and the journey (defined once in :mod:`cxwidgets.journey.rules`, beside the gate checks, and
+  re-exported here); :data:`JOURNEY_GREEN` / :data:`JOURNEY_AMBER` are the journey's (the gates of
   the journey MIS, of each segment's and of each account's).
 - :data:`GATE_TOLERANCE`: a MIS within 1e-9 below a gate meets it (float noise must not flip a
   status).
@@ -10,8 +11,8 @@
 - The RAG palette the statuses are drawn with lives in :mod:`cxwidgets.palette` (no
   dependencies, so the charts and widgets read it directly); it is re-exported here.
 
-The journey models (``Moment``, ``Stage``, ``Journey`` in :mod:`cxwidgets.journey`) carry the same
-defaults as their field defaults: the example below checks that they agree.
+The journey models (``Moment``, ``Stage``, ``Journey`` in :mod:`cxwidgets.journey`) use the same
+constants as their field defaults: the example below checks that they agree.
 
 Example:
     >>> from cxwidgets.journey import Journey, Moment, Stage
@@ -32,6 +33,7 @@ import numpy as np
 import polars as pl
 
 from cxwidgets._util.text import short
+from cxwidgets.journey.rules import DEFAULT_AMBER, DEFAULT_GREEN
 from cxwidgets.mis.checks import _is_number
 from cxwidgets.palette import RAG_COLOURS, RAG_TEXT, STATUS_LABELS
 
@@ -47,10 +49,8 @@ __all__ = [
     "status_of",
 ]
 
-#: The default green gate of a moment, a stage and the journey.
-DEFAULT_GREEN: float = 75.0
-#: The default amber gate of a moment, a stage and the journey.
-DEFAULT_AMBER: float = 50.0
+# The default gates (75 / 50) are defined once, beside the gate checks of the journey models
+# (the journey layer sits below mis and cannot import it); re-exported here.
 
 #: Gates of the journey (and of each segment's journey MIS): the journey spec has none, so the
 #: defaults of a moment and a stage are used.
