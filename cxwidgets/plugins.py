@@ -20,6 +20,10 @@ built-ins are registered in them exactly as a third party's would be:
 - **templates** (:func:`cxwidgets.templates.register_template`): journey files or callables,
   loaded with ``Journey.template(name)``.
 
+The registry class itself (:class:`Registry`, with :func:`origin` and the clash rules) lives in
+:mod:`cxwidgets.registry`, and a metric's aggregate is recorded in the source/aggregate
+catalogue, :mod:`cxwidgets.catalog`; neither imports the journey package.
+
 Installed packages add to them through entry points (groups :data:`ENTRY_POINT_GROUPS`):
 the *distribution* is the plugin (its name and version come from its metadata) and each entry
 point names one thing it provides. :func:`load` discovers them once (``import cxwidgets``
@@ -50,12 +54,14 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 import polars as pl
 
+from cxwidgets import catalog
+from cxwidgets.registry import _STACK, BUILTIN, USER, PluginClash, Registry, _Context, _current, origin
 from cxwidgets._util.text import choices as choices_text
 from cxwidgets._util.text import did_you_mean, short, shorten
 from cxwidgets.errors import CXDataError
@@ -83,12 +89,6 @@ __all__ = [
     "unregister_metric",
 ]
 
-T = TypeVar("T")
-
-#: The origin of everything the package itself registers.
-BUILTIN = "cxwidgets"
-#: The origin of what is registered in a session (a notebook, a script).
-USER = "user"
 
 #: kind -> entry point group, in the order plugins are loaded (a template may use a plugin's
 #: metric or normaliser, so those come first).
@@ -116,8 +116,6 @@ class CXPluginWarning(UserWarning):
     """
 
 
-class PluginClash(ValueError):
-    """A plugin tried to register a name another plugin or the package already has."""
 
 
 class CXPluginError(CXDataError):
@@ -236,132 +234,6 @@ def calling(kind: str, name: str, called_for: str) -> Iterator[None]:
             called_for=called_for,
         ) from err
 
-
-# =============================================================================================
-# origins: who registered what
-# =============================================================================================
-
-
-@dataclass
-class _Context:
-    origin: str
-    added: list[tuple[Registry[Any], str]] = field(default_factory=list)
-
-
-_STACK: list[_Context] = []
-
-
-@contextlib.contextmanager
-def origin(name: str) -> Iterator[None]:
-    """Attribute every registration inside the block to ``name`` (a distribution, or
-    :data:`BUILTIN` for the package's own).
-
-    Inside a plugin's block a name that is already taken by someone else raises
-    :class:`PluginClash`, even with ``overwrite=True``: a plugin cannot replace what it does not own.
-
-    Example:
-        >>> from cxwidgets.plugins import origin, METRICS, register_metric, unregister_metric
-        >>> with origin("my-dist"):
-        ...     _ = register_metric("n_answers", lambda x: x.count())
-        >>> METRICS.origin("n_answers")
-        'my-dist'
-        >>> unregister_metric("n_answers")
-    """
-    _STACK.append(_Context(name))
-    try:
-        yield
-    finally:
-        _STACK.pop()
-
-
-def _current() -> _Context | None:
-    return _STACK[-1] if _STACK else None
-
-
-class Registry(MutableMapping[str, T], Generic[T]):
-    """A name -> object registry that remembers who registered each name.
-
-    It is a plain mapping (``name in registry``, ``registry[name]``, ``del registry[name]``)
-    plus :meth:`register` (the clash rules) and :meth:`origin`.
-
-    Args:
-        kind: what it holds, for messages ("normaliser", "metric", "template").
-        same_object_ok: re-registering the very same object under its name is not a clash.
-
-    Example:
-        >>> from cxwidgets.plugins import Registry
-        >>> r = Registry("colour")
-        >>> r.register("red", "#f00")
-        '#f00'
-        >>> r.origin("red"), list(r)
-        ('user', ['red'])
-    """
-
-    def __init__(self, kind: str, *, same_object_ok: bool = True) -> None:
-        self.kind = kind
-        self.same_object_ok = same_object_ok
-        self._items: dict[str, T] = {}
-        self._origins: dict[str, str] = {}
-
-    # mapping protocol
-    def __getitem__(self, name: str) -> T:
-        return self._items[name]
-
-    def __setitem__(self, name: str, value: T) -> None:
-        self.register(name, value, overwrite=True)
-
-    def __delitem__(self, name: str) -> None:
-        del self._items[name]
-        self._origins.pop(name, None)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        return f"Registry({self.kind!r}, {sorted(self._items)})"
-
-    def origin(self, name: str) -> str:
-        """Who registered ``name``: :data:`BUILTIN`, :data:`USER` or a distribution name."""
-        return self._origins[name]
-
-    def names(self, origin: str | None = None) -> list[str]:
-        """The registered names, sorted (only those of ``origin`` if given)."""
-        return sorted(n for n in self._items if origin is None or self._origins[n] == origin)
-
-    def register(self, name: str, obj: T, *, overwrite: bool = False) -> T:
-        """Register ``obj`` under ``name`` (leading/trailing spaces dropped) and return it.
-
-        Raises ``ValueError`` if the name is taken (``overwrite=True`` replaces it), and
-        :class:`PluginClash` when a plugin tries to take a name someone else registered.
-        """
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"a {self.kind} name must be non-empty text, got {shorten(repr(name))}")
-        key = name.strip()
-        ctx = _current()
-        who = ctx.origin if ctx is not None else USER
-        if key in self._items:
-            same = self.same_object_ok and self._items[key] is obj
-            owner = self._origins.get(key, USER)
-            if ctx is not None and owner != who:
-                raise PluginClash(
-                    f"{who} registers a {self.kind} named {short(key)}, but "
-                    f"{'the package' if owner == BUILTIN else repr(owner)} already provides one"
-                )
-            if not overwrite and not same:
-                raise ValueError(
-                    f"a {self.kind} named {short(key)} is already registered (by {owner}); "
-                    "pass overwrite=True to replace it or choose another name"
-                )
-            if same and owner != USER and who == USER:
-                return obj  # re-registering the same object keeps its owner
-        self._items[key] = obj
-        self._origins[key] = who
-        if ctx is not None:
-            ctx.added.append((self, key))
-        return obj
 
 
 # =============================================================================================
@@ -501,8 +373,6 @@ def register_metric(
     vr = _check_value_range(key, value_range)
 
     def decorate(f: Callable[[pl.Expr], pl.Expr]) -> Metric:
-        from cxwidgets import journey
-
         if isinstance(f, Metric):
             f = f.fn
         _check_metric_fn(key, f)
@@ -510,7 +380,7 @@ def register_metric(
             raise ValueError(
                 f"register_metric: {short(key)} is the name of a built-in percentile aggregate (pNN); choose another name"
             )
-        builtin_aggs = set(journey.known_aggregates()) - set(METRICS)
+        builtin_aggs = set(catalog.known_aggregates()) - set(METRICS)
         if key in builtin_aggs:
             msg = f"a metric may not be named {short(key)}: that is a built-in aggregate; choose another name"
             raise PluginClash(msg) if _current() is not None else ValueError(msg)
@@ -519,7 +389,7 @@ def register_metric(
         if existing is not None and existing.fn is f and existing.value_range == vr:
             metric = existing
         METRICS.register(key, metric, overwrite=overwrite)
-        journey.register_aggregate(key, vr)  # type: ignore[arg-type]
+        catalog.register_aggregate(key, vr)  # type: ignore[arg-type]
         return metric
 
     return decorate if fn is None else decorate(fn)
@@ -532,12 +402,10 @@ def unregister_metric(name: str) -> None:
         >>> from cxwidgets.plugins import unregister_metric
         >>> unregister_metric("no-such-metric")
     """
-    from cxwidgets import journey
-
     key = name.strip() if isinstance(name, str) else name
     if key in METRICS:
         del METRICS[key]
-        journey._AGGREGATES.pop(key, None)
+        catalog.unregister_aggregate(key)
 
 
 def get_metric(name: str) -> Metric:
@@ -677,6 +545,8 @@ def _register_entry(kind: str, name: str, obj: Any) -> None:
 
         register_normaliser(name)(obj)
     else:
+        # the one place plugins needs the journey models: a template plugin is checked by loading
+        # it, so a broken one is reported at discovery (tests/test_layers.py lists this exception)
         from cxwidgets.journey import Journey
         from cxwidgets.templates import register_template
 
@@ -844,12 +714,12 @@ def choices() -> dict[str, list[str]]:
         >>> "linear" in c["normalisers"] and "saas" in c["templates"] and "mean" in c["aggregates"]
         True
     """
-    from cxwidgets import journey, normalise, templates
+    from cxwidgets import normalise, templates
 
     _lazy_load()
     return {
         "metrics": METRICS.names(),
-        "aggregates": journey.known_aggregates(),
+        "aggregates": catalog.known_aggregates(),
         "normalisers": normalise.NORMALISERS.names(),
         "templates": templates.available_templates(),
     }

@@ -73,8 +73,9 @@ Where each part lives (:func:`bind` itself only runs the steps, in this order):
 - :mod:`~cxwidgets.binding.inputs`: the tables given, each validated once; ``as_of`` resolved
   and the rows after it left out.
 - :mod:`~cxwidgets.binding.notes`: the account-id check across tables and every counted note.
-- :mod:`~cxwidgets.binding.sources`: one binder per source and :data:`~cxwidgets.binding.sources.BINDERS`,
-  the one table of what bind can read (a table, or a ``(table, metric)`` pair -> its binder).
+- :mod:`~cxwidgets.binding.sources`: one binder per source; what bind can read (a table, or a
+  ``(table, metric)`` pair -> its binder) is listed once, in the catalogue (:mod:`cxwidgets.catalog`,
+  ``register_source(..., binder=fn)``), whose table is :data:`~cxwidgets.binding.sources.BINDERS`.
 - :mod:`~cxwidgets.binding.aggregates`: observations -> one value per account (the aggregates,
   plugin aggregates, range and scale checks, durations with open items).
 - :mod:`~cxwidgets.binding.result`: the report, the observations and accounts tables.

@@ -1,10 +1,13 @@
 """One binder per source: how each ``(table, metric)`` becomes one value per account x role.
 
-:data:`BINDERS` is the one table :func:`cxwidgets.binding.bind` consults: a key is a table (every
-metric of it binds the same way: responses, accounts, signals, custom) or a ``(table, metric)``
-pair (tickets and events, where each metric has its own rule); each entry is a :class:`Binder`,
-the function and the input tables it reads. :func:`bindable_sources` and the "which tables does
-this signal need" rule both read it, so a source added here is bound, listed and reported alike.
+Which binder reads which source is listed once, in the catalogue (:mod:`cxwidgets.catalog`):
+:data:`BINDERS` is the catalogue's own table, the one :func:`cxwidgets.binding.bind` consults. A
+key is a table (every metric of it binds the same way: responses, accounts, signals, custom) or
+a ``(table, metric)`` pair (tickets and events, where each metric has its own rule); each entry
+is a :class:`Binder`, the function and the input tables it reads. :func:`bindable_sources` and
+the "which tables does this signal need" rule both read it, so a source registered with
+``register_source(..., binder=fn)`` is bound, listed and reported like the built-in ones (its
+observations go through :func:`_observations_of`).
 Every binder keeps the rows ``source.filter`` selects (:func:`_apply_filter`), turns them into
 observations and hands them to :mod:`cxwidgets.binding.aggregates`.
 """
@@ -12,14 +15,14 @@ observations and hands them to :mod:`cxwidgets.binding.aggregates`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
 from cxwidgets._util.text import choices, closest, short, shorten
 from cxwidgets.binding.aggregates import duration_values, sum_observations
 from cxwidgets.binding.context import US_PER_SECOND, UTC, Bound, Context, NeedsTable, as_of_lit, who
+from cxwidgets.catalog import _BINDERS, Binder, binder_for
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import metric_name
 from cxwidgets.journey import DURATION_UNITS, SignalRow
@@ -328,27 +331,10 @@ def _bind_signals(ctx: Context, row: SignalRow) -> Bound:
 # =============================================================================================
 
 
-@dataclass(frozen=True)
-class Binder:
-    """How :func:`cxwidgets.binding.bind` reads one source: the function and the tables it needs."""
-
-    read: Callable[[Context, SignalRow], Bound]
-    needs: tuple[str, ...]  # input tables that must be given (else: reported as "table ... not given")
-
-
-#: The sources bind can read: a table (any metric of it) or a ``(table, metric)`` pair -> its binder.
-BINDERS: dict[str | tuple[str, str], Binder] = {
-    "responses": Binder(_bind_responses, ("responses",)),
-    ("tickets", "first_response_time"): Binder(_bind_ticket_time, ("tickets",)),
-    ("tickets", "resolution_time"): Binder(_bind_ticket_time, ("tickets",)),
-    ("tickets", "csat"): Binder(_bind_ticket_csat, ("tickets",)),
-    ("events", "first_touch_time"): Binder(_bind_first_touch, ("events",)),
-    ("events", "ttv"): Binder(_bind_ttv, ("events", "accounts")),
-    ("events", "promoter_activation"): Binder(_bind_promoter_activation, ("events",)),
-    "accounts": Binder(_bind_accounts, ("accounts",)),
-    "signals": Binder(_bind_signals, ("signals",)),
-    "custom": Binder(_bind_signals, ("signals",)),
-}
+#: The sources bind can read: a table (any metric of it) or a ``(table, metric)`` pair -> its
+#: binder. The catalogue's own dict (:data:`cxwidgets.catalog._BINDERS`): register a source with
+#: ``cxwidgets.journey.register_source(..., binder=fn)``, never here.
+BINDERS: dict[str | tuple[str, str], Binder] = _BINDERS
 
 
 def bindable_sources() -> dict[str, list[str] | None]:
@@ -373,11 +359,6 @@ def bindable_sources() -> dict[str, list[str] | None]:
     return {table: sorted(metrics) if metrics is not None else None for table, metrics in out.items()}
 
 
-def binder_for(table: str, metric: str) -> Binder | None:
-    """The binder of ``table``/``metric`` (its own, else its table's), or None if bind cannot read it."""
-    return BINDERS.get((table, metric)) or BINDERS.get(table)
-
-
 def needs(table: str, metric: str) -> tuple[str, ...]:
     """The input tables a source reads (``custom`` reads ``signals``; ``events``/``ttv`` also ``accounts``)."""
     binder = binder_for(table, metric)
@@ -396,12 +377,48 @@ def _binder(row: SignalRow) -> Binder:
         else "compute the values yourself and pass them as the 'signals' table (account_id, moment, signal, value), "
         "with source {table: signals, metric: <signal name>}"
     )
+    fix += (
+        f"; or register the source with its binder: register_source({src.table!r}, {src.metric!r}, "
+        "binder=fn, overwrite=True), fn(ctx, row) returning the observations (account_id, value)"
+    )
     raise CXDataError(
-        f"{who(row)}: bind cannot read source {src.table}/{src.metric} (it is registered, but bind does not "
-        "know how to compute it)",
+        f"{who(row)}: bind cannot read source {src.table}/{src.metric} (it is registered without a binder, so "
+        "bind does not know how to compute it)",
         table=src.table,
         fix=fix,
     )
+
+
+def _observations_of(ctx: Context, row: SignalRow, frame: object) -> Bound:
+    """A registered binder's observations (account_id, value [, role, observed_at]) -> per account
+    sums, by the same filter, scale check and aggregate as a built-in source."""
+    src = row.signal.source
+    name = f"{src.table}/{src.metric}"
+    if isinstance(frame, pl.DataFrame):
+        frame = frame.lazy()
+    if not isinstance(frame, pl.LazyFrame):
+        raise CXDataError(
+            f"{who(row)}: the binder of source {name} returned {type(frame).__name__}, not a polars frame",
+            table=src.table,
+            fix="return a polars DataFrame (or LazyFrame) with columns account_id and value, one row per observation",
+        )
+    columns = frame.collect_schema().names()
+    absent = [c for c in ("account_id", "value") if c not in columns]
+    if absent:
+        raise CXDataError(
+            f"{who(row)}: the binder of source {name} returned no {' and no '.join(repr(c) for c in absent)} column "
+            f"(it gave: {choices(columns, limit=20)})",
+            table=src.table,
+            fix="return one row per observation with columns account_id and value (optionally role, observed_at)",
+        )
+    frame = _apply_filter(ctx, row, frame, columns, src.table)
+    obs = frame.select(
+        pl.col("account_id"),
+        _role(columns),
+        pl.col("value").cast(pl.Float64).alias("x"),
+        _time_or_null(columns, "observed_at"),
+    )
+    return sum_observations(row, obs, src.table, "value")
 
 
 def bind_signal(ctx: Context, row: SignalRow) -> Bound:
@@ -412,6 +429,8 @@ def bind_signal(ctx: Context, row: SignalRow) -> Bound:
         return Bound(missing=f"table {' and '.join(repr(t) for t in absent)} not given", n_accounts=0)
     try:
         bound = binder.read(ctx, row)
+        if not isinstance(bound, Bound):  # a registered binder gives observations
+            bound = _observations_of(ctx, row, bound)
     except NeedsTable as missing:
         return Bound(missing=str(missing), n_accounts=0)
     if bound.n_accounts is None:

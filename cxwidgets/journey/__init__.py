@@ -37,9 +37,10 @@ The package, one concept a file:
 
 - ``rules.py``: the value rules, each defined once: names, numbers, weights, the ``Number`` field
   type, categories, MIS gates and emotions, and the signal key.
-- ``durations.py``: duration units and the owner-SLA form (``parse_duration``, ``format_duration``).
-- ``catalogue.py``: the known sources and aggregates (``register_source``, ``register_aggregate``);
-  it imports nothing from the models.
+- ``durations.py``: re-exports :mod:`cxwidgets.durations`, duration units and the owner-SLA form
+  (``parse_duration``, ``format_duration``), which sits below this package with the catalogue.
+- ``catalogue.py``: re-exports :mod:`cxwidgets.catalog`, the known sources (each with its binder)
+  and aggregates (``register_source``, ``register_aggregate``), which sits below this package.
 - ``errors.py``: ``JourneyError`` and ``JourneyKeyError``.
 - ``models.py``: ``Source``, ``Signal``, ``Moment``, ``Stage`` and their validators.
 - ``settings.py``: ``MISSettings``.
@@ -49,7 +50,7 @@ The package, one concept a file:
 - ``spec.py``: ``Journey`` itself: cross-stage validation, construction, lookups, the signal table.
 """
 
-from cxwidgets.journey.catalogue import (
+from cxwidgets.catalog import (
     _AGGREGATES,
     _SOURCES,
     AGGREGATES,
