@@ -36,10 +36,10 @@ def to_polars(data: Any, *, table: str = "data", lenient: bool = False) -> pl.Da
     """Return ``data`` as a polars DataFrame (accepts polars, a LazyFrame, pandas or a dict):
     the one converter from a user's frame to polars.
 
-    ``lenient=True`` (what :func:`cxwidgets.validate` uses) reads a pandas column that mixes
-    types (an ``object`` column of ``[9, "ten"]``) as one column of their common type, usually
-    text, so that the validator can name the values it cannot use; otherwise such a column
-    raises :class:`CXDataError` naming it (see :func:`pandas_to_polars`).
+    ``lenient=True`` (what :func:`cxwidgets.validate` uses) reads a column that mixes types (a
+    pandas ``object`` column or a list of ``[9, "ten"]``) as one column of their common type,
+    usually text, so that the validator can name the values it cannot use; otherwise such a
+    column raises :class:`CXDataError` naming it (see :func:`pandas_to_polars`).
 
     >>> to_polars({"score": [9, 10]}).shape
     (2, 1)
@@ -48,6 +48,8 @@ def to_polars(data: Any, *, table: str = "data", lenient: bool = False) -> pl.Da
         return data
     if isinstance(data, pl.LazyFrame):
         return data.collect()
+    if isinstance(data, Mapping) and lenient:
+        return _lenient_mapping(data, table)
     if isinstance(data, Mapping):
         try:
             return pl.DataFrame(dict(data))
@@ -72,6 +74,36 @@ def to_polars(data: Any, *, table: str = "data", lenient: bool = False) -> pl.Da
         table=table,
         fix="pass a polars.DataFrame, a pandas.DataFrame or a dict of columns",
     )
+
+
+def _lenient_mapping(data: Mapping[Any, Any], table: str) -> pl.DataFrame:
+    """A dict of columns, each read strictly if it can be, else as the values' common type."""
+    parts: list[pl.Series] = []
+    for key, values in data.items():
+        name = str(key)
+        if isinstance(values, pl.Series):
+            parts.append(values.alias(name))
+            continue
+        try:
+            parts.append(pl.Series(name, values))
+        except Exception:
+            try:
+                parts.append(pl.Series(name, values, strict=False))
+            except Exception as exc:
+                raise CXDataError(
+                    f"the values cannot be read as one column ({type(exc).__name__}: {exc})",
+                    table=table,
+                    column=name,
+                    fix="give the column values of one type (numbers, text or datetimes)",
+                ) from exc
+    lengths = {s.name: s.len() for s in parts}
+    if len(set(lengths.values())) > 1:
+        raise CXDataError(
+            "the columns have different lengths: " + ", ".join(f"{k}={v}" for k, v in lengths.items()),
+            table=table,
+            fix="give every column one value per row",
+        )
+    return pl.DataFrame(parts)
 
 
 def pandas_to_polars(pdf: Any, *, table: str = "data", lenient: bool = False) -> pl.DataFrame:

@@ -436,40 +436,20 @@ def _from_pandas(pdf: Any, table: str) -> tuple[pl.DataFrame, list[_Problem]]:
 
 
 def _from_mapping(data: Mapping[Any, Any], table: str) -> tuple[pl.DataFrame, list[_Problem]]:
+    """A dict of columns by the one converter (:func:`cxwidgets.frames.to_polars`, lenient), after
+    finding the timestamp lists that mix naive and aware values (read as null, the problem kept)."""
     problems: list[_Problem] = []
     dt_cols = _datetime_columns(table)
-    parts: list[pl.Series] = []
+    columns: dict[Any, Any] = {}
     for key, values in data.items():
         name = str(key)
-        if isinstance(values, pl.Series):
-            parts.append(values.alias(name))
-            continue
         if name in dt_cols and isinstance(values, (list, tuple)):
             naive, aware = python_datetime_kinds(values)
             if naive and aware:
                 problems.append(_mixed_problem(name, values, naive, aware))
-                parts.append(pl.Series(name, [None] * len(values), dtype=pl.Null))
-                continue
-        try:
-            parts.append(pl.Series(name, values))
-        except Exception:
-            try:
-                parts.append(pl.Series(name, values, strict=False))
-            except Exception as exc:
-                raise CXDataError(
-                    f"the values cannot be read as one column ({type(exc).__name__}: {exc})",
-                    table=table,
-                    column=name,
-                    fix="give the column values of one type (numbers, text or datetimes)",
-                ) from exc
-    lengths = {s.name: s.len() for s in parts}
-    if len(set(lengths.values())) > 1:
-        raise CXDataError(
-            "the columns have different lengths: " + ", ".join(f"{k}={v}" for k, v in lengths.items()),
-            table=table,
-            fix="give every column one value per row",
-        )
-    return pl.DataFrame(parts), problems
+                values = pl.Series(name, [None] * len(values), dtype=pl.Null)
+        columns[key] = values  # keys as given: the converter names them (str) and refuses duplicates
+    return to_polars(columns, table=table, lenient=True), problems
 
 
 def _to_frame(data: Any, table: str) -> tuple[pl.DataFrame, list[_Problem], list[str]]:

@@ -119,6 +119,11 @@ def test_one_converter_from_pandas() -> None:
     assert err.value.column == "comment"
     lenient = to_polars(pdf, table="responses", lenient=True)
     assert lenient["comment"].to_list() == cx.validate(pdf, table="responses")["comment"].to_list() == ["1", "great"]
+    # a dict of columns likewise
+    data = {k: v.tolist() for k, v in pdf.items()}
+    with pytest.raises(cx.CXDataError, match="mixes types"):
+        to_polars(data, table="responses")
+    assert cx.validate(data, table="responses")["comment"].to_list() == ["1", "great"]
     # only cxwidgets/frames.py calls polars' pandas reader
     callers = [
         p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
