@@ -253,7 +253,8 @@ def register_source(
             of the frame, or of the accounts table), the values are checked against the
             declared scale and ``source.aggregate`` makes one value per account. (The package's
             own binders return a :class:`cxwidgets.binding.context.Bound` instead, which is
-            used as it is.)
+            used as it is.) An exception it raises becomes a ``CXDataError`` naming the signal
+            and the source, with the exception as its cause.
         needs: the input tables the binder reads (default: ``(table,)``); a signal whose tables
             were not given is reported as "table ... not given", not an error.
 

@@ -91,6 +91,16 @@ def test_a_binder_that_returns_the_wrong_thing_is_named(reopen_source: None) -> 
     assert "account_id and value" in str(err.value.fix)
 
 
+def test_a_binder_that_raises_is_named_with_its_cause(reopen_source: None) -> None:
+    def broken(ctx: object, row: object) -> pl.LazyFrame:
+        return ctx.frames["tickets"].lazy().select("account_id", pl.col("reopens").alias("value"))  # type: ignore[attr-defined]
+
+    register_source("tickets", "reopen_count", binder=broken, overwrite=True)
+    with pytest.raises(CXDataError, match=r"the binder of source tickets/reopen_count raised ColumnNotFoundError") as err:
+        cx.bind(journey(), {"tickets": TICKETS}, progress=False)
+    assert isinstance(err.value.__cause__, pl.exceptions.ColumnNotFoundError)
+
+
 def test_needs_names_the_tables_a_binder_reads(reopen_source: None) -> None:
     register_source("tickets", "reopen_count", binder=reopen_count, needs=("tickets", "accounts"), overwrite=True)
     j = journey().add_signal(

@@ -433,6 +433,18 @@ def bind_signal(ctx: Context, row: SignalRow) -> Bound:
             bound = _observations_of(ctx, row, bound)
     except NeedsTable as missing:
         return Bound(missing=str(missing), n_accounts=0)
+    except CXDataError:
+        raise
+    except Exception as err:
+        if isinstance(binder.fn, str):  # the package's own binders: their errors are bugs, shown as they are
+            raise
+        src = row.signal.source
+        text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise CXDataError(
+            f"{who(row)}: the binder of source {src.table}/{src.metric} raised {type(err).__name__}: {shorten(text, 200)}",
+            table=src.table,
+            fix="fix the binder given to register_source (its exception is the cause of this one)",
+        ) from err
     if bound.n_accounts is None:
         obs = bound.obs
         if obs is None or not obs.height or bound.missing is not None:
