@@ -35,13 +35,14 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
 from cxwidgets.datasets.saas import SaasData, saas
+from cxwidgets.timestamps import point_in_time
 
 __all__ = ["BeforeAfterData", "ProgrammeEffects", "saas_before_after"]
 
@@ -128,8 +129,10 @@ class BeforeAfterData(SaasData):
 
 
 def _parse(when: str | datetime) -> datetime:
-    dt = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    """``change_at`` by the one reader of a point in time (naive read as UTC)."""
+    value = point_in_time(when if isinstance(when, datetime) else str(when), "change_at", naive="utc")
+    assert value is not None
+    return value
 
 
 def _expected_score(mu: float, z: np.ndarray, lo: int = 1, hi: int = 5) -> np.ndarray:

@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from cxwidgets.scales import is_promoter
+from cxwidgets.timestamps import point_in_time
 
 __all__ = ["MAX_OPEN_AGE", "MOMENTS", "ObservedSignal", "SaasData", "Truth", "saas"]
 
@@ -265,13 +266,12 @@ class SaasData:
 
 
 def _parse_start(start: str) -> datetime:
-    try:
-        dt = datetime.fromisoformat(start)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"start={start!r} is not an ISO date such as '2024-01-01'") from err
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+    """``start`` (ISO text) by the one reader of a point in time (naive read as UTC)."""
+    if not isinstance(start, str):
+        raise ValueError(f"start={start!r} is not an ISO date such as '2024-01-01'")
+    value = point_in_time(start, "start", naive="utc")
+    assert value is not None
+    return value
 
 
 def _add_months(dt: datetime, months: int) -> datetime:
