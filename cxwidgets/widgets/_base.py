@@ -19,6 +19,7 @@ request leaves the widget's state as it was and says why in ``error`` (text, nev
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = [
     "QuietUpdates",
     "RefuseBadState",
     "check_args",
+    "deprecated",
     "message_of",
     "serve_request",
 ]
@@ -190,3 +192,13 @@ class PageUpdates:
     def set_state(self, sync_data: dict[str, Any]) -> None:
         with _flag(self, "_cx_from_page"):
             super().set_state(sync_data)  # type: ignore[misc]
+
+
+def deprecated(old: str, new: str) -> None:
+    """Warn that ``old`` (a widget's old name, kept for one release) is now ``new``; the warning
+    points at the caller's line."""
+    warnings.warn(
+        f"{old} is deprecated and will be removed in the next release: use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )

@@ -1,22 +1,17 @@
 // JourneyMap: stages as columns, moments as cards, an MIS curve and a per-persona emotion curve.
-// Plain ES module, vanilla DOM, no imports. All user text goes through textContent / value /
+// Plain ES module, vanilla DOM, no imports: static/prelude.js (the DOM helpers h, svg and the
+// status words) is joined before it in Python. All user text goes through textContent / value /
 // setAttribute on known attributes: never innerHTML. Edits are sent to Python as a `request`
 // ({id, op, args}); Python applies them through the Journey's editing methods and sends back
-// `journey` (or `error`). The map never changes the journey itself, so it always shows the
+// `journey_data` (or `error`). The map never changes the journey itself, so it always shows the
 // last good state.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
 const COL_W = 204; // stage column width (px) before the map knows its own width
 const MIN_W = 168; // narrowest stage column: below this the board scrolls sideways
 const MAX_W = 260;
 const ADD_W = 170; // the "add a stage" column (workshop mode)
 const GAP = 12; // gap between columns
 const PAD = 12; // board padding
-const STATUS = {
-  green: { icon: "●", label: "Green" },
-  amber: { icon: "▲", label: "Amber" },
-  red: { icon: "■", label: "Red" },
-};
 const EMOTIONS = [
   [2, "+2 very positive"],
   [1, "+1 positive"],
@@ -26,36 +21,7 @@ const EMOTIONS = [
 ];
 const DEFAULT_PERSONA = "Customer";
 
-// ---- tiny DOM helpers ---------------------------------------------------------------------------
-
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "text") el.textContent = String(v);
-    else if (k === "className") el.className = v;
-    else if (k === "value") {
-      el.value = String(v);
-      el.defaultValue = String(v);
-    } else if (k.startsWith("on")) el.addEventListener(k.slice(2).toLowerCase(), v);
-    else if (k === "dataset") Object.assign(el.dataset, v);
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === undefined || c === null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
-
-function svg(tag, attrs = {}, text) {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v !== undefined && v !== null) el.setAttribute(k, String(v));
-  }
-  if (text !== undefined) el.textContent = String(text);
-  return el;
-}
+// ---- formatting ---------------------------------------------------------------------------------
 
 function fmt(x, digits = 0) {
   return typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : "—";
@@ -777,7 +743,7 @@ function render({ model, el }) {
     const focus = captureFocus();
     const oldScroller = root.querySelector(".cxjm-scroller");
     const scrollLeft = oldScroller ? oldScroller.scrollLeft : 0;
-    const journey = model.get("journey") || {};
+    const journey = model.get("journey_data") || {};
     const stages = journey.stages || [];
     const scores = model.get("scores") || {};
     const workshop = model.get("mode") === "workshop";
@@ -811,7 +777,7 @@ function render({ model, el }) {
     restoreFocus(focus);
   }
 
-  const events = ["journey", "scores", "selected_moment", "mode", "persona", "error", "choices"].map((k) => `change:${k}`);
+  const events = ["journey_data", "scores", "selected_moment", "mode", "persona", "error", "choices"].map((k) => `change:${k}`);
   for (const e of events) model.on(e, draw);
   draw();
   // redraw when the map's width changes (first layout, window or panel resize)

@@ -5,14 +5,15 @@ The widget is a thin view over :class:`~cxwidgets.journey.Journey`: every edit m
 is a small request (``{"id", "op", "args"}``) that Python applies through the journey's own
 editing methods (``rename_moment``, ``move_stage``, ``update_moment`` ...), so the rules (unique
 names, thresholds in order, emotions in -2..+2) live in one place. A valid edit replaces the
-synced ``journey``; an invalid one sets ``error`` to the journey's message and leaves the
-journey as it was. Everything the map does, a script can do with :meth:`JourneyMap.apply` or
+synced ``journey_data``; an invalid one sets ``error`` to the journey's message and leaves the
+journey as it was. Everything the map does, a script can do with :meth:`JourneyMap.edit` or
 the ``Journey`` methods themselves.
 
 Synced traits (all JSON):
 
 ================  ======================================================================
-journey           the journey spec, ``Journey.model_dump(mode="json")``
+journey_data      the journey spec as plain data, ``Journey.model_dump(mode="json")`` (the
+                  Journey itself is :attr:`JourneyMap.journey_spec`)
 scores            moment -> {mis, status, coverage, value, value_text, n_accounts}; ``{}``
                   when no MIS model is bound
 selected_moment   the selected moment's name or ``None`` (two-way)
@@ -41,7 +42,6 @@ Example:
 from __future__ import annotations
 
 import json
-import math
 import os
 import pathlib
 from collections.abc import Mapping
@@ -56,17 +56,20 @@ from cxwidgets._util.files import atomic_write
 from cxwidgets._util.text import choices, did_you_mean, short
 from cxwidgets._util.html import script_json
 from cxwidgets._util.html import text as html_text
-from cxwidgets.palette import css_variables
+from cxwidgets.views import card_scores, primary_values
 from cxwidgets.journey import Journey, JourneyError, signal_key
-from cxwidgets.widgets._base import RefuseBadState, check_args, message_of, serve_request
+from cxwidgets.widgets._assets import join_css, join_esm
+from cxwidgets.widgets._base import RefuseBadState, check_args, deprecated, message_of, serve_request
 
 __all__ = ["JourneyMap", "OPS"]
 
 _HERE = pathlib.Path(__file__).parent
 _ESM_PATH = _HERE / "journey_map.js"
 _CSS_PATH = _HERE / "journey_map.css"
-#: the stylesheet the map ships: the one RAG palette as CSS variables, then journey_map.css
-_CSS = css_variables(".cxjm", "cxjm") + _CSS_PATH.read_text(encoding="utf-8")
+#: what the page runs and how it looks: static/prelude.js + journey_map.js; the one RAG palette as
+#: CSS variables + static/theme.css + journey_map.css (joined here, at load time: see _assets)
+_ESM = join_esm(_ESM_PATH)
+_CSS = join_css(_CSS_PATH, "cxjm")
 
 #: Operations of the request protocol: op -> (required args, optional args).
 OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -91,7 +94,6 @@ _MOMENT_FIELDS = ("name", "hypothesis", "owner", "owner_sla", "green", "amber", 
 # ``source`` is the whole source mapping (the map sends it with its ``aggregate`` changed)
 _SIGNAL_FIELDS = ("name", "green", "amber", "floor", "target", "weight", "description", "normaliser", "source")
 
-_STATUSES = ("green", "amber", "red")
 _NAME_SHOWN = 60
 
 
@@ -123,31 +125,13 @@ def _journey_from_data(data: Mapping[str, Any]) -> Journey:
     return Journey.from_json(text)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
-def _format_value(value: float, signal: Any) -> str:
-    """A signal value as a card shows it: 35%, NPS +32, 4.31 / 5, 8.4 minutes."""
-    source = signal.source
-    bounds = source.value_range()
-    if bounds == (0.0, 1.0):
-        return f"{value * 100:.0f}%"
-    if source.aggregate == "nps":
-        return f"NPS {value:+.0f}"
-    unit = source.resolved_unit
-    if unit:
-        return f"{value:.3g} {unit}"
-    scale = source.resolved_scale
-    if scale is not None:
-        return f"{value:.2f} / {scale[1]:g}"
-    return f"{value:.3g}"
+def _renamed(names: Any) -> Any:
+    """Trait names with the deprecated ``"journey"`` read as ``"journey_data"``."""
+    listed = [names] if isinstance(names, str) else names
+    if isinstance(listed, (list, tuple)) and "journey" in listed:
+        deprecated('JourneyMap.observe(..., names="journey")', 'names="journey_data"')
+        return ["journey_data" if n == "journey" else n for n in listed]
+    return names
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -175,15 +159,16 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
         >>> from cxwidgets.journey import Journey
         >>> from cxwidgets.widgets import JourneyMap
         >>> m = JourneyMap(Journey.empty("Workshop"), mode="workshop")
-        >>> _ = m.apply("add_stage", name="Onboard")
-        >>> m.apply("add_moment", stage="Onboard", name="Kickoff").moment_names()
+        >>> _ = m.edit("add_stage", name="Onboard")
+        >>> m.edit("add_moment", stage="Onboard", name="Kickoff").moment_names()
         ['Kickoff']
     """
 
-    _esm = _ESM_PATH
+    _esm = _ESM
     _css = _CSS
 
-    journey = traitlets.Dict().tag(sync=True)
+    #: the journey as plain data (synced with the page); the Journey is :attr:`journey_spec`
+    journey_data = traitlets.Dict().tag(sync=True)
     scores = traitlets.Dict().tag(sync=True)
     selected_moment = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     mode = traitlets.Enum(("view", "workshop"), default_value="view").tag(sync=True)
@@ -209,7 +194,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
         self._model = model
         self._values_cache: tuple[Any, dict[str, tuple[float, str]]] | None = None
         kwargs.setdefault("choices", plugins.choices())
-        super().__init__(journey=self._dump, mode=mode, persona=persona, **kwargs)
+        super().__init__(journey_data=self._dump, mode=mode, persona=persona, **kwargs)
         if selected_moment is not None:
             self.selected_moment = selected_moment
         if model is not None:
@@ -228,15 +213,35 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             raise TypeError(f"journey_spec must be a Journey, got {type(value).__name__}")
         self._set_spec(value)
 
+    @property
+    def journey(self) -> dict[str, Any]:
+        """Deprecated: the synced journey dict, now :attr:`journey_data` (the
+        :class:`~cxwidgets.journey.Journey` is :attr:`journey_spec`)."""
+        deprecated("JourneyMap.journey (the synced journey dict)", "JourneyMap.journey_spec for the Journey, or JourneyMap.journey_data for the dict")
+        return self.journey_data
+
+    @journey.setter
+    def journey(self, value: dict[str, Any]) -> None:
+        deprecated("JourneyMap.journey = dict", "JourneyMap.journey_spec = Journey, or JourneyMap.journey_data = dict")
+        self.journey_data = value
+
+    def observe(self, handler: Any, names: Any = traitlets.All, type: str = "change") -> None:  # noqa: A002
+        """As ``HasTraits.observe``; the old trait name ``"journey"`` (deprecated) observes
+        ``"journey_data"``."""
+        super().observe(handler, names=_renamed(names), type=type)
+
+    def unobserve(self, handler: Any, names: Any = traitlets.All, type: str = "change") -> None:  # noqa: A002
+        super().unobserve(handler, names=_renamed(names), type=type)
+
     def _set_spec(self, spec: Journey) -> None:
         self._journey = spec
         self._dump = spec.model_dump(mode="json")
         with self.hold_sync():
-            self.journey = self._dump
+            self.journey_data = self._dump
             if self.selected_moment is not None and self.selected_moment not in spec.moment_names():
                 self.selected_moment = None
 
-    @traitlets.observe("journey")
+    @traitlets.observe("journey_data")
     def _on_journey(self, change: dict[str, Any]) -> None:
         new = change["new"]
         if new == self._dump:
@@ -245,7 +250,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             spec = _journey_from_data(new)
         except JourneyError as err:
             self.error = message_of(err)
-            self.journey = self._dump  # keep the last good state
+            self.journey_data = self._dump  # keep the last good state
             return
         self._set_spec(spec)
 
@@ -277,6 +282,11 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
     # ---- edits -------------------------------------------------------------------------------
 
     def apply(self, op: str, **args: Any) -> Journey:
+        """Deprecated name of :meth:`edit` (kept for one release)."""
+        deprecated("JourneyMap.apply(op, ...)", "JourneyMap.edit(op, ...)")
+        return self.edit(op, **args)
+
+    def edit(self, op: str, **args: Any) -> Journey:
         """Apply one edit of the request protocol (see :data:`OPS`) and return the new journey.
 
         Raises :class:`~cxwidgets.journey.JourneyError` when the edit would make the journey
@@ -287,7 +297,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             >>> from cxwidgets.journey import Journey
             >>> from cxwidgets.widgets import JourneyMap
             >>> m = JourneyMap(Journey.template("saas"))
-            >>> m.apply("move_stage", name="Advocate", index=0).stage_names()[0]
+            >>> m.edit("move_stage", name="Advocate", index=0).stage_names()[0]
             'Advocate'
         """
         check_args(op, args, OPS)
@@ -407,7 +417,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
         serve_request(self, change["new"])
 
     def _handle_request(self, op: str, args: Mapping[str, Any]) -> None:
-        self.apply(op, **args)
+        self.edit(op, **args)
 
     def _request_failed(self, message: str) -> None:
         self.error = message  # the journey is unchanged: an edit lands only when valid
@@ -444,7 +454,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             >>> JourneyMap(Journey.template("saas")).to_html("journey.html")  # doctest: +SKIP
         """
         state = {
-            "journey": self._dump,
+            "journey_data": self._dump,
             "scores": self.scores,
             "selected_moment": self.selected_moment,
             "mode": "view",
@@ -453,7 +463,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             "request": {},
             "ack": {},
         }
-        esm = _ESM_PATH.read_text(encoding="utf-8")
+        esm = _ESM
         css = _CSS
         if "</style" in css.lower():  # pragma: no cover - our own file
             raise ValueError("journey_map.css must not contain '</style'")
@@ -501,28 +511,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             self.scores = {}
             return {}
         rows = _records(self._model.score(level="moment"))
-        values = self._primary_values()
-        scores: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            moment = row.get("moment")
-            if not isinstance(moment, str):
-                continue
-            status = row.get("status")
-            status = status.lower() if isinstance(status, str) and status.lower() in _STATUSES else None
-            entry: dict[str, Any] = {
-                "mis": _number(row.get("mis")),
-                "status": status,
-                "coverage": _number(row.get("coverage")),
-                "n_accounts": int(row["n_accounts"]) if _number(row.get("n_accounts")) is not None else None,
-                "value": None,
-                "value_text": None,
-            }
-            if "value" in row and _number(row.get("value")) is not None:
-                entry["value"] = _number(row["value"])
-                entry["value_text"] = f"{entry['value']:.3g}"
-            elif moment in values:
-                entry["value"], entry["value_text"] = values[moment]
-            scores[moment] = entry
+        scores = card_scores(rows, self._primary_values())  # what each card shows: cxwidgets.views
         self.scores = scores
         return scores
 
@@ -539,26 +528,8 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
         key = (id(table), tuple(sorted(roles.items())), id(self._journey))
         if self._values_cache is not None and self._values_cache[0] == key:
             return self._values_cache[1]
-        out: dict[str, tuple[float, str]] = {}
         try:
-            import polars as pl
-
-            values = table.values(roles)
-            for stage in self._journey.stages:
-                for m in stage.moments:
-                    if not m.signals:
-                        continue
-                    s = m.signals[0]
-                    col = values.filter((pl.col("moment") == m.name) & (pl.col("signal") == s.name))["value"]
-                    if col.len() == 0:
-                        continue
-                    robust = s.source.aggregate in ("median", "min", "max", "last") or s.source.aggregate.startswith("p")
-                    v = _number(col.median() if robust else col.mean())
-                    if v is not None:
-                        text = _format_value(v, s)
-                        if text[-1] != "%" and s.source.aggregate != "nps":
-                            text = f"{'median' if robust else 'mean'} {text}"
-                        out[m.name] = (v, text)
+            out = primary_values(self._journey, table.values(roles))
         except Exception:  # noqa: BLE001 - values are a nicety; the MIS still shows
             out = {}
         self._values_cache = (key, out)

@@ -1,11 +1,12 @@
 // ThresholdTuner: a histogram of a target over the accounts with green / amber / red bands set
-// by two handles on its x axis. Plain ES module, vanilla DOM, no imports. All text goes through
-// textContent / setAttribute: never innerHTML. The handles snap to bin edges; moving one re-sums
-// the bins here for instant feedback and sets `green` / `amber` in Python, which re-sums the
-// same bins, writes the thresholds into the journey and sends back `bands` (or an `error` and
-// the last good thresholds).
+// by two handles on its x axis. Plain ES module, vanilla DOM, no imports: static/prelude.js (the
+// DOM helpers h, svg and the status words) is joined before it in Python. All text goes through
+// textContent / setAttribute: never innerHTML. The handles snap to bin edges; moving one moves
+// the handle, the bands and their colours here at once and sets `green` / `amber` in Python,
+// which computes the band summary (Bins.band_summary, the one computation), writes the
+// thresholds into the journey and sends back `bands` (or an `error` and the last good
+// thresholds). Until `bands` answers for the handles' edges, the numbers are marked busy.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
 const W = 720; // chart viewBox width: the chart scales with the widget's width
 const H = 230;
 const ML = 52; // margins of the plot inside the viewBox
@@ -14,38 +15,8 @@ const MT = 30;
 const MB = 36;
 const PW = W - ML - MR;
 const PH = H - MT - MB;
-const BAND = {
-  green: { icon: "●", label: "Green" },
-  amber: { icon: "▲", label: "Amber" },
-  red: { icon: "■", label: "Red" },
-};
+const BAND = STATUS; // the bands' icons and words (prelude.js)
 const RECALLS = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "text") el.textContent = String(v);
-    else if (k === "className") el.className = v;
-    else if (k.startsWith("on")) el.addEventListener(k.slice(2).toLowerCase(), v);
-    else if (k === "dataset") Object.assign(el.dataset, v);
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === undefined || c === null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
-
-function svg(tag, attrs = {}, text) {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v !== undefined && v !== null) el.setAttribute(k, String(v));
-  }
-  if (text !== undefined) el.textContent = String(text);
-  return el;
-}
 
 function num(v) {
   if (typeof v !== "number" || !Number.isFinite(v)) return "—";
@@ -74,42 +45,6 @@ function niceTicks(lo, hi, target = 6) {
   const out = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * span; v += step) out.push(Number(v.toPrecision(10)));
   return out;
-}
-
-// ---- the sums (the same as cxwidgets.analysis.thresholds.Bins.band_summary) -----------------------
-
-function cumulative(bins) {
-  const cn = [0];
-  const ck = [0];
-  const ce = [0];
-  for (const b of bins) {
-    cn.push(cn[cn.length - 1] + b.n);
-    ck.push(ck[ck.length - 1] + (b.known || 0));
-    ce.push(ce[ce.length - 1] + (b.events || 0));
-  }
-  return { cn, ck, ce };
-}
-
-function summarise(cum, kGreen, kAmber, higher, hasOutcome) {
-  const B = cum.cn.length - 1;
-  const total = cum.cn[B];
-  const part = (i, j) => {
-    const n = cum.cn[j] - cum.cn[i];
-    const known = cum.ck[j] - cum.ck[i];
-    const events = cum.ce[j] - cum.ce[i];
-    return { n, share: total ? n / total : null, known, events, rate: hasOutcome && known ? events / known : null };
-  };
-  const s = higher
-    ? { red: part(0, kAmber), amber: part(kAmber, kGreen), green: part(kGreen, B) }
-    : { green: part(0, kGreen), amber: part(kGreen, kAmber), red: part(kAmber, B) };
-  const known = cum.ck[B];
-  const events = cum.ce[B];
-  s.n = total;
-  s.base_rate = hasOutcome && known ? events / known : null;
-  s.precision = s.red.rate;
-  s.recall = hasOutcome && events ? s.red.events / events : null;
-  s.lift = s.precision !== null && s.base_rate ? s.precision / s.base_rate : null;
-  return s;
 }
 
 // ---- the widget -------------------------------------------------------------------------------------
@@ -413,7 +348,8 @@ function render({ model, el }) {
       notes.length ? h("ul", { className: "cxtt-notes" }, notes) : null,
     );
     root.replaceChildren(...parts.filter(Boolean));
-    refs = { st, cum: cumulative(st.bins), chart: c, rail: r, table: t, rules, warning };
+    refs = { st, chart: c, rail: r, table: t, rules, warning };
+    lastSummary = null; // a new target: only its own summary
     update();
     restoreFocus(focus);
   }
@@ -427,6 +363,25 @@ function render({ model, el }) {
     return { kg, ka };
   }
 
+  // The band summary Python computed (Bins.band_summary) when it is for the handles' edges;
+  // while a move is on its way to Python, the last summary, marked busy (aria-busy, dimmed).
+  const EMPTY = { n: null, share: null, known: null, events: null, rate: null };
+  let lastSummary = null;
+  function summary(st, kg, ka) {
+    const b = model.get("bands") || {};
+    const fresh = typeof b.green_at === "number" && edgeIndex(st.edges, b.green_at, st.allowed) === kg && edgeIndex(st.edges, b.amber_at, st.allowed) === ka;
+    if (fresh) lastSummary = b;
+    const src = (fresh ? b : lastSummary) || {};
+    const s = { ...src, precision: src.precision ?? null, recall: src.recall ?? null, lift: src.lift ?? null, base_rate: src.base_rate ?? null };
+    for (const band of ["red", "amber", "green"]) s[band] = src[band] || EMPTY;
+    for (const el of [refs.table.el, refs.warning]) {
+      if (!el) continue;
+      if (fresh) el.removeAttribute("aria-busy");
+      else el.setAttribute("aria-busy", "true");
+    }
+    return s;
+  }
+
   function update() {
     if (!refs) return;
     const bins = model.get("bins") || [];
@@ -434,11 +389,11 @@ function render({ model, el }) {
       build();
       return;
     }
-    const { st, cum, chart: c, rail: r, table: t } = refs;
+    const { st, chart: c, rail: r, table: t } = refs;
     const { kg, ka } = current();
     const green = st.edges[kg];
     const amber = st.edges[ka];
-    const s = summarise(cum, kg, ka, st.higher, st.hasOutcome);
+    const s = summary(st, kg, ka);
     c.bars.forEach((bar, i) => bar.setAttribute("class", `cxtt-bar cxtt-bar-${bandOf(i, kg, ka, st.higher)}`));
     const lo = st.edges[0];
     const hi = st.edges[st.edges.length - 1];

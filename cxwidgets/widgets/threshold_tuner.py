@@ -59,7 +59,6 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
-import numpy as np
 import traitlets
 
 from cxwidgets.analysis.thresholds import (
@@ -72,18 +71,21 @@ from cxwidgets.analysis.thresholds import (
 )
 from cxwidgets._util.text import short
 from cxwidgets.charts import save_chart
-from cxwidgets.palette import css_variables
 from cxwidgets.journey import Journey
 from cxwidgets.mis.gates import DEFAULT_AMBER, DEFAULT_GREEN
-from cxwidgets.widgets._base import QuietUpdates, RefuseBadState, check_args, message_of, serve_request
+from cxwidgets.views import quartile_thresholds
+from cxwidgets.widgets._assets import join_css, join_esm
+from cxwidgets.widgets._base import QuietUpdates, RefuseBadState, check_args, deprecated, message_of, serve_request
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
 
 _HERE = pathlib.Path(__file__).parent
 _ESM_PATH = _HERE / "threshold_tuner.js"
 _CSS_PATH = _HERE / "threshold_tuner.css"
-#: the stylesheet the tuner ships: the one RAG palette as CSS variables, then threshold_tuner.css
-_CSS = css_variables(".cxtt", "cxtt") + _CSS_PATH.read_text(encoding="utf-8")
+#: what the page runs and how it looks: static/prelude.js + threshold_tuner.js; the one RAG palette as
+#: CSS variables + static/theme.css + threshold_tuner.css (joined here, at load time: see _assets)
+_ESM = join_esm(_ESM_PATH)
+_CSS = join_css(_CSS_PATH, "cxtt")
 
 #: Operations of the request protocol: op -> (required args, optional args).
 OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -132,7 +134,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         ('Onboarding Kickoff', 75.0)
     """
 
-    _esm = _ESM_PATH
+    _esm = _ESM
     _css = _CSS
 
     target = traitlets.Unicode(MIS_TARGET).tag(sync=True)
@@ -279,16 +281,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
 
     @staticmethod
     def _quartiles(bins: Bins, t: ThresholdTarget) -> tuple[float, float]:
-        cn = np.concatenate([[0], np.cumsum(bins.n)])
-        total = max(int(cn[-1]), 1)
-        lo, hi = bins.allowed
-        if t.higher_is_better:
-            ka = int(np.clip(np.searchsorted(cn, 0.25 * total), lo, hi - 1))
-            kg = int(np.clip(max(np.searchsorted(cn, 0.5 * total), ka + 1), lo, hi))
-        else:
-            ka = int(np.clip(np.searchsorted(cn, 0.75 * total), lo + 1, hi))
-            kg = int(np.clip(min(np.searchsorted(cn, 0.5 * total), ka - 1), lo, hi))
-        return float(bins.edges[kg]), float(bins.edges[ka])
+        return quartile_thresholds(bins, t.higher_is_better)
 
     def _suggest(self) -> None:
         bins, t = self._bins, self._target
@@ -339,12 +332,17 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
     # ---- thresholds ----------------------------------------------------------------------------
 
     def apply(self, green: float | None = None, amber: float | None = None) -> Journey:
+        """Deprecated name of :meth:`set_thresholds` (kept for one release)."""
+        deprecated("ThresholdTuner.apply(green=, amber=)", "ThresholdTuner.set_thresholds(green=, amber=)")
+        return self.set_thresholds(green=green, amber=amber)
+
+    def set_thresholds(self, green: float | None = None, amber: float | None = None) -> Journey:
         """Set the thresholds (on the target's scale; snapped to bin edges) and return the new
         journey. Raises ``ValueError`` / :class:`~cxwidgets.journey.JourneyError` when they are
         invalid; the tuner then keeps its state.
 
         Example:
-            >>> tuner.apply(green=72, amber=58).green  # doctest: +SKIP
+            >>> tuner.set_thresholds(green=72, amber=58).green  # doctest: +SKIP
             72.0
         """
         if green is None and amber is None:
@@ -384,7 +382,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             raise ValueError(s.get("note") or "no suggestion: give an outcome (e.g. outcome='churned', accounts=...)")
         if not s.get("separates") and not force:
             raise ValueError(s.get("note") or "the suggestion does not separate the outcome; use force=True to apply it")
-        return self.apply(green=s["green"], amber=s["amber"])
+        return self.set_thresholds(green=s["green"], amber=s["amber"])
 
     def reset(self) -> Journey:
         """Back to the thresholds the journey had when the tuner was made (this target)."""
@@ -393,7 +391,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             g, a = self._quartiles(self.bins_data, t)
         else:
             g, a = t.green, t.amber
-        return self.apply(green=g, amber=a)
+        return self.set_thresholds(green=g, amber=a)
 
     def _restore(self, message: str) -> None:
         key, g, a = self._good
@@ -409,7 +407,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             self._restore("there are no values to set thresholds on yet: bind data to the model first")
             return
         try:
-            self.apply(self.green, self.amber)
+            self.set_thresholds(self.green, self.amber)
         except Exception as err:  # noqa: BLE001 - shown in the widget, never as a traceback
             self._restore(message_of(err))
 
@@ -447,7 +445,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         elif op == "reset":
             self.reset()
         else:
-            self.apply(green=args.get("green"), amber=args.get("amber"))
+            self.set_thresholds(green=args.get("green"), amber=args.get("amber"))
 
     def _request_failed(self, message: str) -> None:
         self._restore(message)
@@ -476,19 +474,24 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             width=width, height=height,
         )
 
-    def save_chart(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
-        """Export the chart as PNG or SVG (by extension, through vl-convert: no browser, no
-        network); the file opens with no Python.
+    def save_image(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
+        """Export the chart as a PNG or SVG picture (by extension, through vl-convert: no
+        browser, no network); the file opens with no Python.
 
         Example:
-            >>> tuner.save_chart("thresholds.png")  # doctest: +SKIP
+            >>> tuner.save_image("thresholds.png")  # doctest: +SKIP
             PosixPath('thresholds.png')
         """
         target = Path(path)
         suffix = target.suffix.lower()
         if suffix not in (".png", ".svg"):
-            raise ValueError(f"save_chart writes .png or .svg files, got {target.name!r}")
+            raise ValueError(f"save_image writes .png or .svg files, got {target.name!r}")
         return save_chart(self.chart(), target, scale=scale)
+
+    def save_chart(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
+        """Deprecated name of :meth:`save_image` (kept for one release)."""
+        deprecated("ThresholdTuner.save_chart(path)", "ThresholdTuner.save_image(path)")
+        return self.save_image(path, scale=scale)
 
     # ---- display -------------------------------------------------------------------------------
 

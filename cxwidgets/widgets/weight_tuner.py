@@ -39,7 +39,7 @@ from altair import JupyterChart
 from cxwidgets.charts import mis_chart, mis_records, save_chart
 from cxwidgets.journey import CATEGORIES, split_signal_key
 from cxwidgets.signals import NO_SEGMENT
-from cxwidgets.widgets._base import Flag, PageUpdates
+from cxwidgets.widgets._base import Flag, PageUpdates, deprecated
 
 __all__ = ["WeightTuner"]
 
@@ -461,16 +461,21 @@ class WeightTuner(w.VBox):
             return
         self.message.value = f'<span class="cx-tuner-ok">Saved to {_escape(str(where))}</span>'
 
-    def save_chart(self, path: str | os.PathLike[str], level: str = "moment") -> Path:
-        """Export the chart of ``level`` as PNG, SVG or standalone HTML (vl-convert; no Python
-        needed to open it).
+    def save_image(self, path: str | os.PathLike[str], level: str = "moment") -> Path:
+        """Export the chart of ``level`` as a PNG or SVG picture, or a standalone HTML page, by
+        extension (vl-convert; no Python needed to open it).
 
         Example:
-            >>> tuner.save_chart("moments.png")  # doctest: +SKIP
+            >>> tuner.save_image("moments.png")  # doctest: +SKIP
         """
         if level not in _LEVELS:
             raise ValueError(f"level must be one of {', '.join(map(repr, _LEVELS))}, got {level!r}")
         return save_chart(self._chart(level, self.model.score(level), background="white"), path)
+
+    def save_chart(self, path: str | os.PathLike[str], level: str = "moment") -> Path:
+        """Deprecated name of :meth:`save_image` (kept for one release)."""
+        deprecated("WeightTuner.save_chart(path)", "WeightTuner.save_image(path)")
+        return self.save_image(path, level)
 
     def __repr__(self) -> str:
         return f"WeightTuner({self.model!r}, sliders={len(self.sliders)})"

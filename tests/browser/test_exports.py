@@ -34,10 +34,10 @@ def exports(tmp: Path) -> dict[str, tuple[Path, list[str]]]:
     wmap.to_html(p)
     out["JourneyMap.to_html"] = (p, [names["stage"], names["moment"], names["signal"], names["hypothesis"]])
     tuner = WeightTuner(model, debounce=0)
-    p = tuner.save_chart(tmp / "stages.html", level="stage")
-    out["WeightTuner.save_chart stage"] = (p, [names["stage"]])
-    p = tuner.save_chart(tmp / "moments.html", level="moment")
-    out["WeightTuner.save_chart moment"] = (p, [names["moment"]])
+    p = tuner.save_image(tmp / "stages.html", level="stage")
+    out["WeightTuner.save_image stage"] = (p, [names["stage"]])
+    p = tuner.save_image(tmp / "moments.html", level="moment")
+    out["WeightTuner.save_image moment"] = (p, [names["moment"]])
     rows = [
         {"label": names[k], "mis": 40.0 + 10 * i, "status": "amber", "state": "Amber", "text": names[k],
          "change": 0, "order": i}

@@ -117,6 +117,8 @@ def test_keyboard_moves_amber_in_page_and_python(nb: dict[str, Any]) -> None:
     page.wait_for_function(
         "() => document.querySelector('.cxtt-handle-amber').getAttribute('aria-valuenow') === '55'", timeout=10_000
     )
+    # the handle moves at once; the numbers are Python's band summary, shown when it answers
+    page.wait_for_function("() => !document.querySelector('.cxtt-table[aria-busy]')", timeout=10_000)
     after = red_count(tuner)
     assert after > before  # red now holds every account with MIS below 55
     assert "Amber ≥ 55" in tuner.locator(".cxtt-handle-box-amber").inner_text()

@@ -68,7 +68,7 @@ def test_thresholds_applied_recolour_the_map_and_charts(explorer: Any, tmp_path:
     explorer.map.selected_moment = "Onboarding Kickoff"
     mis = model.score("moment").filter(model.score("moment")["moment"] == "Onboarding Kickoff")["mis"].item()
     green, amber = float(int(mis) + 2), float(int(mis) + 1)  # above its MIS: red by hand
-    explorer.thresholds.apply(green=green, amber=amber)
+    explorer.thresholds.set_thresholds(green=green, amber=amber)
     assert model.journey.moment("Onboarding Kickoff").green == green
     assert status_of(mis, green, amber) == "red"
     assert explorer.map.scores["Onboarding Kickoff"]["status"] == "red"

@@ -53,12 +53,12 @@ def exporters(model: MISModel) -> dict[str, tuple[str, Callable[[Path], Any]]]:
         "map.save_image png": ("map.png", lambda p: wmap.save_image(p)),
         "map.save_image svg": ("map.svg", lambda p: wmap.save_image(p)),
         "weights.save": ("w.yaml", lambda p: tuner.save(p)),
-        "weights.save_chart png": ("w.png", lambda p: tuner.save_chart(p)),
-        "weights.save_chart svg": ("w.svg", lambda p: tuner.save_chart(p, level="stage")),
-        "weights.save_chart html": ("w.html", lambda p: tuner.save_chart(p, level="stage")),
+        "weights.save_image png": ("w.png", lambda p: tuner.save_image(p)),
+        "weights.save_image svg": ("w.svg", lambda p: tuner.save_image(p, level="stage")),
+        "weights.save_image html": ("w.html", lambda p: tuner.save_image(p, level="stage")),
         "thresholds.save": ("t.json", lambda p: tt.save(p)),
-        "thresholds.save_chart png": ("t.png", lambda p: tt.save_chart(p)),
-        "thresholds.save_chart svg": ("t.svg", lambda p: tt.save_chart(p)),
+        "thresholds.save_image png": ("t.png", lambda p: tt.save_image(p)),
+        "thresholds.save_image svg": ("t.svg", lambda p: tt.save_image(p)),
         "charts.save_chart png": ("c.png", lambda p: save_chart(chart, p)),
         "charts.save_chart svg": ("c.svg", lambda p: save_chart(chart, p)),
         "charts.save_chart html": ("c.html", lambda p: save_chart(chart, p)),
@@ -68,8 +68,8 @@ def exporters(model: MISModel) -> dict[str, tuple[str, Callable[[Path], Any]]]:
 
 EXPORTS = [
     "map.save", "map.to_html", "map.save_image png", "map.save_image svg", "weights.save",
-    "weights.save_chart png", "weights.save_chart svg", "weights.save_chart html", "thresholds.save",
-    "thresholds.save_chart png", "thresholds.save_chart svg", "charts.save_chart png",
+    "weights.save_image png", "weights.save_image svg", "weights.save_image html", "thresholds.save",
+    "thresholds.save_image png", "thresholds.save_image svg", "charts.save_chart png",
     "charts.save_chart svg", "charts.save_chart html", "charts.save_chart json",
 ]
 
@@ -101,7 +101,7 @@ def scripts(page: str) -> list[str]:
     return re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S | re.I)
 
 
-@pytest.mark.parametrize("name", ["map.to_html", "weights.save_chart html", "charts.save_chart html"])
+@pytest.mark.parametrize("name", ["map.to_html", "weights.save_image html", "charts.save_chart html"])
 def test_html_exports_keep_names_inside_their_json(model: MISModel, tmp_path: Path, name: str) -> None:
     file_name, write = exporters(model)[name]
     write(tmp_path / file_name)
@@ -119,7 +119,7 @@ def test_html_exports_keep_names_inside_their_json(model: MISModel, tmp_path: Pa
 
 
 def test_svg_exports_hold_names_as_text(model: MISModel, tmp_path: Path) -> None:
-    for name in ("map.save_image svg", "weights.save_chart svg"):
+    for name in ("map.save_image svg", "weights.save_image svg"):
         file_name, write = exporters(model)[name]
         write(tmp_path / file_name)
         root = ET.parse(tmp_path / file_name).getroot()

@@ -43,8 +43,8 @@ def front(wmap: JourneyMap) -> Front:
 
 def synced(w: JourneyMap) -> None:
     """The synced trait and the Python Journey say the same thing."""
-    assert w.journey == w.journey_spec.model_dump(mode="json")
-    assert Journey.from_json(json.dumps(w.journey)) == w.journey_spec
+    assert w.journey_data == w.journey_spec.model_dump(mode="json")
+    assert Journey.from_json(json.dumps(w.journey_data)) == w.journey_spec
 
 
 # ---- construction, repr ---------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def test_constructor_accepts_journey_mapping_path_or_nothing(saas: Journey, tmp_
 
 def test_traits_and_defaults(saas: Journey) -> None:
     w = JourneyMap(saas)
-    names = {"journey", "scores", "selected_moment", "mode", "persona", "error", "request", "ack"}
+    names = {"journey_data", "scores", "selected_moment", "mode", "persona", "error", "request", "ack"}
     assert names <= set(w.keys)  # all synced
     assert w.mode == "view" and w.persona is None and w.selected_moment is None
     assert w.scores == {} and w.error == ""
@@ -97,13 +97,13 @@ def test_traits_and_defaults(saas: Journey) -> None:
 def test_esm_and_css_are_files_without_innerhtml_or_cdn() -> None:
     import cxwidgets.widgets.journey_map as jm
 
-    js = re.sub(r"^\s*//.*$", "", jm._ESM_PATH.read_text(), flags=re.M)  # code, not comments
+    js = re.sub(r"^\s*//.*$", "", jm._ESM, flags=re.M)  # the module the page runs (prelude + widget), code only
     assert "innerHTML" not in js and "outerHTML" not in js and "insertAdjacentHTML" not in js
     assert "document.write" not in js and "eval(" not in js
     assert not re.search(r"^\s*import\s", js, re.M)  # no imports at all, so no CDN
     assert "http://" not in js.replace("http://www.w3.org/2000/svg", "") and "https://" not in js
     assert "export default" in js
-    css = jm._CSS_PATH.read_text()
+    css = jm._CSS  # what the page gets: palette + static/theme.css + the widget's css
     assert "--jp-layout-color1" in css and "--jp-ui-font-color1" in css and "--jp-border-color2" in css
     assert "@import" not in css and "url(" not in css
 
@@ -118,7 +118,7 @@ def test_rename_moment(front: Front, wmap: JourneyMap) -> None:
     assert wmap.journey_spec.stage_of("Demo").name == "Acquire"
     synced(wmap)
     # the new journey went back to the front end, and the request was cleared
-    assert front.pushed("journey")[-1]["stages"][0]["moments"][1]["name"] == "Demo"
+    assert front.pushed("journey_data")[-1]["stages"][0]["moments"][1]["name"] == "Demo"
     assert front.pushed("request")[-1] == {}
 
 
@@ -268,9 +268,9 @@ def test_malformed_requests_do_not_raise(front: Front, wmap: JourneyMap) -> None
 def test_apply_from_python_raises_and_keeps_journey(wmap: JourneyMap) -> None:
     before = wmap.journey_spec
     with pytest.raises(JourneyError, match="two moments are named"):
-        wmap.apply("rename_moment", old="Demo Or Trial Setup", new="Advocacy Ask")
+        wmap.edit("rename_moment", old="Demo Or Trial Setup", new="Advocacy Ask")
     assert wmap.journey_spec == before
-    new = wmap.apply("rename_moment", old="Demo Or Trial Setup", new="Demo")
+    new = wmap.edit("rename_moment", old="Demo Or Trial Setup", new="Demo")
     assert wmap.journey_spec is new
     assert set(OPS) >= {"add_stage", "rename_stage", "remove_stage", "move_stage", "add_moment", "rename_moment",
                         "remove_moment", "move_moment", "update_moment", "update_signal", "set_emotion"}
@@ -278,21 +278,21 @@ def test_apply_from_python_raises_and_keeps_journey(wmap: JourneyMap) -> None:
 
 def test_journey_dict_set_directly_is_validated(front: Front, wmap: JourneyMap, saas: Journey) -> None:
     good = saas.rename_stage("Renew", "Retain").model_dump(mode="json")
-    front.update(journey=good)
+    front.update(journey_data=good)
     assert wmap.journey_spec.stage_names()[4] == "Retain"
     bad = json.loads(json.dumps(good))
     bad["stages"][0]["moments"][0]["green"] = 10  # below amber 50
-    front.update(journey=bad)
+    front.update(journey_data=bad)
     assert "gates out of order" in wmap.error
     assert wmap.journey_spec.stage_names()[4] == "Retain"
-    assert wmap.journey == wmap.journey_spec.model_dump(mode="json")  # reverted
-    assert front.pushed("journey")[-1] == wmap.journey  # and the front end was told
+    assert wmap.journey_data == wmap.journey_spec.model_dump(mode="json")  # reverted
+    assert front.pushed("journey_data")[-1] == wmap.journey_data  # and the front end was told
 
 
 def test_journey_spec_setter(wmap: JourneyMap, saas: Journey) -> None:
     wmap.selected_moment = "Advocacy Ask"
     wmap.journey_spec = saas.remove_moment("Advocacy Ask")
-    assert "Advocacy Ask" not in wmap.journey["stages"][-1]["moments"]
+    assert "Advocacy Ask" not in wmap.journey_data["stages"][-1]["moments"]
     assert wmap.selected_moment is None
     with pytest.raises(TypeError):
         wmap.journey_spec = {"name": "x"}  # type: ignore[assignment]
@@ -346,7 +346,7 @@ def test_script_like_name_stays_plain_data(front: Front, wmap: JourneyMap, tmp_p
     front.request("rename_stage", old="Advocate", new="</script><b>stage</b>")
     front.request("update_moment", name=XSS, fields={"hypothesis": "<script>alert(2)</script>", "owner": "<i>me</i>"})
     assert wmap.error == ""
-    assert wmap.journey["stages"][-1]["moments"][0]["name"] == XSS
+    assert wmap.journey_data["stages"][-1]["moments"][0]["name"] == XSS
     assert wmap.journey_spec.moment(XSS).hypothesis == "<script>alert(2)</script>"
     wmap.save(tmp_path / "j.yaml")
     assert Journey.load(tmp_path / "j.yaml").moment(XSS).owner == "<i>me</i>"
@@ -368,8 +368,8 @@ def test_to_html_is_standalone_and_escapes_script_text(saas: Journey, tmp_path: 
     payload = re.search(r'<script type="application/json" id="cxjm-data">(.*?)</script>', page, re.S)
     assert payload is not None
     data = json.loads(payload.group(1))
-    assert data["state"]["journey"]["stages"][-1]["moments"][0]["name"] == evil
-    assert data["state"]["journey"]["stages"][-1]["name"] == XSS
+    assert data["state"]["journey_data"]["stages"][-1]["moments"][0]["name"] == evil
+    assert data["state"]["journey_data"]["stages"][-1]["name"] == XSS
     assert data["state"]["mode"] == "view"
     # ESM and CSS inlined; nothing fetched from the network
     assert "export default" in data["esm"]
@@ -567,7 +567,7 @@ def test_load_template_replaces_the_journey(front: Front, wmap: JourneyMap, name
     assert wmap.journey_spec != Journey.template("saas")
     assert wmap.selected_moment is None  # the SaaS moment is gone
     synced(wmap)
-    assert front.pushed("journey")[-1] == Journey.template(name).model_dump(mode="json")
+    assert front.pushed("journey_data")[-1] == Journey.template(name).model_dump(mode="json")
 
 
 def test_load_template_into_an_empty_journey() -> None:
@@ -598,7 +598,7 @@ def test_normaliser_change_lands_in_the_journey(front: Front, wmap: JourneyMap) 
     assert ack["ok"] is True
     assert _primary(wmap, "Renewal Decision").normaliser == "percentile"
     # the synced dict says so too (what the front end draws the select from)
-    shown = [m["signals"][0]["normaliser"] for st_ in wmap.journey["stages"] for m in st_["moments"]
+    shown = [m["signals"][0]["normaliser"] for st_ in wmap.journey_data["stages"] for m in st_["moments"]
              if m["name"] == "Renewal Decision"]
     assert shown == ["percentile"]
     synced(wmap)

@@ -9,6 +9,7 @@ import pytest
 
 import cxwidgets.widgets.journey_map as jm
 import cxwidgets.widgets.threshold_tuner as tt
+from cxwidgets.widgets._assets import STATIC
 from cxwidgets.charts import RAG_COLOURS
 from cxwidgets.journey import Journey
 from cxwidgets.mis import MISModel
@@ -38,7 +39,7 @@ def test_widgets_draw_with_the_charts_colours(widget: type, prefix: str) -> None
         assert got[f"{band}-bg"].lower() == RAG_COLOURS[band].lower()
         assert got[f"{band}-bar"].lower() == RAG_COLOURS[band].lower()
     # no other copy of a band colour in the files the widgets ship
-    for path in (jm._CSS_PATH, tt._CSS_PATH, jm._ESM_PATH, tt._ESM_PATH):
+    for path in (jm._CSS_PATH, tt._CSS_PATH, jm._ESM_PATH, tt._ESM_PATH, STATIC / "theme.css", STATIC / "prelude.js"):
         text = path.read_text()
         assert not variables(text, prefix), path.name
 

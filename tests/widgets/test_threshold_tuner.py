@@ -82,13 +82,13 @@ def test_traits_are_synced(tuner: ThresholdTuner) -> None:
 def test_esm_and_css_are_files_without_innerhtml_or_cdn() -> None:
     import cxwidgets.widgets.threshold_tuner as tt
 
-    js = re.sub(r"^\s*//.*$", "", tt._ESM_PATH.read_text(), flags=re.M)
+    js = re.sub(r"^\s*//.*$", "", tt._ESM, flags=re.M)  # the module the page runs (prelude + widget), code only
     assert "innerHTML" not in js and "outerHTML" not in js and "insertAdjacentHTML" not in js
     assert "eval(" not in js and "document.write" not in js
     assert not re.search(r"^\s*import\s", js, re.M)
     assert "https://" not in js and "http://" not in js.replace("http://www.w3.org/2000/svg", "")
     assert 'role: "slider"' in js and "ArrowRight" in js  # keyboard-operable handles
-    css = tt._CSS_PATH.read_text()
+    css = tt._CSS  # what the page gets: palette + static/theme.css + the widget's css
     assert "--jp-layout-color1" in css and "--jp-ui-font-color1" in css and "data-jp-theme-light" in css
     assert "@import" not in css and "url(" not in css
 
@@ -164,7 +164,7 @@ def test_unknown_target_keeps_the_last_good_state(tuner: ThresholdTuner) -> None
 def test_moment_target_bins_the_moment_mis(tuner: ThresholdTuner, model: Any, data: Any) -> None:
     tuner.target = "Onboarding Kickoff"
     v, y = per_account(model, data, "Onboarding Kickoff")
-    tuner.apply(green=70, amber=45)
+    tuner.set_thresholds(green=70, amber=45)
     want = direct(v, y, 70, 45)
     b = tuner.bands
     assert [b["red"]["n"], b["amber"]["n"], b["green"]["n"]] == want["n"]
@@ -184,7 +184,7 @@ def test_signal_target_on_its_raw_scale(tuner: ThresholdTuner, model: Any, data:
         .join(data.accounts.select("account_id", "churned"), on="account_id")
     )
     x, y = raw["value"].to_numpy(), raw["churned"].to_numpy()
-    tuner.apply(green=2.5, amber=3.5)
+    tuner.set_thresholds(green=2.5, amber=3.5)
     b = tuner.bands
     # lower is better: green <= 2.5, amber <= 3.5, red above
     assert [b["green"]["n"], b["amber"]["n"], b["red"]["n"]] == [
@@ -257,7 +257,7 @@ def test_a_model_without_data_shows_a_message() -> None:
     t.amber = 60
     assert "bind data to the model first" in t.error and t.amber == 50.0
     with pytest.raises(ValueError, match="bind data"):
-        t.apply(green=80)
+        t.set_thresholds(green=80)
 
 
 def test_bins_are_cached_per_target(tuner: ThresholdTuner, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -324,9 +324,9 @@ def _png_pixels(path: Path) -> tuple[int, int, Counter[tuple[int, ...]]]:
 def test_chart_exports_png_and_svg_with_the_bands(tuner: ThresholdTuner, tmp_path: Path) -> None:
     from cxwidgets.charts import RAG_COLOURS
 
-    tuner.apply(green=72, amber=55)
+    tuner.set_thresholds(green=72, amber=55)
     b = tuner.bands
-    svg = tuner.save_chart(tmp_path / "bands.svg")
+    svg = tuner.save_image(tmp_path / "bands.svg")
     root = ET.parse(svg).getroot()  # parses as XML
     assert root.tag.endswith("svg")
     text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
@@ -335,7 +335,7 @@ def test_chart_exports_png_and_svg_with_the_bands(tuner: ThresholdTuner, tmp_pat
     assert f"Green: 72 and above ({b['green']['n']:,} accounts)" in text
     fills = svg.read_text().lower()
     assert all(RAG_COLOURS[k].lower() in fills for k in ("red", "amber", "green"))
-    png = tuner.save_chart(tmp_path / "bands.png", scale=1.0)
+    png = tuner.save_image(tmp_path / "bands.png", scale=1.0)
     w, h, colours = _png_pixels(png)
     assert 500 < w < 1200 and 200 < h < 700
     area = {}
@@ -347,10 +347,10 @@ def test_chart_exports_png_and_svg_with_the_bands(tuner: ThresholdTuner, tmp_pat
     assert area["red"] / area["amber"] == pytest.approx(b["red"]["n"] / b["amber"]["n"], rel=0.1)
     assert area["green"] / area["amber"] == pytest.approx(b["green"]["n"] / b["amber"]["n"], rel=0.1)
     with pytest.raises(ValueError, match=r"\.png or \.svg"):
-        tuner.save_chart(tmp_path / "bands.pdf")
+        tuner.save_image(tmp_path / "bands.pdf")
     # lower is better: the legend reads from green to red, with the rules the other way round
     tuner.target = "First Response To Inquiry/Time to first touch"
-    root = ET.parse(tuner.save_chart(tmp_path / "minutes.svg")).getroot()
+    root = ET.parse(tuner.save_image(tmp_path / "minutes.svg")).getroot()
     text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
     assert "Green: 10 or less" in text and "Amber: above 10 to 30" in text and "Red: above 30" in text
     assert "(minutes)" in text

@@ -90,7 +90,7 @@ def test_a_threshold_tuner_of_its_own_saves_the_models_weights(data: Any, tmp_pa
     model = MISModel(Journey.template("saas"), data)
     model.signal_weights = {"Advocacy Ask/Promoter activation": 4.0}
     tuner = ThresholdTuner(model, SIGNAL, outcome="churned", accounts=data.accounts)
-    tuner.apply(green=2.5, amber=3.5)
+    tuner.set_thresholds(green=2.5, amber=3.5)
     assert model.journey.signal("Demo Or Trial Setup", "Demo CES").green == 2.5  # the model owns it
     saved = Journey.load(tuner.save(tmp_path / "t.yaml"))
     assert saved.signal("Advocacy Ask", "Promoter activation").weight == 4.0
@@ -181,7 +181,7 @@ def test_a_handle_moved_off_the_axis_is_refused(data: Any) -> None:
     assert "green" in tuner.error and "0" in tuner.error and tuner.green == 75.0
     assert model.journey.green == 75.0 and front.pushed("green")[-1] == 75.0
     with pytest.raises(ValueError, match="green"):
-        tuner.apply(green=150)
+        tuner.set_thresholds(green=150)
 
 
 def test_a_request_without_its_arguments_is_refused_on_the_map() -> None:

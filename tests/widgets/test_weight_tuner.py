@@ -201,15 +201,15 @@ def test_updates_send_aggregates_only(model: MISModel, data: Any) -> None:
 
 def test_chart_export_png_and_svg(model: MISModel, tmp_path: Path) -> None:
     tuner = WeightTuner(model, debounce=0)
-    png = tuner.save_chart(tmp_path / "moments.png")
+    png = tuner.save_image(tmp_path / "moments.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = tuner.save_chart(tmp_path / "stages.svg", level="stage")
+    svg = tuner.save_image(tmp_path / "stages.svg", level="stage")
     doc = xml.dom.minidom.parse(str(svg))
     texts = " ".join(t.firstChild.data for t in doc.getElementsByTagName("text") if t.firstChild)
     for stage in model.journey.stage_names():
         assert stage in texts
     with pytest.raises(ValueError, match="extension"):
-        tuner.save_chart(tmp_path / "x.gif")
+        tuner.save_image(tmp_path / "x.gif")
     assert not list(tmp_path.glob(".*tmp*"))
 
 
