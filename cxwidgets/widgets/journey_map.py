@@ -54,11 +54,10 @@ import traitlets
 from cxwidgets import plugins
 from cxwidgets._util.files import atomic_write
 from cxwidgets._util.text import choices, did_you_mean, short
-from cxwidgets._util.html import script_json
-from cxwidgets._util.html import text as html_text
 from cxwidgets.views import card_scores, primary_values
 from cxwidgets.journey import Journey, JourneyError, signal_key
 from cxwidgets.widgets._assets import join_css, join_esm
+from cxwidgets.widgets._export import standalone_page
 from cxwidgets.widgets._base import RefuseBadState, check_args, deprecated, message_of, serve_request
 
 __all__ = ["JourneyMap", "OPS"]
@@ -463,17 +462,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             "request": {},
             "ack": {},
         }
-        esm = _ESM
-        css = _CSS
-        if "</style" in css.lower():  # pragma: no cover - our own file
-            raise ValueError("journey_map.css must not contain '</style'")
-        payload = script_json({"state": state, "esm": esm})
-        page = _PAGE.format(
-            title=html_text(title or self._journey.name),
-            css=css,
-            payload=payload,
-            boot=_BOOT,
-        )
+        page = standalone_page(state, esm=_ESM, css=_CSS, title=title or self._journey.name)
         if path is not None:
             atomic_write(path, page)
         return page
@@ -544,68 +533,3 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             f"JourneyMap(journey={_short(j.name)!r}, stages={len(j.stages)}, moments={n_m}, "
             f"mode={self.mode!r}, selected={self.selected_moment!r})"
         )
-
-
-# The standalone page: the widget's own ES module, imported from a Blob, rendered against a
-# small in-page model (get/set/on/off/save_changes) holding the embedded state.
-_BOOT = """
-const data = JSON.parse(document.getElementById("cxjm-data").textContent);
-const state = data.state;
-const listeners = new Map();
-const model = {
-  get: (key) => state[key],
-  set: (key, value) => {
-    state[key] = value;
-    for (const cb of [...(listeners.get("change:" + key) || [])]) cb();
-  },
-  on: (event, cb) => {
-    for (const name of event.split(" ")) {
-      if (!listeners.has(name)) listeners.set(name, []);
-      listeners.get(name).push(cb);
-    }
-  },
-  off: (event, cb) => {
-    for (const name of (event ? event.split(" ") : [...listeners.keys()])) {
-      listeners.set(name, cb ? (listeners.get(name) || []).filter((f) => f !== cb) : []);
-    }
-  },
-  save_changes: () => {},
-  send: () => {},
-};
-const url = URL.createObjectURL(new Blob([data.esm], { type: "text/javascript" }));
-const mod = await import(url);
-URL.revokeObjectURL(url);
-const widget = mod.default;
-const el = document.getElementById("cxjm-root");
-if (typeof widget.initialize === "function") await widget.initialize({ model });
-await widget.render({ model, el });
-"""
-
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="cxwidgets JourneyMap">
-<title>{title}</title>
-<style>
-body {{ margin: 16px; background: #ffffff; color: #1f1f1f; }}
-@media (prefers-color-scheme: dark) {{
-  body {{
-    background: #111111; color: #e6e6e6;
-    --jp-layout-color0: #111111; --jp-layout-color1: #1b1b1b; --jp-layout-color2: #262626;
-    --jp-layout-color3: #333333; --jp-ui-font-color0: #ffffff; --jp-ui-font-color1: #e6e6e6;
-    --jp-ui-font-color2: #b8b8b8; --jp-border-color1: #6b6b6b; --jp-border-color2: #4a4a4a;
-    --jp-brand-color1: #64b5f6;
-  }}
-}}
-{css}
-</style>
-</head>
-<body>
-<div id="cxjm-root"></div>
-<script type="application/json" id="cxjm-data">{payload}</script>
-<script type="module">{boot}</script>
-</body>
-</html>
-"""
