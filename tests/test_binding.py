@@ -317,7 +317,10 @@ def test_out_of_scale_and_bad_aggregates_are_errors() -> None:
 
 
 def test_a_registered_source_bind_cannot_compute_is_a_clear_error() -> None:
-    journey_mod.register_source("tickets", "backlog_test_only", description="test")
+    from cxwidgets.catalog import CXSourceWarning
+
+    with pytest.warns(CXSourceWarning, match="no binder was given"):
+        journey_mod.register_source("tickets", "backlog_test_only", description="test")
     try:
         j = Journey.empty("x").add_stage("S").add_moment("S", "Support")
         j = j.add_signal("Support", name="B", category="operational", source={"table": "tickets", "metric": "backlog_test_only"}, floor=10, target=0)
