@@ -106,13 +106,15 @@ def roi_summary(
         net_gain = gain - running
         per_month = net_gain / horizon
         note = None
-        if per_month > 0:
-            payback: float | None = inv / per_month
-            if payback > horizon:
-                note = f"pays back after the {horizon:g}-month horizon (extrapolated at the same monthly gain)"
-        else:
+        payback: float | None = inv / per_month if per_month > 0 else None
+        if payback is not None and not math.isfinite(payback):
+            # a positive but vanishing monthly gain: the division overflows; no payback to report
             payback = None
+            note = "never pays back in practice: the monthly net gain is too small to cover the investment"
+        elif payback is None:
             note = "never pays back: the gain does not exceed the running costs"
+        elif payback > horizon:
+            note = f"pays back after the {horizon:g}-month horizon (extrapolated at the same monthly gain)"
         if kind == "total" and "clv_increase" in gains:
             note = "; ".join(filter(None, [note, "clv_increase not added (it overlaps revenue growth)"]))
         out.append(
