@@ -144,6 +144,29 @@ def run_all_cells(page: object) -> None:
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()  # type: ignore[attr-defined]
 
 
+def run_all_when_idle(page: object, failed_shot: Path) -> None:
+    """Run every cell once the kernel is idle, and again if nothing started.
+
+    The indicator can read idle before the kernel is connected, and a "Run All" sent then runs
+    nothing (seen on a loaded machine): wait for the status bar to name an idle kernel, and run
+    again (three tries) until a cell shows it ran; a screenshot goes to ``failed_shot`` otherwise.
+    """
+    import re
+
+    page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    for attempt in range(3):
+        run_all_cells(page)
+        try:
+            page.locator(".jp-Notebook .jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]")).first.wait_for(  # type: ignore[attr-defined]
+                timeout=20_000
+            )
+            return
+        except Exception:
+            if attempt == 2:
+                page.screenshot(path=str(failed_shot), full_page=True)  # type: ignore[attr-defined]
+                raise
+
+
 def run_code(page: object, code: str, timeout: int = 60_000) -> str:
     """Append a code cell after the last one, run it in the kernel, return its output text."""
     cells = page.locator(".jp-Notebook .jp-Cell")  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from cxwidgets.journey import Journey
-from tests.browser.conftest import Lab, run_all_cells, run_code
+from tests.browser.conftest import Lab, run_all_when_idle, run_code
 
 pytestmark = pytest.mark.browser
 
@@ -48,20 +48,7 @@ def nb(lab: Lab, browser: Any) -> Iterator[dict[str, Any]]:
     page.get_by_role("menuitem", name="Edit", exact=True).click()
     page.get_by_role("menuitem", name="Clear Outputs of All Cells", exact=True).click()
     assert page.locator(".jp-OutputArea-output").count() == 0
-    # the indicator can read idle before the kernel is connected, and a "Run All" sent then runs
-    # nothing (seen on a loaded machine): wait for an idle kernel, and run again if nothing started
-    page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(timeout=60_000)
-    for attempt in range(3):
-        run_all_cells(page)
-        try:
-            page.locator(".jp-Notebook .jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]")).first.wait_for(
-                timeout=20_000
-            )
-            break
-        except Exception:
-            if attempt == 2:
-                page.screenshot(path=str(SHOTS / "journey_map_failed.png"), full_page=True)
-                raise
+    run_all_when_idle(page, SHOTS / "journey_map_failed.png")
     last = page.locator(".jp-Notebook .jp-Cell").last
     last.locator(".jp-OutputArea-output").wait_for(timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)

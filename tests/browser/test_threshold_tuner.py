@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Lab, run_all_cells, run_code
+from tests.browser.conftest import Lab, run_all_when_idle, run_code
 
 pytestmark = pytest.mark.browser
 
@@ -58,20 +58,7 @@ def nb(lab: Lab, browser: Any) -> Iterator[dict[str, Any]]:
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     assert page.locator(".jp-Dialog").count() == 0
     SHOTS.mkdir(exist_ok=True)
-    # the indicator can read idle before the kernel is connected, and a "Run All" sent then runs
-    # nothing: wait for the status bar to name an idle kernel, and run again if nothing started
-    page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).first.wait_for(timeout=60_000)
-    for attempt in range(3):
-        run_all_cells(page)
-        try:
-            page.locator(".jp-Notebook .jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]")).first.wait_for(
-                timeout=20_000
-            )
-            break
-        except Exception:
-            if attempt == 2:
-                page.screenshot(path=str(SHOTS / "threshold_tuner_failed.png"), full_page=True)
-                raise
+    run_all_when_idle(page, SHOTS / "threshold_tuner_failed.png")
     page.locator(".cxtt .cxtt-svg").first.wait_for(timeout=120_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     SHOTS.mkdir(exist_ok=True)
