@@ -146,10 +146,9 @@ def test_a_binder_must_be_a_function() -> None:
 
 def test_one_catalogue_behind_every_path() -> None:
     from cxwidgets import journey, plugins
-    from cxwidgets.journey import catalogue
 
-    assert journey._SOURCES is catalog._SOURCES is catalogue._SOURCES
-    assert journey._AGGREGATES is catalog._AGGREGATES is catalogue._AGGREGATES
+    assert journey._SOURCES is catalog._SOURCES
+    assert journey._AGGREGATES is catalog._AGGREGATES
     assert journey.register_source is catalog.register_source
     assert BINDERS is catalog._BINDERS
     assert plugins.Registry is __import__("cxwidgets.registry", fromlist=["Registry"]).Registry

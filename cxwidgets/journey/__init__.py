@@ -37,10 +37,8 @@ The package, one concept a file:
 
 - ``rules.py``: the value rules, each defined once: names, numbers, weights, the ``Number`` field
   type, categories, MIS gates and emotions, and the signal key.
-- ``durations.py``: re-exports :mod:`cxwidgets.durations`, duration units and the owner-SLA form
-  (``parse_duration``, ``format_duration``), which sits below this package with the catalogue.
-- ``catalogue.py``: re-exports :mod:`cxwidgets.catalog`, the known sources (each with its binder)
-  and aggregates (``register_source``, ``register_aggregate``), which sits below this package.
+- the source catalogue and duration units live below this package, in :mod:`cxwidgets.catalog` and
+  :mod:`cxwidgets.durations` (re-exported here), so plugins and bind use them without the models.
 - ``errors.py``: ``JourneyError`` and ``JourneyKeyError``.
 - ``models.py``: ``Source``, ``Signal``, ``Moment``, ``Stage`` and their validators.
 - ``settings.py``: ``MISSettings``.
@@ -61,7 +59,7 @@ from cxwidgets.catalog import (
     register_source,
     source_info,
 )
-from cxwidgets.journey.durations import DURATION_UNITS, format_duration, parse_duration
+from cxwidgets.durations import DURATION_UNITS, format_duration, parse_duration
 from cxwidgets.journey.errors import JourneyError, JourneyKeyError
 from cxwidgets.journey.io import (
     CURRENT_SCHEMA_VERSION,

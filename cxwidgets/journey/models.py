@@ -20,8 +20,8 @@ from pydantic import (
 from cxwidgets._util.text import choices as _choices
 from cxwidgets._util.text import did_you_mean as _did_you_mean
 from cxwidgets._util.text import short
-from cxwidgets.journey.catalogue import _AGGREGATES, _SOURCES, SourceInfo, source_info
-from cxwidgets.journey.durations import _parse_sla, format_duration
+from cxwidgets.catalog import _AGGREGATES, _SOURCES, SourceInfo, source_info
+from cxwidgets.durations import _parse_sla, format_duration
 from cxwidgets.journey.errors import JourneyKeyError, _plain_message
 from cxwidgets.journey.rules import (
     CATEGORIES,
