@@ -30,12 +30,12 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _harness import dump, machine, measure  # noqa: E402
 
 MOMENTS = [f"Moment {i}" for i in range(8)]
-CHANGE = dt.datetime(2024, 7, 1, tzinfo=dt.timezone.utc)
+CHANGE = dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
 
 
 def _arrays(n: int) -> dict[str, Any]:
     rng = np.random.default_rng(0)
-    start = int(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc).timestamp() * 1e6)
+    start = int(dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp() * 1e6)
     at = start + rng.integers(0, 730 * 86_400_000_000, n)
     moment = rng.integers(0, 8, n)
     after = at >= int(CHANGE.timestamp() * 1e6)

@@ -128,14 +128,15 @@ def pandas_to_polars(pdf: Any, *, table: str = "data", lenient: bool = False) ->
         for name in pdf.columns:  # find the columns polars cannot read, and say which
             try:
                 parts.append(pl.from_pandas(pdf[[name]]).to_series())
-            except Exception as exc:
+            except Exception as strict_exc:
+                reason = strict_exc
                 if lenient:
                     try:
                         parts.append(pl.Series(name, pdf[name].tolist(), strict=False))
                         continue
                     except Exception as lenient_exc:
-                        exc = lenient_exc
-                bad.append((str(name), exc))
+                        reason = lenient_exc
+                bad.append((str(name), reason))
         if lenient and not bad:
             return pl.DataFrame(parts)
         if not bad:  # pragma: no cover - the frame fails as a whole only

@@ -61,10 +61,10 @@ from typing import Any, Literal
 import polars as pl
 
 from cxwidgets import catalog
-from cxwidgets.registry import _STACK, BUILTIN, USER, PluginClash, Registry, _Context, _current, origin
 from cxwidgets._util.text import choices as choices_text
 from cxwidgets._util.text import did_you_mean, short, shorten
 from cxwidgets.errors import CXDataError
+from cxwidgets.registry import _STACK, BUILTIN, USER, PluginClash, Registry, _Context, _current, origin
 
 __all__ = [
     "BUILTIN",

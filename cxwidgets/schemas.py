@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, Optional, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 import pandera.errors as pa_errors
 import pandera.polars as pa
@@ -114,11 +114,11 @@ class ResponsesModel(_TableModel):
     moment: str = pa.Field(description="moment of the journey the survey was sent at")
     metric: str = pa.Field(description="nps, csat, ces, psat or a custom metric name")
     score: float = pa.Field(description="the answer, on the metric's declared scale")
-    responded_at: Optional[UTCDatetime] = pa.Field(nullable=True)
-    respondent_id: Optional[str] = pa.Field(nullable=True)
-    role: Optional[str] = pa.Field(nullable=True, description="executive, admin, end_user, ...")
-    segment: Optional[str] = pa.Field(nullable=True)
-    comment: Optional[str] = pa.Field(nullable=True, description="free text")
+    responded_at: UTCDatetime | None = pa.Field(nullable=True)
+    respondent_id: str | None = pa.Field(nullable=True)
+    role: str | None = pa.Field(nullable=True, description="executive, admin, end_user, ...")
+    segment: str | None = pa.Field(nullable=True)
+    comment: str | None = pa.Field(nullable=True, description="free text")
 
     @pa.check("score", name="finite")
     def _score_finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -131,10 +131,10 @@ class TicketsModel(_TableModel):
     ticket_id: str = pa.Field(unique=True)
     account_id: str = pa.Field()
     created_at: UTCDatetime = pa.Field()
-    first_response_at: Optional[UTCDatetime] = pa.Field(nullable=True, description="null = open")
-    resolved_at: Optional[UTCDatetime] = pa.Field(nullable=True, description="null = open")
-    priority: Optional[str] = pa.Field(nullable=True, description="P1..P4")
-    csat: Optional[float] = pa.Field(nullable=True, description="post-close CSAT")
+    first_response_at: UTCDatetime | None = pa.Field(nullable=True, description="null = open")
+    resolved_at: UTCDatetime | None = pa.Field(nullable=True, description="null = open")
+    priority: str | None = pa.Field(nullable=True, description="P1..P4")
+    csat: float | None = pa.Field(nullable=True, description="post-close CSAT")
 
     @pa.check("csat", name="finite")
     def _csat_finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -153,13 +153,13 @@ class AccountsModel(_TableModel):
     """Accounts: one row per account."""
 
     account_id: str = pa.Field(unique=True)
-    segment: Optional[str] = pa.Field(nullable=True, description="enterprise, mid_market, smb")
-    arr: Optional[float] = pa.Field(nullable=True, ge=0, description="annual recurring revenue")
-    started_at: Optional[UTCDatetime] = pa.Field(nullable=True)
-    renewal_at: Optional[UTCDatetime] = pa.Field(nullable=True)
-    churned: Optional[bool] = pa.Field(nullable=True)
-    expanded: Optional[bool] = pa.Field(nullable=True)
-    renewed: Optional[bool] = pa.Field(nullable=True)
+    segment: str | None = pa.Field(nullable=True, description="enterprise, mid_market, smb")
+    arr: float | None = pa.Field(nullable=True, ge=0, description="annual recurring revenue")
+    started_at: UTCDatetime | None = pa.Field(nullable=True)
+    renewal_at: UTCDatetime | None = pa.Field(nullable=True)
+    churned: bool | None = pa.Field(nullable=True)
+    expanded: bool | None = pa.Field(nullable=True)
+    renewed: bool | None = pa.Field(nullable=True)
 
     @pa.check("arr", name="finite")
     def _arr_finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -173,9 +173,9 @@ class SignalsModel(_TableModel):
     moment: str = pa.Field()
     signal: str = pa.Field()
     value: float = pa.Field()
-    observed_at: Optional[UTCDatetime] = pa.Field(nullable=True)
-    role: Optional[str] = pa.Field(nullable=True)
-    segment: Optional[str] = pa.Field(nullable=True)
+    observed_at: UTCDatetime | None = pa.Field(nullable=True)
+    role: str | None = pa.Field(nullable=True)
+    segment: str | None = pa.Field(nullable=True)
 
     @pa.check("value", name="finite")
     def _value_finite(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -188,7 +188,7 @@ def point_in_time(value: object, argument: str = "as_of", *, naive: Literal["utc
                 f"{argument} must be timezone-aware, got the naive datetime {value!r} (argument {argument!r})",
                 fix=example,
             )
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.UTC)
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)
@@ -206,8 +206,8 @@ def point_in_time(value: object, argument: str = "as_of", *, naive: Literal["utc
             fix=example,
         )
     if value.tzinfo is None or value.utcoffset() is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def parse_timestamps(s: pl.Series) -> Parsed:

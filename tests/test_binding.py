@@ -8,7 +8,7 @@ import math
 import statistics
 import sys
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -24,7 +24,7 @@ from cxwidgets.errors import CXDataError
 from cxwidgets.journey import Journey
 from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA, SignalTable
 
-UTC = timezone.utc
+UTC = UTC
 AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
 
 

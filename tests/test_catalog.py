@@ -4,7 +4,7 @@ name it and for bind to compute it; a source bind cannot read is said so, with t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
@@ -19,7 +19,7 @@ from cxwidgets.journey import Journey
 
 
 def ts(*a: int) -> datetime:
-    return datetime(*a, tzinfo=timezone.utc)
+    return datetime(*a, tzinfo=UTC)
 
 
 TICKETS = pl.DataFrame(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +159,7 @@ def test_frozen_containers_and_repr(data: SaasData) -> None:
     assert "ACC-" not in repr(data.truth)  # the latents frame stays out of the repr
     assert list(data.tables()) == ["accounts", "responses", "tickets", "events"]
     assert isinstance(data.truth, Truth)
-    assert data.as_of == datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert data.as_of == datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_bad_arguments_raise() -> None:
@@ -173,9 +173,9 @@ def test_bad_arguments_raise() -> None:
 
 def test_start_and_months_move_the_window() -> None:
     d = saas(300, seed=5, start="2022-03-31", months=18)
-    assert d.as_of == datetime(2023, 9, 30, tzinfo=timezone.utc)  # month end clamped
+    assert d.as_of == datetime(2023, 9, 30, tzinfo=UTC)  # month end clamped
     started = d.accounts.get_column("started_at")
-    assert started.min() >= datetime(2022, 3, 31, tzinfo=timezone.utc)
+    assert started.min() >= datetime(2022, 3, 31, tzinfo=UTC)
     assert d.accounts.get_column("renewal_at").max() <= d.as_of
 
 

@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-import cxwidgets.journey as journey_mod
 import cxwidgets._util.files as files_mod
+import cxwidgets.journey as journey_mod
 from cxwidgets import templates
 from cxwidgets.journey import (
     CURRENT_SCHEMA_VERSION,

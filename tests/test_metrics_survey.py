@@ -7,9 +7,9 @@ from collections import defaultdict
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 from scipy import stats
 
 import cxwidgets as cx

@@ -33,7 +33,7 @@ from cxwidgets.metrics.time import (
 )
 from tests.conftest import make_frame
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 US = pl.Datetime("us", "UTC")
 
 

@@ -5,7 +5,7 @@ recompute, gates and alerts, the config round trip and the errors."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -360,7 +360,7 @@ def test_gates(example: MISModel) -> None:
 
 
 def test_alerts(example: MISModel) -> None:
-    as_of = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+    as_of = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
     a = example.alerts(as_of)
     assert a["moment"].to_list() == ["QBR", "Kickoff"]  # red first
     assert a["status"].to_list() == ["red", "amber"]

@@ -25,7 +25,7 @@ from cxwidgets.scales import is_detractor, is_promoter, nps_points
 from cxwidgets.timestamps import point_in_time
 
 PACKAGE = pathlib.Path(cx.__file__).parent
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2024, 3, 1, tzinfo=UTC)
 
 

@@ -28,7 +28,7 @@ from cxwidgets.binding import bind
 from cxwidgets.journey import Journey, JourneyError, known_aggregates
 from cxwidgets.mis import MISModel
 from cxwidgets.normalise import NORMALISERS, register_normaliser
-from cxwidgets.plugins import CXPluginWarning, METRICS, PluginClash, Registry, get_metric, register_metric
+from cxwidgets.plugins import METRICS, CXPluginWarning, PluginClash, Registry, get_metric, register_metric
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "cxwidgets-plugin-example"

@@ -31,7 +31,7 @@ from cxwidgets.schemas import (
 from tests.conftest import make_frame
 
 BACKENDS = ["polars", "pandas"]
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MOMENTS = ["Onboarding Kickoff", "Time To First Value", "Advocacy Ask"]
 
 

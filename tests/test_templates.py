@@ -5,7 +5,7 @@ computation of the template's own numbers gives."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -19,8 +19,8 @@ from cxwidgets.mis import MISModel
 
 BUNDLED = ("saas", "retail", "telecom")
 NEW = ("retail", "telecom")
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-AS_OF = datetime(2026, 3, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+AS_OF = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def _raw(name: str) -> dict[str, Any]:

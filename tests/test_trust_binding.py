@@ -5,7 +5,7 @@ Every table here is built by hand; the expected counts are worked out in the com
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import polars as pl
@@ -22,7 +22,7 @@ from cxwidgets.journey import Journey
 from cxwidgets.keys import MIN_KEY_OVERLAP, check_keys
 from cxwidgets.signals import SignalTable
 
-UTC = timezone.utc
+UTC = UTC
 AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
 T = datetime(2024, 3, 1, tzinfo=UTC)
 

@@ -29,7 +29,7 @@ from cxwidgets.metrics import (
     retention_summary,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def by_group(df: pl.DataFrame, *exprs: pl.Expr) -> dict[str, object]:

@@ -8,7 +8,7 @@ cx.register_template); the expected values are worked by hand in the comments.""
 from __future__ import annotations
 
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -20,7 +20,7 @@ from cxwidgets.errors import CXDataError
 from cxwidgets.journey import Journey
 from cxwidgets.plugins import CXPluginError
 
-UTC = timezone.utc
+UTC = UTC
 T = datetime(2024, 3, 1, tzinfo=UTC)
 AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
 

@@ -53,6 +53,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from cxwidgets._util.text import short, shorten
 from cxwidgets.analysis._regression import (
     MAX_SHAPLEY_DRIVERS,
     correlations,
@@ -61,7 +62,6 @@ from cxwidgets.analysis._regression import (
     shapley_r2,
     standardised_coefficients,
 )
-from cxwidgets._util.text import short, shorten
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import require_columns, to_polars, yes_no
 from cxwidgets.keys import check_keys

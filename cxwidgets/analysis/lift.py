@@ -108,7 +108,7 @@ def as_boundary(when: _WHEN, dtype: pl.DataType, what: str) -> pl.Expr:
     tz = getattr(dtype, "time_zone", None)
     if tz is None:
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return pl.lit(value).cast(pl.Datetime("us"))
     if value.tzinfo is None:
         return pl.lit(value).cast(pl.Datetime("us")).dt.replace_time_zone(tz)
@@ -161,7 +161,7 @@ def _side_exprs(
         v = dt.datetime.fromisoformat(x) if isinstance(x, str) else x
         if not isinstance(v, dt.datetime):
             v = dt.datetime(v.year, v.month, v.day)
-        return v.astimezone(dt.timezone.utc).replace(tzinfo=None) if v.tzinfo is not None else v
+        return v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo is not None else v
 
     try:
         nb0, nb1, nc0, nc1 = (naive(x) for x in (b0, b1, c0, c1))

@@ -7,7 +7,7 @@ Example:
     'Support Case Resolution'
 """
 
-from cxwidgets.datasets.saas import MAX_OPEN_AGE, MOMENTS, ObservedSignal, SaasData, Truth, saas
 from cxwidgets.datasets.before_after import BeforeAfterData, ProgrammeEffects, saas_before_after
+from cxwidgets.datasets.saas import MAX_OPEN_AGE, MOMENTS, ObservedSignal, SaasData, Truth, saas
 
 __all__ = ["MAX_OPEN_AGE", "MOMENTS", "ObservedSignal", "SaasData", "Truth", "saas", "BeforeAfterData", "ProgrammeEffects", "saas_before_after"]

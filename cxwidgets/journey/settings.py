@@ -14,6 +14,7 @@ from cxwidgets._util.text import short
 from cxwidgets.journey.models import _Model
 from cxwidgets.journey.rules import CATEGORIES, Number, _clean_keys, check_weight
 
+
 class MISSettings(_Model):
     """The tunable part of the Moment Impact Score, kept in the journey file.
 

@@ -28,14 +28,6 @@ from cxwidgets.metrics.rates import (
     retention_rate,
     retention_summary,
 )
-from cxwidgets.metrics.time import (
-    first_response_summary,
-    first_response_time,
-    resolution_summary,
-    resolution_time,
-    time_to_value,
-    ttv_summary,
-)
 from cxwidgets.metrics.survey import (
     NPS_SCALE,
     ces,
@@ -48,6 +40,14 @@ from cxwidgets.metrics.survey import (
     psat,
     psat_summary,
     top_box,
+)
+from cxwidgets.metrics.time import (
+    first_response_summary,
+    first_response_time,
+    resolution_summary,
+    resolution_time,
+    time_to_value,
+    ttv_summary,
 )
 
 __all__ = [

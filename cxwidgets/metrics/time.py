@@ -375,7 +375,7 @@ def _ticket_summary(
 
     if as_of_v is None:
         latest = frame.select(pl.max_horizontal([pl.col(x).max() for x in time_cols])).item() if frame.height else None
-        as_of_v = latest if latest is not None else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        as_of_v = latest if latest is not None else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     as_of_lit = pl.lit(as_of_v, dtype=_UTC)
     b_as_of = pl.select(cal._clock_us(as_of_lit)).item()
 
@@ -748,7 +748,7 @@ def ttv_summary(
     ]
     target_cols: list[str] = []
     if target_v is not None:
-        as_of_lit = pl.lit(as_of_v if as_of_v is not None else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), dtype=_UTC)
+        as_of_lit = pl.lit(as_of_v if as_of_v is not None else dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dtype=_UTC)
         age = (as_of_lit - st).dt.total_microseconds().cast(pl.Float64) / us
         aggs += [
             (reached & (x <= target_v)).sum().cast(pl.Int64).alias("target_met"),

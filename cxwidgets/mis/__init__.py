@@ -96,22 +96,13 @@ Example:
 
 from __future__ import annotations
 
-from cxwidgets.mis.checks import LEVELS, MISSING_POLICIES, Level  # noqa: F401
-from cxwidgets.mis.gates import (  # noqa: F401
-    DEFAULT_AMBER,
-    DEFAULT_GREEN,
-    GATE_TOLERANCE,
-    JOURNEY_AMBER,
-    JOURNEY_GREEN,
-    status_of,
-)
-from cxwidgets.mis.model import MISModel
-from cxwidgets.mis.reference import contributions_reference, reference_rollups, score_reference
-
 # the module-level private names of the former single module cxwidgets/mis.py, still importable
 # from cxwidgets.mis (tests use _Reference; the rest for code written against the old module)
 from cxwidgets.mis.arrays import _normaliser_of, _Rollup, _ScoreArrays, _Spec, _Sums  # noqa: F401
-from cxwidgets.mis.checks import (  # noqa: F401
+from cxwidgets.mis.checks import (  # noqa: F401  # noqa: F401
+    LEVELS,
+    MISSING_POLICIES,
+    Level,
     _accounts_and_observations,
     _accounts_table,
     _as_utc,
@@ -129,9 +120,28 @@ from cxwidgets.mis.frames import (  # noqa: F401
     _frame_from_rollup,
     _pop_rows,
 )
-from cxwidgets.mis.gates import _TOL, _status_array, _status_expr, _threshold_fields  # noqa: F401
-from cxwidgets.mis.model import _ro  # noqa: F401
-from cxwidgets.mis.reference import _Reference  # noqa: F401
+from cxwidgets.mis.gates import (  # noqa: F401  # noqa: F401
+    _TOL,
+    DEFAULT_AMBER,
+    DEFAULT_GREEN,
+    GATE_TOLERANCE,
+    JOURNEY_AMBER,
+    JOURNEY_GREEN,
+    _status_array,
+    _status_expr,
+    _threshold_fields,
+    status_of,
+)
+from cxwidgets.mis.model import (
+    MISModel,
+    _ro,  # noqa: F401
+)
+from cxwidgets.mis.reference import (
+    _Reference,  # noqa: F401
+    contributions_reference,
+    reference_rollups,
+    score_reference,
+)
 from cxwidgets.mis.rollups import _ALL, _FastRollups  # noqa: F401
 
 __all__ = [

@@ -7,7 +7,7 @@ reference (:mod:`cxwidgets.mis.reference`), so both refuse the same input with t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import numpy as np
@@ -170,5 +170,5 @@ def _signal_weight(value: Any, what: str) -> float:
 
 def _as_utc(when: datetime | date | str | None) -> datetime:
     """The model's ``as_of`` by :func:`cxwidgets.timestamps.point_in_time` (naive read as UTC); now when None."""
-    return point_in_time(when, "as_of", naive="utc") or datetime.now(timezone.utc)
+    return point_in_time(when, "as_of", naive="utc") or datetime.now(UTC)
 

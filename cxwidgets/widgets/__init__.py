@@ -12,9 +12,9 @@ Example:
     JourneyMap(journey='SaaS customer journey', stages=6, moments=8, mode='workshop', selected=None)
 """
 
-from cxwidgets.widgets.journey_map import JourneyMap
-from cxwidgets.widgets.weight_tuner import WeightTuner
-from cxwidgets.widgets.threshold_tuner import ThresholdTuner
 from cxwidgets.widgets.explorer import Explorer
+from cxwidgets.widgets.journey_map import JourneyMap
+from cxwidgets.widgets.threshold_tuner import ThresholdTuner
+from cxwidgets.widgets.weight_tuner import WeightTuner
 
 __all__ = ["JourneyMap", "WeightTuner", "ThresholdTuner", "Explorer"]

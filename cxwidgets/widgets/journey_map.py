@@ -54,11 +54,11 @@ import traitlets
 from cxwidgets import plugins
 from cxwidgets._util.files import atomic_write
 from cxwidgets._util.text import choices, did_you_mean, short
-from cxwidgets.views import card_scores, primary_values
 from cxwidgets.journey import Journey, JourneyError, signal_key
+from cxwidgets.views import card_scores, primary_values
 from cxwidgets.widgets._assets import join_css, join_esm
-from cxwidgets.widgets._export import standalone_page
 from cxwidgets.widgets._base import RefuseBadState, check_args, deprecated, message_of, serve_request
+from cxwidgets.widgets._export import standalone_page
 
 __all__ = ["JourneyMap", "OPS"]
 

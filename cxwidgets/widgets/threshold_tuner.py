@@ -61,6 +61,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from cxwidgets._util.text import short
 from cxwidgets.analysis.thresholds import (
     MIS_TARGET,
     Bins,
@@ -69,14 +70,13 @@ from cxwidgets.analysis.thresholds import (
     target_choices,
     threshold_bins,
 )
-from cxwidgets._util.text import short
 from cxwidgets.charts import save_chart
 from cxwidgets.journey import Journey
 from cxwidgets.mis.gates import DEFAULT_AMBER, DEFAULT_GREEN
 from cxwidgets.views import quartile_thresholds
 from cxwidgets.widgets._assets import join_css, join_esm
-from cxwidgets.widgets.threshold_chart import threshold_chart
 from cxwidgets.widgets._base import QuietUpdates, RefuseBadState, check_args, deprecated, message_of, serve_request
+from cxwidgets.widgets.threshold_chart import threshold_chart
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
 

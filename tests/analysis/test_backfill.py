@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
@@ -12,7 +12,7 @@ from cxwidgets.analysis.backfill import backfill, config_changes, filter_period
 from cxwidgets.errors import CXDataError
 
 Q3 = ("2025-07-01", "2025-10-01")
-START, END = datetime(2025, 7, 1, tzinfo=timezone.utc), datetime(2025, 10, 1, tzinfo=timezone.utc)
+START, END = datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 10, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

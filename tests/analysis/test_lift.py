@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -198,7 +198,7 @@ def test_share_interval_contains_the_difference(ka: int, kb: int, extra_a: int, 
 
 
 def _dated() -> pl.DataFrame:
-    at = [datetime(2025, m, 15, tzinfo=timezone.utc) for m in (1, 2, 3, 4, 5, 6)]
+    at = [datetime(2025, m, 15, tzinfo=UTC) for m in (1, 2, 3, 4, 5, 6)]
     return pl.DataFrame({"responded_at": at * 10, "score": [3.0, 4, 3, 5, 5, 4] * 10, "segment": ["a", "b"] * 30})
 
 

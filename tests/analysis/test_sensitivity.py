@@ -70,7 +70,7 @@ def test_sensitivity_on_the_sample_restores_the_model(sample: tuple) -> None:
     assert m["rank"].to_list() == list(range(1, 9))
     assert m["mis"].is_sorted()
     assert ((m["rank_min"] <= m["rank"]) & (m["rank"] <= m["rank_max"])).all()
-    assert ((m["mis_p05"] <= m["mis_p95"])).all()
+    assert (m["mis_p05"] <= m["mis_p95"]).all()
     # the account table agrees with the summary: mean flip share over accounts = share per draw
     assert res.accounts["flip_share"].mean() == pytest.approx(s["account_status_flip_share"])
     assert "draws within ±20%" in repr(res)

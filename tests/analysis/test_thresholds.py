@@ -29,7 +29,6 @@ from cxwidgets.errors import CXDataError
 from cxwidgets.journey import Journey, JourneyError
 from cxwidgets.mis import status_of
 
-
 # ---- a brute-force reference, written per account -------------------------------------------------
 
 

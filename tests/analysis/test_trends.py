@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -18,7 +18,7 @@ from tests.conftest import make_frame
 
 
 def _weekly(values_per_week: list[list[float]]) -> dict[str, list]:
-    start = datetime(2025, 1, 6, 12, tzinfo=timezone.utc)  # a Monday
+    start = datetime(2025, 1, 6, 12, tzinfo=UTC)  # a Monday
     at, score = [], []
     for w, vals in enumerate(values_per_week):
         for v in vals:
@@ -105,7 +105,7 @@ def test_trend_flags_the_programme_start() -> None:
     data = cx.datasets.saas_before_after(4_000, seed=0)
     out = trend(data.tickets, "csat", time="created_at", every="month")
     flagged = out.filter("change_point")["month"].to_list()
-    assert flagged == [datetime(2024, 7, 1, tzinfo=timezone.utc)]
+    assert flagged == [datetime(2024, 7, 1, tzinfo=UTC)]
 
 
 def test_single_value_periods_are_never_flagged() -> None:
@@ -137,9 +137,9 @@ def test_trend_mis_flags_the_support_step_and_matches_a_period_model() -> None:
     j = cx.Journey.template("saas")
     out = trend_mis(j, data, every="quarter", start="2024-01-01", end="2025-07-01")
     support = out.filter(pl.col("moment") == "Support Case Resolution")
-    assert support.filter("change_point")["quarter"].to_list() == [datetime(2024, 7, 1, tzinfo=timezone.utc)]
+    assert support.filter("change_point")["quarter"].to_list() == [datetime(2024, 7, 1, tzinfo=UTC)]
     # one period scored on its own slice, as a backfill would
-    q = (datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2025, 4, 1, tzinfo=timezone.utc))
+    q = (datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC))
     ref = cx.MISModel(j, filter_period(data, q), as_of=q[1]).score("moment")
     got = out.filter(pl.col("quarter") == q[0]).join(ref.select("moment", "mis", "n_accounts"), on="moment")
     assert got["value"].to_list() == pytest.approx(got["mis"].to_list())

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -15,10 +15,10 @@ import traitlets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.widgets.front import Front
 from cxwidgets.journey import Journey, JourneyError
 from cxwidgets.widgets import JourneyMap
 from cxwidgets.widgets.journey_map import OPS
+from tests.widgets.front import Front
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -9,11 +9,11 @@ import pytest
 
 import cxwidgets.widgets.journey_map as jm
 import cxwidgets.widgets.threshold_tuner as tt
-from cxwidgets.widgets._assets import STATIC
 from cxwidgets.charts import RAG_COLOURS
 from cxwidgets.journey import Journey
 from cxwidgets.mis import MISModel
 from cxwidgets.widgets import JourneyMap, ThresholdTuner
+from cxwidgets.widgets._assets import STATIC
 
 
 def luminance(hex_colour: str) -> float:

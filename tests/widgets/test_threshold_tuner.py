@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 import struct
-from collections import Counter
 import xml.etree.ElementTree as ET
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,9 @@ import polars as pl
 import pytest
 
 import cxwidgets as cx
-from tests.widgets.front import Front
 from cxwidgets.journey import Journey
 from cxwidgets.widgets import ThresholdTuner
+from tests.widgets.front import Front
 
 
 @pytest.fixture(scope="module")
