@@ -43,7 +43,9 @@ def _child(make_data: Callable[..., Any], args: tuple, fn: Callable[[Any], Any],
         fn(data)
         times.append(time.perf_counter() - t0)
     peak = _rss_kib("VmHWM")
-    q.put({"best_s": min(times), "median_s": sorted(times)[len(times) // 2], "peak_extra_mib": max(peak - base, 0) / 1024})
+    q.put(
+        {"best_s": min(times), "median_s": sorted(times)[len(times) // 2], "peak_extra_mib": max(peak - base, 0) / 1024}
+    )
 
 
 def measure(make_data: Callable[..., Any], args: tuple, fn: Callable[[Any], Any], repeat: int = 5) -> dict[str, float]:

@@ -47,22 +47,26 @@ def make_polars(n: int) -> Any:
     import polars as pl
 
     a = _arrays(n)
-    return pl.DataFrame({
-        "moment": pl.Series(np.asarray(MOMENTS)[a["moment"]]),
-        "score": a["score"],
-        "at": pl.Series(a["at"]).cast(pl.Datetime("us", "UTC")),
-    })
+    return pl.DataFrame(
+        {
+            "moment": pl.Series(np.asarray(MOMENTS)[a["moment"]]),
+            "score": a["score"],
+            "at": pl.Series(a["at"]).cast(pl.Datetime("us", "UTC")),
+        }
+    )
 
 
 def make_pandas(n: int) -> Any:
     import pandas as pd
 
     a = _arrays(n)
-    return pd.DataFrame({
-        "moment": pd.Categorical(np.asarray(MOMENTS)[a["moment"]]),
-        "score": a["score"],
-        "at": pd.to_datetime(a["at"], unit="us", utc=True),
-    })
+    return pd.DataFrame(
+        {
+            "moment": pd.Categorical(np.asarray(MOMENTS)[a["moment"]]),
+            "score": a["score"],
+            "at": pd.to_datetime(a["at"], unit="us", utc=True),
+        }
+    )
 
 
 def cx_lift(df: Any) -> Any:
@@ -89,7 +93,15 @@ def pandas_lift(df: Any) -> Any:
         a = g["score"][after.loc[g.index]]
         b = g["score"][~after.loc[g.index]]
         res = stats.ttest_ind(a, b, equal_var=False)
-        rows.append({"moment": moment, "diff": a.mean() - b.mean(), "p_value": res.pvalue, "n_before": len(b), "n_after": len(a)})
+        rows.append(
+            {
+                "moment": moment,
+                "diff": a.mean() - b.mean(),
+                "p_value": res.pvalue,
+                "n_before": len(b),
+                "n_after": len(a),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -127,8 +139,14 @@ def main() -> None:
             flush=True,
         )
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    dump(args.out, {"machine": machine(), "question": "mean score after vs before 2024-07-01 by moment, Welch",
-                    "results": results})
+    dump(
+        args.out,
+        {
+            "machine": machine(),
+            "question": "mean score after vs before 2024-07-01 by moment, Welch",
+            "results": results,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Compares ``cx.metrics.nps_summary`` (n, three shares, NPS and its adjusted-Wald 
 with the cost of one pass (a bare polars mean over the same groups, on polars' streaming
 engine, the faster of its two engines here; the in-memory engine is timed too) and with the
 best pandas idiom for the same table (categorical keys, ``observed=True``, named aggregations).
-The month key is derived once, before timing, for every contender. Run: ``python benchmarks/bench_metrics.py [--sizes 5000000 10000000]``.
+The month key is derived once, before timing, for every contender.
+Run: ``python benchmarks/bench_metrics.py [--sizes 5000000 10000000]``.
 Results go to ``benchmarks/results/metrics.json`` and are reported as ratios, never as pass/fail.
 """
 
@@ -105,10 +106,14 @@ def main() -> None:
         row["speedup_vs_pandas"] = row["pandas_nps_summary"]["best_s"] / summ  # type: ignore[index]
         results.append(row)
         print(
-            f"{n:>11,} responses: bare polars mean {base*1e3:7.1f} ms (eager engine {row['bare_polars_mean_eager']['best_s']*1e3:.1f} ms) | cx nps_summary {summ*1e3:7.1f} ms "
+            f"{n:>11,} responses: bare polars mean {base * 1e3:7.1f} ms "
+            f"(eager engine {row['bare_polars_mean_eager']['best_s'] * 1e3:.1f} ms) | "
+            f"cx nps_summary {summ * 1e3:7.1f} ms "
             f"({row['ratio_summary_vs_bare_polars']:.2f}x bare, expr {row['ratio_expr_vs_bare_polars']:.2f}x) | "
-            f"pandas {row['pandas_nps_summary']['best_s']*1e3:7.1f} ms ({row['speedup_vs_pandas']:.2f}x slower than cx) | "
-            f"peak extra MiB: bare {row['bare_polars_mean']['peak_extra_mib']:.0f}, cx {row['cx_nps_summary']['peak_extra_mib']:.0f}, "
+            f"pandas {row['pandas_nps_summary']['best_s'] * 1e3:7.1f} ms "
+            f"({row['speedup_vs_pandas']:.2f}x slower than cx) | "
+            f"peak extra MiB: bare {row['bare_polars_mean']['peak_extra_mib']:.0f}, "
+            f"cx {row['cx_nps_summary']['peak_extra_mib']:.0f}, "
             f"pandas {row['pandas_nps_summary']['peak_extra_mib']:.0f}",
             flush=True,
         )

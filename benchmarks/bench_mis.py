@@ -92,7 +92,7 @@ def make_table(n: int):  # type: ignore[no-untyped-def]
     journey = make_journey()
     ids = pl.Series("account_id", np.arange(n)).cast(pl.String).str.zfill(8)
     parts = []
-    for j, row in enumerate(journey.signals()):
+    for row in journey.signals():
         present = np.flatnonzero(rng.random(n) >= MISSING)
         survey = row.signal.category == "experience"
         lo, hi = sorted((row.signal.floor, row.signal.target))
@@ -120,9 +120,9 @@ def make_table(n: int):  # type: ignore[no-untyped-def]
         )
     arr = rng.lognormal(10, 1, n)
     arr[rng.random(n) < 0.01] = np.nan
-    accounts = pl.DataFrame(
-        {"account_id": ids, "segment": SEGMENTS[rng.integers(0, 3, n)], "arr": arr}
-    ).with_columns(pl.col("arr").fill_nan(None))
+    accounts = pl.DataFrame({"account_id": ids, "segment": SEGMENTS[rng.integers(0, 3, n)], "arr": arr}).with_columns(
+        pl.col("arr").fill_nan(None)
+    )
     return SignalTable(observations=pl.concat(parts), accounts=accounts)
 
 
@@ -238,7 +238,11 @@ def polars_lean(state: dict[str, Any], weight: float | None = None) -> list[pl.D
     w8 = weight if weight is not None else 1.0 + (state["i"] % 7) * 0.25
     meta = _bench_meta(journey, w8).lazy()
     roles = mis.role_multipliers
-    m = pl.col("role").replace_strict(list(roles), list(roles.values()), default=1.0, return_dtype=pl.Float64).fill_null(1.0)
+    m = (
+        pl.col("role")
+        .replace_strict(list(roles), list(roles.values()), default=1.0, return_dtype=pl.Float64)
+        .fill_null(1.0)
+    )
     segm = mis.segment_multipliers
     v = pl.col("segment").replace_strict(list(segm), list(segm.values()), default=1.0, return_dtype=pl.Float64)
     vals = (
@@ -257,7 +261,11 @@ def polars_lean(state: dict[str, Any], weight: float | None = None) -> list[pl.D
         .join(table.accounts.lazy().select("account_id", "segment", v.alias("v")), on="account_id")
     )
     W = meta.group_by("stage", "moment").agg(pl.col("w").sum().alias("W"))
-    mom = am.group_by("moment").agg(((pl.col("v") * pl.col("mis")).sum() / pl.col("v").sum()).alias("mis")).join(W, on="moment")
+    mom = (
+        am.group_by("moment")
+        .agg(((pl.col("v") * pl.col("mis")).sum() / pl.col("v").sum()).alias("mis"))
+        .join(W, on="moment")
+    )
     by_seg = am.group_by("segment", "moment").agg(pl.col("mis").mean()).join(W, on="moment")
     wmean = ((pl.col("W") * pl.col("mis")).sum() / pl.col("W").sum()).alias("mis")
     return pl.collect_all(
@@ -311,7 +319,10 @@ def polars_wide(state: dict[str, Any], weight: float | None = None) -> list[pl.D
     W = {m: sum(w for _, w in sigs) for m, sigs in moments.items()}
     am = state["wide"].lazy().select(v.alias("v"), "segment", *per_moment)
     book = am.select(
-        [((pl.col("v") * pl.col(m)).sum() / pl.col("v").filter(pl.col(m).is_not_null()).sum()).alias(m) for m in moments]
+        [
+            ((pl.col("v") * pl.col(m)).sum() / pl.col("v").filter(pl.col(m).is_not_null()).sum()).alias(m)
+            for m in moments
+        ]
     )
     by_seg = am.group_by("segment").agg([pl.col(m).mean() for m in moments])
     book, by_seg = pl.collect_all([book, by_seg])
@@ -378,9 +389,11 @@ def pandas_rollups(state: dict[str, Any], weight: float | None = None) -> dict[s
     df = df.merge(acc[["account_id", "segment"]], on="account_id")
     df["ws"] = df["w"] * df["score"]
     # 3. moment MIS per account
-    am = df.groupby(["account_id", "segment", "moment"], observed=True, sort=False).agg(
-        num=("ws", "sum"), pw=("w", "sum")
-    ).reset_index()
+    am = (
+        df.groupby(["account_id", "segment", "moment"], observed=True, sort=False)
+        .agg(num=("ws", "sum"), pw=("w", "sum"))
+        .reset_index()
+    )
     am["mis"] = am["num"] / am["pw"]
     am["v"] = am["segment"].astype(str).map(mis.segment_multipliers).fillna(1.0)
     am["vm"] = am["v"] * am["mis"]
@@ -475,13 +488,18 @@ def main() -> None:
         row["ratio_pandas_vs_polars_lean"] = row["pandas"]["best_s"] / row["polars_lean"]["best_s"]
         row["ratio_polars_wide_vs_fast_weight_change"] = row["polars_wide"]["best_s"] / fast
         results.append(row)
-        ms = {k: row[k]["best_s"] * 1e3 for k in (*FAST, "build", "full_polars", "polars_lean", "polars_wide", "pandas")}
+        ms = {
+            k: row[k]["best_s"] * 1e3 for k in (*FAST, "build", "full_polars", "polars_lean", "polars_wide", "pandas")
+        }
         print(
-            f"{n:>9,} accounts: weight change {ms['fast_weight_change']:.2f} ms (arrays {ms['fast_weight_change_arrays']:.3f} ms) | "
-            f"category {ms['fast_category_change']:.2f} ms | segment multiplier {ms['fast_segment_multiplier_change']:.2f} ms | "
+            f"{n:>9,} accounts: weight change {ms['fast_weight_change']:.2f} ms "
+            f"(arrays {ms['fast_weight_change_arrays']:.3f} ms) | "
+            f"category {ms['fast_category_change']:.2f} ms | "
+            f"segment multiplier {ms['fast_segment_multiplier_change']:.2f} ms | "
             f"missing policy {ms['fast_missing_change']:.2f} ms | role multiplier {ms['fast_role_change']:.1f} ms | "
             f"build {ms['build']:.0f} ms | full polars {ms['full_polars']:.0f} ms "
-            f"({row['ratio_full_polars_vs_fast_weight_change']:.0f}x a weight change) | lean polars {ms['polars_lean']:.0f} ms "
+            f"({row['ratio_full_polars_vs_fast_weight_change']:.0f}x a weight change) | "
+            f"lean polars {ms['polars_lean']:.0f} ms "
             f"({row['ratio_polars_lean_vs_fast_weight_change']:.0f}x) | wide polars {ms['polars_wide']:.0f} ms "
             f"({row['ratio_polars_wide_vs_fast_weight_change']:.0f}x) | pandas {ms['pandas']:.0f} ms "
             f"({row['ratio_pandas_vs_fast_weight_change']:.0f}x) | peak extra MiB: role change "

@@ -80,8 +80,12 @@ def polars_scan(df: Any) -> dict[str, float]:
     red, green = mis < AMBER, mis >= GREEN
     amber = ~red & ~green
     row = df.select(
-        red.sum().alias("n_red"), amber.sum().alias("n_amber"), green.sum().alias("n_green"),
-        (red & ch).sum().alias("e_red"), (amber & ch).sum().alias("e_amber"), (green & ch).sum().alias("e_green"),
+        red.sum().alias("n_red"),
+        amber.sum().alias("n_amber"),
+        green.sum().alias("n_green"),
+        (red & ch).sum().alias("e_red"),
+        (amber & ch).sum().alias("e_amber"),
+        (green & ch).sum().alias("e_green"),
         ch.sum().alias("events"),
     ).row(0, named=True)
     return {**row, "precision": row["e_red"] / row["n_red"], "recall": row["e_red"] / row["events"]}
@@ -133,9 +137,12 @@ def main() -> None:
         row["ratio_cx_bin_once_vs_polars_scan"] = row["cx_bin_once"]["best_s"] / row["polars_scan"]["best_s"]
         results.append(row)
         print(
-            f"{n:>11,} accounts: band move {move * 1e6:.0f} us | bin once {row['cx_bin_once']['best_s'] * 1e3:.0f} ms | "
-            f"polars scan {row['polars_scan']['best_s'] * 1e3:.1f} ms ({row['ratio_polars_scan_vs_cx_band_move']:.0f}x) | "
-            f"pandas {row['pandas']['best_s'] * 1e3:.1f} ms ({row['ratio_pandas_vs_cx_band_move']:.0f}x) | peak extra MiB: "
+            f"{n:>11,} accounts: band move {move * 1e6:.0f} us | "
+            f"bin once {row['cx_bin_once']['best_s'] * 1e3:.0f} ms | "
+            f"polars scan {row['polars_scan']['best_s'] * 1e3:.1f} ms "
+            f"({row['ratio_polars_scan_vs_cx_band_move']:.0f}x) | "
+            f"pandas {row['pandas']['best_s'] * 1e3:.1f} ms "
+            f"({row['ratio_pandas_vs_cx_band_move']:.0f}x) | peak extra MiB: "
             f"bin once {row['cx_bin_once']['peak_extra_mib']:.0f}, polars {row['polars_scan']['peak_extra_mib']:.0f}, "
             f"pandas {row['pandas']['peak_extra_mib']:.0f}",
             flush=True,

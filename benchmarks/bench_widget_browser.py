@@ -106,7 +106,9 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_context(viewport={"width": 1500, "height": 1400}).new_page()
             frames: list[tuple[float, int]] = []
-            page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append((time.perf_counter(), len(p)))))
+            page.on(
+                "websocket", lambda ws: ws.on("framereceived", lambda p: frames.append((time.perf_counter(), len(p))))
+            )
             page.goto(lab.url("scale.ipynb"))
             wait_for_kernel(page)
             t0 = time.perf_counter()

@@ -131,7 +131,9 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
             uri = None
         dest = files.get_file_from_path(uri) if uri else None
         if dest is None:
-            log.warning("notebook %s links to %s, which is not a page of the site", Path(src).name, match.group("target"))
+            log.warning(
+                "notebook %s links to %s, which is not a page of the site", Path(src).name, match.group("target")
+            )
             return match.group(0)
         return f'href="{dest.url_relative_to(page.file)}{match.group("anchor") or ""}"'
 

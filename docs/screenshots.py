@@ -54,8 +54,19 @@ class Shot:
 WIDGETS: dict[str, Shot] = {
     "journey_map": Shot("cxwidgets.widgets", "JourneyMap", "JourneyMap(journey, model)", ".cxjm-card"),
     "weight_tuner": Shot("cxwidgets.widgets", "WeightTuner", "WeightTuner(model)", ".lm-Widget"),
-    "threshold_tuner": Shot("cxwidgets.widgets", "ThresholdTuner", 'ThresholdTuner(model, outcome="churned", accounts=data.accounts)', ".lm-Widget"),
-    "explorer": Shot("cxwidgets.widgets", "Explorer", 'Explorer(model, outcome="churned", accounts=data.accounts)', ".lm-Widget", height=2600),
+    "threshold_tuner": Shot(
+        "cxwidgets.widgets",
+        "ThresholdTuner",
+        'ThresholdTuner(model, outcome="churned", accounts=data.accounts)',
+        ".lm-Widget",
+    ),
+    "explorer": Shot(
+        "cxwidgets.widgets",
+        "Explorer",
+        'Explorer(model, outcome="churned", accounts=data.accounts)',
+        ".lm-Widget",
+        height=2600,
+    ),
 }
 
 
@@ -176,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
                     out = args.out / f"{name}.png"
                     started = time.time()
                     photograph(browser, url.format(name=nb), WIDGETS[name], out)
-                    print(f"saved {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} "
-                          f"({time.time() - started:.0f} s)")
+                    print(
+                        f"saved {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} "
+                        f"({time.time() - started:.0f} s)"
+                    )
             finally:
                 browser.close()
     finally:

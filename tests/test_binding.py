@@ -55,17 +55,93 @@ def tiny_journey() -> Journey:
         .add_moment("Grow", "Health")
     )
     sig = [
-        ("First touch", "Touch", "operational", {"table": "events", "metric": "first_touch_time", "aggregate": "median", "unit": "minutes"}, 120, 10),
-        ("Kickoff", "Kickoff CSAT", "experience", {"table": "responses", "metric": "csat", "aggregate": "mean", "scale": [1, 5]}, 3, 4.5),
-        ("Kickoff", "Kickoff top2", "experience", {"table": "responses", "metric": "csat", "aggregate": "top2box", "scale": [1, 5]}, 0.2, 0.8),
-        ("TTV", "TTV", "behavioral", {"table": "events", "metric": "ttv", "aggregate": "median", "unit": "days"}, 60, 14),
-        ("Support", "Resolution", "operational", {"table": "tickets", "metric": "resolution_time", "aggregate": "median", "unit": "hours"}, 24, 4),
-        ("Support", "P1 resolution", "operational", {"table": "tickets", "metric": "resolution_time", "aggregate": "median", "unit": "hours", "filter": {"priority": "P1"}}, 24, 4),
-        ("Support", "First response", "operational", {"table": "tickets", "metric": "first_response_time", "aggregate": "median", "unit": "minutes"}, 600, 30),
+        (
+            "First touch",
+            "Touch",
+            "operational",
+            {"table": "events", "metric": "first_touch_time", "aggregate": "median", "unit": "minutes"},
+            120,
+            10,
+        ),
+        (
+            "Kickoff",
+            "Kickoff CSAT",
+            "experience",
+            {"table": "responses", "metric": "csat", "aggregate": "mean", "scale": [1, 5]},
+            3,
+            4.5,
+        ),
+        (
+            "Kickoff",
+            "Kickoff top2",
+            "experience",
+            {"table": "responses", "metric": "csat", "aggregate": "top2box", "scale": [1, 5]},
+            0.2,
+            0.8,
+        ),
+        (
+            "TTV",
+            "TTV",
+            "behavioral",
+            {"table": "events", "metric": "ttv", "aggregate": "median", "unit": "days"},
+            60,
+            14,
+        ),
+        (
+            "Support",
+            "Resolution",
+            "operational",
+            {"table": "tickets", "metric": "resolution_time", "aggregate": "median", "unit": "hours"},
+            24,
+            4,
+        ),
+        (
+            "Support",
+            "P1 resolution",
+            "operational",
+            {
+                "table": "tickets",
+                "metric": "resolution_time",
+                "aggregate": "median",
+                "unit": "hours",
+                "filter": {"priority": "P1"},
+            },
+            24,
+            4,
+        ),
+        (
+            "Support",
+            "First response",
+            "operational",
+            {"table": "tickets", "metric": "first_response_time", "aggregate": "median", "unit": "minutes"},
+            600,
+            30,
+        ),
         ("Support", "Ticket CSAT", "experience", {"table": "tickets", "metric": "csat", "aggregate": "mean"}, 3, 4.6),
-        ("QBR", "QBR NPS", "experience", {"table": "responses", "metric": "nps", "aggregate": "nps", "scale": [0, 10]}, 0, 40),
-        ("QBR", "Enterprise NPS", "experience", {"table": "responses", "metric": "nps", "aggregate": "nps", "filter": {"segment": "enterprise"}}, 0, 40),
-        ("Advocacy", "Activation", "behavioral", {"table": "events", "metric": "promoter_activation", "aggregate": "share"}, 0, 0.2),
+        (
+            "QBR",
+            "QBR NPS",
+            "experience",
+            {"table": "responses", "metric": "nps", "aggregate": "nps", "scale": [0, 10]},
+            0,
+            40,
+        ),
+        (
+            "QBR",
+            "Enterprise NPS",
+            "experience",
+            {"table": "responses", "metric": "nps", "aggregate": "nps", "filter": {"segment": "enterprise"}},
+            0,
+            40,
+        ),
+        (
+            "Advocacy",
+            "Activation",
+            "behavioral",
+            {"table": "events", "metric": "promoter_activation", "aggregate": "share"},
+            0,
+            0.2,
+        ),
         ("Renewal", "Renewed", "outcome", {"table": "accounts", "metric": "renewed", "aggregate": "mean"}, 0, 1),
         ("Health", "Health", "outcome", {"table": "signals", "metric": "health", "aggregate": "mean"}, 0, 100),
         ("Health", "Health (custom)", "outcome", {"table": "custom", "metric": "health", "aggregate": "max"}, 0, 100),
@@ -91,7 +167,18 @@ def tiny_tables() -> dict[str, pl.DataFrame]:
             "moment": ["Kickoff"] * 4 + ["QBR"] * 6,
             "metric": ["csat"] * 4 + ["nps"] * 6,
             "score": [5.0, 3.0, 4.0, 2.0, 10.0, 3.0, 8.0, 9.0, 9.0, 2.0],
-            "role": ["executive", "end_user", "end_user", None, "executive", "end_user", "executive", "end_user", "admin", "end_user"],
+            "role": [
+                "executive",
+                "end_user",
+                "end_user",
+                None,
+                "executive",
+                "end_user",
+                "executive",
+                "end_user",
+                "admin",
+                "end_user",
+            ],
             "responded_at": [ts(2024, 3, 1)] * 10,
         }
     )
@@ -99,7 +186,14 @@ def tiny_tables() -> dict[str, pl.DataFrame]:
         {
             "ticket_id": ["T1", "T2", "T3", "T4", "T5", "T6"],
             "account_id": ["A", "A", "B", "A", "C", "C"],
-            "created_at": [ts(2024, 5, 1), ts(2024, 5, 10), ts(2024, 5, 31, 12), ts(2024, 5, 31, 22), ts(2024, 5, 25), ts(2024, 5, 29)],
+            "created_at": [
+                ts(2024, 5, 1),
+                ts(2024, 5, 10),
+                ts(2024, 5, 31, 12),
+                ts(2024, 5, 31, 22),
+                ts(2024, 5, 25),
+                ts(2024, 5, 29),
+            ],
             "first_response_at": [ts(2024, 5, 1, 0, 30), ts(2024, 5, 10, 2), None, None, None, None],
             "resolved_at": [ts(2024, 5, 1, 6), ts(2024, 5, 11), None, None, ts(2024, 5, 25, 1), None],
             "priority": ["P1", "P2", "P1", "P1", "P1", "P3"],
@@ -110,13 +204,29 @@ def tiny_tables() -> dict[str, pl.DataFrame]:
         {
             "account_id": ["A", "A", "A", "A", "A", "B", "B", "B", "B", "B", "A"],
             "event": [
-                "inquiry_received", "first_touch", "first_value", "referral_asked", "referral_made",
-                "inquiry_received", "first_touch", "inquiry_received", "referral_made", "referral_asked",
+                "inquiry_received",
+                "first_touch",
+                "first_value",
+                "referral_asked",
+                "referral_made",
+                "inquiry_received",
+                "first_touch",
+                "inquiry_received",
+                "referral_made",
+                "referral_asked",
                 "login",
             ],
             "at": [
-                ts(2024, 1, 1, 9), ts(2024, 1, 1, 9, 5), ts(2024, 1, 11), ts(2024, 5, 1), ts(2024, 5, 3),
-                ts(2024, 1, 20, 10), ts(2024, 1, 20, 10, 30), ts(2024, 5, 31, 23), ts(2024, 4, 1), ts(2024, 5, 5),
+                ts(2024, 1, 1, 9),
+                ts(2024, 1, 1, 9, 5),
+                ts(2024, 1, 11),
+                ts(2024, 5, 1),
+                ts(2024, 5, 3),
+                ts(2024, 1, 20, 10),
+                ts(2024, 1, 20, 10, 30),
+                ts(2024, 5, 31, 23),
+                ts(2024, 4, 1),
+                ts(2024, 5, 5),
                 ts(2024, 7, 1),  # after as_of: left out
             ],
         }
@@ -175,7 +285,9 @@ def test_hand_worked_tickets_open_is_not_zero(tiny: SignalTable) -> None:
     # C: closed in 1 h, but another has been open 72 h: the worse one
     assert v["Resolution", "C"] == pytest.approx(72.0)
     # P1 only: A closed 6 (open P1 is 2 h old), B open 12, C closed 1
-    assert (v["P1 resolution", "A"], v["P1 resolution", "B"], v["P1 resolution", "C"]) == pytest.approx((6.0, 12.0, 1.0))
+    assert (v["P1 resolution", "A"], v["P1 resolution", "B"], v["P1 resolution", "C"]) == pytest.approx(
+        (6.0, 12.0, 1.0)
+    )
     # first response (minutes): A closed 30 and 120 -> 75, but its open ticket waits 120 min
     assert v["First response", "A"] == pytest.approx(120.0)
     assert v["First response", "B"] == pytest.approx(720.0)
@@ -205,7 +317,9 @@ def test_hand_worked_events_accounts_and_signals(tiny: SignalTable) -> None:
     assert v["TTV", "A"] == pytest.approx(10.0)
     assert v["TTV", "B"] == pytest.approx(121.0)
     assert v["TTV", "C"] == pytest.approx(12.0)
-    assert any("have not reached first_value" in n and "1 of them are younger than the target 14" in n for n in tiny.notes)
+    assert any(
+        "have not reached first_value" in n and "1 of them are younger than the target 14" in n for n in tiny.notes
+    )
     # activation: A asked then made; B made a referral BEFORE being asked: 0; C never asked
     assert v["Activation", "A"] == 1.0 and v["Activation", "B"] == 0.0
     assert ("Activation", "C") not in v
@@ -270,7 +384,9 @@ def test_missing_tables_are_reported_not_errors() -> None:
 
 def test_no_accounts_table_takes_segment_from_responses() -> None:
     t = tiny_tables()
-    resp = t["responses"].with_columns(segment=pl.Series(["ent", "ent", None, "smb", "ent", "x", None, None, None, None]))
+    resp = t["responses"].with_columns(
+        segment=pl.Series(["ent", "ent", None, "smb", "ent", "x", None, None, None, None])
+    )
     table = bind(tiny_journey(), {"responses": resp}, progress=False)
     assert table.accounts.sort("account_id").rows() == [("A", "ent", None), ("B", "smb", None), ("C", NO_SEGMENT, None)]
 
@@ -278,7 +394,14 @@ def test_no_accounts_table_takes_segment_from_responses() -> None:
 def test_no_signal_bindable_is_a_clear_error() -> None:
     t = tiny_tables()
     j = Journey.empty("Ops").add_stage("S").add_moment("S", "Support")
-    j = j.add_signal("Support", name="R", category="operational", source={"table": "tickets", "metric": "resolution_time"}, floor=24, target=4)
+    j = j.add_signal(
+        "Support",
+        name="R",
+        category="operational",
+        source={"table": "tickets", "metric": "resolution_time"},
+        floor=24,
+        target=4,
+    )
     with pytest.raises(CXDataError, match="no signal of the journey can be bound") as err:
         bind(j, {"accounts": t["accounts"]}, progress=False)
     assert "tickets" in str(err.value)
@@ -288,7 +411,9 @@ def test_no_signal_bindable_is_a_clear_error() -> None:
 
 def test_unknown_moment_in_responses_gives_the_validate_error() -> None:
     t = tiny_tables()
-    bad = t["responses"].with_columns(pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("Kick off")).otherwise(pl.col("moment")).alias("moment"))
+    bad = t["responses"].with_columns(
+        pl.when(pl.int_range(pl.len()) == 2).then(pl.lit("Kick off")).otherwise(pl.col("moment")).alias("moment")
+    )
     with pytest.raises(CXDataError) as err:
         bind(tiny_journey(), {**t, "responses": bad}, progress=False)
     assert err.value.table == "responses" and err.value.column == "moment"
@@ -301,17 +426,45 @@ def test_out_of_scale_and_bad_aggregates_are_errors() -> None:
         bind(tiny_journey(), {**t, "responses": t["responses"].with_columns(score=pl.col("score") + 1)}, progress=False)
     health = t["signals"].filter(moment="Health")
     j = Journey.empty("x").add_stage("S").add_moment("S", "Health")
-    share = j.add_signal("Health", name="H", category="outcome", source={"table": "signals", "metric": "health", "aggregate": "share"}, floor=0, target=1)
+    share = j.add_signal(
+        "Health",
+        name="H",
+        category="outcome",
+        source={"table": "signals", "metric": "health", "aggregate": "share"},
+        floor=0,
+        target=1,
+    )
     with pytest.raises(CXDataError, match="range of a share"):
         bind(share, {"signals": health}, progress=False)
-    top = j.add_signal("Health", name="H", category="outcome", source={"table": "signals", "metric": "health", "aggregate": "top2box"}, floor=0, target=1)
+    top = j.add_signal(
+        "Health",
+        name="H",
+        category="outcome",
+        source={"table": "signals", "metric": "health", "aggregate": "top2box"},
+        floor=0,
+        target=1,
+    )
     with pytest.raises(CXDataError, match="needs a declared scale"):
         bind(top, {"signals": health}, progress=False)
     j2 = Journey.empty("x").add_stage("S").add_moment("S", "Support")
-    bad_agg = j2.add_signal("Support", name="R", category="operational", source={"table": "tickets", "metric": "resolution_time", "aggregate": "count"}, floor=24, target=4)
+    bad_agg = j2.add_signal(
+        "Support",
+        name="R",
+        category="operational",
+        source={"table": "tickets", "metric": "resolution_time", "aggregate": "count"},
+        floor=24,
+        target=4,
+    )
     with pytest.raises(CXDataError, match="does not fit a duration"):
         bind(bad_agg, {"tickets": t["tickets"]}, progress=False)
-    no_col = j2.add_signal("Support", name="R", category="operational", source={"table": "tickets", "metric": "resolution_time", "filter": {"team": "x"}}, floor=24, target=4)
+    no_col = j2.add_signal(
+        "Support",
+        name="R",
+        category="operational",
+        source={"table": "tickets", "metric": "resolution_time", "filter": {"team": "x"}},
+        floor=24,
+        target=4,
+    )
     with pytest.raises(CXDataError, match="column 'team'"):
         bind(no_col, {"tickets": t["tickets"], "accounts": t["accounts"]}, progress=False)
 
@@ -323,7 +476,14 @@ def test_a_registered_source_bind_cannot_compute_is_a_clear_error() -> None:
         journey_mod.register_source("tickets", "backlog_test_only", description="test")
     try:
         j = Journey.empty("x").add_stage("S").add_moment("S", "Support")
-        j = j.add_signal("Support", name="B", category="operational", source={"table": "tickets", "metric": "backlog_test_only"}, floor=10, target=0)
+        j = j.add_signal(
+            "Support",
+            name="B",
+            category="operational",
+            source={"table": "tickets", "metric": "backlog_test_only"},
+            floor=10,
+            target=0,
+        )
         with pytest.raises(CXDataError, match="cannot read source tickets/backlog_test_only") as err:
             bind(j, {"tickets": tiny_tables()["tickets"]}, progress=False)
         assert "resolution_time" in str(err.value)
@@ -430,7 +590,9 @@ def test_saas_per_signal_account_counts_match_plain_python(saas_bound: SignalTab
     for signal, ids in seen.iter_rows():
         assert set(ids) == expected[signal], signal
     obs = dict(zip(saas_bound.report["signal"], saas_bound.report["n_observations"]))
-    assert obs["QBR NPS"] == sum(1 for r in responses if (r["moment"], r["metric"]) == ("Quarterly Business Review", "nps"))
+    assert obs["QBR NPS"] == sum(
+        1 for r in responses if (r["moment"], r["metric"]) == ("Quarterly Business Review", "nps")
+    )
     assert obs["P1 resolution time"] == sum(1 for r in tickets if r["priority"] == "P1")
 
 
@@ -490,7 +652,21 @@ def test_every_builtin_source_binds(saas_data: Any) -> None:
         assert supported is None or set(metrics) <= set(supported)
     assert known["signals"] is None and known["custom"] is None
     j = Journey.empty("all").add_stage("S")
-    moments = {"responses": dict(zip(["ces", "csat", "goal_attainment", "intent", "nps", "psat"], ["Demo Or Trial Setup", "Onboarding Kickoff", "Quarterly Business Review", "Renewal Decision", "Quarterly Business Review", "Advocacy Ask"]))}
+    moments = {
+        "responses": dict(
+            zip(
+                ["ces", "csat", "goal_attainment", "intent", "nps", "psat"],
+                [
+                    "Demo Or Trial Setup",
+                    "Onboarding Kickoff",
+                    "Quarterly Business Review",
+                    "Renewal Decision",
+                    "Quarterly Business Review",
+                    "Advocacy Ask",
+                ],
+            )
+        )
+    }
     for m in cx.datasets.MOMENTS:
         j = j.add_moment("S", m)
     j = j.add_moment("S", "Own")
@@ -501,10 +677,14 @@ def test_every_builtin_source_binds(saas_data: Any) -> None:
             info = journey_mod.source_info(table, metric)
             assert info is not None
             lo, hi = (0.0, 1.0) if info.value_range == (0.0, 1.0) else (info.default_scale or (0.0, 1e9))
-            j = j.add_signal(moment, name=f"s{k}", category="outcome", source={"table": table, "metric": metric}, floor=lo, target=hi)
+            j = j.add_signal(
+                moment, name=f"s{k}", category="outcome", source={"table": table, "metric": metric}, floor=lo, target=hi
+            )
             k += 1
     for table in ("signals", "custom"):
-        j = j.add_signal("Own", name=f"s{k}", category="outcome", source={"table": table, "metric": "health"}, floor=0, target=100)
+        j = j.add_signal(
+            "Own", name=f"s{k}", category="outcome", source={"table": table, "metric": "health"}, floor=0, target=100
+        )
         k += 1
     own = pl.DataFrame({"account_id": ["ACC-000001"], "moment": ["Own"], "signal": ["health"], "value": [70.0]})
     table = bind(j, {**saas_data.tables(), "signals": own, "as_of": saas_data.as_of}, progress=False)
@@ -564,7 +744,10 @@ def test_progress_in_a_notebook_updates_one_display(monkeypatch: pytest.MonkeyPa
 def test_binding_imports_no_widget_library() -> None:
     import subprocess
 
-    code = "import sys, cxwidgets.binding; bad = [m for m in ('ipywidgets', 'IPython', 'anywidget', 'altair') if m in sys.modules]; print(bad)"
+    code = (
+        "import sys, cxwidgets.binding; "
+        "bad = [m for m in ('ipywidgets', 'IPython', 'anywidget', 'altair') if m in sys.modules]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 
@@ -578,9 +761,30 @@ ROLES = ["executive", "admin", "end_user", None]
 
 def _prop_journey() -> Journey:
     j = Journey.empty("p").add_stage("S").add_moment("S", "M")
-    j = j.add_signal("M", name="mean", category="experience", source={"table": "responses", "metric": "nps", "aggregate": "mean"}, floor=0, target=10)
-    j = j.add_signal("M", name="nps", category="experience", source={"table": "responses", "metric": "nps", "aggregate": "nps"}, floor=0, target=40)
-    return j.add_signal("M", name="top2", category="experience", source={"table": "responses", "metric": "nps", "aggregate": "top2box"}, floor=0, target=1)
+    j = j.add_signal(
+        "M",
+        name="mean",
+        category="experience",
+        source={"table": "responses", "metric": "nps", "aggregate": "mean"},
+        floor=0,
+        target=10,
+    )
+    j = j.add_signal(
+        "M",
+        name="nps",
+        category="experience",
+        source={"table": "responses", "metric": "nps", "aggregate": "nps"},
+        floor=0,
+        target=40,
+    )
+    return j.add_signal(
+        "M",
+        name="top2",
+        category="experience",
+        source={"table": "responses", "metric": "nps", "aggregate": "top2box"},
+        floor=0,
+        target=1,
+    )
 
 
 PROP_JOURNEY = _prop_journey()
@@ -588,9 +792,13 @@ PROP_JOURNEY = _prop_journey()
 
 @given(
     answers=st.lists(
-        st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(ROLES), st.integers(0, 10)), min_size=1, max_size=30
+        st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(ROLES), st.integers(0, 10)),
+        min_size=1,
+        max_size=30,
     ),
-    mult=st.dictionaries(st.sampled_from(ROLES[:3] + ["other"]), st.floats(0, 5, allow_nan=False, allow_subnormal=False)),
+    mult=st.dictionaries(
+        st.sampled_from(ROLES[:3] + ["other"]), st.floats(0, 5, allow_nan=False, allow_subnormal=False)
+    ),
 )
 def test_values_equal_plain_weighted_mean(answers: list[tuple[str, str | None, int]], mult: dict[str, float]) -> None:
     responses = pl.DataFrame(

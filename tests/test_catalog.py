@@ -38,7 +38,9 @@ ACCOUNTS = pl.DataFrame({"account_id": ["A", "B", "C"], "segment": ["enterprise"
 def reopen_count(ctx: object, row: object) -> pl.LazyFrame:
     """One observation per ticket: how often it was reopened."""
     tickets = ctx.frames["tickets"]  # type: ignore[attr-defined]
-    return tickets.lazy().select("account_id", "priority", pl.col("reopened").alias("value"), pl.col("created_at").alias("observed_at"))
+    return tickets.lazy().select(
+        "account_id", "priority", pl.col("reopened").alias("value"), pl.col("created_at").alias("observed_at")
+    )
 
 
 @pytest.fixture
@@ -85,7 +87,9 @@ def test_a_binder_that_returns_the_wrong_thing_is_named(reopen_source: None) -> 
     register_source("tickets", "reopen_count", binder=lambda ctx, row: {"A": 1}, overwrite=True)
     with pytest.raises(CXDataError, match="binder of source tickets/reopen_count returned dict"):
         cx.bind(journey(), {"tickets": TICKETS}, progress=False)
-    register_source("tickets", "reopen_count", binder=lambda ctx, row: ctx.frames["tickets"].select("account_id"), overwrite=True)
+    register_source(
+        "tickets", "reopen_count", binder=lambda ctx, row: ctx.frames["tickets"].select("account_id"), overwrite=True
+    )
     with pytest.raises(CXDataError, match="returned no 'value' column") as err:
         cx.bind(journey(), {"tickets": TICKETS}, progress=False)
     assert "account_id and value" in str(err.value.fix)
@@ -96,7 +100,9 @@ def test_a_binder_that_raises_is_named_with_its_cause(reopen_source: None) -> No
         return ctx.frames["tickets"].lazy().select("account_id", pl.col("reopens").alias("value"))  # type: ignore[attr-defined]
 
     register_source("tickets", "reopen_count", binder=broken, overwrite=True)
-    with pytest.raises(CXDataError, match=r"the binder of source tickets/reopen_count raised ColumnNotFoundError") as err:
+    with pytest.raises(
+        CXDataError, match=r"the binder of source tickets/reopen_count raised ColumnNotFoundError"
+    ) as err:
         cx.bind(journey(), {"tickets": TICKETS}, progress=False)
     assert isinstance(err.value.__cause__, pl.exceptions.ColumnNotFoundError)
 
@@ -104,8 +110,12 @@ def test_a_binder_that_raises_is_named_with_its_cause(reopen_source: None) -> No
 def test_needs_names_the_tables_a_binder_reads(reopen_source: None) -> None:
     register_source("tickets", "reopen_count", binder=reopen_count, needs=("tickets", "accounts"), overwrite=True)
     j = journey().add_signal(
-        "Ticket", name="Resolution", category="operational",
-        source={"table": "tickets", "metric": "resolution_time"}, floor=24, target=1,
+        "Ticket",
+        name="Resolution",
+        category="operational",
+        source={"table": "tickets", "metric": "resolution_time"},
+        floor=24,
+        target=1,
     )
     table = cx.bind(j, {"tickets": TICKETS}, progress=False)
     note = dict(table.report.select("signal", "note").iter_rows())["Reopens"]

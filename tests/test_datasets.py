@@ -264,9 +264,10 @@ def test_ticket_timestamps_are_ordered(data: SaasData) -> None:
     resolved = t.filter(pl.col("resolved_at").is_not_null())
     assert resolved.get_column("first_response_at").null_count() == 0  # never resolved unanswered
     assert (resolved.get_column("resolved_at") >= resolved.get_column("first_response_at")).all()
-    assert t.filter(pl.col("resolved_at").is_null()).get_column("csat").null_count() == t.filter(
-        pl.col("resolved_at").is_null()
-    ).height
+    assert (
+        t.filter(pl.col("resolved_at").is_null()).get_column("csat").null_count()
+        == t.filter(pl.col("resolved_at").is_null()).height
+    )
     # ticket ids follow creation order
     assert t.get_column("created_at").is_sorted()
 

@@ -44,8 +44,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # mkdocs-material's end-of-life banner is not a build warning
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--clean",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{log}"
@@ -76,7 +91,7 @@ def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
     assert first_line in _text(html)
     assert 'id="cxwidgets.MISModel.gates"' in html
     # doctest examples render as code, not as block quotes (docs/griffe_examples.py)
-    section = html[html.index('id="cxwidgets.MISModel"'):]
+    section = html[html.index('id="cxwidgets.MISModel"') :]
     assert "<blockquote>" not in section[: section.find('id="cxwidgets.register_normaliser"')]
     assert ":class:" not in _text(html) and ":data:" not in _text(html)  # Sphinx roles rendered as code
 
@@ -90,9 +105,12 @@ def test_every_notebook_is_rendered_from_its_stored_outputs(site: Path) -> None:
         # a line of printed output from the notebook appears on its page (not re-executed: stored)
         printed = [
             line.strip()
-            for cell in nb["cells"] if cell["cell_type"] == "code"
-            for out in cell.get("outputs", []) if out.get("output_type") == "stream"
-            for line in "".join(out.get("text", "")).splitlines() if len(line.strip()) > 12
+            for cell in nb["cells"]
+            if cell["cell_type"] == "code"
+            for out in cell.get("outputs", [])
+            if out.get("output_type") == "stream"
+            for line in "".join(out.get("text", "")).splitlines()
+            if len(line.strip()) > 12
         ]
         if printed:
             assert printed[0] in text, f"{nb_path.name}: stored output {printed[0]!r} not on its page"

@@ -47,7 +47,9 @@ def sample() -> tuple[cx.MISModel, pl.DataFrame]:
 
 def test_threshold_outcome_as_text_equals_boolean(sample: tuple[cx.MISModel, pl.DataFrame]) -> None:
     model, accounts = sample
-    text = accounts.select("account_id", pl.when(pl.col("churned")).then(pl.lit("Yes")).otherwise(pl.lit("No")).alias("Churn"))
+    text = accounts.select(
+        "account_id", pl.when(pl.col("churned")).then(pl.lit("Yes")).otherwise(pl.lit("No")).alias("Churn")
+    )
     events, label = outcome_events(text)
     events_b, _ = outcome_events(accounts.select("account_id", "churned"))
     assert events.equals(events_b) and label == "Churn"
@@ -59,11 +61,13 @@ def test_threshold_outcome_as_text_equals_boolean(sample: tuple[cx.MISModel, pl.
 
 
 def test_drivers_lift_and_revenue_take_text_outcomes() -> None:
-    frame = pl.DataFrame({
-        "csat": [60.0, 70, 80, 90, 65, 75, 85, 95, 55, 72] * 20,
-        "effort": [3.0, 2, 1, 2, 3, 1, 2, 1, 3, 2] * 20,
-        "renewed": [False, True, True, True, False, False, True, True, False, True] * 20,
-    })
+    frame = pl.DataFrame(
+        {
+            "csat": [60.0, 70, 80, 90, 65, 75, 85, 95, 55, 72] * 20,
+            "effort": [3.0, 2, 1, 2, 3, 1, 2, 1, 3, 2] * 20,
+            "renewed": [False, True, True, True, False, False, True, True, False, True] * 20,
+        }
+    )
     text = frame.with_columns(pl.col("renewed").replace_strict({True: "Yes", False: "No"}, return_dtype=pl.String))
     assert cx.drivers(text, "renewed").equals(cx.drivers(frame, "renewed"))
     assert cx.effect_on_outcome(text, "csat", "renewed").equals(cx.effect_on_outcome(frame, "csat", "renewed"))

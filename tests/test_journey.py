@@ -213,6 +213,7 @@ SPECIAL = [
     "L" * 10_000, "😀" * 10_000, ("yes: # " * 1_500)[:10_000],
 ]  # fmt: skip
 
+
 def _name_or_none(text: str) -> str | None:
     try:
         return journey_mod.clean_name(text, "name")
@@ -834,7 +835,9 @@ def test_lookups(saas: Journey) -> None:
 
 
 def test_template_registry(tmp_path: Path) -> None:
-    with pytest.raises(JourneyKeyError, match=r"unknown journey template 'sas' \(did you mean 'saas'\?\); available: 'retail', 'saas'"):
+    with pytest.raises(
+        JourneyKeyError, match=r"unknown journey template 'sas' \(did you mean 'saas'\?\); available: 'retail', 'saas'"
+    ):
         Journey.template("sas")
     p = tmp_path / "mine.json"
     Journey.empty("Mine").add_stage("Only").save(p)

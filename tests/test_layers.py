@@ -140,7 +140,9 @@ def _upward(imports: list[tuple[str, str, int, bool]]) -> tuple[list[str], set[t
             continue
         where = "module level" if top else "in a function"
         path = MODULES[mod].relative_to(PACKAGE.parent) if mod in MODULES else mod
-        upward.append(f"{path}:{line} ({where}): {mod} (layer {_layer_key(mod)}) imports {imp} (higher layer {_layer_key(imp)})")
+        upward.append(
+            f"{path}:{line} ({where}): {mod} (layer {_layer_key(mod)}) imports {imp} (higher layer {_layer_key(imp)})"
+        )
     return upward, used
 
 
@@ -174,7 +176,9 @@ def test_only_the_widgets_import_a_widget_library_at_module_level() -> None:
         for mod, imp, line, top in _all_imports()
         if top and imp.split(".")[0] in WIDGET_LIBRARIES and _layer_key(mod) != "widgets"
     ]
-    assert not offenders, "only cxwidgets/widgets/ may import a widget library at module level:\n" + "\n".join(offenders)
+    assert not offenders, "only cxwidgets/widgets/ may import a widget library at module level:\n" + "\n".join(
+        offenders
+    )
 
 
 @pytest.mark.parametrize(

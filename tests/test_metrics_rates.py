@@ -88,10 +88,12 @@ def test_promoter_activation_and_response_rate() -> None:
 
 
 def test_repeat_purchase_referral_goal_attainment() -> None:
-    df = pl.DataFrame({"purchases": [1, 2, 5, 0], "referred": [True, False, False, False], "goals": [0.5, 1.0, 0.75, 0.75]})
-    out = df.select(cx.repeat_purchase_rate("purchases"), cx.referral_rate("referred"), cx.goal_attainment("goals")).row(
-        0, named=True
+    df = pl.DataFrame(
+        {"purchases": [1, 2, 5, 0], "referred": [True, False, False, False], "goals": [0.5, 1.0, 0.75, 0.75]}
     )
+    out = df.select(
+        cx.repeat_purchase_rate("purchases"), cx.referral_rate("referred"), cx.goal_attainment("goals")
+    ).row(0, named=True)
     assert out == {"repeat_purchase_rate": 0.5, "referral_rate": 0.25, "goal_attainment": 0.75}
 
 

@@ -188,7 +188,9 @@ def test_expressions_match_plain_python_by_group() -> None:
     rng = random.Random(4)
     rows = [(rng.choice("abc"), rng.choice([None, *range(11)])) for _ in range(500)]
     df = pl.DataFrame({"g": [r[0] for r in rows], "score": [r[1] for r in rows]})
-    got = {r["g"]: r for r in df.group_by("g").agg(cx.nps("score"), cx.csat("score", scale=(0, 10))).iter_rows(named=True)}
+    got = {
+        r["g"]: r for r in df.group_by("g").agg(cx.nps("score"), cx.csat("score", scale=(0, 10))).iter_rows(named=True)
+    }
     groups: dict[str, list[int]] = defaultdict(list)
     for g, s in rows:
         if s is not None:
@@ -243,7 +245,9 @@ def test_intervals_narrow_as_n_grows(scores: list[int], k: int) -> None:
     big = nps_summary(pl.DataFrame({"score": scores * k}), metric=None).row(0, named=True)
     assert big["nps_high"] - big["nps_low"] <= small["nps_high"] - small["nps_low"] + 1e-9
     cs = csat_summary(pl.DataFrame({"score": [s // 2 for s in scores]}), metric=None, scale=(0, 5)).row(0, named=True)
-    cb = csat_summary(pl.DataFrame({"score": [s // 2 for s in scores] * k}), metric=None, scale=(0, 5)).row(0, named=True)
+    cb = csat_summary(pl.DataFrame({"score": [s // 2 for s in scores] * k}), metric=None, scale=(0, 5)).row(
+        0, named=True
+    )
     assume(cs["n"] > 0)
     assert cb["csat_high"] - cb["csat_low"] <= cs["csat_high"] - cs["csat_low"] + 1e-9
 

@@ -70,9 +70,7 @@ def brute_business_minutes(cal: BusinessCalendar, start: dt.datetime, end: dt.da
 
 
 def polars_business_minutes(cal: BusinessCalendar, pairs: list[tuple[dt.datetime | None, dt.datetime | None]]) -> list:
-    df = pl.DataFrame(
-        {"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]}, schema={"a": US, "b": US}
-    )
+    df = pl.DataFrame({"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]}, schema={"a": US, "b": US})
     dur = df.select(cal.business_duration(pl.col("a"), pl.col("b")).alias("d")).get_column("d")
     assert dur.dtype == pl.Duration("us")
     return [None if v is None else v / dt.timedelta(minutes=1) for v in dur.to_list()]
@@ -100,8 +98,14 @@ CALENDARS = {
 # days around the DST changes of 2024 (London: 31 Mar, 27 Oct; New York: 10 Mar, 3 Nov),
 # Christmas, the 4th of July and a month end
 ANCHORS = [
-    utc(2024, 3, 9), utc(2024, 3, 30), utc(2024, 10, 26), utc(2024, 11, 2),
-    utc(2024, 12, 23), utc(2024, 7, 3), utc(2024, 1, 30), utc(2024, 2, 28),
+    utc(2024, 3, 9),
+    utc(2024, 3, 30),
+    utc(2024, 10, 26),
+    utc(2024, 11, 2),
+    utc(2024, 12, 23),
+    utc(2024, 7, 3),
+    utc(2024, 1, 30),
+    utc(2024, 2, 28),
 ]
 
 
@@ -151,13 +155,19 @@ def test_business_duration_matches_minute_by_minute_count(name: str) -> None:
         # London in summer time: 09:00 local is 08:00 UTC
         (BusinessCalendar(tz="Europe/London"), utc(2025, 7, 7, 8), utc(2025, 7, 7, 9), 1.0),
         # New York across the spring change (Sun 10 Mar 2024): Fri 16:00 EST -> Mon 10:00 EDT
-        (BusinessCalendar(tz="America/New_York"), local("America/New_York", 2024, 3, 8, 16),
-         local("America/New_York", 2024, 3, 11, 10), 2.0),
+        (
+            BusinessCalendar(tz="America/New_York"),
+            local("America/New_York", 2024, 3, 8, 16),
+            local("America/New_York", 2024, 3, 11, 10),
+            2.0,
+        ),
         # end before start is negative
         (BusinessCalendar(), utc(2025, 1, 6, 10), utc(2025, 1, 3, 16), -2.0),
     ],
 )
-def test_business_duration_hand_worked(cal: BusinessCalendar, start: dt.datetime, end: dt.datetime, hours: float) -> None:
+def test_business_duration_hand_worked(
+    cal: BusinessCalendar, start: dt.datetime, end: dt.datetime, hours: float
+) -> None:
     df = pl.DataFrame({"a": [start], "b": [end]}, schema={"a": US, "b": US})
     assert df.select(cal.business_hours("a", "b")).item() == pytest.approx(hours)
     assert df.select(cal.business_duration(pl.col("a"), pl.col("b"))).item() == dt.timedelta(hours=hours)
@@ -212,7 +222,9 @@ def test_calendar_validation(kwargs: dict, match: str) -> None:
 
 
 def test_calendar_normalises_and_describes() -> None:
-    cal = BusinessCalendar(workdays=[4, 0, 1, 2, 3, 3], open="08:30", holidays=[dt.date(2025, 1, 2), dt.date(2025, 1, 1)])
+    cal = BusinessCalendar(
+        workdays=[4, 0, 1, 2, 3, 3], open="08:30", holidays=[dt.date(2025, 1, 2), dt.date(2025, 1, 1)]
+    )
     assert cal.workdays == (0, 1, 2, 3, 4)
     assert cal.open == dt.time(8, 30) and cal.hours_per_day == 8.5
     assert cal.holidays == (dt.date(2025, 1, 1), dt.date(2025, 1, 2))
@@ -232,7 +244,9 @@ calendars = st.sampled_from(sorted(CALENDARS))
 
 
 def _durations_us(cal: BusinessCalendar, starts: list[int], ends: list[int]) -> list[int]:
-    df = pl.DataFrame({"a": starts, "b": ends}).with_columns(pl.all().cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+    df = pl.DataFrame({"a": starts, "b": ends}).with_columns(
+        pl.all().cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    )
     return df.select(cal.business_duration(pl.col("a"), pl.col("b")).dt.total_microseconds()).to_series().to_list()
 
 
@@ -379,16 +393,32 @@ def test_resolution_summary_units_and_calendar() -> None:
 def test_summary_columns_and_order() -> None:
     cols = first_response_summary(hand_tickets(), by=["priority"], sla=1).columns
     assert cols == [
-        "priority", "n", "n_open", "n_closed", "median", "p90", "mean",
-        "median_business", "p90_business", "mean_business",
-        "n_sla", "sla_met", "sla_breached", "sla_pending",
-        "sla_attainment", "sla_attainment_low", "sla_attainment_high",
+        "priority",
+        "n",
+        "n_open",
+        "n_closed",
+        "median",
+        "p90",
+        "mean",
+        "median_business",
+        "p90_business",
+        "mean_business",
+        "n_sla",
+        "sla_met",
+        "sla_breached",
+        "sla_pending",
+        "sla_attainment",
+        "sla_attainment_low",
+        "sla_attainment_high",
     ]
 
 
 def test_default_as_of_is_latest_timestamp_in_table() -> None:
     t = hand_tickets().with_columns(
-        pl.when(pl.col("ticket_id") == "t1").then(pl.lit(utc(2025, 1, 9, 10), dtype=US)).otherwise(pl.col("resolved_at")).alias("resolved_at")
+        pl.when(pl.col("ticket_id") == "t1")
+        .then(pl.lit(utc(2025, 1, 9, 10), dtype=US))
+        .otherwise(pl.col("resolved_at"))
+        .alias("resolved_at")
     )
     # latest timestamp is now t1's resolution, Thu 9 Jan 10:00; t3 (open, created Mon 10:00) is 72 h old
     s = first_response_summary(t, sla=71.5).row(0, named=True)
@@ -511,7 +541,9 @@ def test_empty_table_and_all_open_group_give_nulls_not_nan() -> None:
         assert s.height == 1
         row = s.row(0, named=True)
         assert (row["n"], row["n_open"], row["n_closed"], row["sla_met"]) == (0, 0, 0, 0)
-        assert all(row[c] is None for c in ("median", "p90", "mean", "median_business", "sla_attainment", "sla_attainment_low"))
+        assert all(
+            row[c] is None for c in ("median", "p90", "mean", "median_business", "sla_attainment", "sla_attainment_low")
+        )
         assert fn(empty, by="priority", sla=4).height == 0
     # every ticket open
     t = hand_tickets().with_columns(pl.lit(None, dtype=US).alias("first_response_at"))
@@ -612,8 +644,15 @@ def ttv_tables() -> tuple[pl.DataFrame, pl.DataFrame]:
             "event": ["first_value", "first_value", "login", "login", "first_value", "first_value", "first_value"],
             # a: a milestone BEFORE its start is ignored; first one after = 4 Jan (3 days)
             # c: two milestones, the first after start (30 Jan, 20 days) counts
-            "at": [utc(2024, 12, 30), utc(2025, 1, 4), utc(2025, 2, 1), utc(2025, 1, 2),
-                   utc(2025, 2, 5), utc(2025, 1, 30), utc(2025, 1, 1)],
+            "at": [
+                utc(2024, 12, 30),
+                utc(2025, 1, 4),
+                utc(2025, 2, 1),
+                utc(2025, 1, 2),
+                utc(2025, 2, 5),
+                utc(2025, 1, 30),
+                utc(2025, 1, 1),
+            ],
         },
         schema_overrides={"at": US},
     )
@@ -638,7 +677,9 @@ def test_ttv_summary_hand_worked() -> None:
     # as_of defaults to the latest timestamp: 5 Feb 2025
     s = ttv_summary(accounts, events).row(0, named=True)
     assert (s["n"], s["n_missing"], s["n_reached"], s["n_open"]) == (5, 1, 2, 2)
-    assert s["median"] == pytest.approx(np.percentile([3, 20], 50)) and s["p90"] == pytest.approx(np.percentile([3, 20], 90))
+    assert s["median"] == pytest.approx(np.percentile([3, 20], 50)) and s["p90"] == pytest.approx(
+        np.percentile([3, 20], 90)
+    )
     # target 14 days: a met; c breached (20 d); b open 35 d -> breached; d open 16 d -> breached
     assert (s["target_met"], s["target_breached"], s["target_pending"]) == (1, 3, 0)
     ci = stats.binomtest(1, 4).proportion_ci(method="wilson")
@@ -680,7 +721,11 @@ def test_ttv_against_plain_python() -> None:
     out = time_to_value(accounts, events)
     want = {}
     for a in acc_rows:
-        hits = [e["at"] for e in ev_rows if e["account_id"] == a["account_id"] and e["event"] == "first_value" and e["at"] >= a["started_at"]]
+        hits = [
+            e["at"]
+            for e in ev_rows
+            if e["account_id"] == a["account_id"] and e["event"] == "first_value" and e["at"] >= a["started_at"]
+        ]
         want[a["account_id"]] = (min(hits) - a["started_at"]).total_seconds() / 86400 if hits else None
     assert dict(zip(out["account_id"], out["ttv"])) == pytest.approx(want)
     as_of = max([e["at"] for e in ev_rows] + [a["started_at"] for a in acc_rows])
@@ -697,7 +742,9 @@ def test_ttv_against_plain_python() -> None:
         )
         assert (g["target_met"], g["target_breached"]) == (met, breached)
         ci = stats.binomtest(met, met + breached).proportion_ci(method="wilson")
-        assert g["target_attainment_low"] == pytest.approx(ci.low) and g["target_attainment_high"] == pytest.approx(ci.high)
+        assert g["target_attainment_low"] == pytest.approx(ci.low) and g["target_attainment_high"] == pytest.approx(
+            ci.high
+        )
 
 
 def test_ttv_errors_and_empty() -> None:

@@ -112,8 +112,14 @@ def all_mis(model: MISModel) -> np.ndarray:
 def table_of(rows: list[tuple[Any, ...]], accounts: dict[str, list[Any]]) -> SignalTable:
     obs = pl.DataFrame(
         rows,
-        schema={"account_id": pl.String, "moment": pl.String, "signal": pl.String, "role": pl.String,
-                "total": pl.Float64, "n": pl.Int64},
+        schema={
+            "account_id": pl.String,
+            "moment": pl.String,
+            "signal": pl.String,
+            "role": pl.String,
+            "total": pl.Float64,
+            "n": pl.Int64,
+        },
         orient="row",
     )
     acc = pl.DataFrame(accounts, schema={"account_id": pl.String, "segment": pl.String, "arr": pl.Float64})
@@ -169,21 +175,52 @@ KICKOFF = 201.0 + 1.0 / 3.0  # 1.2*170/3 + 100/3 + 100, computed as 68 + 33.333 
 def example_journey() -> Journey:
     j = Journey.empty("Example").add_stage("Start", green=60, amber=40).add_stage("Grow")
     j = j.add_moment(
-        "Start", "Kickoff", owner="Implementation", owner_sla="2d", green=70, amber=60,
+        "Start",
+        "Kickoff",
+        owner="Implementation",
+        owner_sla="2d",
+        green=70,
+        amber=60,
         signals=[
-            {"name": "CSAT", "category": "experience", "source": {"table": "responses", "metric": "csat"},
-             "floor": 3, "target": 5},
-            {"name": "TTV", "category": "behavioral", "source": {"table": "events", "metric": "ttv", "unit": "days"},
-             "floor": 30, "target": 10},
+            {
+                "name": "CSAT",
+                "category": "experience",
+                "source": {"table": "responses", "metric": "csat"},
+                "floor": 3,
+                "target": 5,
+            },
+            {
+                "name": "TTV",
+                "category": "behavioral",
+                "source": {"table": "events", "metric": "ttv", "unit": "days"},
+                "floor": 30,
+                "target": 10,
+            },
         ],
     )
     j = j.add_moment(
-        "Grow", "QBR", owner="Customer Success", owner_sla="1w", green=80, amber=70,
+        "Grow",
+        "QBR",
+        owner="Customer Success",
+        owner_sla="1w",
+        green=80,
+        amber=70,
         signals=[
-            {"name": "NPS", "category": "experience",
-             "source": {"table": "responses", "metric": "nps", "aggregate": "nps"}, "floor": 0, "target": 50},
-            {"name": "Goals", "category": "outcome", "source": {"table": "responses", "metric": "goal_attainment"},
-             "floor": 0.5, "target": 1.0, "weight": 2},
+            {
+                "name": "NPS",
+                "category": "experience",
+                "source": {"table": "responses", "metric": "nps", "aggregate": "nps"},
+                "floor": 0,
+                "target": 50,
+            },
+            {
+                "name": "Goals",
+                "category": "outcome",
+                "source": {"table": "responses", "metric": "goal_attainment"},
+                "floor": 0.5,
+                "target": 1.0,
+                "weight": 2,
+            },
         ],
     )
     return j.with_mis(
@@ -203,8 +240,9 @@ def example_table() -> SignalTable:
         ("A1", "QBR", "Goals", None, 0.9, 1),
         ("A2", "QBR", "Goals", None, 0.75, 1),
     ]
-    return table_of(rows, {"account_id": ["A1", "A2", "A3"], "segment": ["enterprise", "smb", "smb"],
-                           "arr": [100.0, 20.0, None]})
+    return table_of(
+        rows, {"account_id": ["A1", "A2", "A3"], "segment": ["enterprise", "smb", "smb"], "arr": [100.0, 20.0, None]}
+    )
 
 
 @pytest.fixture
@@ -374,7 +412,9 @@ def test_alerts(example: MISModel) -> None:
     # per segment: enterprise Kickoff 56.7 is red, QBR 80 green; smb Kickoff 66.7 amber, QBR 50 red
     s = example.alerts(as_of, by="segment")
     assert sorted(zip(s["segment"], s["moment"], s["status"])) == [
-        ("enterprise", "Kickoff", "red"), ("smb", "Kickoff", "amber"), ("smb", "QBR", "red")
+        ("enterprise", "Kickoff", "red"),
+        ("smb", "Kickoff", "amber"),
+        ("smb", "QBR", "red"),
     ]
     # only the TTV signal: Kickoff (1.2*50 + 0 + 100)/3.2 = 50 (red: below 60); QBR has no data -> no alert
     example.set(category_weights={"experience": 0, "behavioral": 1, "outcome": 0, "operational": 0})
@@ -512,8 +552,10 @@ def test_errors(example: MISModel) -> None:
 
 def test_data_errors_and_notes() -> None:
     j = example_journey()
-    bad = SignalTable(observations=pl.DataFrame({"account_id": ["A1"], "moment": ["QBR"]}),
-                      accounts=pl.DataFrame({"account_id": ["A1"]}))
+    bad = SignalTable(
+        observations=pl.DataFrame({"account_id": ["A1"], "moment": ["QBR"]}),
+        accounts=pl.DataFrame({"account_id": ["A1"]}),
+    )
     with pytest.raises(CXDataError, match="required column 'signal'"):
         MISModel(j, bad)
     t = example_table()
@@ -528,7 +570,8 @@ def test_data_errors_and_notes() -> None:
     # unknown moment/signal pairs are left out and reported; unknown accounts are added
     extra = pl.DataFrame(
         [("A9", "QBR", "Goals", None, 1.0, 1), ("A1", "Nope", "x", None, 1.0, 1)],
-        schema=t.observations.schema, orient="row",
+        schema=t.observations.schema,
+        orient="row",
     )
     model = MISModel(j, SignalTable(observations=pl.concat([t.observations, extra]), accounts=t.accounts))
     assert any("not in the journey" in n and "Nope/x" in n for n in model.notes)
@@ -582,7 +625,9 @@ def test_reference_rollups(example: MISModel) -> None:
     assert_frames_close(example.score("moment", by="segment"), out["moment_by_segment"])
     assert_frames_close(example.score("segment"), out["segment"])
     assert_frames_close(example.score("journey"), score_reference(example.to_journey(), example.table, "journey"))
-    assert_frames_close(example.contributions("stage"), contributions_reference(example.to_journey(), example.table, "stage"))
+    assert_frames_close(
+        example.contributions("stage"), contributions_reference(example.to_journey(), example.table, "stage")
+    )
 
 
 def test_values_match_signal_table(example: MISModel) -> None:
@@ -623,23 +668,30 @@ def gen_journey(rng: np.random.Generator) -> Journey:
                 lo = float(np.round(rng.uniform(-5, 5), 2))
                 span = float(np.round(rng.uniform(0.5, 10), 2))
                 floor, target = (lo, lo + span) if rng.random() < 0.6 else (lo + span, lo)
-                sigs.append({"name": f"sig {b}", "category": CATEGORIES[int(rng.integers(4))],
-                             "source": {"table": "custom", "metric": f"m{b}"}, "floor": floor, "target": target,
-                             "weight": float(weights[b])})
+                sigs.append(
+                    {
+                        "name": f"sig {b}",
+                        "category": CATEGORIES[int(rng.integers(4))],
+                        "source": {"table": "custom", "metric": f"m{b}"},
+                        "floor": floor,
+                        "target": target,
+                        "weight": float(weights[b]),
+                    }
+                )
             green = float(rng.integers(1, 101))
             amber = float(rng.integers(0, int(green)))
             moments.append({"name": f"S{s} M{m}", "signals": sigs, "green": green, "amber": amber})
         green = float(rng.integers(1, 101))
-        stages.append({"name": f"Stage {s}", "moments": moments, "green": green,
-                       "amber": float(rng.integers(0, int(green)))})
+        stages.append(
+            {"name": f"Stage {s}", "moments": moments, "green": green, "amber": float(rng.integers(0, int(green)))}
+        )
     return Journey.model_validate({"schema_version": 1, "name": "generated", "stages": stages})
 
 
 def gen_table(rng: np.random.Generator, journey: Journey, n_accounts: int, complete: bool = False) -> SignalTable:
     ids = [f"a{i}" for i in range(n_accounts)]
     segs = [SEGMENTS[int(x)] for x in rng.integers(0, 3 if complete else 4, n_accounts)]
-    arr = [None if rng.random() < 0.2 else float(np.round(rng.lognormal(3, 1), 2)) * (rng.random() > 0.1)
-           for _ in ids]
+    arr = [None if rng.random() < 0.2 else float(np.round(rng.lognormal(3, 1), 2)) * (rng.random() > 0.1) for _ in ids]
     p = 1.0 if complete else float(rng.choice([0.2, 0.5, 0.8, 1.0]))
     rows: list[tuple[Any, ...]] = []
     for acc in ids:
@@ -665,22 +717,30 @@ def gen_settings(rng: np.random.Generator, journey: Journey, overrides: bool = T
     if not any(cats.values()):
         cats["experience"] = 1.0
     sig: dict[str, float] = {}
-    for m in [m for st in journey.stages for m in st.moments]:
+    for m in [m for stage in journey.stages for m in stage.moments]:
         ws = rng.choice([0.0, 0.3, 1.0, 2.5], size=len(m.signals))
         if len(ws) and not ws.any():
             ws[int(rng.integers(len(ws)))] = 1.0
         sig.update({signal_key(m.name, s.name): float(w) for s, w in zip(m.signals, ws, strict=True)})
     roles = {r: float(rng.choice([0.0, 0.5, 1.0, 1.5, 3.0])) for r in ROLES[1:] if rng.random() < 0.7}
-    segm = {s: float(rng.choice([0.0, 0.7, 1.0, 1.2, 2.0])) for s in [*SEGMENTS[:3], NO_SEGMENT, "other"]
-            if rng.random() < 0.6}
+    segm = {
+        s: float(rng.choice([0.0, 0.7, 1.0, 1.2, 2.0]))
+        for s in [*SEGMENTS[:3], NO_SEGMENT, "other"]
+        if rng.random() < 0.6
+    }
     segw: dict[str, dict[str, float]] = {}
     if overrides:
         for seg in [*SEGMENTS[:3], NO_SEGMENT]:
             for key in sig:
                 if rng.random() < 0.25:
                     segw.setdefault(seg, {})[key] = float(rng.choice([0.0, 0.3, 1.0, 4.0]))
-    return {"category_weights": cats, "signal_weights": sig, "role_multipliers": roles,
-            "segment_multipliers": segm, "segment_weights": segw}
+    return {
+        "category_weights": cats,
+        "signal_weights": sig,
+        "role_multipliers": roles,
+        "segment_multipliers": segm,
+        "segment_weights": segw,
+    }
 
 
 case = st.fixed_dictionaries(
@@ -727,7 +787,9 @@ def test_every_mis_within_0_100_and_contributions_sum(c: dict[str, Any]) -> None
         if df.height == 0:
             continue
         g = (df.group_by(keys) if keys else df.group_by(pl.lit(1))).agg(
-            pl.col("contribution").sum(), pl.col("contribution").null_count().alias("nulls"), pl.len(),
+            pl.col("contribution").sum(),
+            pl.col("contribution").null_count().alias("nulls"),
+            pl.len(),
             pl.col("mis").first(),
         )
         for r in g.iter_rows(named=True):
@@ -758,8 +820,11 @@ def test_scaling_all_weights_changes_nothing(c: dict[str, Any], k: float) -> Non
     b = MISModel(journey, table)
     b.set(**scaled, missing=c["missing"], arr_weighting=c["arr_weighting"])
     for level, by, top in VIEWS:
-        assert_frames_close(a.score(level, by=by, top=top).drop("weight", strict=False),
-                            b.score(level, by=by, top=top).drop("weight", strict=False), tol=1e-9)
+        assert_frames_close(
+            a.score(level, by=by, top=top).drop("weight", strict=False),
+            b.score(level, by=by, top=top).drop("weight", strict=False),
+            tol=1e-9,
+        )
     for level, by in CONTRIB_VIEWS:
         assert_frames_close(a.contributions(level, by=by).drop("weight"), b.contributions(level, by=by).drop("weight"))
 
@@ -771,8 +836,10 @@ def test_multipliers_of_one_equal_no_multipliers(c: dict[str, Any]) -> None:
     table = gen_table(rng, journey, c["n_accounts"])
     plain = MISModel(journey.with_mis(role_multipliers={}, segment_multipliers={}), table)
     ones = MISModel(
-        journey.with_mis(role_multipliers=dict.fromkeys(ROLES[1:], 1.0),
-                         segment_multipliers=dict.fromkeys([*SEGMENTS[:3], NO_SEGMENT, "unused"], 1.0)),
+        journey.with_mis(
+            role_multipliers=dict.fromkeys(ROLES[1:], 1.0),
+            segment_multipliers=dict.fromkeys([*SEGMENTS[:3], NO_SEGMENT, "unused"], 1.0),
+        ),
         table,
     )
     for m in (plain, ones):
@@ -938,9 +1005,13 @@ def test_model_setters_use_the_journeys_weight_rule(bad: Any) -> None:
     key = "Advocacy Ask/Promoter activation"
     with pytest.raises(ValueError) as rule:
         check_weight(bad, "w")
-    for change in ({"signal_weights": {key: bad}}, {"category_weights": {"outcome": bad}},
-                   {"role_multipliers": {"executive": bad}}, {"segment_multipliers": {"smb": bad}},
-                   {"segment_weights": {"smb": {key: bad}}}):
+    for change in (
+        {"signal_weights": {key: bad}},
+        {"category_weights": {"outcome": bad}},
+        {"role_multipliers": {"executive": bad}},
+        {"segment_multipliers": {"smb": bad}},
+        {"segment_weights": {"smb": {key: bad}}},
+    ):
         before = model.config()
         with pytest.raises(ValueError) as err:
             model.set(**change)

@@ -25,9 +25,7 @@ def test_linear_lower_is_better() -> None:
     assert not np.signbit(out).any()  # no -0.0
 
 
-@given(
-    st.floats(-1e6, 1e6), st.floats(-1e3, 1e3), st.floats(0.01, 1e3), st.booleans()
-)
+@given(st.floats(-1e6, 1e6), st.floats(-1e3, 1e3), st.floats(0.01, 1e3), st.booleans())
 def test_linear_bounds_and_direction(x: float, lo: float, span: float, lower: bool) -> None:
     floor, target = (lo + span, lo) if lower else (lo, lo + span)
     sig = SimpleNamespace(floor=floor, target=target)
@@ -166,8 +164,13 @@ def test_banded_arguments_and_errors() -> None:
 
 
 def _signal(**fields: object) -> Signal:
-    base: dict[str, object] = {"name": "CSAT", "category": "experience",
-                               "source": {"table": "responses", "metric": "csat"}, "floor": 3, "target": 5}
+    base: dict[str, object] = {
+        "name": "CSAT",
+        "category": "experience",
+        "source": {"table": "responses", "metric": "csat"},
+        "floor": 3,
+        "target": 5,
+    }
     base.update(fields)
     return Signal(**base)  # type: ignore[arg-type]
 
@@ -188,8 +191,19 @@ def test_a_signal_names_its_normaliser_and_arguments() -> None:
         _signal(normaliser="banded", green=4.5, amber=4.0, normaliser_args={"amber": 90, "green": 10})
     with pytest.raises(JourneyError, match="slope must be a positive"):
         Journey.empty("N").add_stage("S").add_moment(
-            "S", "M", signals=[{"name": "X", "category": "experience", "source": {"table": "responses", "metric": "csat"},
-                                "floor": 3, "target": 5, "normaliser": "logistic", "normaliser_args": {"slope": 0}}]
+            "S",
+            "M",
+            signals=[
+                {
+                    "name": "X",
+                    "category": "experience",
+                    "source": {"table": "responses", "metric": "csat"},
+                    "floor": 3,
+                    "target": 5,
+                    "normaliser": "logistic",
+                    "normaliser_args": {"slope": 0},
+                }
+            ],
         )
     check_normaliser(None, None, SimpleNamespace(floor=0.0, target=1.0))  # linear, no args: fine
 
@@ -200,9 +214,17 @@ def test_mis_engine_scores_with_the_signal_normaliser() -> None:
     j = Journey.empty("P").add_stage("S").add_moment("S", "M", signals=[_signal(normaliser="percentile", floor=1)])
     ids = ["a", "b", "c", "d"]
     table = SignalTable(
-        observations=pl.DataFrame({"account_id": ids, "moment": ["M"] * 4, "signal": ["CSAT"] * 4,
-                                   "role": [None] * 4, "total": [1.0, 2.0, 2.0, 4.0], "n": [1] * 4},
-                                  schema_overrides={"role": pl.String}),
+        observations=pl.DataFrame(
+            {
+                "account_id": ids,
+                "moment": ["M"] * 4,
+                "signal": ["CSAT"] * 4,
+                "role": [None] * 4,
+                "total": [1.0, 2.0, 2.0, 4.0],
+                "n": [1] * 4,
+            },
+            schema_overrides={"role": pl.String},
+        ),
         accounts=pl.DataFrame({"account_id": ids, "segment": ["x"] * 4, "arr": [1.0] * 4}),
     )
     model = MISModel(j, table)
@@ -227,6 +249,9 @@ def test_banded_is_the_best_step_reached_brute_force(xs: list[float], gaps: list
     sig = SimpleNamespace(**named)
     got = banded(np.array(xs), sig)
     for x, g in zip(xs, got, strict=True):
-        reached = [100.0 * (i + 1) / 4 for i, c in enumerate(("floor", "amber", "green", "target"))
-                   if (x <= named[c] if lower else x >= named[c])]
+        reached = [
+            100.0 * (i + 1) / 4
+            for i, c in enumerate(("floor", "amber", "green", "target"))
+            if (x <= named[c] if lower else x >= named[c])
+        ]
         assert g == max(reached, default=0.0)

@@ -40,14 +40,27 @@ POINTS = {"promoter": 100.0, "passive": 0.0, "detractor": -100.0}
 def _bound_nps(scores: list[int]) -> dict[str, float]:
     """bind's value of an ``nps`` signal per account, one answer per account."""
     journey = (
-        Journey.empty("NPS").add_stage("S").add_moment("S", "QBR")
-        .add_signal("QBR", name="NPS", category="experience", floor=-100, target=100,
-                    source={"table": "responses", "metric": "nps", "aggregate": "nps", "scale": [0, 10]})
+        Journey.empty("NPS")
+        .add_stage("S")
+        .add_moment("S", "QBR")
+        .add_signal(
+            "QBR",
+            name="NPS",
+            category="experience",
+            floor=-100,
+            target=100,
+            source={"table": "responses", "metric": "nps", "aggregate": "nps", "scale": [0, 10]},
+        )
     )
-    responses = pl.DataFrame({
-        "account_id": [f"a{s}" for s in scores], "moment": ["QBR"] * len(scores), "metric": ["nps"] * len(scores),
-        "score": [float(s) for s in scores], "responded_at": [T0] * len(scores),
-    })
+    responses = pl.DataFrame(
+        {
+            "account_id": [f"a{s}" for s in scores],
+            "moment": ["QBR"] * len(scores),
+            "metric": ["nps"] * len(scores),
+            "score": [float(s) for s in scores],
+            "responded_at": [T0] * len(scores),
+        }
+    )
     table = bind(journey, {"responses": responses}, as_of=T0 + dt.timedelta(days=1), progress=False)
     obs = table.observations
     return {a: t / n for a, t, n in obs.select("account_id", "total", "n").iter_rows()}
@@ -110,8 +123,15 @@ def test_default_gates_have_one_definition() -> None:
 
 
 def test_one_converter_from_pandas() -> None:
-    pdf = pd.DataFrame({"account_id": ["a", "b"], "moment": ["m", "m"], "metric": ["nps", "nps"],
-                        "score": [9, 10], "comment": [1, "great"]})
+    pdf = pd.DataFrame(
+        {
+            "account_id": ["a", "b"],
+            "moment": ["m", "m"],
+            "metric": ["nps", "nps"],
+            "score": [9, 10],
+            "comment": [1, "great"],
+        }
+    )
     # the plain converter names a column that mixes types; validation reads it (as text) by the
     # same converter, leniently, and checks what it needs
     with pytest.raises(cx.CXDataError, match="mixes types") as err:
@@ -126,7 +146,8 @@ def test_one_converter_from_pandas() -> None:
     assert cx.validate(data, table="responses")["comment"].to_list() == ["1", "great"]
     # only cxwidgets/frames.py calls polars' pandas reader
     callers = [
-        p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
         if any(isinstance(n, ast.Attribute) and n.attr == "from_pandas" for n in ast.walk(ast.parse(p.read_text())))
     ]
     assert callers == ["frames.py"], callers
@@ -164,8 +185,9 @@ def test_did_you_mean_has_one_home() -> None:
     users = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if "difflib" in _imports(p)]
     assert users == ["_util/text.py"], f"difflib used outside cxwidgets/_util/text.py: {users}"
     hand_rolled = [
-        p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
-        if p.name != "text.py" and '(did you mean {' in p.read_text()
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "text.py" and "(did you mean {" in p.read_text()
     ]
     assert not hand_rolled, f"a hand-rolled ' (did you mean ...)' instead of did_you_mean: {hand_rolled}"
 

@@ -121,15 +121,32 @@ def test_register_metric_value_range_checks_signal_thresholds() -> None:
 def test_a_metric_is_an_aggregate_bind_and_the_mis_engine_use() -> None:
     # a custom health index: the mean CSAT (1-5) mapped to 0-100
     register_metric("test_health", lambda x: 100 * ((x - 1) / 4).mean(), value_range=(0, 100))
-    j = Journey.empty("H").add_stage("S").add_moment("S", "Kickoff", signals=[{
-        "name": "Health", "category": "experience", "floor": 25, "target": 75,
-        "source": {"table": "responses", "metric": "csat", "aggregate": "test_health", "scale": [1, 5]}}])
-    responses = pl.DataFrame({
-        "account_id": ["a", "a", "b", "b", "b", "c"],
-        "moment": ["Kickoff"] * 6, "metric": ["csat"] * 6,
-        "score": [5.0, 4.0, 2.0, 3.0, 1.0, 5.0],
-        "role": ["executive", "admin", None, None, None, None],
-    })
+    j = (
+        Journey.empty("H")
+        .add_stage("S")
+        .add_moment(
+            "S",
+            "Kickoff",
+            signals=[
+                {
+                    "name": "Health",
+                    "category": "experience",
+                    "floor": 25,
+                    "target": 75,
+                    "source": {"table": "responses", "metric": "csat", "aggregate": "test_health", "scale": [1, 5]},
+                }
+            ],
+        )
+    )
+    responses = pl.DataFrame(
+        {
+            "account_id": ["a", "a", "b", "b", "b", "c"],
+            "moment": ["Kickoff"] * 6,
+            "metric": ["csat"] * 6,
+            "score": [5.0, 4.0, 2.0, 3.0, 1.0, 5.0],
+            "role": ["executive", "admin", None, None, None, None],
+        }
+    )
     accounts = pl.DataFrame({"account_id": ["a", "b", "c"], "segment": ["x"] * 3})
     # by hand: a: mean(1, .75) = .875 -> 87.5; b: mean(.25, .5, 0) = .25 -> 25; c: 100
     values = bind(j, {"responses": responses, "accounts": accounts}).values({"executive": 3.0})
@@ -145,7 +162,7 @@ def test_a_metric_is_an_aggregate_bind_and_the_mis_engine_use() -> None:
 # discovery with fake entry points (no package installed)
 # ---------------------------------------------------------------------------------------------
 
-GOOD = '''
+GOOD = """
 import numpy as np
 from cxwidgets.plugins import Metric
 
@@ -162,9 +179,9 @@ def tiny_template():
         {"name": "Kickoff", "signals": [{"name": "CSAT span", "category": "experience",
          "source": {"table": "responses", "metric": "csat", "aggregate": "span"},
          "floor": 4, "target": 0, "normaliser": "halfway"}]}]}]}
-'''
+"""
 
-DECORATED = '''
+DECORATED = """
 import cxwidgets.plugins as p
 from cxwidgets.normalise import register_normaliser
 
@@ -175,13 +192,13 @@ def deco_max(x):
 @register_normaliser("deco_zero")
 def deco_zero(values, signal):
     return values * 0.0
-'''
+"""
 
-BROKEN = '''
+BROKEN = """
 raise ImportError("No module named 'acme_private_sdk'")
-'''
+"""
 
-WRONG = '''
+WRONG = """
 def one_arg(values):
     return values
 
@@ -189,7 +206,7 @@ def no_agg(x):
     return x * 2
 
 BAD_TEMPLATE = "/no/such/file.yaml"
-'''
+"""
 
 
 def _dist(name: str, version: str) -> Any:
@@ -226,11 +243,13 @@ def fake_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def test_discovery_registers_what_a_plugin_provides(fake_site: Any) -> None:
     acme = _dist("acme-cx", "1.4.2")
-    found = fake_site([
-        _ep("span", "acme_good:span", "metric", acme),
-        _ep("halfway", "acme_good:halfway", "normaliser", acme),
-        _ep("tiny", "acme_good:tiny_template", "template", acme),
-    ])
+    found = fake_site(
+        [
+            _ep("span", "acme_good:span", "metric", acme),
+            _ep("halfway", "acme_good:halfway", "normaliser", acme),
+            _ep("tiny", "acme_good:tiny_template", "template", acme),
+        ]
+    )
     assert fake_site.warnings == []
     (plugin,) = found
     assert (plugin.name, plugin.version, plugin.ok) == ("acme-cx", "1.4.2", True)
@@ -242,8 +261,9 @@ def test_discovery_registers_what_a_plugin_provides(fake_site: Any) -> None:
     assert "tiny" in c["templates"]
     # the template uses the plugin's metric and normaliser, and the MIS engine scores it
     j = Journey.template("tiny")
-    responses = pl.DataFrame({"account_id": ["a", "a"], "moment": ["Kickoff"] * 2, "metric": ["csat"] * 2,
-                              "score": [2.0, 5.0]})
+    responses = pl.DataFrame(
+        {"account_id": ["a", "a"], "moment": ["Kickoff"] * 2, "metric": ["csat"] * 2, "score": [2.0, 5.0]}
+    )
     model = MISModel(j, {"responses": responses, "accounts": pl.DataFrame({"account_id": ["a"]})})
     assert model.table.values().get_column("value").to_list() == [3.0]  # span 5 - 2
     assert model.score("moment")["mis"].to_list() == [50.0]  # the plugin normaliser's constant 50
@@ -256,8 +276,12 @@ def test_discovery_registers_what_a_plugin_provides(fake_site: Any) -> None:
 
 def test_plugin_registering_with_decorators_is_attributed_to_its_distribution(fake_site: Any) -> None:
     deco = _dist("deco-cx", "0.1")
-    fake_site([_ep("deco_max", "acme_deco:deco_max", "metric", deco),
-               _ep("deco_zero", "acme_deco:deco_zero", "normaliser", deco)])
+    fake_site(
+        [
+            _ep("deco_max", "acme_deco:deco_max", "metric", deco),
+            _ep("deco_zero", "acme_deco:deco_zero", "normaliser", deco),
+        ]
+    )
     assert fake_site.warnings == []
     assert METRICS.origin("deco_max") == "deco-cx" and NORMALISERS.origin("deco_zero") == "deco-cx"
 
@@ -265,17 +289,19 @@ def test_plugin_registering_with_decorators_is_attributed_to_its_distribution(fa
 def test_broken_plugins_are_reported_and_skipped(fake_site: Any) -> None:
     good, bad = _dist("acme-cx", "1.0"), _dist("broken-cx", "0.3")
     other = _dist("rival-cx", "2.0")
-    found = fake_site([
-        _ep("span", "acme_good:span", "metric", good),
-        _ep("private", "acme_broken:thing", "metric", bad),  # import error
-        _ep("one_arg", "acme_wrong:one_arg", "normaliser", bad),  # wrong signature
-        _ep("no_agg", "acme_wrong:no_agg", "metric", bad),  # not an aggregation
-        _ep("missing", "acme_wrong:not_there", "normaliser", bad),  # no such object
-        _ep("linear", "acme_good:halfway", "normaliser", bad),  # clash with the package
-        _ep("span", "acme_good:_span", "metric", other),  # clash with another plugin
-        _ep("bad_file", "acme_wrong:BAD_TEMPLATE", "template", bad),  # template that does not load
-        _ep("halfway", "acme_good:halfway", "normaliser", other),  # fine
-    ])
+    found = fake_site(
+        [
+            _ep("span", "acme_good:span", "metric", good),
+            _ep("private", "acme_broken:thing", "metric", bad),  # import error
+            _ep("one_arg", "acme_wrong:one_arg", "normaliser", bad),  # wrong signature
+            _ep("no_agg", "acme_wrong:no_agg", "metric", bad),  # not an aggregation
+            _ep("missing", "acme_wrong:not_there", "normaliser", bad),  # no such object
+            _ep("linear", "acme_good:halfway", "normaliser", bad),  # clash with the package
+            _ep("span", "acme_good:_span", "metric", other),  # clash with another plugin
+            _ep("bad_file", "acme_wrong:BAD_TEMPLATE", "template", bad),  # template that does not load
+            _ep("halfway", "acme_good:halfway", "normaliser", other),  # fine
+        ]
+    )
     msgs = [str(w.message) for w in fake_site.warnings]
     assert len(msgs) == 7, msgs
     expect = [  # in discovery order: metrics, normalisers, templates
@@ -346,8 +372,9 @@ def test_a_broken_installed_distribution_does_not_break_import(tmp_path: Path) -
         "[cxwidgets.normalisers]\nacme_flat = acme_cx_ok:flat\n"
     )
     (tmp_path / "acme_cx_missing_sdk.py").write_text("import acme_private_sdk_not_installed\n")
-    (tmp_path / "acme_cx_ok.py").write_text("import numpy as np\ndef flat(values, signal):\n"
-                                            "    return np.full(len(values), 10.0)\n")
+    (tmp_path / "acme_cx_ok.py").write_text(
+        "import numpy as np\ndef flat(values, signal):\n    return np.full(len(values), 10.0)\n"
+    )
     code = (
         "import warnings\n"
         "warnings.simplefilter('always')\n"
@@ -410,8 +437,11 @@ def test_example_plugin_installs_works_end_to_end_and_uninstalls(tmp_path: Path)
             found = plugins.load(reload=True)
         (plugin,) = [p for p in found if p.name == EXAMPLE_DIST]
         assert plugin.version == md.version(EXAMPLE_DIST) == "0.1.0" and plugin.ok
-        assert plugin.provides == {"metric": ("health_index",), "normaliser": ("log_scaled",),
-                                   "template": ("saas_health",)}
+        assert plugin.provides == {
+            "metric": ("health_index",),
+            "normaliser": ("log_scaled",),
+            "template": ("saas_health",),
+        }
 
         # the registry
         assert METRICS.origin("health_index") == NORMALISERS.origin("log_scaled") == EXAMPLE_DIST
@@ -428,11 +458,19 @@ def test_example_plugin_installs_works_end_to_end_and_uninstalls(tmp_path: Path)
         # the MIS engine, on the sample data, against an independent computation
         journey = Journey.template("saas_health")
         data = cx.datasets.saas(400, seed=3)
-        tables = {"responses": data.responses.filter(pl.col("moment").is_in(journey.moment_names())),
-                  "tickets": data.tickets, "accounts": data.accounts}
+        tables = {
+            "responses": data.responses.filter(pl.col("moment").is_in(journey.moment_names())),
+            "tickets": data.tickets,
+            "accounts": data.accounts,
+        }
         model = MISModel(journey, tables, as_of=data.as_of)
-        mis = {(a, m): v for a, m, v in model.score("account", by="moment").select("account_id", "moment", "mis")
-               .drop_nulls().iter_rows()}
+        mis = {
+            (a, m): v
+            for a, m, v in model.score("account", by="moment")
+            .select("account_id", "moment", "mis")
+            .drop_nulls()
+            .iter_rows()
+        }
         health = journey.signal("Onboarding Kickoff", "Onboarding health")
         r = tables["responses"].filter((pl.col("moment") == "Onboarding Kickoff") & (pl.col("metric") == "csat"))
         n_checked = 0
@@ -451,9 +489,14 @@ def test_example_plugin_installs_works_end_to_end_and_uninstalls(tmp_path: Path)
 
         # a fresh interpreter sees the plugin too
         out = subprocess.run(
-            [sys.executable, "-c", "import cxwidgets.plugins as p; c = p.choices(); "
-             "print(c['metrics'], c['templates'])"],
-            capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-c",
+                "import cxwidgets.plugins as p; c = p.choices(); print(c['metrics'], c['templates'])",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert "health_index" in out.stdout and "saas_health" in out.stdout, out.stderr[-2000:]
     finally:
@@ -503,8 +546,11 @@ def test_example_plugin_appears_in_the_journey_maps_choices_and_goes_on_uninstal
         assert w.journey_spec == Journey.template("saas_health")
         moment = w.journey_spec.moment_names()[0]
         sig = w.journey_spec.moment(moment).signals[0]
-        w.request = {"id": "2", "op": "update_signal",
-                     "args": {"moment": moment, "signal": sig.name, "fields": {"normaliser": "log_scaled"}}}
+        w.request = {
+            "id": "2",
+            "op": "update_signal",
+            "args": {"moment": moment, "signal": sig.name, "fields": {"normaliser": "log_scaled"}},
+        }
         assert sig.normaliser is None and (sig.floor, sig.target) == (40.0, 90.0)  # log_scaled needs both > 0
         assert w.ack["ok"] is True, w.error
         assert w.journey_spec.moment(moment).signals[0].normaliser == "log_scaled"

@@ -134,8 +134,13 @@ def raises(data: Any, table: str, column: str | None, *texts: str, **kwargs: Any
 def test_missing_required_column_lists_found_and_suggests_rename(backend: str) -> None:
     data = responses()
     data["Score"] = data.pop("score")
-    err = raises(make_frame(backend, data), "responses", "score", "found: 'account_id', 'moment', 'metric', 'Score'",
-                 "rename 'Score' to 'score'")
+    err = raises(
+        make_frame(backend, data),
+        "responses",
+        "score",
+        "found: 'account_id', 'moment', 'metric', 'Score'",
+        "rename 'Score' to 'score'",
+    )
     assert err.fix is not None and "rename" in err.fix
 
 
@@ -159,14 +164,18 @@ def test_text_score_that_is_not_a_number(backend: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_float_id_with_a_fraction_is_refused(backend: str) -> None:
-    raises(make_frame(backend, responses(account_id=[1.0, 2.0, 3.5, 4.0])), "responses", "account_id",
-           "row 2: 3.5", "with a fraction")
+    raises(
+        make_frame(backend, responses(account_id=[1.0, 2.0, 3.5, 4.0])),
+        "responses",
+        "account_id",
+        "row 2: 3.5",
+        "with a fraction",
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_boolean_score_is_a_wrong_dtype(backend: str) -> None:
-    raises(make_frame(backend, responses(score=[True, False, True, True])), "responses", "score",
-           "dtype Boolean")
+    raises(make_frame(backend, responses(score=[True, False, True, True])), "responses", "score", "dtype Boolean")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -175,9 +184,7 @@ def test_score_outside_default_scale(backend: str) -> None:
     raises(data, "responses", "score", "nps scale 0-10", "row 0: 11.0")
 
 
-@pytest.mark.parametrize(
-    ("metric", "bad", "scale"), [("csat", 0.0, "1-5"), ("psat", 6.0, "1-5"), ("ces", 7.5, "1-7")]
-)
+@pytest.mark.parametrize(("metric", "bad", "scale"), [("csat", 0.0, "1-5"), ("psat", 6.0, "1-5"), ("ces", 7.5, "1-7")])
 def test_each_default_scale_is_checked(metric: str, bad: float, scale: str) -> None:
     data = responses(metric=["nps", metric, "nps", "nps"], score=[9.0, bad, 7.0, 8.0])
     raises(data, "responses", "score", f"{metric} scale {scale}", f"row 1: {bad}")
@@ -225,8 +232,15 @@ def test_duplicate_account_id_in_accounts(backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_unknown_moment_with_journey_suggests_closest(backend: str) -> None:
     data = make_frame(backend, responses(moment=["Onboarding Kickof", "Onboarding Kickoff", "Advocacy Ask", "Nope"]))
-    raises(data, "responses", "moment", "'Onboarding Kickof' (did you mean 'Onboarding Kickoff'?)",
-           "row 0: 'Onboarding Kickof'", "row 3: 'Nope'", journey=Journey())
+    raises(
+        data,
+        "responses",
+        "moment",
+        "'Onboarding Kickof' (did you mean 'Onboarding Kickoff'?)",
+        "row 0: 'Onboarding Kickof'",
+        "row 3: 'Nope'",
+        journey=Journey(),
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -248,7 +262,11 @@ def test_naive_and_aware_text_mixed_in_one_column(backend: str) -> None:
 
 @pytest.mark.parametrize("source", ["pandas-object", "dict"])
 def test_naive_and_aware_datetimes_mixed_in_one_column(source: str) -> None:
-    values = [dt.datetime(2024, 1, 1, 8, tzinfo=UTC), dt.datetime(2024, 1, 1, 9), dt.datetime(2024, 1, 1, 10, tzinfo=UTC)]
+    values = [
+        dt.datetime(2024, 1, 1, 8, tzinfo=UTC),
+        dt.datetime(2024, 1, 1, 9),
+        dt.datetime(2024, 1, 1, 10, tzinfo=UTC),
+    ]
     data: Any = events(at=values)
     if source == "pandas-object":
         data = pd.DataFrame(data).assign(at=pd.Series(values, dtype=object))
@@ -260,7 +278,12 @@ def test_naive_and_aware_datetimes_mixed_in_one_column(source: str) -> None:
 def test_naive_and_aware_mixed_across_columns(backend: str) -> None:
     t0 = dt.datetime(2024, 3, 1, 9)
     data = tickets(resolved_at=[t0, None, None])  # naive, while created_at is aware
-    raises(make_frame(backend, data), "tickets", "resolved_at", "mixed with time-zone-aware ones (created_at, first_response_at)")
+    raises(
+        make_frame(backend, data),
+        "tickets",
+        "resolved_at",
+        "mixed with time-zone-aware ones (created_at, first_response_at)",
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -323,7 +346,13 @@ def test_negative_arr(backend: str) -> None:
 def test_ticket_times_before_created_at(backend: str, column: str) -> None:
     data = tickets()
     data[column] = [data["created_at"][0] - dt.timedelta(minutes=1), None, None]
-    raises(make_frame(backend, data), "tickets", column, "earlier than created_at", f"row 0: {column}=2024-03-01T08:59:00+00:00")
+    raises(
+        make_frame(backend, data),
+        "tickets",
+        column,
+        "earlier than created_at",
+        f"row 0: {column}=2024-03-01T08:59:00+00:00",
+    )
 
 
 def test_wrong_input_type() -> None:
@@ -339,10 +368,17 @@ def test_epoch_numbers_are_not_timestamps() -> None:
 
 
 def test_first_problem_raised_and_others_counted() -> None:
-    data = responses(moment=["Onboarding Kickoff", None, "Advocacy Ask", "Time To First Value"],
-                     score=[11.0, 4.0, None, 6.0])
-    err = raises(data, "responses", "moment", "also: 2 other problems", "'score': 1 null",
-                 "'score': 1 value outside the nps scale 0-10")
+    data = responses(
+        moment=["Onboarding Kickoff", None, "Advocacy Ask", "Time To First Value"], score=[11.0, 4.0, None, 6.0]
+    )
+    err = raises(
+        data,
+        "responses",
+        "moment",
+        "also: 2 other problems",
+        "'score': 1 null",
+        "'score': 1 value outside the nps scale 0-10",
+    )
     assert [p["column"] for p in err.problems] == ["moment", "score", "score"]  # type: ignore[attr-defined]
 
 
@@ -419,8 +455,11 @@ def test_pandas_integer_ids_with_a_missing_value() -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_aware_non_utc_timestamps_converted_to_utc_at_the_same_instant(backend: str) -> None:
-    paris = [dt.datetime(2024, 7, 1, 10, tzinfo=ZoneInfo("Europe/Paris")), dt.datetime(2024, 1, 15, 10, tzinfo=ZoneInfo("Europe/Paris")),
-             dt.datetime(2024, 1, 15, 23, 30, tzinfo=ZoneInfo("Europe/Paris"))]
+    paris = [
+        dt.datetime(2024, 7, 1, 10, tzinfo=ZoneInfo("Europe/Paris")),
+        dt.datetime(2024, 1, 15, 10, tzinfo=ZoneInfo("Europe/Paris")),
+        dt.datetime(2024, 1, 15, 23, 30, tzinfo=ZoneInfo("Europe/Paris")),
+    ]
     if backend == "polars":
         frame: Any = pl.DataFrame(events(at=paris))
         assert frame.schema["at"] == pl.Datetime("us", "Europe/Paris")
@@ -487,7 +526,9 @@ def test_extra_columns_are_kept_unchanged(backend: str) -> None:
 
 
 def test_booleans_from_text_and_numbers() -> None:
-    out = validate(accounts(churned=["yes", "no", None], expanded=[1, 0, 1], renewed=["TRUE", "false", "1"]), "accounts")
+    out = validate(
+        accounts(churned=["yes", "no", None], expanded=[1, 0, 1], renewed=["TRUE", "false", "1"]), "accounts"
+    )
     assert out["churned"].to_list() == [True, False, None]
     assert out["expanded"].to_list() == [True, False, True]
     assert out["renewed"].to_list() == [True, False, True]
@@ -557,8 +598,13 @@ def test_any_valid_responses_frame_round_trips(frame: pl.DataFrame, backend: str
 
 
 def test_metric_names_matched_case_insensitively() -> None:
-    raises(responses(metric=["NPS", "csat", "ces", "nps"], score=[11.0, 4.0, 2.0, 6.0]), "responses", "score",
-           "nps scale 0-10", "row 0: 11.0")
+    raises(
+        responses(metric=["NPS", "csat", "ces", "nps"], score=[11.0, 4.0, 2.0, 6.0]),
+        "responses",
+        "score",
+        "nps scale 0-10",
+        "row 0: 11.0",
+    )
     rep = validate_report(responses(metric=[" NPS", "csat", "ces", "nps"]), "responses")
     # stored once, normalised, so every consumer reads one name (issue 11)
     assert rep.frame["metric"].to_list() == ["nps", "csat", "ces", "nps"]
@@ -568,13 +614,23 @@ def test_metric_names_matched_case_insensitively() -> None:
 def test_blank_text_in_a_numeric_column_is_missing_not_an_error() -> None:
     # CSV exports leave unanswered ratings blank: an optional column keeps them as null (noted),
     # a required one (responses.score) says which rows are empty
-    tickets = {"ticket_id": ["T1", "T2", "T3"], "account_id": ["A", "B", "C"],
-               "created_at": ["2024-01-01T10:00:00Z"] * 3, "csat": ["5", "", " 4 "]}
+    tickets = {
+        "ticket_id": ["T1", "T2", "T3"],
+        "account_id": ["A", "B", "C"],
+        "created_at": ["2024-01-01T10:00:00Z"] * 3,
+        "csat": ["5", "", " 4 "],
+    }
     report = validate_report(tickets, table="tickets")
     assert "csat: 1 blank value read as missing" in report.notes
     assert validate(tickets, table="tickets")["csat"].to_list() == [5.0, None, 4.0]
-    responses = {"response_id": ["r1", "r2"], "account_id": ["A", "B"], "moment": ["M", "M"], "metric": ["nps", "nps"],
-                 "score": ["9", "   "], "responded_at": ["2024-01-01T10:00:00Z"] * 2}
+    responses = {
+        "response_id": ["r1", "r2"],
+        "account_id": ["A", "B"],
+        "moment": ["M", "M"],
+        "metric": ["nps", "nps"],
+        "score": ["9", "   "],
+        "responded_at": ["2024-01-01T10:00:00Z"] * 2,
+    }
     with pytest.raises(CXDataError, match="null value in a required column") as err:
         validate(responses, table="responses")
     assert err.value.rows == ["row 1: null"] or "row 1" in str(err.value)

@@ -47,7 +47,9 @@ def test_bundled_templates_load_through_the_registry_as_the_package(name: str) -
             for s, rs in zip(moment.signals, m["signals"], strict=True):
                 assert (s.floor, s.target, s.green, s.amber) == (rs["floor"], rs["target"], rs["green"], rs["amber"])
                 assert (s.source.table, s.source.metric, s.source.aggregate) == (
-                    rs["source"]["table"], rs["source"]["metric"], rs["source"]["aggregate"]
+                    rs["source"]["table"],
+                    rs["source"]["metric"],
+                    rs["source"]["aggregate"],
                 )
                 assert s.normaliser == rs.get("normaliser")
     # a saved and reloaded copy is the same journey
@@ -119,8 +121,7 @@ def _tables(journey: Journey, values: dict[str, str]) -> dict[str, pl.DataFrame]
                 else:
                     scores = [v]
                 responses += [
-                    {"account_id": acc, "moment": row.moment.name, "metric": src.metric, "score": x,
-                     "responded_at": T0}
+                    {"account_id": acc, "moment": row.moment.name, "metric": src.metric, "score": x, "responded_at": T0}
                     for x in scores
                 ]
             elif src.table == "tickets":
@@ -137,15 +138,18 @@ def _tables(journey: Journey, values: dict[str, str]) -> dict[str, pl.DataFrame]
             elif src.table == "events":
                 if src.metric == "first_touch_time":
                     assert src.unit == "minutes"
-                    events += [{"account_id": acc, "event": "inquiry_received", "at": T0},
-                               {"account_id": acc, "event": "first_touch", "at": T0 + timedelta(minutes=v)}]
+                    events += [
+                        {"account_id": acc, "event": "inquiry_received", "at": T0},
+                        {"account_id": acc, "event": "first_touch", "at": T0 + timedelta(minutes=v)},
+                    ]
                 else:
                     assert (src.metric, src.unit) == ("ttv", "hours")
                     events.append({"account_id": acc, "event": "first_value", "at": T0 + timedelta(hours=v)})
             else:
                 assert src.table == "signals"
-                signals.append({"account_id": acc, "moment": row.moment.name, "signal": src.metric, "value": v,
-                                "observed_at": T0})
+                signals.append(
+                    {"account_id": acc, "moment": row.moment.name, "signal": src.metric, "value": v, "observed_at": T0}
+                )
     out = {"responses": pl.DataFrame(responses), "accounts": pl.DataFrame(accounts)}
     if tickets:
         t_rows = []

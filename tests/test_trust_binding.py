@@ -30,17 +30,38 @@ T = datetime(2024, 3, 1, tzinfo=UTC)
 def journey() -> Journey:
     j = Journey.empty("Keys").add_stage("Use").add_moment("Use", "Kickoff").add_moment("Use", "Support")
     j = j.add_moment("Use", "Touch").add_moment("Use", "Health")
-    j = j.add_signal("Kickoff", name="CSAT", category="experience",
-                     source={"table": "responses", "metric": "csat", "aggregate": "mean", "scale": [1, 5]},
-                     floor=1, target=5)
-    j = j.add_signal("Support", name="Resolution", category="operational",
-                     source={"table": "tickets", "metric": "resolution_time", "aggregate": "median", "unit": "hours"},
-                     floor=24, target=4)
-    j = j.add_signal("Touch", name="First touch", category="operational",
-                     source={"table": "events", "metric": "first_touch_time", "aggregate": "median", "unit": "minutes"},
-                     floor=120, target=10)
-    return j.add_signal("Health", name="Health", category="outcome",
-                        source={"table": "signals", "metric": "health", "aggregate": "mean"}, floor=0, target=100)
+    j = j.add_signal(
+        "Kickoff",
+        name="CSAT",
+        category="experience",
+        source={"table": "responses", "metric": "csat", "aggregate": "mean", "scale": [1, 5]},
+        floor=1,
+        target=5,
+    )
+    j = j.add_signal(
+        "Support",
+        name="Resolution",
+        category="operational",
+        source={"table": "tickets", "metric": "resolution_time", "aggregate": "median", "unit": "hours"},
+        floor=24,
+        target=4,
+    )
+    j = j.add_signal(
+        "Touch",
+        name="First touch",
+        category="operational",
+        source={"table": "events", "metric": "first_touch_time", "aggregate": "median", "unit": "minutes"},
+        floor=120,
+        target=10,
+    )
+    return j.add_signal(
+        "Health",
+        name="Health",
+        category="outcome",
+        source={"table": "signals", "metric": "health", "aggregate": "mean"},
+        floor=0,
+        target=100,
+    )
 
 
 def accounts(ids: list) -> pl.DataFrame:
@@ -48,20 +69,38 @@ def accounts(ids: list) -> pl.DataFrame:
 
 
 def responses(ids: list) -> pl.DataFrame:
-    return pl.DataFrame({"account_id": ids, "moment": ["Kickoff"] * len(ids), "metric": ["csat"] * len(ids),
-                         "score": [4.0] * len(ids), "responded_at": [T] * len(ids)})
+    return pl.DataFrame(
+        {
+            "account_id": ids,
+            "moment": ["Kickoff"] * len(ids),
+            "metric": ["csat"] * len(ids),
+            "score": [4.0] * len(ids),
+            "responded_at": [T] * len(ids),
+        }
+    )
 
 
 def tickets(ids: list) -> pl.DataFrame:
     n = len(ids)
-    return pl.DataFrame({"ticket_id": [f"T{i}" for i in range(n)], "account_id": ids, "created_at": [T] * n,
-                         "resolved_at": [datetime(2024, 3, 1, 6, tzinfo=UTC)] * n})
+    return pl.DataFrame(
+        {
+            "ticket_id": [f"T{i}" for i in range(n)],
+            "account_id": ids,
+            "created_at": [T] * n,
+            "resolved_at": [datetime(2024, 3, 1, 6, tzinfo=UTC)] * n,
+        }
+    )
 
 
 def events(ids: list) -> pl.DataFrame:
     n = len(ids)
-    return pl.DataFrame({"account_id": ids + ids, "event": ["inquiry_received"] * n + ["first_touch"] * n,
-                         "at": [T] * n + [datetime(2024, 3, 1, 0, 30, tzinfo=UTC)] * n})
+    return pl.DataFrame(
+        {
+            "account_id": ids + ids,
+            "event": ["inquiry_received"] * n + ["first_touch"] * n,
+            "at": [T] * n + [datetime(2024, 3, 1, 0, 30, tzinfo=UTC)] * n,
+        }
+    )
 
 
 def signals(ids: list) -> pl.DataFrame:
@@ -124,8 +163,9 @@ def test_case_and_spaces_are_named() -> None:
 
 
 def test_pandas_ids_read_as_integers_are_caught_too() -> None:
-    raw = pd.DataFrame({"account_id": [1, 2, 3], "moment": ["Kickoff"] * 3, "metric": ["csat"] * 3,
-                        "score": [4.0, 5.0, 3.0]})
+    raw = pd.DataFrame(
+        {"account_id": [1, 2, 3], "moment": ["Kickoff"] * 3, "metric": ["csat"] * 3, "score": [4.0, 5.0, 3.0]}
+    )
     with pytest.raises(CXDataError, match="the ids of the responses table are integers"):
         bind({"accounts": accounts(ACC), "responses": raw})
 
@@ -264,9 +304,17 @@ def test_revenue_at_stake_with_mismatched_accounts_raises(sample: tuple) -> None
 
 def test_a_hand_built_signal_table_with_ids_spelled_two_ways_is_refused() -> None:
     # observations for 1, 2; accounts "ACC-001", "ACC-002": the same accounts, spelled two ways
-    obs = pl.DataFrame({"account_id": ["1", "2"], "moment": ["Kickoff"] * 2, "signal": ["CSAT"] * 2,
-                        "role": [None, None], "total": [4.0, 5.0], "n": [1, 1]},
-                       schema_overrides={"role": pl.String})
+    obs = pl.DataFrame(
+        {
+            "account_id": ["1", "2"],
+            "moment": ["Kickoff"] * 2,
+            "signal": ["CSAT"] * 2,
+            "role": [None, None],
+            "total": [4.0, 5.0],
+            "n": [1, 1],
+        },
+        schema_overrides={"role": pl.String},
+    )
     table = SignalTable(observations=obs, accounts=accounts(ACC[:2]))
     with pytest.raises(CXDataError, match=r"0 of 2 account ids(.|\n)*prefix 'ACC-'"):
         cx.MISModel(journey(), table)

@@ -104,17 +104,26 @@ def test_promoter_activation_summary_refuses_an_11() -> None:
 
 def _nps_journey() -> Journey:
     return (
-        Journey.empty("x").add_stage("S").add_moment("S", "QBR")
-        .add_signal("QBR", name="N", category="experience",
-                    source={"table": "responses", "metric": "nps", "aggregate": "nps"}, floor=0, target=40)
+        Journey.empty("x")
+        .add_stage("S")
+        .add_moment("S", "QBR")
+        .add_signal(
+            "QBR",
+            name="N",
+            category="experience",
+            source={"table": "responses", "metric": "nps", "aggregate": "nps"},
+            floor=0,
+            target=40,
+        )
     )
 
 
 def _responses(scores: list[float], metric: str | list[str] = "nps") -> pl.DataFrame:
     n = len(scores)
     metrics = metric if isinstance(metric, list) else [metric] * n
-    return pl.DataFrame({"account_id": [f"A{i % 2}" for i in range(n)], "moment": ["QBR"] * n,
-                         "metric": metrics, "score": scores})
+    return pl.DataFrame(
+        {"account_id": [f"A{i % 2}" for i in range(n)], "moment": ["QBR"] * n, "metric": metrics, "score": scores}
+    )
 
 
 def test_bind_refuses_a_fractional_nps_answer_like_the_summaries() -> None:
@@ -130,9 +139,7 @@ off_scale = st.one_of(st.integers(11, 200), st.integers(-200, -1), st.sampled_fr
 @given(st.lists(st.one_of(in_scale, st.none()), min_size=1, max_size=60))
 def test_nps_expression_equals_plain_python_over_in_scale_answers(scores: list[int | None]) -> None:
     answers = [s for s in scores if s is not None]
-    expected = (
-        100.0 * (sum(s >= 9 for s in answers) - sum(s <= 6 for s in answers)) / len(answers) if answers else None
-    )
+    expected = 100.0 * (sum(s >= 9 for s in answers) - sum(s <= 6 for s in answers)) / len(answers) if answers else None
     got = pl.DataFrame({"score": scores}, schema={"score": pl.Float64}).select(cx.nps("score")).item()
     assert got == pytest.approx(expected) if expected is not None else got is None
 
@@ -175,8 +182,12 @@ def test_fractional_answers_need_a_declared_continuous_scale_for_a_mean() -> Non
 
 
 def test_validate_refuses_fractional_answers_on_whole_point_scales() -> None:
-    data = {"account_id": ["a", "b", "c"], "moment": ["m"] * 3, "metric": ["nps", "csat", "csat"],
-            "score": [6.5, 3.5, 4.0]}
+    data = {
+        "account_id": ["a", "b", "c"],
+        "moment": ["m"] * 3,
+        "metric": ["nps", "csat", "csat"],
+        "score": [6.5, 3.5, 4.0],
+    }
     with pytest.raises(cx.CXDataError) as err:
         cx.validate(data, table="responses")
     assert err.value.column == "score" and "row 0: 6.5" in str(err.value)
@@ -192,8 +203,7 @@ def test_validate_refuses_fractional_answers_on_whole_point_scales() -> None:
 
 
 def test_validate_normalises_metric_names_and_summaries_read_them() -> None:
-    data = {"account_id": ["a", "b", "c"], "moment": ["m"] * 3, "metric": ["NPS", " nps ", "Nps"],
-            "score": [10, 9, 3]}
+    data = {"account_id": ["a", "b", "c"], "moment": ["m"] * 3, "metric": ["NPS", " nps ", "Nps"], "score": [10, 9, 3]}
     frame = cx.validate(data, table="responses")
     assert frame["metric"].to_list() == ["nps", "nps", "nps"]
     out = nps_summary(frame)
@@ -280,8 +290,9 @@ def test_rate_expressions_are_null_for_a_flag_that_is_not_0_or_1() -> None:
 def test_analysis_outcomes_use_the_one_reader() -> None:
     from cxwidgets.analysis.revenue import effect_on_outcome
 
-    df = pl.DataFrame({"csat": [60.0, 70, 80, 90, 65, 75, 85, 95, 55, 72] * 3,
-                       "renewed": [0, 1, 1, 1, 0, 0, 1, 2, 0, 1] * 3})
+    df = pl.DataFrame(
+        {"csat": [60.0, 70, 80, 90, 65, 75, 85, 95, 55, 72] * 3, "renewed": [0, 1, 1, 1, 0, 0, 1, 2, 0, 1] * 3}
+    )
     with pytest.raises(cx.CXDataError, match="renewed") as err:
         effect_on_outcome(df, "csat", "renewed", change=5)
     assert err.value.n_rows == 3
@@ -311,15 +322,22 @@ def test_unparseable_dates_are_a_cxdataerror_with_the_formats(bad: str) -> None:
 
 
 def test_iso_dates_in_mixed_precision_read_as_one_column() -> None:
-    events = {"account_id": ["a"] * 4, "event": ["login"] * 4,
-              "at": ["2024-05-01", "2024-05-01 10:00", "2024-05-01T10:00:30", "2024-05-01 10:00:30.5"]}
+    events = {
+        "account_id": ["a"] * 4,
+        "event": ["login"] * 4,
+        "at": ["2024-05-01", "2024-05-01 10:00", "2024-05-01T10:00:30", "2024-05-01 10:00:30.5"],
+    }
     at = cx.validate(events, table="events")["at"].to_list()
     assert at == [
-        dt.datetime(2024, 5, 1, tzinfo=UTC), dt.datetime(2024, 5, 1, 10, tzinfo=UTC),
-        dt.datetime(2024, 5, 1, 10, 0, 30, tzinfo=UTC), dt.datetime(2024, 5, 1, 10, 0, 30, 500000, tzinfo=UTC),
+        dt.datetime(2024, 5, 1, tzinfo=UTC),
+        dt.datetime(2024, 5, 1, 10, tzinfo=UTC),
+        dt.datetime(2024, 5, 1, 10, 0, 30, tzinfo=UTC),
+        dt.datetime(2024, 5, 1, 10, 0, 30, 500000, tzinfo=UTC),
     ]
-    aware = {**events, "at": ["2024-05-01T10:00:00+02:00", "2024-05-01 08:00Z", "2024-05-01 09:00:00+0100",
-                              "2024-05-01T08:00:00 UTC"]}
+    aware = {
+        **events,
+        "at": ["2024-05-01T10:00:00+02:00", "2024-05-01 08:00Z", "2024-05-01 09:00:00+0100", "2024-05-01T08:00:00 UTC"],
+    }
     assert set(cx.validate(aware, table="events")["at"].to_list()) == {dt.datetime(2024, 5, 1, 8, tzinfo=UTC)}
 
 
@@ -332,8 +350,12 @@ def test_out_of_scale_message_counts_every_row() -> None:
         nps_summary(df, metric=None)
     assert err.value.n_rows == 9_596
     assert "(and 9,591 more)" in str(err.value)  # 5 shown
-    resp = {"account_id": ["a"] * 9_597, "moment": ["m"] * 9_597, "metric": ["nps"] * 9_597,
-            "score": [11.0] * 9_596 + [9.0]}
+    resp = {
+        "account_id": ["a"] * 9_597,
+        "moment": ["m"] * 9_597,
+        "metric": ["nps"] * 9_597,
+        "score": [11.0] * 9_596 + [9.0],
+    }
     with pytest.raises(cx.CXDataError) as err:
         cx.validate(resp, table="responses")
     assert "9,596" in str(err.value) and "(and 9,591 more)" in str(err.value)
@@ -356,8 +378,11 @@ def test_huge_values_are_shortened_in_messages() -> None:
     cases = [
         lambda: churn_summary(pl.DataFrame({"account_id": ["a"], "churned": [huge]})),
         lambda: nps_summary(pl.DataFrame({"metric": [huge], "score": [9.0]})),
-        lambda: cx.validate({"account_id": ["a"], "moment": [huge], "metric": ["nps"], "score": [9]},
-                            table="responses", moments=["Onboarding"]),
+        lambda: cx.validate(
+            {"account_id": ["a"], "moment": [huge], "metric": ["nps"], "score": [9]},
+            table="responses",
+            moments=["Onboarding"],
+        ),
         lambda: cx.validate({"account_id": ["a"], "event": ["e"], "at": [huge]}, table="events"),
         lambda: one_metric(pl.DataFrame({"metric": [huge, "nps"], "score": [1.0, 2.0]}), None),
     ]
@@ -370,11 +395,19 @@ def test_huge_values_are_shortened_in_messages() -> None:
 def test_bind_counts_whole_points_only_for_a_custom_metric_read_as_top2box() -> None:
     def journey(aggregate: str) -> Journey:
         return (
-            Journey.empty("x").add_stage("S").add_moment("S", "QBR")
-            .add_signal("QBR", name="I", category="experience",
-                        source={"table": "responses", "metric": "intent", "aggregate": aggregate, "scale": [1, 5]},
-                        floor=0 if aggregate == "top2box" else 1, target=1 if aggregate == "top2box" else 5)
+            Journey.empty("x")
+            .add_stage("S")
+            .add_moment("S", "QBR")
+            .add_signal(
+                "QBR",
+                name="I",
+                category="experience",
+                source={"table": "responses", "metric": "intent", "aggregate": aggregate, "scale": [1, 5]},
+                floor=0 if aggregate == "top2box" else 1,
+                target=1 if aggregate == "top2box" else 5,
+            )
         )
+
     data = {"responses": _responses([4.0, 3.5, 5.0], metric="intent")}
     with pytest.raises(cx.CXDataError, match="fractional") as err:
         cx.bind(journey("top2box"), data, progress=False)
@@ -384,9 +417,14 @@ def test_bind_counts_whole_points_only_for_a_custom_metric_read_as_top2box() -> 
 
 
 def test_summaries_read_iso_text_timestamps_by_the_one_policy() -> None:
-    tickets = pl.DataFrame({"ticket_id": ["1", "2"], "account_id": ["a", "b"],
-                            "created_at": ["2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00"],
-                            "first_response_at": ["2024-05-01T10:30:00Z", "2024-05-01T11:00:00Z"]})
+    tickets = pl.DataFrame(
+        {
+            "ticket_id": ["1", "2"],
+            "account_id": ["a", "b"],
+            "created_at": ["2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00"],
+            "first_response_at": ["2024-05-01T10:30:00Z", "2024-05-01T11:00:00Z"],
+        }
+    )
     out = cx.metrics.first_response_summary(tickets, unit="minutes")
     assert out["median"][0] == pytest.approx(45.0)  # 30 and 60 minutes
     bad = tickets.with_columns(created_at=pl.Series(["2024-13-01T10:00:00Z", "2024-05-01T12:00:00+02:00"]))
@@ -396,9 +434,15 @@ def test_summaries_read_iso_text_timestamps_by_the_one_policy() -> None:
 
 
 def test_churn_period_bounds_must_be_aware_datetimes() -> None:
-    accounts = cx.validate({"account_id": ["a", "b"], "churned": [True, False],
-                            "started_at": ["2024-01-01T00:00:00Z"] * 2,
-                            "renewal_at": ["2024-06-01T00:00:00Z"] * 2}, table="accounts")
+    accounts = cx.validate(
+        {
+            "account_id": ["a", "b"],
+            "churned": [True, False],
+            "started_at": ["2024-01-01T00:00:00Z"] * 2,
+            "renewal_at": ["2024-06-01T00:00:00Z"] * 2,
+        },
+        table="accounts",
+    )
     with pytest.raises(cx.CXDataError, match="argument 'start'"):
         churn_summary(accounts, start="2024-02-01", end=dt.datetime(2024, 12, 1, tzinfo=UTC))
     with pytest.raises(cx.CXDataError, match="naive"):
@@ -425,12 +469,14 @@ def _py_flag(v: object) -> object:
     return (None, True)
 
 
-@given(st.one_of(
-    st.lists(st.one_of(st.none(), st.integers(-3, 3)), max_size=20),
-    st.lists(st.one_of(st.none(), st.sampled_from([0.0, 1.0, 0.5, 2.0, float("nan")])), max_size=20),
-    st.lists(st.one_of(st.none(), st.booleans()), max_size=20),
-    st.lists(st.one_of(st.none(), st.sampled_from([*YES, *NO, " Yes", "NO ", "", "maybe", "2"])), max_size=20),
-))
+@given(
+    st.one_of(
+        st.lists(st.one_of(st.none(), st.integers(-3, 3)), max_size=20),
+        st.lists(st.one_of(st.none(), st.sampled_from([0.0, 1.0, 0.5, 2.0, float("nan")])), max_size=20),
+        st.lists(st.one_of(st.none(), st.booleans()), max_size=20),
+        st.lists(st.one_of(st.none(), st.sampled_from([*YES, *NO, " Yes", "NO ", "", "maybe", "2"])), max_size=20),
+    )
+)
 def test_the_outcome_reader_matches_the_rule_in_plain_python(values: list[object]) -> None:
     from cxwidgets.frames import yes_no
 

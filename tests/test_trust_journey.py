@@ -107,7 +107,9 @@ def test_names_are_normalised_to_nfc_so_nfd_and_nfc_are_one_moment() -> None:
         ("\n", "U+000A"),  # a line break inside a name
     ],
 )
-def test_invisible_characters_in_names_are_refused_with_field_and_position(field: str, path: Any, char: str, code: str) -> None:
+def test_invisible_characters_in_names_are_refused_with_field_and_position(
+    field: str, path: Any, char: str, code: str
+) -> None:
     data = _doc()
     path(data, "Kick" + char + "off")
     msg = _error(data)
@@ -354,7 +356,9 @@ def test_deep_block_yaml_is_a_journey_error() -> None:
         Journey.from_yaml(text)
 
 
-def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import cxwidgets.journey.io as jm  # the file limits are read where the files are read
 
     monkeypatch.setattr(jm, "MAX_FILE_BYTES", 1_000)
@@ -451,7 +455,7 @@ stages:
     signals:
     - name: S
       category: experience
-      {signal['source']}
+      {signal["source"]}
       floor: 0
       target: 10
       {sig_extra}
@@ -525,8 +529,13 @@ def test_many_problems_are_counted_not_all_printed() -> None:
 
 def _slash_journey() -> Journey:
     def sig(name: str, metric: str) -> dict[str, Any]:
-        return {"name": name, "category": "experience", "source": {"table": "signals", "metric": metric},
-                "floor": 0, "target": 10}
+        return {
+            "name": name,
+            "category": "experience",
+            "source": {"table": "signals", "metric": metric},
+            "floor": 0,
+            "target": 10,
+        }
 
     return Journey.model_validate(
         {
@@ -626,15 +635,22 @@ def test_slash_names_through_suggest_weights() -> None:
     ids = [f"a{i}" for i in range(40)]
     accounts = pl.DataFrame({"account_id": ids, "segment": ["ent"] * 40, "churned": [i % 2 == 0 for i in range(40)]})
     rows = []
-    for i, a in enumerate(ids):
+    for a in ids:
         for moment, metric in (("A/B", "m1"), ("A/B", "m3"), ("A", "m2"), ("A", "m4")):
             rows.append((a, moment, metric, float(rng.uniform(0, 10))))
-    signals = pl.DataFrame(rows, schema={"account_id": pl.String, "moment": pl.String, "signal": pl.String,
-                                         "value": pl.Float64}, orient="row")
+    signals = pl.DataFrame(
+        rows,
+        schema={"account_id": pl.String, "moment": pl.String, "signal": pl.String, "value": pl.Float64},
+        orient="row",
+    )
     model = cx.MISModel(j, {"accounts": accounts, "signals": signals})
     s = suggest_weights(model, accounts.select("account_id", "churned"), better="lower")
-    assert s.frame["signal"].to_list() == [signal_key("A/B", "C"), signal_key("A/B", "D"),
-                                          signal_key("A", "B/C"), signal_key("A", "D")]
+    assert s.frame["signal"].to_list() == [
+        signal_key("A/B", "C"),
+        signal_key("A/B", "D"),
+        signal_key("A", "B/C"),
+        signal_key("A", "D"),
+    ]
     model.set(**s.settings)  # the keys are the model's keys
 
 

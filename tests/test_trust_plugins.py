@@ -34,10 +34,15 @@ def data() -> dict:
     # account A answers 5 and 3, B answers 4 and 4, C answers 2
     return {
         "accounts": pl.DataFrame({"account_id": ["A", "B", "C"], "segment": ["smb"] * 3}),
-        "responses": pl.DataFrame({
-            "account_id": ["A", "A", "B", "B", "C"], "moment": ["Kickoff"] * 5, "metric": ["csat"] * 5,
-            "score": [5.0, 3.0, 4.0, 4.0, 2.0], "responded_at": [T] * 5,
-        }),
+        "responses": pl.DataFrame(
+            {
+                "account_id": ["A", "A", "B", "B", "C"],
+                "moment": ["Kickoff"] * 5,
+                "metric": ["csat"] * 5,
+                "score": [5.0, 3.0, 4.0, 4.0, 2.0],
+                "responded_at": [T] * 5,
+            }
+        ),
         "as_of": AS_OF,
     }
 
@@ -45,9 +50,13 @@ def data() -> dict:
 def journey(aggregate: str = "mean", floor: float = 1, target: float = 5, normaliser: str | None = None) -> Journey:
     j = Journey.empty("Plugins").add_stage("Start").add_moment("Start", "Kickoff")
     return j.add_signal(
-        "Kickoff", name="Kickoff CSAT", category="experience",
+        "Kickoff",
+        name="Kickoff CSAT",
+        category="experience",
         source={"table": "responses", "metric": "csat", "aggregate": aggregate, "scale": [1, 5]},
-        floor=floor, target=target, normaliser=normaliser,
+        floor=floor,
+        target=target,
+        normaliser=normaliser,
     )
 
 
@@ -182,5 +191,7 @@ def test_an_exception_in_a_template_loader_is_wrapped() -> None:
 def test_built_in_normalisers_and_templates_are_not_wrapped() -> None:
     # a built-in's own ValueError stays as it was (it is not plugin code)
     with pytest.raises(ValueError, match="slope must be a positive number") as info:
-        cx.MISModel(journey(normaliser="logistic").update_signal("Kickoff", "Kickoff CSAT", normaliser_args={"slope": -1}))
+        cx.MISModel(
+            journey(normaliser="logistic").update_signal("Kickoff", "Kickoff CSAT", normaliser_args={"slope": -1})
+        )
     assert not isinstance(info.value, CXPluginError)

@@ -59,7 +59,9 @@ def test_new_weights_match_an_independent_route(data: cx.datasets.SaasData, jour
     )["score"][0]
     row = out.filter(pl.col("moment") == "Support Case Resolution").row(0, named=True)
     assert row["mis_new"] == pytest.approx(csat_score)
-    assert row["mis_old"] == pytest.approx(old.score("moment").filter(pl.col("moment") == "Support Case Resolution")["mis"][0])
+    assert row["mis_old"] == pytest.approx(
+        old.score("moment").filter(pl.col("moment") == "Support Case Resolution")["mis"][0]
+    )
     others = out.filter((pl.col("moment") != "Support Case Resolution") & pl.col("mis_old").is_not_null())
     assert (others["diff"].abs() < 1e-12).all()
 
@@ -85,11 +87,18 @@ def test_new_journey_with_a_stricter_threshold(data: cx.datasets.SaasData, journ
             if m["name"] == "First Response To Inquiry":
                 m["green"], m["amber"] = 99.0, 98.0
     new = cx.Journey.model_validate(stricter)
-    out = backfill(journey, new, data, period=Q3).filter(pl.col("moment") == "First Response To Inquiry").row(0, named=True)
+    out = (
+        backfill(journey, new, data, period=Q3)
+        .filter(pl.col("moment") == "First Response To Inquiry")
+        .row(0, named=True)
+    )
     assert out["mis_new"] == pytest.approx(out["mis_old"])
     assert (out["status_old"], out["status_new"], out["changed"]) == ("green", "red", True)
     changes = config_changes(journey, new)
-    assert set(changes["key"].to_list()) == {"moment First Response To Inquiry green", "moment First Response To Inquiry amber"}
+    assert set(changes["key"].to_list()) == {
+        "moment First Response To Inquiry green",
+        "moment First Response To Inquiry amber",
+    }
 
 
 def test_stage_level_by_segment(data: cx.datasets.SaasData, journey: cx.Journey) -> None:

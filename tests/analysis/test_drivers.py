@@ -184,7 +184,7 @@ def test_pairwise_correlations_use_rows_where_both_are_present() -> None:
     X[rng.random(X.shape) < 0.2] = np.nan
     frame = pl.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "y": y}, nan_to_null=True)
     res = drivers(frame, "y").sort("driver")
-    for i, k in enumerate("abc"):
+    for i in range(3):  # the drivers a, b, c in order
         ok = ~np.isnan(X[:, i])
         assert res["correlation"][i] == pytest.approx(scipy.stats.pearsonr(X[ok, i], y[ok]).statistic, abs=1e-12)
         assert res["n"][i] == ok.sum()
@@ -368,8 +368,10 @@ def test_tree_structure(sample: tuple, tree: pl.DataFrame) -> None:
 def test_tree_finds_the_shared_latents(tree: pl.DataFrame) -> None:
     # Support CSAT and ticket times come from the same latent; so do QBR NPS and goal attainment;
     # churn is driven by support more than by any other KPI.
-    top = {p: tree.filter((pl.col("parent") == p) & (pl.col("rank") == 1))["child"][0]
-           for p in ("support_csat", "qbr_nps", "churned", "expanded")}
+    top = {
+        p: tree.filter((pl.col("parent") == p) & (pl.col("rank") == 1))["child"][0]
+        for p in ("support_csat", "qbr_nps", "churned", "expanded")
+    }
     assert top["support_csat"] in ("ticket_resolution_hours", "ticket_first_response_hours")
     assert top["qbr_nps"] == "goal_attainment"
     assert top["churned"] == "support_csat"
@@ -419,7 +421,9 @@ def test_an_outcome_named_by_column_comes_from_the_bound_accounts() -> None:
 
     data = cx.datasets.saas(300, seed=4)
     model = cx.MISModel(cx.Journey.template("saas"), data, progress=False)
-    assert cx.driver_frame(model, "churned").equals(cx.driver_frame(model, data.accounts.select("account_id", "churned")))
+    assert cx.driver_frame(model, "churned").equals(
+        cx.driver_frame(model, data.accounts.select("account_id", "churned"))
+    )
     by_name = cx.suggest_weights(model, "churned", better="lower").frame
     by_frame = cx.suggest_weights(model, data.accounts.select("account_id", "churned"), better="lower").frame
     assert by_name.equals(by_frame)

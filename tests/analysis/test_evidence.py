@@ -23,17 +23,41 @@ pytestmark = pytest.mark.filterwarnings("error")
 def _one_moment_model(values: list[float], segments: list[str] | None = None) -> MISModel:
     """One moment, one signal scored linearly from floor 0 to target 100: score = value.
     Moment gates are the defaults, green 75 and amber 50."""
-    j = Journey.empty("Hand").add_stage("S").add_moment(
-        "S", "M",
-        signals=[{"name": "X", "category": "experience", "source": {"table": "responses", "metric": "csat"},
-                  "floor": 0, "target": 100}],
+    j = (
+        Journey.empty("Hand")
+        .add_stage("S")
+        .add_moment(
+            "S",
+            "M",
+            signals=[
+                {
+                    "name": "X",
+                    "category": "experience",
+                    "source": {"table": "responses", "metric": "csat"},
+                    "floor": 0,
+                    "target": 100,
+                }
+            ],
+        )
     )
     ids = [f"a{i}" for i in range(len(values))]
     obs = pl.DataFrame(
-        {"account_id": ids, "moment": ["M"] * len(ids), "signal": ["X"] * len(ids), "role": [None] * len(ids),
-         "total": values, "n": [1] * len(ids)},
-        schema={"account_id": pl.String, "moment": pl.String, "signal": pl.String, "role": pl.String,
-                "total": pl.Float64, "n": pl.Int64},
+        {
+            "account_id": ids,
+            "moment": ["M"] * len(ids),
+            "signal": ["X"] * len(ids),
+            "role": [None] * len(ids),
+            "total": values,
+            "n": [1] * len(ids),
+        },
+        schema={
+            "account_id": pl.String,
+            "moment": pl.String,
+            "signal": pl.String,
+            "role": pl.String,
+            "total": pl.Float64,
+            "n": pl.Int64,
+        },
     )
     acc = pl.DataFrame({"account_id": ids, "segment": segments or ["smb"] * len(ids), "arr": [1.0] * len(ids)})
     return MISModel(j, SignalTable(observations=obs, accounts=acc))
@@ -122,9 +146,9 @@ def test_weighted_stage_se_close_to_a_jackknife(sample_model: MISModel) -> None:
 
 def test_roll_up_check_matches_the_model_at_every_level(sample_model: MISModel) -> None:
     # the interval is centred on model.score; the linearisation's own mean agrees with it
-    for level, scores, key in (
-        ("stage", sample_model.score("stage"), "stage"),
-        ("segment", sample_model.score("segment"), "segment"),
+    for level, scores in (
+        ("stage", sample_model.score("stage")),
+        ("segment", sample_model.score("segment")),
     ):
         ev = evidence_status(sample_model, level)
         assert ev["mis"].to_list() == scores["mis"].to_list()
@@ -152,8 +176,11 @@ def test_linearised_mean_matches_the_model_under_every_setting(
     real = evidence._interval_stats
     monkeypatch.setattr(evidence, "_interval_stats", lambda *a: seen.append(real(*a)) or seen[-1])
     try:
-        sample_model.set(missing=policy, arr_weighting=True,
-                         segment_weights={"enterprise": {"Quarterly Business Review/QBR NPS": 3.0}})
+        sample_model.set(
+            missing=policy,
+            arr_weighting=True,
+            segment_weights={"enterprise": {"Quarterly Business Review/QBR NPS": 3.0}},
+        )
         for level, key in (("moment", ["stage", "moment"]), ("stage", ["stage"]), ("segment", ["segment"])):
             evidence_status(sample_model, level)
             stats = seen[-1].rename({"_pop": "segment"}) if level == "segment" else seen[-1]
@@ -175,7 +202,9 @@ def test_evidence_only_confirms_the_models_colour(sample_model: MISModel) -> Non
         decided = ev.filter(pl.col("evidence") != NOT_ENOUGH)
         assert (decided["evidence"] == decided["status"]).all()
         undecided = ev.filter(pl.col("evidence") == NOT_ENOUGH)
-        assert (undecided["n_needed"].drop_nulls() > undecided.filter(pl.col("n_needed").is_not_null())["n_accounts"]).all()
+        assert (
+            undecided["n_needed"].drop_nulls() > undecided.filter(pl.col("n_needed").is_not_null())["n_accounts"]
+        ).all()
         for r in undecided.iter_rows(named=True):
             assert r["lower"] < r["threshold"] <= r["upper"]
 

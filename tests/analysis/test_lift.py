@@ -230,7 +230,9 @@ def test_group_missing_on_one_side_gives_a_row_with_a_warning() -> None:
 
 
 def test_mixed_metrics_must_be_named() -> None:
-    df = pl.DataFrame({"metric": ["csat", "nps"] * 20, "score": [4.0, 9.0] * 20, "arm": [True, True, False, False] * 10})
+    df = pl.DataFrame(
+        {"metric": ["csat", "nps"] * 20, "score": [4.0, 9.0] * 20, "arm": [True, True, False, False] * 10}
+    )
     with pytest.raises(CXDataError, match="mixes 2 metrics"):
         lift(df, group="arm")
     assert lift(df, group="arm", metric="csat")["metric"][0] == "csat"
@@ -327,8 +329,10 @@ def test_lift_mis_by_segment_matches_the_models_segment_rollups() -> None:
     mb.segment_multipliers = {"enterprise": 2.0}  # cancels within a segment
     for level, keys in (("moment", ["segment", "moment"]), ("stage", ["segment", "stage"])):
         out = lift_mis(mb, ma, level=level, by="segment", n_resamples=100)  # type: ignore[arg-type]
-        ref = mb.score(level, by="segment").select(*keys, pl.col("mis").alias("ref_b")).join(
-            ma.score(level, by="segment").select(*keys, pl.col("mis").alias("ref_a")), on=keys
+        ref = (
+            mb.score(level, by="segment")
+            .select(*keys, pl.col("mis").alias("ref_b"))
+            .join(ma.score(level, by="segment").select(*keys, pl.col("mis").alias("ref_a")), on=keys)
         )
         joined = out.join(ref, on=keys)
         assert joined.height == out.height == ref.height
@@ -336,7 +340,9 @@ def test_lift_mis_by_segment_matches_the_models_segment_rollups() -> None:
         assert joined["comparison"].to_list() == pytest.approx(joined["ref_a"].to_list(), nan_ok=True)
 
 
-@pytest.mark.parametrize("name", ["cxwidgets.analysis.lift", "cxwidgets.analysis._stats", "cxwidgets.datasets.before_after"])
+@pytest.mark.parametrize(
+    "name", ["cxwidgets.analysis.lift", "cxwidgets.analysis._stats", "cxwidgets.datasets.before_after"]
+)
 def test_docstring_examples_run(name: str) -> None:
     import doctest
     import importlib

@@ -41,7 +41,9 @@ def test_fit_matches_scipy_minimize_and_numerical_hessian() -> None:
         eta = X @ b
         return float(np.sum(np.logaddexp(0, eta) - y * eta))
 
-    ref = optimize.minimize(nll, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 5000})
+    ref = optimize.minimize(
+        nll, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 5000}
+    )
     beta, cov = fit_logistic(X, y)
     assert beta == pytest.approx(ref.x, abs=1e-4)
     # covariance = inverse of the Hessian of the negative log-likelihood (central differences)
@@ -50,7 +52,9 @@ def test_fit_matches_scipy_minimize_and_numerical_hessian() -> None:
     for i in range(2):
         for j in range(2):
             ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
-            H[i, j] = (nll(beta + ei + ej) - nll(beta + ei - ej) - nll(beta - ei + ej) + nll(beta - ei - ej)) / (4 * h * h)
+            H[i, j] = (nll(beta + ei + ej) - nll(beta + ei - ej) - nll(beta - ei + ej) + nll(beta - ei - ej)) / (
+                4 * h * h
+            )
     assert cov == pytest.approx(np.linalg.inv(H), rel=1e-3)
 
 
@@ -99,7 +103,9 @@ def test_degenerate_drivers_and_outcomes() -> None:
         x = np.arange(40.0)
         effect_on_outcome(pl.DataFrame({"csat": x, "renewed": x >= 20}), "csat", "renewed")
     with pytest.raises(ValueError, match="non-zero"):
-        effect_on_outcome(pl.DataFrame({"csat": np.arange(20.0), "renewed": [True, False] * 10}), "csat", "renewed", change=0)
+        effect_on_outcome(
+            pl.DataFrame({"csat": np.arange(20.0), "renewed": [True, False] * 10}), "csat", "renewed", change=0
+        )
 
 
 def test_saas_support_csat_links_to_renewal() -> None:
@@ -154,8 +160,9 @@ def test_roi_seed_example_and_payback() -> None:
 
 
 def test_roi_three_kinds_and_total() -> None:
-    out = roi_summary(200_000, cost_reduction=100_000, revenue_growth=300_000, clv_increase=900_000,
-                      months=24, running_cost=2_000)
+    out = roi_summary(
+        200_000, cost_reduction=100_000, revenue_growth=300_000, clv_increase=900_000, months=24, running_cost=2_000
+    )
     rows = {r["kind"]: r for r in out.iter_rows(named=True)}
     assert list(rows) == ["cost_reduction", "revenue_growth", "clv_increase", "total"]
     # total = 100K + 300K (CLV not added); running costs 2K x 24 = 48K
@@ -217,7 +224,9 @@ def test_docstring_examples_run(name: str) -> None:
 
 def test_revenue_effect_weights_the_change_by_value() -> None:
     df, _ = _simulated(2_000, seed=9)
-    flat = effect_on_outcome(df.with_columns(pl.lit(10_000.0).alias("arr")), "csat", "renewed", value="arr").row(0, named=True)
+    flat = effect_on_outcome(df.with_columns(pl.lit(10_000.0).alias("arr")), "csat", "renewed", value="arr").row(
+        0, named=True
+    )
     # constant ARR: the revenue effect is ARR x n x the average effect, interval scaled alike
     assert flat["revenue_effect"] == pytest.approx(10_000 * 2_000 * flat["effect"])
     assert flat["revenue_ci_low"] == pytest.approx(10_000 * 2_000 * flat["ci_low"])

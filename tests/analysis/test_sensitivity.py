@@ -41,14 +41,32 @@ def _assert_same_state(a: tuple, b: tuple) -> None:
 
 def _hand_model(values: dict[str, list[float]]) -> MISModel:
     """One moment with one signal per key of ``values`` (score = value: floor 0, target 100)."""
-    sigs = [{"name": k, "category": "experience", "source": {"table": "responses", "metric": "csat"},
-             "floor": 0, "target": 100} for k in values]
+    sigs = [
+        {
+            "name": k,
+            "category": "experience",
+            "source": {"table": "responses", "metric": "csat"},
+            "floor": 0,
+            "target": 100,
+        }
+        for k in values
+    ]
     j = Journey.empty("Hand").add_stage("S").add_moment("S", "M", signals=sigs)
     n = len(next(iter(values.values())))
     ids = [f"a{i:04d}" for i in range(n)]
     rows = [(ids[i], "M", k, None, float(v[i]), 1) for k, v in values.items() for i in range(n) if not np.isnan(v[i])]
-    obs = pl.DataFrame(rows, schema={"account_id": pl.String, "moment": pl.String, "signal": pl.String,
-                                     "role": pl.String, "total": pl.Float64, "n": pl.Int64}, orient="row")
+    obs = pl.DataFrame(
+        rows,
+        schema={
+            "account_id": pl.String,
+            "moment": pl.String,
+            "signal": pl.String,
+            "role": pl.String,
+            "total": pl.Float64,
+            "n": pl.Int64,
+        },
+        orient="row",
+    )
     acc = pl.DataFrame({"account_id": ids, "segment": ["smb"] * n, "arr": [1.0] * n})
     return MISModel(j, SignalTable(observations=obs, accounts=acc))
 

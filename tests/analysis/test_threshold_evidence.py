@@ -69,12 +69,25 @@ def test_a_signal_independent_of_churn_gets_no_plain_suggestion(seed: int) -> No
 
 def saas_like_model(x: np.ndarray, y: np.ndarray) -> tuple[MISModel, pl.DataFrame]:
     ids = [f"acc-{i:05d}" for i in range(N)]
-    journey = Journey.empty("J").add_stage("S").add_moment("S", "Survey").add_signal(
-        "Survey", {"name": "NPS", "category": "experience", "floor": 0, "target": 10,
-                   "source": {"table": "signals", "metric": "nps", "aggregate": "mean", "scale": [0, 10]}},
+    journey = (
+        Journey.empty("J")
+        .add_stage("S")
+        .add_moment("S", "Survey")
+        .add_signal(
+            "Survey",
+            {
+                "name": "NPS",
+                "category": "experience",
+                "floor": 0,
+                "target": 10,
+                "source": {"table": "signals", "metric": "nps", "aggregate": "mean", "scale": [0, 10]},
+            },
+        )
     )
-    obs = pl.DataFrame({"account_id": ids, "moment": "Survey", "signal": "NPS", "role": None,
-                        "total": x, "n": 1}, schema_overrides={"role": pl.String})
+    obs = pl.DataFrame(
+        {"account_id": ids, "moment": "Survey", "signal": "NPS", "role": None, "total": x, "n": 1},
+        schema_overrides={"role": pl.String},
+    )
     model = MISModel(journey, SignalTable(observations=obs, accounts=pl.DataFrame({"account_id": ids})))
     return model, pl.DataFrame({"account_id": ids, "churned": y.astype(bool)})
 

@@ -256,7 +256,9 @@ def test_targets_and_values(saas: tuple[Any, Any]) -> None:
     assert ces.height == 2000  # every account; null where it has no CES
     raw = model.table.values().filter(pl.col("signal") == "Demo CES")
     assert ces["value"].drop_nulls().len() == raw.height
-    joined = ces.join(raw.select("account_id", "value"), on="account_id", suffix="_raw").filter(pl.col("value").is_not_null())
+    joined = ces.join(raw.select("account_id", "value"), on="account_id", suffix="_raw").filter(
+        pl.col("value").is_not_null()
+    )
     assert (joined["value"] - joined["value_raw"]).abs().max() == 0  # type: ignore[operator]
 
 
@@ -328,7 +330,15 @@ def test_cutoff_table_and_write_back(saas: tuple[Any, Any]) -> None:
     data, model = saas
     cut = cutoff_table(model, "mis", "churned", accounts=data.accounts)
     assert cut.height == 100 and cut["cutoff"].to_list() == [float(i) for i in range(100)]
-    assert cut.columns[:7] == ["cutoff", "n_below", "n_above", "events_below", "events_above", "rate_below", "rate_above"]
+    assert cut.columns[:7] == [
+        "cutoff",
+        "n_below",
+        "n_above",
+        "events_below",
+        "events_above",
+        "rate_below",
+        "rate_above",
+    ]
     # recall of "red" never falls as the red band widens
     assert (cut["recall"].diff().drop_nulls() >= 0).all()
     j = write_thresholds(model.journey, "mis", 70, 55)

@@ -76,10 +76,19 @@ def start_lab(root: Path) -> Iterator[Lab]:
     workspaces = root.parent / (root.name + "-workspaces")
     workspaces.mkdir(exist_ok=True)
     cmd = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workspaces}",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={workspaces}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -92,7 +101,7 @@ def start_lab(root: Path) -> Iterator[Lab]:
                 break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError((root / "jupyter.log").read_text())
+                raise RuntimeError((root / "jupyter.log").read_text()) from None
             time.sleep(0.3)
     else:
         proc.kill()

@@ -53,7 +53,5 @@ def test_explorer_runs_in_jupyterlab(lab: Lab, page) -> None:  # type: ignore[no
     explorer.get_by_role("tab", name="Thresholds").click()
     target = explorer.locator(".cxtt-target")
     target.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "(el) => el.value === 'Onboarding Kickoff'", arg=target.element_handle(), timeout=30_000
-    )
+    page.wait_for_function("(el) => el.value === 'Onboarding Kickoff'", arg=target.element_handle(), timeout=30_000)
     explorer.screenshot(path=str(SHOTS / "explorer_widget.png"))

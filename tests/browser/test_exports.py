@@ -39,8 +39,15 @@ def exports(tmp: Path) -> dict[str, tuple[Path, list[str]]]:
     p = tuner.save_image(tmp / "moments.html", level="moment")
     out["WeightTuner.save_image moment"] = (p, [names["moment"]])
     rows = [
-        {"label": names[k], "mis": 40.0 + 10 * i, "status": "amber", "state": "Amber", "text": names[k],
-         "change": 0, "order": i}
+        {
+            "label": names[k],
+            "mis": 40.0 + 10 * i,
+            "status": "amber",
+            "state": "Amber",
+            "text": names[k],
+            "change": 0,
+            "order": i,
+        }
         for i, k in enumerate(("signal", "hypothesis"))
     ]
     p = save_chart(mis_chart(rows, "moment", width=500), tmp / "chart.html")
@@ -63,7 +70,8 @@ def test_html_exports_run_no_script_from_names(page: Any, tmp_path: Path) -> Non
         page.wait_for_timeout(300)
         assert page.evaluate("() => window.__pwned") is None, label
         text = page.evaluate(
-            "() => document.body.innerText + ' ' + [...document.querySelectorAll('svg text')].map(t => t.textContent).join(' ')"
+            "() => document.body.innerText + ' ' + "
+            "[...document.querySelectorAll('svg text')].map(t => t.textContent).join(' ')"
         )
         for name in names:
             # the label may be cut to fit (vega's labelLimit, a card's width): its start is shown as text

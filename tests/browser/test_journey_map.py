@@ -65,7 +65,9 @@ def saas_map(page: Any) -> Any:
 
 
 def card(m: Any, name: str) -> Any:
-    return m.locator(".cxjm-card").filter(has=m.page.locator(".cxjm-card-name", has_text=re.compile("^" + re.escape(name) + "$")))
+    return m.locator(".cxjm-card").filter(
+        has=m.page.locator(".cxjm-card-name", has_text=re.compile("^" + re.escape(name) + "$"))
+    )
 
 
 def test_map_renders_eight_moments(nb: dict[str, Any]) -> None:
@@ -178,7 +180,8 @@ def test_edits_on_the_map_are_in_the_saved_file(nb: dict[str, Any]) -> None:
     detail.locator(".cxjm-f-hypothesis").fill("Room hypothesis")
     detail.locator(".cxjm-f-owner").click()  # leave the textarea: commits it
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.cxjm-is-workshop .cxjm-f-hypothesis')].some(e => e.defaultValue === 'Room hypothesis')",
+        "() => [...document.querySelectorAll('.cxjm-is-workshop .cxjm-f-hypothesis')]"
+        ".some(e => e.defaultValue === 'Room hypothesis')",
         timeout=15_000,
     )
     detail.locator(".cxjm-f-emotion-tobe").select_option("2")
@@ -197,7 +200,12 @@ def test_edits_on_the_map_are_in_the_saved_file(nb: dict[str, Any]) -> None:
     assert saved.stage_names()[:2] == ["Onboard", "Acquire"]
     assert "Outage comms" in [x.name for x in saved.stage("Adopt").moments]
     kickoff = saved.moment("Onboarding Kickoff")
-    assert (kickoff.owner, kickoff.owner_sla, kickoff.hypothesis, kickoff.green) == ("Room owner", "3d", "Room hypothesis", 80.0)
+    assert (kickoff.owner, kickoff.owner_sla, kickoff.hypothesis, kickoff.green) == (
+        "Room owner",
+        "3d",
+        "Room hypothesis",
+        80.0,
+    )
     assert kickoff.signals[0].amber == 3.8
     assert saved.to_be["Admin"]["Onboarding Kickoff"] == 2.0
     assert "Quarterly Business Review" not in saved.moment_names()
@@ -220,7 +228,8 @@ def test_workshop_form_offers_the_registered_normalisers(nb: dict[str, Any]) -> 
     assert "mean" in detail.locator(".cxjm-f-aggregate option").all_text_contents()
     norm.select_option("percentile")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.cxjm-is-workshop .cxjm-detail .cxjm-f-normaliser')].some(e => e.value === 'percentile')",
+        "() => [...document.querySelectorAll('.cxjm-is-workshop .cxjm-detail .cxjm-f-normaliser')]"
+        ".some(e => e.value === 'percentile')",
         timeout=15_000,
     )
     out = run_code(page, 'print(jmap.journey_spec.moment("Renewal Decision").signals[0].normaliser)')

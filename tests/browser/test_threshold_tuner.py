@@ -32,7 +32,8 @@ CELLS = [
 def _notebook(cells: list[str]) -> dict[str, Any]:
     return {
         "cells": [
-            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src} for src in cells
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
+            for src in cells
         ],
         "metadata": {
             "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
@@ -198,7 +199,8 @@ def test_pick_a_lower_is_better_signal_in_the_menu(nb: dict[str, Any]) -> None:
     moved = float(tuner.locator(".cxtt-handle-green").get_attribute("aria-valuenow"))
     out = run_code(
         page,
-        'print(tuner.target, tuner.green, tuner.journey.signal("First Response To Inquiry", "Time to first touch").green, '
+        "print(tuner.target, tuner.green, "
+        'tuner.journey.signal("First Response To Inquiry", "Time to first touch").green, '
         'min(b["hi"] for b in tuner.bins if b["hi"] > 10))',
     )
     *_, green_py, green_journey, next_edge = out.split()

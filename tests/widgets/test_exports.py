@@ -67,10 +67,21 @@ def exporters(model: MISModel) -> dict[str, tuple[str, Callable[[Path], Any]]]:
 
 
 EXPORTS = [
-    "map.save", "map.to_html", "map.save_image png", "map.save_image svg", "weights.save",
-    "weights.save_image png", "weights.save_image svg", "weights.save_image html", "thresholds.save",
-    "thresholds.save_image png", "thresholds.save_image svg", "charts.save_chart png",
-    "charts.save_chart svg", "charts.save_chart html", "charts.save_chart json",
+    "map.save",
+    "map.to_html",
+    "map.save_image png",
+    "map.save_image svg",
+    "weights.save",
+    "weights.save_image png",
+    "weights.save_image svg",
+    "weights.save_image html",
+    "thresholds.save",
+    "thresholds.save_image png",
+    "thresholds.save_image svg",
+    "charts.save_chart png",
+    "charts.save_chart svg",
+    "charts.save_chart html",
+    "charts.save_chart json",
 ]
 
 
@@ -127,8 +138,13 @@ def test_svg_exports_hold_names_as_text(model: MISModel, tmp_path: Path) -> None
         assert "script" not in tags and "foreignObject" not in tags
 
 
-@given(st.recursive(st.text(), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-                    max_leaves=10))
+@given(
+    st.recursive(
+        st.text(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+        max_leaves=10,
+    )
+)
 def test_script_json_reads_back_and_leaves_nothing_raw(value: Any) -> None:
     """The one escaping rule: any text survives JSON.parse unchanged, and nothing that could end
     a script element, open a comment or break a line of script is left raw."""

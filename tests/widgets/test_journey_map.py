@@ -152,7 +152,10 @@ def test_move_moment_up_down_and_across(front: Front, wmap: JourneyMap) -> None:
     front.request("move_moment", name="Time To First Value", stage="Onboard", index=0)  # "↑"
     assert [m.name for m in wmap.journey_spec.stage("Onboard").moments] == ["Time To First Value", "Onboarding Kickoff"]
     front.request("move_moment", name="Time To First Value", stage="Adopt")  # the stage picker
-    assert [m.name for m in wmap.journey_spec.stage("Adopt").moments] == ["Support Case Resolution", "Time To First Value"]
+    assert [m.name for m in wmap.journey_spec.stage("Adopt").moments] == [
+        "Support Case Resolution",
+        "Time To First Value",
+    ]
     synced(wmap)
 
 
@@ -171,7 +174,12 @@ def test_update_owner_hypothesis_sla_notes(front: Front, wmap: JourneyMap) -> No
     front.request(
         "update_moment",
         name="Onboarding Kickoff",
-        fields={"owner": "Onboarding team", "hypothesis": "Kickoff CSAT predicts TTV", "owner_sla": "36h", "notes": "n"},
+        fields={
+            "owner": "Onboarding team",
+            "hypothesis": "Kickoff CSAT predicts TTV",
+            "owner_sla": "36h",
+            "notes": "n",
+        },
     )
     m = wmap.journey_spec.moment("Onboarding Kickoff")
     assert (m.owner, m.hypothesis, m.owner_sla, m.notes) == ("Onboarding team", "Kickoff CSAT predicts TTV", "36h", "n")
@@ -272,8 +280,19 @@ def test_apply_from_python_raises_and_keeps_journey(wmap: JourneyMap) -> None:
     assert wmap.journey_spec == before
     new = wmap.edit("rename_moment", old="Demo Or Trial Setup", new="Demo")
     assert wmap.journey_spec is new
-    assert set(OPS) >= {"add_stage", "rename_stage", "remove_stage", "move_stage", "add_moment", "rename_moment",
-                        "remove_moment", "move_moment", "update_moment", "update_signal", "set_emotion"}
+    assert set(OPS) >= {
+        "add_stage",
+        "rename_stage",
+        "remove_stage",
+        "move_stage",
+        "add_moment",
+        "rename_moment",
+        "remove_moment",
+        "move_moment",
+        "update_moment",
+        "update_signal",
+        "set_emotion",
+    }
 
 
 def test_journey_dict_set_directly_is_validated(front: Front, wmap: JourneyMap, saas: Journey) -> None:
@@ -394,11 +413,15 @@ class FakeModel:
                 "moment": m,
                 "mis": v,
                 "coverage": 0.5,
-                "status": None if v is None or math.isnan(v) else ("green" if v >= 75 else "amber" if v >= 50 else "red"),
+                "status": None
+                if v is None or math.isnan(v)
+                else ("green" if v >= 75 else "amber" if v >= 50 else "red"),
             }
             for m, v in self.mis.items()
         ]
-        return pl.DataFrame(rows, schema={"moment": pl.String, "mis": pl.Float64, "coverage": pl.Float64, "status": pl.String})
+        return pl.DataFrame(
+            rows, schema={"moment": pl.String, "mis": pl.Float64, "coverage": pl.Float64, "status": pl.String}
+        )
 
 
 def test_scores_from_a_model_and_refresh(saas: Journey) -> None:
@@ -407,7 +430,12 @@ def test_scores_from_a_model_and_refresh(saas: Journey) -> None:
     assert w.journey_spec == saas  # the model's journey
     assert w.scores["Onboarding Kickoff"]["status"] == "green"
     assert w.scores["Renewal Decision"] == {
-        "mis": 40.0, "status": "red", "coverage": 0.5, "n_accounts": None, "value": None, "value_text": None,
+        "mis": 40.0,
+        "status": "red",
+        "coverage": 0.5,
+        "n_accounts": None,
+        "value": None,
+        "value_text": None,
     }
     assert w.scores["Advocacy Ask"]["mis"] is None and w.scores["Advocacy Ask"]["status"] is None
     json.dumps(w.scores, allow_nan=False)  # NaN never reaches the front end
@@ -461,16 +489,23 @@ EDITS = st.one_of(
     st.tuples(st.just("add_moment"), st.fixed_dictionaries({"stage": NAMES, "name": NAMES})),
     st.tuples(st.just("rename_moment"), st.fixed_dictionaries({"old": NAMES, "new": NAMES})),
     st.tuples(st.just("remove_moment"), st.fixed_dictionaries({"name": NAMES})),
-    st.tuples(st.just("move_moment"), st.fixed_dictionaries({"name": NAMES, "stage": NAMES, "index": st.integers(-2, 3)})),
+    st.tuples(
+        st.just("move_moment"), st.fixed_dictionaries({"name": NAMES, "stage": NAMES, "index": st.integers(-2, 3)})
+    ),
     st.tuples(
         st.just("update_moment"),
         st.fixed_dictionaries(
-            {"name": NAMES, "fields": st.fixed_dictionaries({"green": st.integers(-10, 110), "amber": st.integers(-10, 110)})}
+            {
+                "name": NAMES,
+                "fields": st.fixed_dictionaries({"green": st.integers(-10, 110), "amber": st.integers(-10, 110)}),
+            }
         ),
     ),
     st.tuples(
         st.just("set_emotion"),
-        st.fixed_dictionaries({"persona": st.sampled_from(["Admin", "User"]), "moment": NAMES, "value": st.integers(-3, 3)}),
+        st.fixed_dictionaries(
+            {"persona": st.sampled_from(["Admin", "User"]), "moment": NAMES, "value": st.integers(-3, 3)}
+        ),
     ),
 )
 
@@ -499,7 +534,11 @@ def test_save_image_png_and_svg(tmp_path: Path) -> None:
     data = cx.datasets.saas(200, seed=2)
     journey = Journey.template("saas").rename_moment("Advocacy Ask", XSS)
     responses = data.responses.with_columns(pl.col("moment").replace("Advocacy Ask", XSS))
-    events = data.events.with_columns(pl.col("moment").replace("Advocacy Ask", XSS)) if "moment" in data.events.columns else data.events
+    events = (
+        data.events.with_columns(pl.col("moment").replace("Advocacy Ask", XSS))
+        if "moment" in data.events.columns
+        else data.events
+    )
     import dataclasses
 
     model = MISModel(journey, dataclasses.replace(data, responses=responses, events=events))
@@ -508,6 +547,7 @@ def test_save_image_png_and_svg(tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = m.save_image(tmp_path / "map.svg")
     doc = xml.dom.minidom.parse(str(svg))
+
     def text_of(node: Any) -> str:
         return node.data if node.nodeType == node.TEXT_NODE else "".join(text_of(c) for c in node.childNodes)
 
@@ -577,8 +617,10 @@ def test_load_template_into_an_empty_journey() -> None:
     assert w.journey_spec.stage_names() == Journey.template("saas").stage_names()
 
 
-@pytest.mark.parametrize(("name", "words"), [("nope", "unknown journey template 'nope'"), ("", "name a journey template"),
-                                             (3, "name a journey template")])
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("nope", "unknown journey template 'nope'"), ("", "name a journey template"), (3, "name a journey template")],
+)
 def test_load_template_unknown_keeps_the_journey(front: Front, wmap: JourneyMap, name: Any, words: str) -> None:
     before = wmap.journey_spec
     ack = front.request("load_template", name=name)
@@ -594,12 +636,18 @@ def _primary(w: JourneyMap, moment: str) -> Any:
 def test_normaliser_change_lands_in_the_journey(front: Front, wmap: JourneyMap) -> None:
     sig = _primary(wmap, "Renewal Decision")
     assert sig.normaliser is None
-    ack = front.request("update_signal", moment="Renewal Decision", signal=sig.name, fields={"normaliser": "percentile"})
+    ack = front.request(
+        "update_signal", moment="Renewal Decision", signal=sig.name, fields={"normaliser": "percentile"}
+    )
     assert ack["ok"] is True
     assert _primary(wmap, "Renewal Decision").normaliser == "percentile"
     # the synced dict says so too (what the front end draws the select from)
-    shown = [m["signals"][0]["normaliser"] for st_ in wmap.journey_data["stages"] for m in st_["moments"]
-             if m["name"] == "Renewal Decision"]
+    shown = [
+        m["signals"][0]["normaliser"]
+        for st_ in wmap.journey_data["stages"]
+        for m in st_["moments"]
+        if m["name"] == "Renewal Decision"
+    ]
     assert shown == ["percentile"]
     synced(wmap)
     # back to the default (the front end sends null for "linear (default)")
@@ -610,11 +658,19 @@ def test_normaliser_change_lands_in_the_journey(front: Front, wmap: JourneyMap) 
 
 
 def test_unknown_normaliser_sets_error_and_keeps_journey(front: Front, wmap: JourneyMap) -> None:
-    front.request("update_signal", moment="Renewal Decision", signal=_primary(wmap, "Renewal Decision").name,
-                  fields={"normaliser": "logistic"})
+    front.request(
+        "update_signal",
+        moment="Renewal Decision",
+        signal=_primary(wmap, "Renewal Decision").name,
+        fields={"normaliser": "logistic"},
+    )
     before = wmap.journey_spec
-    ack = front.request("update_signal", moment="Renewal Decision", signal=_primary(wmap, "Renewal Decision").name,
-                        fields={"normaliser": "no_such_normaliser"})
+    ack = front.request(
+        "update_signal",
+        moment="Renewal Decision",
+        signal=_primary(wmap, "Renewal Decision").name,
+        fields={"normaliser": "no_such_normaliser"},
+    )
     assert ack["ok"] is False
     assert "unknown normaliser 'no_such_normaliser'" in wmap.error and "percentile" in wmap.error
     assert wmap.journey_spec == before and _primary(wmap, "Renewal Decision").normaliser == "logistic"
@@ -623,11 +679,16 @@ def test_unknown_normaliser_sets_error_and_keeps_journey(front: Front, wmap: Jou
 
 def test_aggregate_change_through_the_source(front: Front, wmap: JourneyMap) -> None:
     # the front end sends the whole source with its aggregate changed
-    moment = next(m for m in wmap.journey_spec.moment_names()
-                  if _primary(wmap, m).source.aggregate == "mean" and _primary(wmap, m).source.scale is not None)
+    moment = next(
+        m
+        for m in wmap.journey_spec.moment_names()
+        if _primary(wmap, m).source.aggregate == "mean" and _primary(wmap, m).source.scale is not None
+    )
     sig = _primary(wmap, moment)
     source = sig.source.model_dump(mode="json")
-    ack = front.request("update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "median"}})
+    ack = front.request(
+        "update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "median"}}
+    )
     assert ack["ok"] is True
     after = _primary(wmap, moment).source
     assert after.aggregate == "median"
@@ -635,10 +696,14 @@ def test_aggregate_change_through_the_source(front: Front, wmap: JourneyMap) -> 
     synced(wmap)
     # an aggregate the source cannot take (nps needs the 0-10 scale): the journey's message, no change
     before = wmap.journey_spec
-    ack = front.request("update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "nps"}})
+    ack = front.request(
+        "update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "nps"}}
+    )
     assert ack["ok"] is False and "nps" in wmap.error and "scale" in wmap.error
     assert wmap.journey_spec == before
-    ack = front.request("update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "bogus"}})
+    ack = front.request(
+        "update_signal", moment=moment, signal=sig.name, fields={"source": {**source, "aggregate": "bogus"}}
+    )
     assert ack["ok"] is False and "unknown aggregate 'bogus'" in wmap.error
     assert wmap.journey_spec == before
 

@@ -71,7 +71,20 @@ def test_repr_is_stable_and_mimebundle_text_is_the_repr(tuner: ThresholdTuner) -
 
 
 def test_traits_are_synced(tuner: ThresholdTuner) -> None:
-    names = {"target", "targets", "bins", "green", "amber", "bands", "suggested", "target_recall", "info", "error", "request", "ack"}
+    names = {
+        "target",
+        "targets",
+        "bins",
+        "green",
+        "amber",
+        "bands",
+        "suggested",
+        "target_recall",
+        "info",
+        "error",
+        "request",
+        "ack",
+    }
     assert names <= set(tuner.keys)
     assert "journey" not in tuner.keys  # a Python object, not sent to the page
     assert len(tuner.bins) == 100 and tuner.bins[0]["lo"] == 0.0 and tuner.bins[-1]["hi"] == 100.0
@@ -188,7 +201,9 @@ def test_signal_target_on_its_raw_scale(tuner: ThresholdTuner, model: Any, data:
     b = tuner.bands
     # lower is better: green <= 2.5, amber <= 3.5, red above
     assert [b["green"]["n"], b["amber"]["n"], b["red"]["n"]] == [
-        int((x <= 2.5 + 1e-9).sum()), int(((x > 2.5 + 1e-9) & (x <= 3.5 + 1e-9)).sum()), int((x > 3.5 + 1e-9).sum())
+        int((x <= 2.5 + 1e-9).sum()),
+        int(((x > 2.5 + 1e-9) & (x <= 3.5 + 1e-9)).sum()),
+        int((x > 3.5 + 1e-9).sum()),
     ]
     assert b["precision"] == pytest.approx(y[x > 3.5 + 1e-9].mean())
     assert b["n_missing"] == 1500 - raw.height
@@ -370,8 +385,9 @@ def test_an_outcome_named_by_column_is_found_in_the_data_the_model_was_bound_fro
     assert named.error == "" and named.bands == explicit.bands
     # a pandas accounts table in a mapping of tables works the same
     tables = {**data.tables(), "accounts": data.accounts.to_pandas()}
-    again = ThresholdTuner(cx.MISModel(cx.Journey.template("saas"), tables, as_of=data.as_of, progress=False),
-                           outcome="churned")
+    again = ThresholdTuner(
+        cx.MISModel(cx.Journey.template("saas"), tables, as_of=data.as_of, progress=False), outcome="churned"
+    )
     assert again.bands == explicit.bands
     # bound elsewhere (a SignalTable): no accounts to look in, a message says what to pass
     bare = cx.MISModel(cx.Journey.template("saas"), cx.bind(cx.Journey.template("saas"), data, progress=False))

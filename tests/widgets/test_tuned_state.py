@@ -160,8 +160,13 @@ def test_model_refuses_extreme_signal_weights_like_the_journey() -> None:
 
 @pytest.mark.parametrize(
     ("args", "why"),
-    [({"green": 1e20, "amber": 3.5}, "green"), ({}, "green"), ({"green": 2.5}, "amber"),
-     ({"green": "2.5", "amber": 3.5}, "number"), ({"green": 2.5, "amber": 3.5, "x": 1}, "x")],
+    [
+        ({"green": 1e20, "amber": 3.5}, "green"),
+        ({}, "green"),
+        ({"green": 2.5}, "amber"),
+        ({"green": "2.5", "amber": 3.5}, "number"),
+        ({"green": 2.5, "amber": 3.5, "x": 1}, "x"),
+    ],
 )
 def test_a_threshold_request_out_of_range_or_incomplete_is_refused(data: Any, args: dict[str, Any], why: str) -> None:
     model = MISModel(Journey.template("saas"), data)
@@ -194,22 +199,35 @@ def test_a_request_without_its_arguments_is_refused_on_the_map() -> None:
 
 
 def slash_journey() -> tuple[Journey, SignalTable]:
-    sig = lambda name: {"name": name, "category": "experience", "floor": 0, "target": 10,  # noqa: E731
-                        "source": {"table": "signals", "metric": name, "aggregate": "mean"}}
+    def sig(name: str) -> dict[str, object]:
+        return {
+            "name": name,
+            "category": "experience",
+            "floor": 0,
+            "target": 10,
+            "source": {"table": "signals", "metric": name, "aggregate": "mean"},
+        }
+
     j = (
-        Journey.empty("Slashes").add_stage("S")
-        .add_moment("S", "A/B").add_moment("S", "A")
-        .add_signal("A/B", sig("C")).add_signal("A", sig("B/C")).add_signal("A", sig("D"))
+        Journey.empty("Slashes")
+        .add_stage("S")
+        .add_moment("S", "A/B")
+        .add_moment("S", "A")
+        .add_signal("A/B", sig("C"))
+        .add_signal("A", sig("B/C"))
+        .add_signal("A", sig("D"))
     )
     ids = [f"a{i}" for i in range(6)]
-    obs = pl.DataFrame({
-        "account_id": ids * 3,
-        "moment": ["A/B"] * 6 + ["A"] * 12,
-        "signal": ["C"] * 6 + ["B/C"] * 6 + ["D"] * 6,
-        "role": [None] * 18,
-        "total": [float(i) for i in range(18)],
-        "n": [1] * 18,
-    })
+    obs = pl.DataFrame(
+        {
+            "account_id": ids * 3,
+            "moment": ["A/B"] * 6 + ["A"] * 12,
+            "signal": ["C"] * 6 + ["B/C"] * 6 + ["D"] * 6,
+            "role": [None] * 18,
+            "total": [float(i) for i in range(18)],
+            "n": [1] * 18,
+        }
+    )
     table = SignalTable(observations=obs, accounts=pl.DataFrame({"account_id": ids}))
     return j, table
 
@@ -250,16 +268,25 @@ def test_gate_threshold_and_weight_edits_on_a_map_with_a_model_go_into_the_model
     wmap = JourneyMap(model.journey, model, mode="workshop")
     front = Front(wmap)
     assert front.request("update_moment", name="Onboarding Kickoff", fields={"green": 70, "amber": 40})["ok"]
-    assert front.request("update_signal", moment="Demo Or Trial Setup", signal="Demo CES",
-                         fields={"green": 2.5, "amber": 3.5, "weight": 2.0})["ok"]
+    assert front.request(
+        "update_signal",
+        moment="Demo Or Trial Setup",
+        signal="Demo CES",
+        fields={"green": 2.5, "amber": 3.5, "weight": 2.0},
+    )["ok"]
     assert model.journey.moment("Onboarding Kickoff").green == 70.0
     assert model.signal_weights[SIGNAL] == 2.0
     ack = front.request("update_signal", moment="Demo Or Trial Setup", signal="Demo CES", fields={"weight": 1e308})
     assert not ack["ok"] and "too large" in ack["error"] and model.signal_weights[SIGNAL] == 2.0
     for saved in (wmap.save(tmp_path / "m.yaml"), WeightTuner(model, debounce=0).save(tmp_path / "w.yaml")):
         j = Journey.load(saved)
-        assert j.moment("Onboarding Kickoff").amber == 40.0 and j.signal("Demo Or Trial Setup", "Demo CES").weight == 2.0
-        assert (j.signal("Demo Or Trial Setup", "Demo CES").green, j.signal("Demo Or Trial Setup", "Demo CES").amber) == (2.5, 3.5)
+        assert (
+            j.moment("Onboarding Kickoff").amber == 40.0 and j.signal("Demo Or Trial Setup", "Demo CES").weight == 2.0
+        )
+        assert (
+            j.signal("Demo Or Trial Setup", "Demo CES").green,
+            j.signal("Demo Or Trial Setup", "Demo CES").amber,
+        ) == (2.5, 3.5)
     status = wmap.scores["Onboarding Kickoff"]["status"]
     mis = wmap.scores["Onboarding Kickoff"]["mis"]
     assert status == status_of(mis, 70.0, 40.0)  # the map shows the new gates
@@ -302,5 +329,8 @@ def test_a_structural_edit_on_a_map_with_a_model_keeps_the_tuned_state(data: Any
     j = Journey.load(wmap.save(tmp_path / "map.yaml"))
     assert "Referral Ask" in j.moment_names() and "Advocacy Ask" not in j.moment_names()
     assert j.signal("Demo Or Trial Setup", "Demo CES").weight == 3.0  # tuned, not the template's 1.0
-    assert (j.signal("Demo Or Trial Setup", "Demo CES").green, j.signal("Demo Or Trial Setup", "Demo CES").amber) == (2.5, 3.5)
+    assert (j.signal("Demo Or Trial Setup", "Demo CES").green, j.signal("Demo Or Trial Setup", "Demo CES").amber) == (
+        2.5,
+        3.5,
+    )
     assert j.mis.role_multipliers["executive"] == 2.5

@@ -92,8 +92,12 @@ def test_signal_role_and_segment_sliders(model: MISModel, data: Any) -> None:
     assert model.role_multipliers["executive"] == 2.5
     assert model.segment_multipliers["enterprise"] == 0.2
     j = model.journey.update_signal("Quarterly Business Review", "QBR NPS", weight=0.5)
-    ref = independent(j, data, role_multipliers={**model.journey.mis.role_multipliers, "executive": 2.5},
-                      segment_multipliers={"enterprise": 0.2})
+    ref = independent(
+        j,
+        data,
+        role_multipliers={**model.journey.mis.role_multipliers, "executive": 2.5},
+        segment_multipliers={"enterprise": 0.2},
+    )
     got = chart_rows(tuner, "stage")
     for r in ref.score("stage").iter_rows(named=True):
         assert got[r["stage"]]["mis"] == pytest.approx(r["mis"], abs=1e-3)
@@ -136,7 +140,9 @@ def test_rank_changes_since_reset(model: MISModel, data: Any) -> None:
     slide(tuner.sliders["category:operational"], 0.0)
     slide(tuner.sliders["category:behavioral"], 0.0)
     now = model.score("moment")
-    order1 = [r["moment"] for r in sorted(now.filter(now["mis"].is_not_null()).iter_rows(named=True), key=lambda r: -r["mis"])]
+    order1 = [
+        r["moment"] for r in sorted(now.filter(now["mis"].is_not_null()).iter_rows(named=True), key=lambda r: -r["mis"])
+    ]
     expected = {m: order0.index(m) - order1.index(m) for m in order1 if order0.index(m) != order1.index(m)}
     assert expected, "the test needs a change of rank"
     assert tuner.rank_changes == expected
@@ -230,23 +236,48 @@ def test_works_with_no_data_bound() -> None:
 def test_a_users_own_signals_table_without_segments_or_roles() -> None:
     # a journey of the user's own: two moments fed by a signals table, text ids, no segments
     ids = [f"cust-{i:03d}" for i in range(40)]
-    signals = pl.DataFrame({
-        "account_id": ids * 2,
-        "moment": ["Checkout"] * 40 + ["Delivery"] * 40,
-        "signal": ["Abandonment"] * 40 + ["Days late"] * 40,
-        "value": [i / 40 for i in range(40)] + [float(i % 8) for i in range(40)],
-    })
+    signals = pl.DataFrame(
+        {
+            "account_id": ids * 2,
+            "moment": ["Checkout"] * 40 + ["Delivery"] * 40,
+            "signal": ["Abandonment"] * 40 + ["Days late"] * 40,
+            "value": [i / 40 for i in range(40)] + [float(i % 8) for i in range(40)],
+        }
+    )
     journey = (
-        Journey.empty("Shop").add_stage("Buy").add_moment("Buy", "Checkout").add_moment("Buy", "Delivery")
-        .add_signal("Checkout", {"name": "Abandonment", "category": "behavioral", "floor": 0.8, "target": 0.1,
-                                 "source": {"table": "signals", "metric": "Abandonment", "aggregate": "mean"}})
-        .add_signal("Delivery", {"name": "Days late", "category": "operational", "floor": 7, "target": 0,
-                                 "source": {"table": "signals", "metric": "Days late", "aggregate": "mean"}})
+        Journey.empty("Shop")
+        .add_stage("Buy")
+        .add_moment("Buy", "Checkout")
+        .add_moment("Buy", "Delivery")
+        .add_signal(
+            "Checkout",
+            {
+                "name": "Abandonment",
+                "category": "behavioral",
+                "floor": 0.8,
+                "target": 0.1,
+                "source": {"table": "signals", "metric": "Abandonment", "aggregate": "mean"},
+            },
+        )
+        .add_signal(
+            "Delivery",
+            {
+                "name": "Days late",
+                "category": "operational",
+                "floor": 7,
+                "target": 0,
+                "source": {"table": "signals", "metric": "Days late", "aggregate": "mean"},
+            },
+        )
     )
     model = MISModel(journey, {"signals": signals, "accounts": pl.DataFrame({"account_id": ids})}, progress=False)
     tuner = WeightTuner(model, debounce=0)
     assert not [k for k in tuner.sliders if k.startswith(("segment:", "role:"))]
-    assert [tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children))] == ["Categories", "Signals", "Settings"]
+    assert [tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children))] == [
+        "Categories",
+        "Signals",
+        "Settings",
+    ]
     slide(tuner.sliders["signal:Delivery/Days late"], 0.0)
     assert "every signal of moment 'Delivery' has weight 0" in tuner.error
     slide(tuner.sliders["category:operational"], 3.0)

@@ -27,7 +27,9 @@ health_index = Metric("health_index", _health, value_range=(0.0, 100.0), descrip
 
 
 def log_scaled(values: np.ndarray, signal: object) -> np.ndarray:
-    """Log-scaled 0-100 score for positive values such as durations: ``100 * clip(ln(x / floor) / ln(target / floor), 0, 1)``.
+    """Log-scaled 0-100 score for positive values such as durations.
+
+    The score is ``100 * clip(ln(x / floor) / ln(target / floor), 0, 1)``.
 
     Halving a 48 h resolution time counts as much as halving a 4 h one. Floor and target must
     be positive; a value of 0 or less counts as the target side's best.
