@@ -142,7 +142,8 @@ class BusinessCalendar:
         close = _as_time(self.close, "close")
         if close <= open_:
             raise CXDataError(
-                f"BusinessCalendar close ({close.isoformat()}) must be after open ({open_.isoformat()}) on the same day",
+                f"BusinessCalendar close ({close.isoformat()}) must be after open ({open_.isoformat()}) "
+                "on the same day",
                 fix="pass e.g. open=datetime.time(9, 0), close=datetime.time(17, 0); "
                 "for round-the-clock cover use calendar time instead",
             )

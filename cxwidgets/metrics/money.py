@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
 import polars as pl
 
@@ -15,15 +15,30 @@ Number = float | int
 
 @overload
 def clv(avg_purchase_value: Number, purchase_frequency: Number, lifespan: Number, *, margin: Number = 1.0) -> float: ...
+# an expression anywhere gives an expression: one overload per first expression, so none overlaps the numbers
 @overload
 def clv(
-    avg_purchase_value: pl.Expr | Number,
+    avg_purchase_value: pl.Expr,
     purchase_frequency: pl.Expr | Number,
     lifespan: pl.Expr | Number,
     *,
     margin: pl.Expr | Number = 1.0,
 ) -> pl.Expr: ...
-def clv(avg_purchase_value, purchase_frequency, lifespan, *, margin=1.0):  # type: ignore[no-untyped-def]
+@overload
+def clv(
+    avg_purchase_value: Number,
+    purchase_frequency: pl.Expr,
+    lifespan: pl.Expr | Number,
+    *,
+    margin: pl.Expr | Number = 1.0,
+) -> pl.Expr: ...
+@overload
+def clv(
+    avg_purchase_value: Number, purchase_frequency: Number, lifespan: pl.Expr, *, margin: pl.Expr | Number = 1.0
+) -> pl.Expr: ...
+@overload
+def clv(avg_purchase_value: Number, purchase_frequency: Number, lifespan: Number, *, margin: pl.Expr) -> pl.Expr: ...
+def clv(avg_purchase_value: Any, purchase_frequency: Any, lifespan: Any, *, margin: Any = 1.0) -> Any:
     """Simple customer lifetime value: average purchase value x purchase frequency x lifespan.
 
     ``margin`` (a fraction) gives the margin-adjusted form. Numbers in, a number out;
@@ -53,8 +68,10 @@ def clv(avg_purchase_value, purchase_frequency, lifespan, *, margin=1.0):  # typ
 @overload
 def roi(gain: Number, investment: Number) -> float: ...
 @overload
-def roi(gain: pl.Expr | Number, investment: pl.Expr | Number) -> pl.Expr: ...
-def roi(gain, investment):  # type: ignore[no-untyped-def]
+def roi(gain: pl.Expr, investment: pl.Expr | Number) -> pl.Expr: ...
+@overload
+def roi(gain: Number, investment: pl.Expr) -> pl.Expr: ...
+def roi(gain: Any, investment: Any) -> Any:
     """Return on investment, net form: (gain - investment) / investment, as a fraction.
 
     One source writes savings / investment but computes 50% for $150K saved on $100K; this

@@ -62,7 +62,9 @@ class CXExprNamespace:
         """
         return survey.psat(self._expr, scale=scale, method=method, continuous=continuous)
 
-    def ces(self, scale: tuple[float, float] = (1, 7), lower_is_better: bool = True, continuous: bool = False) -> pl.Expr:
+    def ces(
+        self, scale: tuple[float, float] = (1, 7), lower_is_better: bool = True, continuous: bool = False
+    ) -> pl.Expr:
         """Customer Effort Score mean (see :func:`cxwidgets.ces`); null for a group holding an
         answer off the scale.
 

@@ -16,7 +16,7 @@ from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
 from cxwidgets.metrics.intervals import wilson
 from cxwidgets.metrics.survey import _group
-from cxwidgets.metrics.time import _utc_columns, check_as_of
+from cxwidgets.metrics.time_inputs import _utc_columns, check_as_of
 from cxwidgets.scales import NPS_SCALE, guard, is_promoter, scale_error
 
 __all__ = [
@@ -185,7 +185,11 @@ def rate_summary(
         frame = frame.with_columns(condition.alias(column))
     frame = yes_no(frame, column, table=table)  # the one outcome reader: bool, 0/1 or yes/no text
     c = pl.col(column)
-    aggs = [c.count().cast(pl.Int64).alias("n"), c.null_count().cast(pl.Int64).alias("n_missing"), c.sum().cast(pl.Int64).alias("successes")]
+    aggs = [
+        c.count().cast(pl.Int64).alias("n"),
+        c.null_count().cast(pl.Int64).alias("n_missing"),
+        c.sum().cast(pl.Int64).alias("successes"),
+    ]
     agg = _group(frame, keys, aggs)
     low, high = wilson(pl.col("successes"), pl.col("n"), confidence)
     return agg.with_columns(

@@ -258,7 +258,11 @@ def nps_summary(
     agg = _group(
         frame,
         keys,
-        [*_counts(s), is_promoter(s).sum().cast(pl.Int64).alias("_p"), is_detractor(s).sum().cast(pl.Int64).alias("_d")],
+        [
+            *_counts(s),
+            is_promoter(s).sum().cast(pl.Int64).alias("_p"),
+            is_detractor(s).sum().cast(pl.Int64).alias("_d"),
+        ],
     )
     n, p, d = pl.col("n"), pl.col("_p"), pl.col("_d")
     low, high = adjusted_wald_nps(p, d, n, confidence)
