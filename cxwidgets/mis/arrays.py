@@ -3,9 +3,11 @@
 - ``_Spec``: the structure of a journey as index arrays (built again when gates change; shared
   with the reference, which reads names, gates and signals from it).
 - ``_ScoreArrays``: the state :class:`~cxwidgets.mis.MISModel` builds once from a signal table
-  (``_prepare``): the account x signal score matrix, the per-cell values and the per-role rows
-  a change of role multipliers recomputes from; and ``_group_sums``, the small per (moment,
-  segment, presence pattern) sums every roll-up is computed from (:mod:`cxwidgets.mis.rollups`).
+  (``_prepare``, in named steps: accounts, observed roles, observation rows, cells): the account
+  x signal score matrix, the per-cell values and the per-role rows a change of role multipliers
+  recomputes from.
+- ``_Sums`` and ``_Rollup``: the containers of the group sums (computed in
+  :mod:`cxwidgets.mis.groups`) and of the roll-ups (:mod:`cxwidgets.mis.rollups`).
 
 Sizes used in the comments: N accounts, J signals, M moments, S stages, G segments (sorted),
 R respondent roles, C observed (account, signal) cells, Q groups of accounts (one moment x one
@@ -163,27 +165,28 @@ class _Spec:
         return len(self.stage_names)
 
 
-
-
 @dataclass
 class _Sums:
-    """Per (moment, segment, presence pattern) group sums for one account weighting (a_i)."""
+    """Per (moment, segment, presence pattern) group sums for one account weighting (a_i).
 
-    q_mom: np.ndarray  # (Q,)
-    q_seg: np.ndarray  # (Q,)
-    pres: np.ndarray  # (Q, J) bool: signal observed in the group (only the group's moment's signals)
-    anyp: np.ndarray  # (Q,) bool: at least one signal observed
-    member: np.ndarray  # (Q, J) float 0/1: signal belongs to the group's moment
-    S: np.ndarray  # (Q, J) sum a_i * score
-    A: np.ndarray  # (Q,) sum a_i
-    T: np.ndarray  # (G,) sum a_i over all accounts of the segment
+    A group is the accounts of one segment whose signals of one moment are observed in the same
+    pattern; Q groups in all (every moment's groups, moment after moment)."""
+
+    group_moment: np.ndarray  # (Q,) int: the group's moment
+    group_segment: np.ndarray  # (Q,) int: the group's segment
+    group_observed: np.ndarray  # (Q, J) bool: signal observed in the group (only its moment's signals)
+    group_observed_any: np.ndarray  # (Q,) bool: at least one signal observed
+    group_member: np.ndarray  # (Q, J) float 0/1: signal belongs to the group's moment
+    score_sum: np.ndarray  # (Q, J) sum a_i * score
+    account_weight_sum: np.ndarray  # (Q,) sum a_i
+    segment_account_weight: np.ndarray  # (G,) sum a_i over all accounts of the segment
     n_moment: np.ndarray  # (G, M) accounts with a_i > 0 and any signal at the moment
     n_stage: np.ndarray  # (G, S)
     n_journey: np.ndarray  # (G,)
-    Sg: np.ndarray  # (G, J) sum a_i * score over accounts having the signal
-    PAg: np.ndarray  # (G, J) sum a_i over accounts having the signal
-    O_qg: np.ndarray  # (G, Q) one-hot group -> segment
-    key_gm: np.ndarray  # (Q,) q_seg * M + q_mom
+    segment_score_sum: np.ndarray  # (G, J) sum a_i * score over accounts having the signal
+    segment_observed_weight: np.ndarray  # (G, J) sum a_i over accounts having the signal
+    group_to_segment: np.ndarray  # (G, Q) one-hot group -> segment
+    segment_moment_key: np.ndarray  # (Q,) int: group_segment * M + group_moment
 
 
 @dataclass
@@ -209,104 +212,155 @@ class _Rollup:
     contrib_J: np.ndarray  # (P, J) points in the journey MIS
 
 
+def _first_cell_of_runs(row_cell: np.ndarray, row_cell_pos: np.ndarray) -> np.ndarray:
+    """(C,) the distinct cells of the rows, sorted: ``row_cell`` is sorted and ``row_cell_pos``
+    numbers its runs of equal cells 0, 1, ..."""
+    if not row_cell.size:
+        return np.zeros(0, dtype=np.int64)
+    first_row = np.empty(int(row_cell_pos[-1]) + 1, dtype=np.int64)  # (C,) a row of each run
+    first_row[row_cell_pos[::-1]] = np.arange(row_cell.size - 1, -1, -1)
+    return row_cell[first_row]
+
+
 class _ScoreArrays:
     """The dense state of :class:`~cxwidgets.mis.MISModel` (see the module docstring) and the
     group sums computed from it."""
 
     _spec: _Spec
     notes: list[str]
+    _account_ids: pl.Series
+    _segments: list[str]
+    _seg_codes: np.ndarray
+    _arr: np.ndarray
+    _N: int
+    _roles: list[str]
+    _cells: np.ndarray
+    _cell_bounds: np.ndarray
+    _values: np.ndarray
+    _base_total: np.ndarray
+    _base_n: np.ndarray
+    _role_cellidx: np.ndarray
+    _role_pos: np.ndarray
+    _role_code: np.ndarray
+    _role_total: np.ndarray
+    _role_n: np.ndarray
+    _role_signals: list[int]
+    _X: np.ndarray
+    _role_key: tuple[tuple[str, float], ...] | None
+    _sums: dict[bool, _Sums]
+    _mu: np.ndarray | None
 
     def _prepare(self, table: SignalTable) -> None:
-        spec = self._spec
-        acc, obs, notes = _accounts_and_observations(table)
+        """Build the arrays of the module docstring from ``table``, and score every signal."""
+        accounts, observations, notes = _accounts_and_observations(table)
         self.notes.extend(notes)
-        self._account_ids = acc["account_id"]
-        seg = acc["segment"]
-        self._segments: list[str] = sorted(seg.unique().to_list())
+        self._index_accounts(accounts)
+        signal_columns = self._signal_columns()
+        self._roles = self._observed_roles(observations, signal_columns)
+        self._index_cells(self._observation_rows(observations, accounts, signal_columns))
+        # score matrix, signal-major: X[j, i]; signals with roles are scored by _refresh_role_values
+        self._X = np.full((self._spec.J, self._N), np.nan)
+        role_signals = set(self._role_signals)
+        self._score_signals([j for j in range(self._spec.J) if j not in role_signals])
+        self._role_key = None
+        self._sums = {}
+        self._mu = None
+
+    def _index_accounts(self, accounts: pl.DataFrame) -> None:
+        """The account columns: ids, segment codes (the segments sorted) and ARR."""
+        self._account_ids = accounts["account_id"]
+        segment = accounts["segment"]
+        self._segments = sorted(segment.unique().to_list())
+        codes = list(range(len(self._segments)))
         self._seg_codes = (
-            seg.replace_strict(self._segments, list(range(len(self._segments))), return_dtype=pl.Int64).to_numpy()
-            if acc.height
+            segment.replace_strict(self._segments, codes, return_dtype=pl.Int64).to_numpy()
+            if accounts.height
             else np.zeros(0, dtype=np.int64)
         )
-        self._arr = acc["arr"].to_numpy().astype(np.float64, copy=False)
-        N, J = acc.height, spec.J
-        self._N = N
+        self._arr = accounts["arr"].to_numpy().astype(np.float64, copy=False)
+        self._N = accounts.height
 
-        pairs = pl.DataFrame(
+    def _signal_columns(self) -> pl.DataFrame:
+        """One row per signal of the journey: its moment and signal names and its row j of X."""
+        spec = self._spec
+        return pl.DataFrame(
             {"moment": [spec.moment_names[m] for m in spec.sig_moment], "signal": spec.signal_names,
-             "_col": np.arange(J, dtype=np.int64)},
+             "_col": np.arange(spec.J, dtype=np.int64)},
             schema={"moment": pl.String, "signal": pl.String, "_col": pl.Int64},
         )
-        # one small pass for what the observations hold: pairs (unknown ones are reported) and roles
-        kinds = obs.lazy().group_by("moment", "signal", "role").agg(pl.len().alias("rows")).collect()
-        unknown = kinds.join(pairs, on=["moment", "signal"], how="anti")
+
+    def _observed_roles(self, observations: pl.DataFrame, signal_columns: pl.DataFrame) -> list[str]:
+        """The respondent roles the observations name, sorted; one small pass that also notes the
+        rows whose moment/signal pair is not in the journey (they are left out)."""
+        kinds = observations.lazy().group_by("moment", "signal", "role").agg(pl.len().alias("rows")).collect()
+        unknown = kinds.join(signal_columns, on=["moment", "signal"], how="anti")
         if unknown.height:
             shown = unknown.select("moment", "signal").unique(maintain_order=True).head(3)
             self.notes.append(
-                f"{int(unknown['rows'].sum()):,} observation rows name a moment/signal pair that is not in the journey "
-                "and were left out: " + ", ".join(short(signal_key(m, s)) for m, s in shown.iter_rows())
+                f"{int(unknown['rows'].sum()):,} observation rows name a moment/signal pair that is not in the "
+                "journey and were left out: " + ", ".join(short(signal_key(m, s)) for m, s in shown.iter_rows())
             )
-        roles = sorted(kinds["role"].drop_nulls().unique().to_list())
-        self._roles = roles
-        R = len(roles)
-        rows = (
-            obs.lazy()
-            .join(pairs.lazy(), on=["moment", "signal"], how="inner")
-            .join(acc.lazy().select("account_id").with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64)),
-                  on="account_id", how="inner")
-            .select(
-                (pl.col("_col") * N + pl.col("_row")).alias("_cell"),
-                (pl.col("role").replace_strict(roles, list(range(R)), default=R, return_dtype=pl.Int32).fill_null(R)
-                 if R else pl.lit(0, pl.Int32)).alias("_role"),
-                "total",
-                "n",
-            )
+        return sorted(kinds["role"].drop_nulls().unique().to_list())
+
+    def _observation_rows(
+        self, observations: pl.DataFrame, accounts: pl.DataFrame, signal_columns: pl.DataFrame
+    ) -> pl.DataFrame:
+        """The observations of known signals and accounts, one row each, sorted by cell: ``_cell``
+        (flat index j * N + i into X), ``_role`` (index into the roles; R: none), ``total``, ``n``
+        and ``_pos`` (the run of equal cells the row belongs to, 0, 1, ...)."""
+        n_accounts, roles = self._N, self._roles
+        n_roles = len(roles)
+        account_rows = (
+            accounts.lazy().select("account_id").with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
+        )
+        role_code = (
+            pl.col("role").replace_strict(roles, list(range(n_roles)), default=n_roles, return_dtype=pl.Int32)
+            .fill_null(n_roles)
+            if n_roles
+            else pl.lit(0, pl.Int32)
+        )
+        return (
+            observations.lazy()
+            .join(signal_columns.lazy(), on=["moment", "signal"], how="inner")
+            .join(account_rows, on="account_id", how="inner")
+            .select((pl.col("_col") * n_accounts + pl.col("_row")).alias("_cell"), role_code.alias("_role"), "total", "n")
             .sort("_cell")
             .with_columns(pl.col("_cell").rle_id().cast(pl.Int64).alias("_pos"))
             .collect()
         )
-        cell = rows["_cell"].to_numpy()
-        pos = rows["_pos"].to_numpy()
-        role = rows["_role"].to_numpy()
-        total = rows["total"].to_numpy()
-        n = rows["n"].to_numpy()
-        cells = np.zeros(0, dtype=np.int64)
-        if cell.size:  # pos: the run of equal cells (sorted) each row belongs to
-            first = np.empty(int(pos[-1]) + 1, dtype=np.int64)
-            first[pos[::-1]] = np.arange(cell.size - 1, -1, -1)
-            cells = cell[first]
-        del cell
-        ncells = cells.size
+
+    def _index_cells(self, rows: pl.DataFrame) -> None:
+        """The observed cells, their values and the rows with a role kept for a change of role
+        multipliers, from the rows of ``_observation_rows``."""
+        row_cell_pos = rows["_pos"].to_numpy()  # (rows,) index into the cells
+        row_role = rows["_role"].to_numpy()  # (rows,) index into the roles; R: none
+        row_total = rows["total"].to_numpy()  # (rows,)
+        row_n = rows["n"].to_numpy()  # (rows,)
+        cells = _first_cell_of_runs(rows["_cell"].to_numpy(), row_cell_pos)  # (C,)
+        n_cells = cells.size
         # value = (tb + sum_r m_r t_r) / (nb + sum_r m_r n_r): tb, nb sum the observations without
         # a role (multiplier 1.0); the rows with a role are kept for a change of multipliers
-        has_role = role != R
-        base = ~has_role
-        self._base_total = np.bincount(pos[base], weights=total[base], minlength=ncells)
-        self._base_n = np.bincount(pos[base], weights=n[base], minlength=ncells)
-        cell_role = np.zeros(ncells, dtype=bool)
-        cell_role[pos[has_role]] = True
-        self._role_cellidx = np.flatnonzero(cell_role)
-        rmap = np.full(ncells, -1, dtype=np.int64)
-        rmap[self._role_cellidx] = np.arange(self._role_cellidx.size)
-        self._role_pos = rmap[pos[has_role]]
-        self._role_code = role[has_role]
-        self._role_total = total[has_role]
-        self._role_n = n[has_role]
-        del rows, role, total, n, pos, rmap, base, has_role
+        row_has_role = row_role != len(self._roles)  # (rows,)
+        row_base = ~row_has_role
+        self._base_total = np.bincount(row_cell_pos[row_base], weights=row_total[row_base], minlength=n_cells)
+        self._base_n = np.bincount(row_cell_pos[row_base], weights=row_n[row_base], minlength=n_cells)
+        cell_has_role = np.zeros(n_cells, dtype=bool)  # (C,)
+        cell_has_role[row_cell_pos[row_has_role]] = True
+        self._role_cellidx = np.flatnonzero(cell_has_role)
+        role_cell_of_cell = np.full(n_cells, -1, dtype=np.int64)  # (C,) index into _role_cellidx
+        role_cell_of_cell[self._role_cellidx] = np.arange(self._role_cellidx.size)
+        self._role_pos = role_cell_of_cell[row_cell_pos[row_has_role]]
+        self._role_code = row_role[row_has_role]
+        self._role_total = row_total[row_has_role]
+        self._role_n = row_n[row_has_role]
         self._cells = cells  # sorted, signal-major: flat index j * N + i into X
-        self._cell_bounds = np.searchsorted(cells, np.arange(J + 1, dtype=np.int64) * N)
+        self._cell_bounds = np.searchsorted(cells, np.arange(self._spec.J + 1, dtype=np.int64) * self._N)
         with np.errstate(divide="ignore", invalid="ignore"):
             values = self._base_total / self._base_n
         values[~np.isfinite(values)] = np.nan
         self._values = values
-        b = self._cell_bounds
-        self._role_signals = [j for j in range(J) if cell_role[b[j] : b[j + 1]].any()]
-        # score matrix, signal-major: X[j, i]; signals with roles are scored by _refresh_role_values
-        self._X = np.full((J, N), np.nan)
-        self._score_signals([j for j in range(J) if j not in set(self._role_signals)])
-        self._role_key: tuple[tuple[str, float], ...] | None = None
-        self._sums: dict[bool, _Sums] = {}
-        self._mu: np.ndarray | None = None
+        bounds = self._cell_bounds
+        self._role_signals = [j for j in range(self._spec.J) if cell_has_role[bounds[j] : bounds[j + 1]].any()]
 
     def _score_signals(self, signals: list[int]) -> None:
         """Normalise the current values of whole signals (a normaliser sees the whole column)
@@ -324,7 +378,9 @@ class _ScoreArrays:
 
     def _refresh_role_values(self, role_multipliers: Mapping[str, float]) -> None:
         """One pass over the (account x signal x role) rows of role-dependent cells."""
-        key = tuple(sorted((r, float(m)) for r, m in role_multipliers.items() if r in self._roles and float(m) != 1.0))
+        key = tuple(
+            sorted((r, float(m)) for r, m in role_multipliers.items() if r in self._roles and float(m) != 1.0)
+        )
         if key == self._role_key:
             return
         self._role_key = key
@@ -334,9 +390,9 @@ class _ScoreArrays:
         mult = np.ones(len(self._roles) + 1)
         for r, m in key:
             mult[self._roles.index(r)] = m
-        m = mult[self._role_code]
-        num = np.bincount(self._role_pos, weights=m * self._role_total, minlength=rc.size)
-        den = np.bincount(self._role_pos, weights=m * self._role_n, minlength=rc.size)
+        row_mult = mult[self._role_code]
+        num = np.bincount(self._role_pos, weights=row_mult * self._role_total, minlength=rc.size)
+        den = np.bincount(self._role_pos, weights=row_mult * self._role_n, minlength=rc.size)
         num += self._base_total[rc]
         den += self._base_n[rc]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -364,100 +420,3 @@ class _ScoreArrays:
         if not arr:
             return np.ones(self._N)
         return np.where(np.isnan(self._arr), 0.0, self._arr)
-
-    def _group_sums(self, arr: bool) -> _Sums:
-        if arr in self._sums:
-            return self._sums[arr]
-        spec = self._spec
-        N, J, M, S = self._N, spec.J, spec.M, spec.S
-        G = len(self._segments)
-        seg = self._seg_codes
-        a = self._account_weights(arr)
-        pos_a = (a > 0).astype(np.float64)
-        T = np.bincount(seg, weights=a, minlength=G).astype(float)
-        q_mom, q_seg, pres_l, S_l, A_l = [], [], [], [], []
-        n_moment = np.zeros((G, M))
-        n_stage = np.zeros((G, S))
-        journey_any = np.zeros(N, dtype=bool)
-        stage_any = [np.zeros(N, dtype=bool) for _ in range(S)]
-        Sg = np.zeros((G, J))
-        PAg = np.zeros((G, J))
-        for m, js in enumerate(spec.moment_signals):
-            k = js.size
-            if k == 0 or N == 0:
-                continue
-            present = ~np.isnan(self._X[js])  # (k, N)
-            pat = np.zeros(N, dtype=np.int64)
-            for b in range(k):
-                pat |= present[b].astype(np.int64) << b
-            anyp = pat != 0
-            journey_any |= anyp
-            stage_any[spec.moment_stage[m]] |= anyp
-            n_moment[:, m] = np.bincount(seg, weights=anyp * pos_a, minlength=G)
-            if k > 40:  # pragma: no cover - a moment with more than 40 signals
-                raise ValueError(f"moment {spec.moment_names[m]!r} has {k} signals; at most 40 are supported")
-            key = seg.astype(np.int64) * (1 << k) + pat
-            if k <= 20 and G * (1 << k) <= 4 * N + 4096:  # dense codes: a bincount, no sort
-                cnt = np.bincount(key, minlength=G * (1 << k))
-                codes = np.flatnonzero(cnt)
-                remap = np.full(cnt.size, -1, dtype=np.int64)
-                remap[codes] = np.arange(codes.size)
-                gid = remap[key]
-            else:
-                codes, gid = np.unique(key, return_inverse=True)
-            Q = codes.size
-            gseg = codes >> k
-            gpat = codes & ((1 << k) - 1)
-            A = np.bincount(gid, weights=a, minlength=Q)
-            Sq = np.zeros((Q, J))
-            pq = np.zeros((Q, J), dtype=bool)
-            for b, j in enumerate(js):
-                x = np.nan_to_num(self._X[j], nan=0.0)
-                if arr:
-                    x = x * a
-                Sq[:, j] = np.bincount(gid, weights=x, minlength=Q)
-                pq[:, j] = (gpat >> b) & 1 == 1
-            q_mom.append(np.full(Q, m, dtype=np.int64))
-            q_seg.append(gseg.astype(np.int64))
-            pres_l.append(pq)
-            S_l.append(Sq)
-            A_l.append(A)
-        for s in range(S):
-            n_stage[:, s] = np.bincount(seg, weights=stage_any[s] * pos_a, minlength=G) if N else 0.0
-        n_journey = np.bincount(seg, weights=journey_any * pos_a, minlength=G).astype(float) if N else np.zeros(G)
-        if q_mom:
-            qm = np.concatenate(q_mom)
-            qs = np.concatenate(q_seg)
-            pres = np.concatenate(pres_l)
-            Sx = np.concatenate(S_l)
-            Ax = np.concatenate(A_l)
-        else:
-            qm = np.zeros(0, dtype=np.int64)
-            qs = np.zeros(0, dtype=np.int64)
-            pres = np.zeros((0, J), dtype=bool)
-            Sx = np.zeros((0, J))
-            Ax = np.zeros(0)
-        Q = qm.size
-        O_qg = np.zeros((G, Q))
-        O_qg[qs, np.arange(Q)] = 1.0
-        Sg = O_qg @ Sx
-        PAg = O_qg @ (pres * Ax[:, None])
-        sums = _Sums(
-            q_mom=qm,
-            q_seg=qs,
-            pres=pres,
-            anyp=pres.any(axis=1),
-            member=spec.O_sm[:, qm].T.copy() if Q else np.zeros((0, J)),
-            S=Sx,
-            A=Ax,
-            T=T,
-            n_moment=n_moment,
-            n_stage=n_stage,
-            n_journey=n_journey,
-            Sg=Sg,
-            PAg=PAg,
-            O_qg=O_qg,
-            key_gm=qs * M + qm,
-        )
-        self._sums[arr] = sums
-        return sums

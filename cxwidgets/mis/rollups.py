@@ -1,56 +1,40 @@
-"""The fast path, part 2: every roll-up and contribution from the group sums, in small arrays.
+"""The fast path, part 3: every roll-up and contribution from the group sums, in small arrays.
 
-``_FastRollups._rollup`` turns the group sums of :mod:`cxwidgets.mis.arrays` and the current
+``_FastRollups._rollup`` turns the group sums of :mod:`cxwidgets.mis.groups` and the current
 weights into a ``_Rollup`` (moment, stage and journey MIS, coverage, counts and contributions for
-every population) without touching accounts; ``_account_moments`` / ``_account_units`` compute
-the account level, only when asked. The definitions are those of the package docstring
-(:mod:`cxwidgets.mis`).
+every population) without touching accounts, in named steps:
+
+1. ``_group_points``: per group, by the missing policy, the weighted points of each signal in
+   the moment MIS, the weight of the accounts that have a MIS and the coverage numerator;
+2. ``_segment_points``: the same summed per segment (``_SegmentPoints``);
+3. ``_populations``: the (P, G) population matrix, how much each segment counts in each
+   population (row 0: segment multipliers, then the identity);
+4. ``_moment_rollups``: the moment level of each population (``_MomentRollups``);
+5. ``_stage_and_journey_rollups``: the stage and journey levels, moment-first weighted means.
+
+``_account_moments`` / ``_account_units`` compute the account level, only when asked. The
+definitions are those of the package docstring (:mod:`cxwidgets.mis`).
 
 Sizes: as in :mod:`cxwidgets.mis.arrays`, and P populations: row 0 is all accounts (each weighed
-by its segment multiplier), rows 1..G each segment alone (its multiplier cancels).
-
-The arrays of ``_rollup`` (float64; the per-group ones are indexed like ``_Sums``):
-
-============  ========  ==================================================================
-name          shape     meaning
-============  ========  ==================================================================
-``wfull``     (G, J)    weight of each signal for each segment: category x signal weight,
-                        with the segment's overrides (``_weight_matrix``)
-``W_gm``      (G, M)    total signal weight of each moment, per segment (``W_m``)
-``wq``        (Q, J)    weight of each signal of the group's moment (0 for other signals)
-``PW``        (Q,)      weight of the signals observed in the group
-``Wq``        (Q,)      total weight of the group's moment
-``den``       (Q,)      the denominator of the moment MIS by missing policy
-``num``       (Q, J)    per signal, sum a_i x its points in the moment MIS (already / den)
-``B``         (Q,)      sum a_i over the group's accounts if they have a MIS, else 0
-``covnum``    (Q,)      sum a_i x observed weight (coverage numerator)
-``N_gj``      (G, J)    ``num`` summed per segment; ``B_gm``, ``covnum_gm`` (G, M) likewise
-``P``         (P, G)    population matrix: how much each segment's accounts count in each
-                        population (row 0: segment multipliers, then the identity)
-``PT``        (P, G)    ``P`` x the segment's total account weight ``T``
-``Tp``        (P,)      total roll-up weight of each population
-``weight_j``  (P, J)    the signal's weight in each population (``PT``-weighted mean)
-``W_m``       (P, M)    the moment's weight in each population
-``Bpm``       (P, M)    roll-up weight of the accounts with a MIS at the moment
-``Npj``       (P, J)    ``N_gj`` per population
-``covden_m``  (P, M)    coverage denominator (``PT @ W_gm``); ``covnum_m`` the numerator
-``Wd``        (P, M)    ``W_m`` where the moment has a MIS, else 0; ``Wd_s`` (P, S) and
-                        ``Wd_J`` (P,) its sums per stage and over the journey
-============  ========  ==================================================================
+by its segment multiplier), rows 1..G each segment alone (its multiplier cancels). Each array is
+named with its shape where it is computed; "a_i" is the account's roll-up weight (1, or its ARR).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from cxwidgets.journey import CATEGORIES
-from cxwidgets.mis.arrays import _Rollup, _ScoreArrays
+from cxwidgets.mis.arrays import _Rollup, _Spec, _Sums
+from cxwidgets.mis.groups import _GroupSums
 
 #: The name of the population of all accounts in ``_Rollup.pops`` (then the segments).
 _ALL = "(all)"
 
 
-class _FastRollups(_ScoreArrays):
+class _FastRollups(_GroupSums):
     """Roll-ups of :class:`~cxwidgets.mis.MISModel` from its arrays and current settings."""
 
     # the settings, set by MISModel._apply
@@ -82,106 +66,105 @@ class _FastRollups(_ScoreArrays):
         return np.array([self._sigw[k] for k in spec.keys], dtype=float) * catw[spec.sig_cat]
 
     def _rollup(self) -> _Rollup:
+        """Every roll-up of the current settings from the group sums (cached by the model until
+        a setting changes): the steps below, each named after what it computes."""
         if self._rollup_cache is not None:
             return self._rollup_cache
         spec = self._spec
-        M = spec.M
-        G = len(self._segments)
         sums = self._group_sums(self._arr_weighting)
-        wfull = self._weight_matrix()  # (G, J)
-        W_gm = wfull @ spec.O_sm  # (G, M)
-        # per group
-        wq = wfull[sums.q_seg] * sums.member  # (Q, J)
-        pres = sums.pres
-        PW = (wq * pres).sum(axis=1)
-        Wq = W_gm[sums.q_seg, sums.q_mom] if sums.q_mom.size else np.zeros(0)
-        coefI = None
-        if self._missing == "renormalise":
-            den = PW
-        elif self._missing == "floor":
-            den = Wq
-        else:
-            mu = self._impute_means()
-            imp = ~np.isnan(mu)
-            fill = wq * (~pres & imp[None, :])
-            den = PW + fill.sum(axis=1)
-            coefI = fill
-        defined = sums.anyp & (den > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = np.where(defined, 1.0 / np.where(den > 0, den, 1.0), 0.0)
-        num = wq * pres * sums.S
-        if coefI is not None:
-            num = num + coefI * np.nan_to_num(self._impute_means())[None, :] * sums.A[:, None]
-        num *= inv[:, None]
-        B = sums.A * defined
-        covnum = sums.A * PW
-        N_gj = sums.O_qg @ num  # (G, J)
-        B_gm = np.bincount(sums.key_gm, weights=B, minlength=G * M).reshape(G, M) if G and M else np.zeros((G, M))
-        covnum_gm = (
-            np.bincount(sums.key_gm, weights=covnum, minlength=G * M).reshape(G, M) if G and M else np.zeros((G, M))
+        signal_weight_by_segment = self._weight_matrix()  # (G, J)
+        moment_weight_by_segment = signal_weight_by_segment @ spec.O_sm  # (G, M)
+        by_segment = self._segment_points(sums, signal_weight_by_segment, moment_weight_by_segment)
+        population = self._populations()  # (P, G)
+        moments = _moment_rollups(
+            spec, sums, population, signal_weight_by_segment, moment_weight_by_segment, by_segment,
+            self._base_weights(),
         )
-        # populations: all accounts (segment multipliers), then each segment (multiplier cancels)
-        sm = np.array([self._segm.get(s, 1.0) for s in self._segments], dtype=float)
-        P = np.vstack([sm[None, :], np.eye(G)]) if G else np.zeros((1, 0))
-        pops = [_ALL, *self._segments]
-        PT = P * sums.T[None, :]  # (P, G)
-        Tp = PT.sum(axis=1)  # (P,)
-        base_w = self._base_weights()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            weight_j = np.where(Tp[:, None] > 0, (PT @ wfull) / np.where(Tp > 0, Tp, 1.0)[:, None], base_w[None, :])
-            W_m = weight_j @ spec.O_sm  # (P, M)
-            Bpm = P @ B_gm
-            Npj = P @ N_gj
-            contrib_j = np.where(Bpm[:, spec.sig_moment] > 0, Npj / Bpm[:, spec.sig_moment], np.nan)
-            mis_m = np.where(Bpm > 0, (np.nan_to_num(contrib_j) @ spec.O_sm), np.nan)
-            covden_m = PT @ W_gm  # (P, M)
-            covnum_m = P @ covnum_gm
-            cov_m = np.where(covden_m > 0, covnum_m / covden_m, np.nan)
-            score_j = np.where(P @ sums.PAg > 0, (P @ sums.Sg) / (P @ sums.PAg), np.nan)
-        on = (P > 0).astype(float)
-        n_m = on @ sums.n_moment
-        n_s = on @ sums.n_stage
-        n_J = on @ sums.n_journey
-        # stages and the journey: moment-first weighted means
-        dm = ~np.isnan(mis_m)
-        Wd = np.where(dm, W_m, 0.0)
-        mis0 = np.where(dm, mis_m, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            Wd_s = Wd @ spec.O_ms  # (P, S)
-            mis_s = np.where(Wd_s > 0, ((Wd * mis0) @ spec.O_ms) / Wd_s, np.nan)
-            Wd_J = Wd.sum(axis=1)
-            mis_J = np.where(Wd_J > 0, (Wd * mis0).sum(axis=1) / Wd_J, np.nan)
-            cd_s = covden_m @ spec.O_ms
-            cov_s = np.where(cd_s > 0, (covnum_m @ spec.O_ms) / cd_s, np.nan)
-            cd_J = covden_m.sum(axis=1)
-            cov_J = np.where(cd_J > 0, covnum_m.sum(axis=1) / cd_J, np.nan)
-            cj = np.nan_to_num(contrib_j) * Wd[:, spec.sig_moment]
-            sig_def = dm[:, spec.sig_moment]
-            contrib_s = np.where(
-                sig_def & (Wd_s[:, spec.sig_stage] > 0), cj / np.where(Wd_s > 0, Wd_s, 1.0)[:, spec.sig_stage], np.nan
-            )
-            contrib_J = np.where(sig_def & (Wd_J[:, None] > 0), cj / np.where(Wd_J > 0, Wd_J, 1.0)[:, None], np.nan)
+        mis_s, cov_s, contrib_s, mis_J, cov_J, contrib_J = _stage_and_journey_rollups(spec, moments)
+        population_has_segment = (population > 0).astype(float)  # (P, G) 0/1
         r = _Rollup(
-            pops=pops,
-            mis_m=np.clip(mis_m, 0.0, 100.0),
-            cov_m=cov_m,
-            n_m=n_m,
-            W_m=W_m,
-            contrib_j=contrib_j,
-            score_j=score_j,
-            weight_j=weight_j,
+            pops=[_ALL, *self._segments],
+            mis_m=np.clip(moments.mis, 0.0, 100.0),
+            cov_m=moments.coverage,
+            n_m=population_has_segment @ sums.n_moment,
+            W_m=moments.weight,
+            contrib_j=moments.signal_points,
+            score_j=moments.signal_score,
+            weight_j=moments.signal_weight,
             mis_s=np.clip(mis_s, 0.0, 100.0),
             cov_s=cov_s,
-            n_s=n_s,
-            W_s=W_m @ spec.O_ms,
+            n_s=population_has_segment @ sums.n_stage,
+            W_s=moments.weight @ spec.O_ms,
             contrib_s=contrib_s,
             mis_J=np.clip(mis_J, 0.0, 100.0),
             cov_J=cov_J,
-            n_J=n_J,
+            n_J=population_has_segment @ sums.n_journey,
             contrib_J=contrib_J,
         )
         self._rollup_cache = r
         return r
+
+    def _group_points(
+        self, sums: _Sums, signal_weight_by_segment: np.ndarray, moment_weight_by_segment: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per group, by the missing policy: sum a_i x each signal's points in the moment MIS
+        (Q, J), sum a_i if the group's accounts have a MIS else 0 (Q,), and sum a_i x observed
+        weight, the coverage numerator (Q,)."""
+        # (Q, J) weight of each signal of the group's moment (0 for other signals)
+        group_signal_weight = signal_weight_by_segment[sums.group_segment] * sums.group_member
+        observed = sums.group_observed  # (Q, J) bool
+        observed_weight = (group_signal_weight * observed).sum(axis=1)  # (Q,)
+        moment_weight = (  # (Q,) total weight of the group's moment
+            moment_weight_by_segment[sums.group_segment, sums.group_moment] if sums.group_moment.size else np.zeros(0)
+        )
+        imputed_weight = None  # (Q, J) weight of the signals the impute policy fills in
+        if self._missing == "renormalise":
+            denominator = observed_weight
+        elif self._missing == "floor":
+            denominator = moment_weight
+        else:
+            imputable = ~np.isnan(self._impute_means())  # (J,)
+            imputed_weight = group_signal_weight * (~observed & imputable[None, :])
+            denominator = observed_weight + imputed_weight.sum(axis=1)
+        has_mis = sums.group_observed_any & (denominator > 0)  # (Q,)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inverse = np.where(has_mis, 1.0 / np.where(denominator > 0, denominator, 1.0), 0.0)  # (Q,)
+        points = group_signal_weight * observed * sums.score_sum  # (Q, J)
+        if imputed_weight is not None:
+            means = np.nan_to_num(self._impute_means())  # (J,)
+            points = points + imputed_weight * means[None, :] * sums.account_weight_sum[:, None]
+        points *= inverse[:, None]
+        return points, sums.account_weight_sum * has_mis, sums.account_weight_sum * observed_weight
+
+    def _segment_points(
+        self, sums: _Sums, signal_weight_by_segment: np.ndarray, moment_weight_by_segment: np.ndarray
+    ) -> _SegmentPoints:
+        """The group points of ``_group_points`` summed per segment (x moment)."""
+        points, mis_weight, coverage_numerator = self._group_points(
+            sums, signal_weight_by_segment, moment_weight_by_segment
+        )
+        n_segments, n_moments = len(self._segments), self._spec.M
+
+        def by_segment_moment(values: np.ndarray) -> np.ndarray:  # (Q,) -> (G, M)
+            if not (n_segments and n_moments):
+                return np.zeros((n_segments, n_moments))
+            return np.bincount(
+                sums.segment_moment_key, weights=values, minlength=n_segments * n_moments
+            ).reshape(n_segments, n_moments)
+
+        return _SegmentPoints(
+            points=sums.group_to_segment @ points,
+            mis_weight=by_segment_moment(mis_weight),
+            coverage_numerator=by_segment_moment(coverage_numerator),
+            moment_weight=moment_weight_by_segment,
+        )
+
+    def _populations(self) -> np.ndarray:
+        """(P, G) how much each segment's accounts count in each population: row 0, all accounts,
+        by the segment multipliers; then each segment alone (the identity: its multiplier cancels)."""
+        multiplier = np.array([self._segm.get(s, 1.0) for s in self._segments], dtype=float)  # (G,)
+        n_segments = len(self._segments)
+        return np.vstack([multiplier[None, :], np.eye(n_segments)]) if n_segments else np.zeros((1, 0))
 
     # ---- the account level (computed only when asked) ---------------------------------------
 
@@ -232,16 +215,113 @@ class _FastRollups(_ScoreArrays):
             with np.errstate(divide="ignore", invalid="ignore"):
                 cov = np.where(Wt > 0, pw / Wt, np.nan)
             return mis_m, cov, spec.moment_green[:, None], spec.moment_amber[:, None]
-        O = spec.O_ms if by == "stage" else np.ones((spec.M, 1))
+        unit_of_moment = spec.O_ms if by == "stage" else np.ones((spec.M, 1))  # (M, U) one-hot
         dm = ~np.isnan(mis_m)
         Wd = np.where(dm, Wt, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            wd = O.T @ Wd
-            mis = np.where(wd > 0, (O.T @ (Wd * np.where(dm, mis_m, 0.0))) / np.where(wd > 0, wd, 1.0), np.nan)
-            td = O.T @ Wt
-            cov = np.where(td > 0, (O.T @ pw) / np.where(td > 0, td, 1.0), np.nan)
+            wd = unit_of_moment.T @ Wd
+            mis = np.where(wd > 0, (unit_of_moment.T @ (Wd * np.where(dm, mis_m, 0.0))) / np.where(wd > 0, wd, 1.0), np.nan)
+            td = unit_of_moment.T @ Wt
+            cov = np.where(td > 0, (unit_of_moment.T @ pw) / np.where(td > 0, td, 1.0), np.nan)
         if by == "stage":
             green, amber = spec.stage_green[:, None], spec.stage_amber[:, None]
         else:
             green, amber = np.array([[spec.journey_green]]), np.array([[spec.journey_amber]])
         return np.clip(mis, 0.0, 100.0), cov, green, amber
+
+
+@dataclass
+class _SegmentPoints:
+    """The group sums of the moment MIS per segment."""
+
+    points: np.ndarray  # (G, J) sum a_i x the signal's points in the moment MIS
+    mis_weight: np.ndarray  # (G, M) sum a_i over the accounts with a MIS at the moment
+    coverage_numerator: np.ndarray  # (G, M) sum a_i x observed weight
+    moment_weight: np.ndarray  # (G, M) total signal weight of the moment
+
+
+@dataclass
+class _MomentRollups:
+    """The moment level of every population (P of them)."""
+
+    signal_weight: np.ndarray  # (P, J) the signal's weight (mean over the population's accounts)
+    weight: np.ndarray  # (P, M) the moment's weight
+    signal_points: np.ndarray  # (P, J) the signal's points in the moment MIS (NaN: no MIS)
+    mis: np.ndarray  # (P, M) the moment MIS, not yet clipped (NaN: none)
+    coverage_denominator: np.ndarray  # (P, M)
+    coverage_numerator: np.ndarray  # (P, M)
+    coverage: np.ndarray  # (P, M)
+    signal_score: np.ndarray  # (P, J) mean score over the accounts having the signal
+
+
+def _moment_rollups(
+    spec: _Spec, sums: _Sums, population: np.ndarray, signal_weight_by_segment: np.ndarray,
+    moment_weight_by_segment: np.ndarray, by_segment: _SegmentPoints, base_weight: np.ndarray,
+) -> _MomentRollups:
+    """The moment level per population from the per-segment sums (``population``: (P, G))."""
+    population_weight = population * sums.segment_account_weight[None, :]  # (P, G) x the segment's total a_i
+    total_weight = population_weight.sum(axis=1)  # (P,) total roll-up weight of the population
+    with np.errstate(divide="ignore", invalid="ignore"):
+        signal_weight = np.where(  # (P, J) population_weight-weighted mean; no account: the base weight
+            total_weight[:, None] > 0,
+            (population_weight @ signal_weight_by_segment) / np.where(total_weight > 0, total_weight, 1.0)[:, None],
+            base_weight[None, :],
+        )
+        weight = signal_weight @ spec.O_sm  # (P, M)
+        mis_weight = population @ by_segment.mis_weight  # (P, M) roll-up weight of the accounts with a MIS
+        signal_mis_weight = mis_weight[:, spec.sig_moment]  # (P, J) the same at the signal's moment
+        points = population @ by_segment.points  # (P, J)
+        signal_points = np.where(signal_mis_weight > 0, points / signal_mis_weight, np.nan)
+        mis = np.where(mis_weight > 0, (np.nan_to_num(signal_points) @ spec.O_sm), np.nan)
+        coverage_denominator = population_weight @ moment_weight_by_segment  # (P, M)
+        coverage_numerator = population @ by_segment.coverage_numerator  # (P, M)
+        coverage = np.where(coverage_denominator > 0, coverage_numerator / coverage_denominator, np.nan)
+        observed_weight = population @ sums.segment_observed_weight  # (P, J)
+        signal_score = np.where(observed_weight > 0, (population @ sums.segment_score_sum) / observed_weight, np.nan)
+    return _MomentRollups(
+        signal_weight=signal_weight,
+        weight=weight,
+        signal_points=signal_points,
+        mis=mis,
+        coverage_denominator=coverage_denominator,
+        coverage_numerator=coverage_numerator,
+        coverage=coverage,
+        signal_score=signal_score,
+    )
+
+
+def _stage_and_journey_rollups(
+    spec: _Spec, moments: _MomentRollups
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The stage and journey levels per population, moment-first weighted means: MIS (P, S),
+    coverage (P, S), signal points in the stage MIS (P, J); then the same for the journey
+    ((P,), (P,), (P, J)). MIS not yet clipped."""
+    moment_has_mis = ~np.isnan(moments.mis)  # (P, M)
+    defined_weight = np.where(moment_has_mis, moments.weight, 0.0)  # (P, M) the weight where there is a MIS
+    mis_or_zero = np.where(moment_has_mis, moments.mis, 0.0)  # (P, M)
+    coverage_denominator, coverage_numerator = moments.coverage_denominator, moments.coverage_numerator
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stage_weight = defined_weight @ spec.O_ms  # (P, S)
+        mis_s = np.where(stage_weight > 0, ((defined_weight * mis_or_zero) @ spec.O_ms) / stage_weight, np.nan)
+        journey_weight = defined_weight.sum(axis=1)  # (P,)
+        mis_J = np.where(journey_weight > 0, (defined_weight * mis_or_zero).sum(axis=1) / journey_weight, np.nan)
+        stage_coverage_denominator = coverage_denominator @ spec.O_ms  # (P, S)
+        cov_s = np.where(
+            stage_coverage_denominator > 0, (coverage_numerator @ spec.O_ms) / stage_coverage_denominator, np.nan
+        )
+        journey_coverage_denominator = coverage_denominator.sum(axis=1)  # (P,)
+        cov_J = np.where(
+            journey_coverage_denominator > 0, coverage_numerator.sum(axis=1) / journey_coverage_denominator, np.nan
+        )
+        # (P, J) the signal's points x its moment's weight where the moment has a MIS
+        weighted_points = np.nan_to_num(moments.signal_points) * defined_weight[:, spec.sig_moment]
+        signal_has_mis = moment_has_mis[:, spec.sig_moment]  # (P, J)
+        stage_divisor = np.where(stage_weight > 0, stage_weight, 1.0)[:, spec.sig_stage]  # (P, J)
+        contrib_s = np.where(
+            signal_has_mis & (stage_weight[:, spec.sig_stage] > 0), weighted_points / stage_divisor, np.nan
+        )
+        journey_divisor = np.where(journey_weight > 0, journey_weight, 1.0)[:, None]  # (P, 1)
+        contrib_J = np.where(
+            signal_has_mis & (journey_weight[:, None] > 0), weighted_points / journey_divisor, np.nan
+        )
+    return mis_s, cov_s, contrib_s, mis_J, cov_J, contrib_J
