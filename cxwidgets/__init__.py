@@ -55,7 +55,9 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from cxwidgets.analysis.revenue import effect_on_outcome, revenue_at_stake
     from cxwidgets.analysis.roi import roi_summary
     from cxwidgets.analysis.sensitivity import suggest_weights, weight_sensitivity
+    from cxwidgets.analysis.thresholds import cutoff_table, suggest_thresholds, threshold_bins
     from cxwidgets.analysis.trends import trend, trend_mis
+    from cxwidgets.catalog import register_source
     from cxwidgets.binding import bind
     from cxwidgets.journey import (
         CURRENT_SCHEMA_VERSION,
@@ -71,6 +73,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from cxwidgets.mis import MISModel
     from cxwidgets.normalise import register_normaliser
     from cxwidgets.schemas import TABLES, ValidationReport, validate, validate_report
+    from cxwidgets.surveys import Question, responses_from_wide
     from cxwidgets.templates import register_template
     from cxwidgets.widgets import Explorer, JourneyMap, ThresholdTuner, WeightTuner
 
@@ -95,6 +98,13 @@ __all__ = [
     "weight_sensitivity",
     "trend",
     "trend_mis",
+    "thresholds",
+    "cutoff_table",
+    "suggest_thresholds",
+    "threshold_bins",
+    "register_source",
+    "Question",
+    "responses_from_wide",
     "plugins",
     "CXPluginError",
     "CXPluginWarning",
@@ -159,6 +169,10 @@ _LAZY: dict[str, str] = {
     "roi_summary": "cxwidgets.analysis.roi",
     **dict.fromkeys(("suggest_weights", "weight_sensitivity"), "cxwidgets.analysis.sensitivity"),
     **dict.fromkeys(("trend", "trend_mis"), "cxwidgets.analysis.trends"),
+    "thresholds": "cxwidgets.analysis",  # the module cxwidgets.analysis.thresholds, as cx.thresholds
+    **dict.fromkeys(("cutoff_table", "suggest_thresholds", "threshold_bins"), "cxwidgets.analysis.thresholds"),
+    "register_source": "cxwidgets.catalog",
+    **dict.fromkeys(("Question", "responses_from_wide"), "cxwidgets.surveys"),
     "bind": "cxwidgets.binding",
     **dict.fromkeys(
         (

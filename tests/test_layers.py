@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("errors",),
     ("frames", "timestamps", "palette", "durations"),
     ("scales",),
-    ("schemas", "keys"),
+    ("schemas", "keys", "surveys"),
     ("metrics",),
     ("registry", "catalog"),
     ("normalise", "templates", "plugins"),
