@@ -1,0 +1,152 @@
+"""The checks pandera cannot express: metric scales, metric names, ticket times, known moments.
+
+They depend on the arguments of :func:`~cxwidgets.schemas.validate` (scales, whole-point
+metrics, moments) or on two columns (a ticket answered before it was created), and are polars
+expressions run on the columns that were converted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from cxwidgets._util.text import choices, did_you_mean, plural, short
+from cxwidgets.frames import metric_expr
+from cxwidgets.scales import scale_problem
+from cxwidgets.schemas.arguments import _Arguments
+from cxwidgets.schemas.models import _spec
+from cxwidgets.schemas.problems import _MAX_ROWS_SHOWN, _fmt, _Problem, _series_rows
+
+
+def _range_problem(
+    frame: pl.DataFrame, column: str, where: pl.Expr, scale: tuple[float, float], key: str, integer: bool
+) -> _Problem | None:
+    declare = f"validate(..., scales={{'{key}': (low, high)}})"
+    if integer and key != "nps":
+        declare += f", or continuous=['{key}'] if its answers need not be whole points"
+    p = scale_problem(
+        frame, column, scale, integer=integer, label=key, where=where,
+        fix="correct those rows or map 'not applicable' codes (such as 0 or 99) to null; if this metric "
+        f"uses another scale, declare it: {declare}" + ("; NPS answers are whole points 0-10" if key == "nps" else ""),
+    )
+    if p is None:
+        return None
+    return _Problem(column, p.message, p.fix, p.short, p.rows, n=p.n)
+
+
+def _scale_problems(
+    frame: pl.DataFrame, table: str, scales: dict[str, tuple[float, float]], whole: set[str]
+) -> list[_Problem]:
+    out: list[_Problem] = []
+    if table == "tickets" and "csat" in frame.columns and "csat" in scales:
+        p = _range_problem(frame, "csat", pl.lit(True), scales["csat"], "csat", "csat" in whole)
+        if p:
+            out.append(p)
+    if table != "responses":
+        return out
+    present = frame.get_column("metric").drop_nulls().unique(maintain_order=True).to_list()
+    for key in present:
+        if key in scales:
+            p = _range_problem(frame, "score", pl.col("metric") == key, scales[key], key, key in whole)
+            if p:
+                out.append(p)
+    return out
+
+
+def _normalise_metrics(frame: pl.DataFrame, known: Iterable[str], notes: list[str]) -> pl.DataFrame:
+    """``metric`` stored once, normalised (``" NPS "`` -> ``"nps"``), so every consumer reads one name."""
+    raw = frame.get_column("metric")
+    normal = frame.select(metric_expr()).to_series()
+    changed = (raw != normal).fill_null(False)
+    if changed.any():
+        pairs = frame.filter(changed).select(pl.col("metric").alias("a"), normal.filter(changed).alias("b")).unique(
+            maintain_order=True
+        )
+        shown = ", ".join(f"{short(a)} -> {short(b)}" for a, b in pairs.head(5).iter_rows())
+        notes.append(
+            f"metric: {plural(int(changed.sum()), 'name')} stored in lower case without surrounding spaces ({shown})"
+        )
+        frame = frame.with_columns(normal)
+    known = list(known)
+    for name in normal.drop_nulls().unique().sort().to_list():
+        if name not in known:
+            hint = did_you_mean(name, known)
+            if hint:
+                notes.append(f"metric {short(name)} has no declared scale and is not a standard metric{hint}")
+    return frame
+
+
+def _order_problems(frame: pl.DataFrame, ok: set[str]) -> list[_Problem]:
+    out: list[_Problem] = []
+    for later in ("first_response_at", "resolved_at"):
+        if later not in ok or "created_at" not in ok:
+            continue
+        hits = frame.select(
+            pl.int_range(pl.len()).filter(pl.col(later) < pl.col("created_at")).alias("row")
+        ).get_column("row")
+        if hits.len() == 0:
+            continue
+        pos = hits.head(_MAX_ROWS_SHOWN).to_list()
+        a = frame.get_column(later).gather(pos).to_list()
+        b = frame.get_column("created_at").gather(pos).to_list()
+        rows = [f"row {i}: {later}={_fmt(x)} < created_at={_fmt(y)}" for i, x, y in zip(pos, a, b)]
+        out.append(_Problem(
+            later,
+            f"{plural(hits.len(), 'ticket')} {'has' if hits.len() == 1 else 'have'} {later} earlier than created_at",
+            "fix those rows; if whole columns are hours apart, check the time zones "
+            "(a naive column read in the wrong zone shifts it; see naive_tz=)",
+            f"{plural(hits.len(), 'ticket')} with {later} < created_at",
+            rows,
+            n=hits.len(),
+        ))
+    return out
+
+
+def _moment_problem(frame: pl.DataFrame, known: list[str]) -> _Problem | None:
+    bad = pl.col("moment").is_not_null() & ~pl.col("moment").is_in(known)
+    hits = frame.select(pl.int_range(pl.len()).filter(bad).alias("row")).get_column("row")
+    if hits.len() == 0:
+        return None
+    s = frame.get_column("moment")
+    unknown = s.gather(hits).unique(maintain_order=True)
+    named = []
+    lower = {k.lower(): k for k in known}
+    for name in unknown.head(_MAX_ROWS_SHOWN).to_list():
+        # a slip of case suggests the moment itself (before any other close name)
+        hint = did_you_mean(lower.get(name.lower(), name), known, cutoff=0.5)
+        named.append(short(name) + hint)
+    if unknown.len() > _MAX_ROWS_SHOWN:
+        named.append(f"... ({unknown.len() - _MAX_ROWS_SHOWN:,} more)")
+    shown = choices(known) if known else ""
+    return _Problem(
+        "moment",
+        f"{plural(hits.len(), 'row')} name {plural(unknown.len(), 'moment')} the journey does not have: "
+        + ", ".join(named),
+        f"rename them to the journey's moments ({shown or 'the journey has no moments'}) "
+        "or add them to the journey",
+        f"{plural(unknown.len(), 'unknown moment')}",
+        _series_rows(s, hits),
+        n=hits.len(),
+    )
+
+
+def _argument_checks(
+    frame: pl.DataFrame, table: str, ok: set[str], args: _Arguments, problems: list[_Problem], notes: list[str]
+) -> pl.DataFrame:
+    """The checks of this module on the converted columns ``ok``; metric names normalised in ``responses``."""
+    if table == "responses" and "metric" in ok:
+        frame = _normalise_metrics(frame, args.scales, notes)
+    if (table == "responses" and {"score", "metric"} <= ok) or (table == "tickets" and "csat" in ok):
+        problems.extend(_scale_problems(frame, table, args.scales, args.whole))
+    if table == "tickets":
+        problems.extend(_order_problems(frame, ok))
+    if args.known is not None:
+        if "moment" in _spec(table):
+            if "moment" in ok:
+                p = _moment_problem(frame, args.known)
+                if p:
+                    problems.append(p)
+        else:
+            notes.append(f"moments were given but table '{table}' has no moment column; not checked")
+    return frame

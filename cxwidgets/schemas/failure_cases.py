@@ -1,0 +1,153 @@
+"""Pandera's failure cases as problems: nulls, NaN/inf, duplicates and negatives, with their rows.
+
+``_pandera_check`` runs the table's pandera schema lazily (every failure gathered) on the
+converted frame, leaving out the columns that could not be converted; ``_pandera_problems``
+groups pandera's failure cases by column and kind and writes one problem for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandera.errors as pa_errors
+import polars as pl
+from pandera.config import ValidationDepth, config_context
+
+from cxwidgets._util.text import plural
+from cxwidgets.schemas.models import _schema, _spec
+from cxwidgets.schemas.problems import _MAX_ROWS_SHOWN, _Problem, _series_rows
+
+#: Rows of the failure cases, by (column, kind of failure): "null", "nonfinite", "duplicate", "negative".
+_Groups = dict[tuple[str | None, str], set[int]]
+
+
+def _pandera_check(frame: pl.DataFrame, table: str, failed: set[str]) -> list[_Problem]:
+    """Pandera's checks of ``table``, run lazily on ``frame`` without the ``failed`` columns, as problems."""
+    schema = _schema(table)
+    drop = [c for c in failed if c in schema.columns]
+    if drop:
+        schema = schema.remove_columns(drop)
+    try:
+        with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+            schema.validate(frame, lazy=True)
+    except pa_errors.SchemaErrors as exc:
+        # these columns still take part in the checks below, which skip nulls and NaN
+        return _pandera_problems(exc, frame, table)
+    except pa_errors.SchemaError as exc:  # pragma: no cover - lazy=True raises SchemaErrors
+        return [_Problem(None, str(exc), "fix the table", "schema error")]
+    return []
+
+
+def _pandera_problems(exc: pa_errors.SchemaErrors, frame: pl.DataFrame, table: str) -> list[_Problem]:
+    """One problem per column and kind of failure, then the failures of any other check."""
+    cases = exc.failure_cases
+    if not isinstance(cases, pl.DataFrame) or cases.height == 0:  # pragma: no cover - defensive
+        return [_Problem(None, str(exc), "see the pandera message above", "schema error")]
+    groups, generic = _group_failures(cases, frame)
+    out: list[_Problem] = []
+    for (column, what), positions in groups.items():
+        if not positions:
+            continue
+        assert column is not None
+        out.append(_PROBLEM_OF[what](frame, table, column, sorted(positions)))
+    return out + generic
+
+
+def _group_failures(cases: pl.DataFrame, frame: pl.DataFrame) -> tuple[_Groups, list[_Problem]]:
+    """The failure cases' rows grouped by column and kind; a check of no known kind is a problem as is."""
+    groups: _Groups = {}
+    generic: list[_Problem] = []
+    for (column, check), part in cases.group_by(["column", "check"], maintain_order=True):
+        idx = part.get_column("index").drop_nulls().cast(pl.Int64).unique()
+        check = str(check)
+        if column is None or column not in frame.columns:
+            generic.append(_Problem(column, f"failed pandera check {check}", "fix the table", check))
+            continue
+        s = frame.get_column(column)
+        if check == "not_nullable":
+            is_nan = (
+                s.gather(idx).is_nan().fill_null(False)
+                if s.dtype.is_float()
+                else pl.Series([False] * idx.len(), dtype=pl.Boolean)
+            )
+            groups.setdefault((column, "nonfinite"), set()).update(idx.filter(is_nan).to_list())
+            groups.setdefault((column, "null"), set()).update(idx.filter(~is_nan).to_list())
+        elif check == "finite":
+            groups.setdefault((column, "nonfinite"), set()).update(idx.to_list())
+        elif check == "field_uniqueness":  # nulls are reported as nulls, not as duplicates
+            keep = s.gather(idx).is_not_null()
+            groups.setdefault((column, "duplicate"), set()).update(idx.filter(keep).to_list())
+        elif check.startswith("greater_than_or_equal_to"):
+            groups.setdefault((column, "negative"), set()).update(idx.to_list())
+        else:
+            values = part.get_column("failure_case").head(_MAX_ROWS_SHOWN).to_list()
+            generic.append(
+                _Problem(column, f"failed the check {check} (failure cases: {values})",
+                         f"fix '{column}' so it passes {check}", check)
+            )
+    return groups, generic
+
+
+def _null_problem(frame: pl.DataFrame, table: str, column: str, pos: list[int]) -> _Problem:
+    n = len(pos)
+    return _Problem(
+        column,
+        f"{plural(n, 'null value')} in a required column (of {frame.height:,} rows)",
+        "fill those values or drop those rows before validating (pandas NaN counts as null)",
+        f"{plural(n, 'null')}",
+        _series_rows(frame.get_column(column), pos),
+        n=n,
+    )
+
+
+def _nonfinite_problem(frame: pl.DataFrame, table: str, column: str, pos: list[int]) -> _Problem:
+    n = len(pos)
+    spec = _spec(table)
+    required = column in spec and spec[column].required
+    return _Problem(
+        column,
+        f"{plural(n, 'value')} {'is' if n == 1 else 'are'} NaN or infinite; "
+        f"{column} must hold finite numbers",
+        "replace NaN/inf with a real number" + (
+            " or drop those rows" if required else " or with null (missing)"
+        ),
+        f"{plural(n, 'NaN/inf value')}",
+        _series_rows(frame.get_column(column), pos),
+        n=n,
+    )
+
+
+def _duplicate_problem(frame: pl.DataFrame, table: str, column: str, pos: list[int]) -> _Problem:
+    n = len(pos)
+    s = frame.get_column(column)
+    k = s.gather(pos).n_unique()
+    return _Problem(
+        column,
+        f"{column} must be unique in {table}, but {plural(n, 'row')} share "
+        f"{plural(k, 'duplicated value')}",
+        f"drop repeated rows (df.unique('{column}')) or fix the ids so each appears once",
+        f"{plural(k, 'duplicated id')}",
+        _series_rows(s, pos),
+        n=n,
+    )
+
+
+def _negative_problem(frame: pl.DataFrame, table: str, column: str, pos: list[int]) -> _Problem:
+    n = len(pos)
+    return _Problem(
+        column,
+        f"{plural(n, 'value')} {'is' if n == 1 else 'are'} negative; {column} must be >= 0",
+        "fix or null those values (unknown ARR is null, not negative)",
+        f"{plural(n, 'negative value')}",
+        _series_rows(frame.get_column(column), pos),
+        n=n,
+    )
+
+
+#: The problem written for each kind of failure (the keys of :data:`_Groups`).
+_PROBLEM_OF: dict[str, Callable[[pl.DataFrame, str, str, list[int]], _Problem]] = {
+    "null": _null_problem,
+    "nonfinite": _nonfinite_problem,
+    "duplicate": _duplicate_problem,
+    "negative": _negative_problem,
+}

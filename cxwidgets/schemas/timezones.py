@@ -1,0 +1,81 @@
+"""Time zones of the input timestamps: aware to UTC, naive read in one zone, never mixed.
+
+Aware input is converted to UTC at the same instant; when every timestamp column of a table is
+naive it is read in ``naive_tz`` and a note says so; naive and aware mixed, within a column or
+across the columns of one table, is a problem (:mod:`cxwidgets.timestamps` parses and converts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from cxwidgets.schemas.models import _datetime_columns
+from cxwidgets.schemas.problems import _MAX_ROWS_SHOWN, _ColumnProblem, _Problem, _rows, _series_rows
+from cxwidgets.timestamps import UTC_US, Parsed, TimestampError, localize_naive, parse_timestamps
+
+
+def _mixed_problem(column: str, values: Sequence[Any], naive: list[int], aware: list[int]) -> _Problem:
+    minority, which = (naive, "naive") if len(naive) <= len(aware) else (aware, "aware")
+    return _Problem(
+        column=column,
+        message=f"naive and aware timestamps are mixed in one column: {len(naive):,} without a "
+        f"time zone, {len(aware):,} with one (showing the {which} ones)",
+        fix="give every timestamp a time zone (e.g. pandas .dt.tz_localize('UTC') on the naive "
+        "ones) or none; cxwidgets will not guess the zone of the naive ones",
+        short="naive and aware timestamps mixed",
+        rows=_rows(values, minority),
+    )
+
+
+def _timestamp_problem(s: pl.Series, err: TimestampError) -> _Problem:
+    return _Problem(s.name, err.message, err.fix, err.short, _series_rows(s, err.rows), n=err.count)
+
+
+def _read_timestamps(s: pl.Series) -> Parsed:
+    """A timestamp column parsed (:func:`cxwidgets.timestamps.parse_timestamps`); a failure is a problem."""
+    try:
+        return parse_timestamps(s)
+    except TimestampError as err:
+        raise _ColumnProblem(_timestamp_problem(s, err)) from None
+
+
+def _settle_zones(
+    frame: pl.DataFrame,
+    table: str,
+    zone: str,
+    converted: dict[str, pl.Series],
+    aware: list[str],
+    naive: list[str],
+    problems: list[_Problem],
+    notes: list[str],
+    failed: set[str],
+) -> None:
+    """Naive columns read in ``zone`` (unless mixed with aware ones: a problem), every timestamp UTC.
+
+    Updates ``converted``, ``problems``, ``notes`` and ``failed`` in place.
+    """
+    if aware and naive:
+        problems.append(_Problem(
+            naive[0],
+            f"timestamps without a time zone ({', '.join(naive)}) mixed with time-zone-aware ones "
+            f"({', '.join(aware)}) in one table",
+            "give every timestamp column a time zone (e.g. .dt.replace_time_zone('UTC') / "
+            ".dt.tz_localize('UTC')) or none (then naive_tz= says which zone they are in)",
+            "naive timestamps mixed with aware columns",
+            _series_rows(converted[naive[0]], converted[naive[0]].is_not_null().arg_true().head(_MAX_ROWS_SHOWN)),
+        ))
+        failed.update(naive)
+    elif naive:
+        for name in naive:
+            try:
+                converted[name] = localize_naive(converted[name], zone)
+            except TimestampError as err:
+                problems.append(_timestamp_problem(frame.get_column(name), err))
+                failed.add(name)
+        notes.append(f"naive timestamps in {', '.join(naive)} read as {zone}")
+    for name in _datetime_columns(table) & set(converted):
+        if converted[name].dtype != UTC_US and name not in failed:  # all-null text etc.
+            converted[name] = converted[name].cast(UTC_US)
