@@ -49,7 +49,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "the catalogue names the package's own binders as 'module:function' text, imported on "
         "first use, so that one list holds every source with the binder that reads it"
     ),
-    ("cxwidgets.plugins", "cxwidgets.journey"): (
+    ("cxwidgets.plugins.entries", "cxwidgets.journey"): (
         "plugin discovery checks a template plugin by loading it as a Journey (function level), so "
         "a broken template is reported at discovery, not when first used"
     ),
@@ -157,7 +157,7 @@ def test_an_upward_import_is_reported_and_a_downward_one_is_not() -> None:
     upward, _ = _upward(
         [
             ("cxwidgets.scales", "cxwidgets.metrics.survey", 7, True),
-            ("cxwidgets.plugins", "cxwidgets.mis", 9, False),
+            ("cxwidgets.plugins.entries", "cxwidgets.mis", 9, False),
             ("cxwidgets.mis.model", "cxwidgets.binding", 3, False),
             ("cxwidgets.journey.models", "cxwidgets.journey.rules", 1, True),
         ]
@@ -165,8 +165,8 @@ def test_an_upward_import_is_reported_and_a_downward_one_is_not() -> None:
     assert upward == [
         "cxwidgets/scales.py:7 (module level): cxwidgets.scales (layer scales) imports cxwidgets.metrics.survey "
         "(higher layer metrics)",
-        "cxwidgets/plugins.py:9 (in a function): cxwidgets.plugins (layer plugins) imports cxwidgets.mis "
-        "(higher layer mis)",
+        "cxwidgets/plugins/entries.py:9 (in a function): cxwidgets.plugins.entries (layer plugins) imports "
+        "cxwidgets.mis (higher layer mis)",
     ]
 
 
