@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from cxwidgets.analysis.lift import as_boundary
+from cxwidgets.analysis.periods import When, as_boundary
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import to_polars
 from cxwidgets.journey import Journey, MISSettings, signal_key
@@ -45,7 +45,6 @@ from cxwidgets.timestamps import point_in_time
 
 __all__ = ["backfill", "config_changes", "filter_period"]
 
-_WHEN = str | dt.date | dt.datetime
 _OBSERVED = {"responses": "responded_at", "signals": "observed_at", "tickets": "created_at"}
 
 
@@ -57,7 +56,9 @@ def _tables(data: Any) -> dict[str, pl.DataFrame]:
     else:
         raise CXDataError(
             f"data must be a dict of tables by name or a dataset object, got {type(data).__name__}",
-            fix="pass data={'responses': ..., 'tickets': ..., 'events': ..., 'accounts': ...} or cx.datasets.saas()",
+            fix=(
+                "pass data={'responses': ..., 'tickets': ..., 'events': ..., 'accounts': ...} or cx.datasets.saas()"
+            ),
         )
     unknown = [k for k in items if k not in TABLES]
     if unknown:
@@ -65,7 +66,7 @@ def _tables(data: Any) -> dict[str, pl.DataFrame]:
     return {k: to_polars(v, table=k) for k, v in items.items()}
 
 
-def _as_utc(when: _WHEN, argument: str = "period") -> dt.datetime:
+def _as_utc(when: When, argument: str = "period") -> dt.datetime:
     """A period bound by :func:`cxwidgets.timestamps.point_in_time` (a date, ISO text or a naive
     datetime read as UTC)."""
     value = point_in_time(when, argument, naive="utc")
@@ -75,7 +76,7 @@ def _as_utc(when: _WHEN, argument: str = "period") -> dt.datetime:
     return value
 
 
-def filter_period(data: Any, period: tuple[_WHEN, _WHEN]) -> dict[str, pl.DataFrame]:
+def filter_period(data: Any, period: tuple[When, When]) -> dict[str, pl.DataFrame]:
     """The tables of ``data`` cut to ``period`` by the rules of the module docstring.
 
     >>> import cxwidgets as cx
@@ -100,16 +101,19 @@ def filter_period(data: Any, period: tuple[_WHEN, _WHEN]) -> dict[str, pl.DataFr
         elif col is not None and col in frame.columns:
             dtype = frame.schema[col]
             frame = frame.filter(
-                (pl.col(col) >= as_boundary(s_utc, dtype, "period")) & (pl.col(col) < as_boundary(e_utc, dtype, "period"))
+                (pl.col(col) >= as_boundary(s_utc, dtype, "period"))
+                & (pl.col(col) < as_boundary(e_utc, dtype, "period"))
             )
         out[name] = frame
     acc = out.get("accounts")
     if acc is not None:
         keep = pl.lit(True)
         if "started_at" in acc.columns:
-            keep = keep & (pl.col("started_at").is_null() | (pl.col("started_at") < as_boundary(e_utc, acc.schema["started_at"], "period")))
+            started = as_boundary(e_utc, acc.schema["started_at"], "period")
+            keep = keep & (pl.col("started_at").is_null() | (pl.col("started_at") < started))
         if "churned" in acc.columns and "renewal_at" in acc.columns:
-            gone = pl.col("churned").fill_null(False) & (pl.col("renewal_at") < as_boundary(s_utc, acc.schema["renewal_at"], "period"))
+            renewed_before = pl.col("renewal_at") < as_boundary(s_utc, acc.schema["renewal_at"], "period")
+            gone = pl.col("churned").fill_null(False) & renewed_before
             keep = keep & ~gone
         acc = acc.filter(keep)
         ids = acc.get_column("account_id").implode()
@@ -187,7 +191,8 @@ def config_changes(old: Any, new: Any) -> pl.DataFrame:
         return out
 
     diff("gates", gates(jo), gates(jn))
-    return pl.DataFrame(rows, schema={"setting": pl.String, "key": pl.String, "old": pl.String, "new": pl.String}, orient="row")
+    schema = {"setting": pl.String, "key": pl.String, "old": pl.String, "new": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def backfill(
@@ -195,7 +200,7 @@ def backfill(
     new: Any,
     data: Any,
     *,
-    period: tuple[_WHEN, _WHEN] | None = None,
+    period: tuple[When, When] | None = None,
     level: Literal["moment", "stage"] = "moment",
     by: Literal["segment"] | None = None,
 ) -> pl.DataFrame:
@@ -230,6 +235,7 @@ def backfill(
     if by not in (None, "segment"):
         raise ValueError(f"backfill: by must be None or 'segment', got {by!r}")
     journey_old = _journey_of(old, "old")
+    as_of: dt.datetime | dt.date | None
     if period is not None:
         tables = filter_period(data, period)
         as_of = _as_utc(period[1])
@@ -250,7 +256,8 @@ def backfill(
         model_new.set(**changes)
     else:
         raise TypeError(
-            f"backfill: new must be a Journey, an MISModel, MISSettings or a mapping of settings, got {type(new).__name__}"
+            "backfill: new must be a Journey, an MISModel, MISSettings or a mapping of settings, "
+            f"got {type(new).__name__}"
         )
     keys = (["segment"] if by else []) + (["stage", "moment"] if level == "moment" else ["stage"])
     a = model_old.score(level, by=by)
@@ -266,5 +273,7 @@ def backfill(
         on=keys, how="full", coalesce=True, maintain_order="left",
     )
     return out.with_columns((pl.col("mis_new") - pl.col("mis_old")).alias("diff")).with_columns(
-        (pl.col("status_old").ne_missing(pl.col("status_new")) | pl.col("rank_old").ne_missing(pl.col("rank_new"))).alias("changed")
-    ).select(*keys, "mis_old", "mis_new", "diff", "status_old", "status_new", "rank_old", "rank_new", "changed", "n_accounts")
+        (pl.col("status_old").ne_missing(pl.col("status_new")) | pl.col("rank_old").ne_missing(pl.col("rank_new")))
+        .alias("changed")
+    ).select(*keys, "mis_old", "mis_new", "diff", "status_old", "status_new", "rank_old", "rank_new", "changed",
+             "n_accounts")

@@ -31,7 +31,8 @@ to the nearest valid one if needed). ``"drop"`` keeps only rows where every driv
 had the driver and the outcome.
 
 :func:`driver_frame` builds the wide frame from a :class:`~cxwidgets.mis.MISModel` (per account
-moment MIS or signal scores, joined to an outcome); :func:`driver_tree` lays the analysis out as
+moment MIS or signal scores, joined to an outcome; defined in :mod:`cxwidgets.analysis.driver_frames`
+and re-exported here); :func:`driver_tree` lays the analysis out as
 the hierarchy of CX metrics (operational and tactical measures -> customer KPIs -> business
 outcomes), :func:`format_tree` prints it and :func:`drivers_chart` draws the ranking.
 
@@ -62,9 +63,10 @@ from cxwidgets.analysis._regression import (
     shapley_r2,
     standardised_coefficients,
 )
+from cxwidgets.analysis.driver_frames import driver_frame, signal_scores
+from cxwidgets.analysis.driver_frames import outcome_table as outcome_table  # re-exported: sensitivity imports it here
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import require_columns, to_polars, yes_no
-from cxwidgets.keys import check_keys
 from cxwidgets.scales import is_detractor, is_promoter
 
 __all__ = [
@@ -94,7 +96,8 @@ def _as_float(df: pl.DataFrame, col: str, table: str) -> np.ndarray:
         bad = s.drop_nulls().head(3).to_list()
         raise CXDataError(
             f"must be numbers or true/false to be analysed, found {s.dtype}",
-            table=table, column=col, rows=bad, fix=f"convert {short(col)} to numbers (e.g. 1/0 for yes/no) or leave it out",
+            table=table, column=col, rows=bad,
+            fix=f"convert {short(col)} to numbers (e.g. 1/0 for yes/no) or leave it out",
         )
     x = s.cast(pl.Float64).to_numpy().astype(float, copy=True)
     bad = np.isinf(x)
@@ -155,21 +158,7 @@ def drivers(
     require_columns(df, [outcome], table=table)
     if df.schema[outcome] in (pl.String, pl.Categorical):  # "Yes"/"No" outcomes as exported; numbers stay numbers
         df = yes_no(df, outcome, table=table)
-    if drivers is None:
-        names = [c for c, t in df.schema.items() if c != outcome and c not in _ID_COLUMNS and _numeric_or_bool(t)]
-    else:
-        names = [drivers] if isinstance(drivers, str) else list(drivers)
-        require_columns(df, names, table=table)
-        if outcome in names:
-            raise ValueError(f"the outcome {short(outcome)} is also listed as a driver; leave it out of drivers=")
-        dup = {n for n in names if names.count(n) > 1}
-        if dup:
-            raise ValueError(f"drivers listed twice: {', '.join(sorted(dup))}")
-    if not names:
-        raise CXDataError(
-            "no driver columns: the frame has no numeric column besides the outcome", table=table,
-            fix="pass drivers=[...] naming numeric columns",
-        )
+    names = _driver_names(df, outcome, drivers, table)
     p = len(names)
     if method == "shapley_r2" and p > MAX_SHAPLEY_DRIVERS:
         raise ValueError(
@@ -209,101 +198,37 @@ def drivers(
             "note": pl.Series(["; ".join(notes) if notes else None] * p, dtype=pl.String),
         }
     )
+    return _ranked(out, method)
+
+
+def _driver_names(df: pl.DataFrame, outcome: str, drivers: Sequence[str] | None, table: str) -> list[str]:
+    """The driver columns: ``drivers`` checked (present, not the outcome, none twice), or by default
+    every numeric or boolean column but the outcome and the id."""
+    if drivers is None:
+        names = [c for c, t in df.schema.items() if c != outcome and c not in _ID_COLUMNS and _numeric_or_bool(t)]
+    else:
+        names = [drivers] if isinstance(drivers, str) else list(drivers)
+        require_columns(df, names, table=table)
+        if outcome in names:
+            raise ValueError(f"the outcome {short(outcome)} is also listed as a driver; leave it out of drivers=")
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"drivers listed twice: {', '.join(sorted(dup))}")
+    if not names:
+        raise CXDataError(
+            "no driver columns: the frame has no numeric column besides the outcome", table=table,
+            fix="pass drivers=[...] naming numeric columns",
+        )
+    return names
+
+
+def _ranked(out: pl.DataFrame, method: str) -> pl.DataFrame:
+    """The drivers best first by ``method`` (by size for a signed measure; ties keep their order), ranked from 1."""
     key = pl.col(method).abs() if method in ("std_coef", "correlation") else pl.col(method)
     out = out.with_row_index("_order").sort([key, "_order"], descending=[True, False], maintain_order=True)
     out = out.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
     return out.select("rank", "driver", "n", "correlation", "std_coef", "relative_weight", "relative_weight_pct",
                       "shapley_r2", "r2", "note")
-
-
-# ---- frames from a model -----------------------------------------------------------------------
-
-
-def signal_scores(model: Any) -> pl.DataFrame:
-    """Per account, the 0-100 score of every signal of the model (null: not observed), one
-    column per ``"Moment/Signal"`` key, with the model's current role multipliers.
-
-    Example:
-        >>> import cxwidgets as cx
-        >>> data = cx.datasets.saas(200, seed=0)
-        >>> model = cx.MISModel(cx.Journey.template("saas"), data)
-        >>> signal_scores(model).columns[:2]
-        ['account_id', 'First Response To Inquiry/Time to first touch']
-    """
-    return model.signal_scores()
-
-
-def _journey_order(model: Any) -> list[str]:
-    return [m.name for st in model.journey.stages for m in st.moments]
-
-
-def outcome_table(model: Any, outcome: Any) -> pl.DataFrame:
-    """``outcome`` as a frame: a frame passes through; a column name (``"churned"``) is taken,
-    with ``account_id``, from the accounts table the model was bound from.
-
-    Example:
-        >>> import cxwidgets as cx
-        >>> data = cx.datasets.saas(200, seed=0)
-        >>> outcome_table(cx.MISModel(cx.Journey.template("saas"), data), "churned").columns
-        ['account_id', 'churned']
-    """
-    if isinstance(outcome, str):
-        accounts = getattr(model, "accounts", None)
-        if accounts is None:
-            raise CXDataError(
-                f"outcome={short(outcome)} names a column, but the model was not bound from data with an accounts table",
-                table="accounts", column=outcome,
-                fix="pass a frame with account_id and the outcome, e.g. data.accounts.select('account_id', 'churned')",
-            )
-        require_columns(accounts, ["account_id", outcome], table="accounts")
-        return accounts.select("account_id", outcome)
-    return to_polars(outcome, table="outcome_frame")
-
-
-def driver_frame(model: Any, outcome_frame: Any, level: Literal["moment", "signal"] = "moment") -> pl.DataFrame:
-    """One row per account: the outcome column(s) of ``outcome_frame`` and one column per moment
-    (the account's moment MIS) or per signal (its 0-100 score, ``"Moment/Signal"`` columns).
-
-    Accounts are those in both the model and ``outcome_frame`` (joined on ``account_id``, compared
-    as text). The ids are checked first (:func:`cxwidgets.keys.check_keys`): an outcome frame whose
-    ids match fewer than half of, or none of, the model's accounts is a ``CXDataError`` naming the
-    counts, ids of both sides and the likely fix (integers against ``"ACC-000001"``, zero padding);
-    a few unmatched rows are left out. A moment the account has no signal at is null: :func:`drivers` handles it with its
-    ``missing=`` policy.
-
-    Example:
-        >>> import cxwidgets as cx
-        >>> data = cx.datasets.saas(300, seed=0)
-        >>> model = cx.MISModel(cx.Journey.template("saas"), data)
-        >>> wide = driver_frame(model, data.accounts.select("account_id", "churned"))
-        >>> wide.columns[:3]
-        ['account_id', 'churned', 'First Response To Inquiry']
-    """
-    out = outcome_table(model, outcome_frame)
-    require_columns(out, ["account_id"], table="outcome_frame")
-    check_keys(out.get_column("account_id"), model.table.accounts.get_column("account_id"), table="outcome_frame",
-               against="the model's accounts")
-    out = out.with_columns(pl.col("account_id").cast(pl.String))
-    dup = out.filter(pl.col("account_id").is_duplicated())["account_id"].unique().to_list()
-    if dup:
-        raise CXDataError(
-            "has more than one row per account", table="outcome_frame", column="account_id", rows=dup[:5],
-            fix="keep one outcome row per account (e.g. the latest renewal)",
-        )
-    if level == "moment":
-        long = model.score("account", by="moment").select("account_id", "moment", "mis")
-        order = _journey_order(model)
-        wide = long.pivot(on="moment", index="account_id", values="mis")
-        wide = wide.select("account_id", *[m for m in order if m in wide.columns])
-    elif level == "signal":
-        wide = signal_scores(model)
-    else:
-        raise ValueError(f"level must be 'moment' or 'signal', got {shorten(repr(level))}")
-    joined = out.join(wide.with_columns(pl.col("account_id").cast(pl.String)), on="account_id", how="inner")
-    clash = [c for c in out.columns if c != "account_id" and c in wide.columns]
-    if clash:
-        raise ValueError(f"outcome_frame column(s) {clash} have the name of a {level}; rename them")
-    return joined
 
 
 # ---- the hierarchy of CX metrics -----------------------------------------------------------------
@@ -329,7 +254,9 @@ def _tiers(levels: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[st
     for name, cols in tiers:
         for c in cols:
             if c in seen:
-                raise ValueError(f"column {short(c)} is in two tiers ({short(seen[c])} and {short(name)}); put it in one")
+                raise ValueError(
+                    f"column {short(c)} is in two tiers ({short(seen[c])} and {short(name)}); put it in one"
+                )
             seen[c] = name
     return tiers
 
@@ -470,7 +397,8 @@ def saas_hierarchy(data: Any) -> tuple[pl.DataFrame, dict[str, list[str]]]:
 
     nps = (resp.filter((pl.col("moment") == "Quarterly Business Review") & (pl.col("metric") == "nps"))
            .group_by("account_id")
-           .agg((100.0 * (is_promoter(pl.col("score")).mean() - is_detractor(pl.col("score")).mean())).alias("qbr_nps")))
+           .agg((100.0 * (is_promoter(pl.col("score")).mean() - is_detractor(pl.col("score")).mean()))
+                .alias("qbr_nps")))
     tk = (data.tickets.group_by("account_id").agg(
         pl.col("csat").mean().alias("support_csat"),
         ((pl.col("first_response_at") - pl.col("created_at")).dt.total_seconds() / 3600).median()

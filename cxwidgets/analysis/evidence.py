@@ -133,37 +133,7 @@ def evidence_status(
         ['stage', 'mis', 'n_accounts', 'se']
     """
     z = _z(confidence)
-    if level == "moment":
-        acc = model.score("account", by="moment")
-        scores = model.score("moment")
-        unit_cols = ["stage", "moment"]
-        long = acc.filter(pl.col("mis").is_not_null()).with_columns(
-            _account_weights(model, True).alias("v"), pl.lit("all").alias("_pop"), pl.lit(1.0).alias("a")
-        )
-    elif level in ("stage", "segment"):
-        acc = model.score("account", by="moment")
-        if level == "stage":
-            scores = model.score("stage")
-            w = model.score("moment").select("moment", "weight")
-            long = acc.join(w, on="moment", how="left").with_columns(
-                _account_weights(model, True).alias("v"), pl.lit("all").alias("_pop")
-            )
-            unit_cols = ["stage"]
-        else:
-            scores = model.score("segment")
-            w = model.score("moment", by="segment").select("segment", "moment", "weight")
-            long = acc.join(w, on=["segment", "moment"], how="left").with_columns(
-                _account_weights(model, False).alias("v"), pl.col("segment").alias("_pop")
-            )
-            unit_cols = []
-        long = long.filter(pl.col("mis").is_not_null() & (pl.col("v") > 0))
-        # a_m: moment weight over the unit's moments that have a MIS (with any account weight)
-        grp = ["_pop", *unit_cols]
-        defined = long.select(*grp, "moment", "weight").unique()
-        defined = defined.with_columns((pl.col("weight") / pl.col("weight").sum().over(grp)).alias("a"))
-        long = long.join(defined.select(*grp, "moment", "a"), on=[*grp, "moment"], how="left")
-    else:
-        raise ValueError(f"level must be 'moment', 'stage' or 'segment', got {level!r}")
+    scores, long, unit_cols = _unit_rows(model, level)
     long = long.filter(pl.col("v") > 0)
     stats = _interval_stats(long, unit_cols, "_pop")
     if level == "segment":
@@ -176,30 +146,71 @@ def evidence_status(
         out = scores.select(*unit_cols, "mis", "green", "amber", "status").join(
             stats.drop("_pop"), on=unit_cols, how="left"
         )
-    rows = []
-    for r in out.iter_rows(named=True):
-        mis, se, n = r["mis"], r["se"], r["n"] or 0
-        lo = hi = None
-        ev: str | None = None
-        thr = need = None
-        if mis is not None:
-            if se is None or not math.isfinite(se):
-                ev = NOT_ENOUGH
-            else:
-                lo, hi = max(0.0, mis - z * se), min(100.0, mis + z * se)
-                s_lo, s_hi = status_of(lo, r["green"], r["amber"]), status_of(hi, r["green"], r["amber"])
-                if s_lo == s_hi:
-                    ev = s_lo
-                else:
-                    ev = NOT_ENOUGH
-                    inside = [t for t in (r["amber"], r["green"]) if lo < t <= hi + GATE_TOLERANCE]
-                    thr = min(inside, key=lambda t: abs(mis - t)) if inside else None
-                    if thr is not None:
-                        need = n_needed(n, z * se, abs(mis - thr))
-        rows.append({**{c: r[c] for c in unit_cols}, "mis": mis, "n_accounts": n, "se": se, "lower": lo, "upper": hi,
-                     "green": r["green"], "amber": r["amber"], "status": r["status"], "evidence": ev,
-                     "threshold": thr, "n_needed": need})
+    rows = [_unit_evidence(r, unit_cols, z) for r in out.iter_rows(named=True)]
     schema = {**{c: pl.String for c in unit_cols}, "mis": pl.Float64, "n_accounts": pl.Int64, "se": pl.Float64,
               "lower": pl.Float64, "upper": pl.Float64, "green": pl.Float64, "amber": pl.Float64,
               "status": pl.String, "evidence": pl.String, "threshold": pl.Float64, "n_needed": pl.Int64}
     return pl.DataFrame(rows, schema=schema)
+
+
+def _unit_rows(model: Any, level: str) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """The model's scores at ``level``, the long table :func:`_interval_stats` reads (one row per
+    population x unit x account x moment with mis, v and a) and the unit columns."""
+    if level == "moment":
+        acc = model.score("account", by="moment")
+        scores = model.score("moment")
+        unit_cols = ["stage", "moment"]
+        long = acc.filter(pl.col("mis").is_not_null()).with_columns(
+            _account_weights(model, True).alias("v"), pl.lit("all").alias("_pop"), pl.lit(1.0).alias("a")
+        )
+        return scores, long, unit_cols
+    if level not in ("stage", "segment"):
+        raise ValueError(f"level must be 'moment', 'stage' or 'segment', got {level!r}")
+    acc = model.score("account", by="moment")
+    if level == "stage":
+        scores = model.score("stage")
+        w = model.score("moment").select("moment", "weight")
+        long = acc.join(w, on="moment", how="left").with_columns(
+            _account_weights(model, True).alias("v"), pl.lit("all").alias("_pop")
+        )
+        unit_cols = ["stage"]
+    else:
+        scores = model.score("segment")
+        w = model.score("moment", by="segment").select("segment", "moment", "weight")
+        long = acc.join(w, on=["segment", "moment"], how="left").with_columns(
+            _account_weights(model, False).alias("v"), pl.col("segment").alias("_pop")
+        )
+        unit_cols = []
+    long = long.filter(pl.col("mis").is_not_null() & (pl.col("v") > 0))
+    # a_m: moment weight over the unit's moments that have a MIS (with any account weight)
+    grp = ["_pop", *unit_cols]
+    defined = long.select(*grp, "moment", "weight").unique()
+    defined = defined.with_columns((pl.col("weight") / pl.col("weight").sum().over(grp)).alias("a"))
+    long = long.join(defined.select(*grp, "moment", "a"), on=[*grp, "moment"], how="left")
+    return scores, long, unit_cols
+
+
+def _unit_evidence(r: dict[str, Any], unit_cols: list[str], z: float) -> dict[str, Any]:
+    """One output row: the interval of a unit's MIS and its colour where the interval is clear of
+    the gate thresholds, else NOT_ENOUGH with the nearest straddled threshold and n_needed."""
+    mis, se, n = r["mis"], r["se"], r["n"] or 0
+    lo = hi = None
+    ev: str | None = None
+    thr = need = None
+    if mis is not None:
+        if se is None or not math.isfinite(se):
+            ev = NOT_ENOUGH
+        else:
+            lo, hi = max(0.0, mis - z * se), min(100.0, mis + z * se)
+            s_lo, s_hi = status_of(lo, r["green"], r["amber"]), status_of(hi, r["green"], r["amber"])
+            if s_lo == s_hi:
+                ev = s_lo
+            else:
+                ev = NOT_ENOUGH
+                inside = [t for t in (r["amber"], r["green"]) if lo < t <= hi + GATE_TOLERANCE]
+                thr = min(inside, key=lambda t: abs(mis - t)) if inside else None
+                if thr is not None:
+                    need = n_needed(n, z * se, abs(mis - thr))
+    return {**{c: r[c] for c in unit_cols}, "mis": mis, "n_accounts": n, "se": se, "lower": lo, "upper": hi,
+            "green": r["green"], "amber": r["amber"], "status": r["status"], "evidence": ev,
+            "threshold": thr, "n_needed": need}

@@ -33,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -42,6 +41,7 @@ import numpy as np
 import polars as pl
 
 from cxwidgets.analysis._stats import Comparison, _finite, _warnings, bootstrap_diff, mean_diff, nps_diff, share_diff
+from cxwidgets.analysis.periods import TIME_COLUMNS, When, as_boundary, resolve_time_column, side_exprs
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, one_metric, require_columns, to_polars, yes_no
 from cxwidgets.scales import NPS_SCALE, in_top_box, scale_error
@@ -51,132 +51,12 @@ __all__ = ["STATS", "TIME_COLUMNS", "lift", "lift_mis", "resolve_time_column", "
 Stat = Literal["nps", "share", "top2box", "mean", "median"]
 #: The statistics :func:`lift` knows.
 STATS: tuple[str, ...] = ("nps", "share", "top2box", "mean", "median")
-#: Time columns tried in order when ``time`` is not given.
-TIME_COLUMNS: tuple[str, ...] = ("responded_at", "created_at", "at", "observed_at", "started_at")
-_WHEN = str | dt.date | dt.datetime
 _SIDES = ("baseline", "comparison")
 
 
-# ---------------------------------------------------------------------------------------------
-# helpers shared with trends and backfill
-
-
-def resolve_time_column(frame: pl.DataFrame, time: str | None, table: str) -> str:
-    """The time column to cut periods on: ``time`` if given, else the first of :data:`TIME_COLUMNS`."""
-    if time is not None:
-        require_columns(frame, [time], table=table)
-        col = time
-    else:
-        found = [c for c in TIME_COLUMNS if c in frame.columns]
-        if not found:
-            raise CXDataError(
-                f"no time column to cut periods on (looked for {', '.join(TIME_COLUMNS)})",
-                table=table,
-                fix="pass time='<your timestamp column>'",
-            )
-        col = found[0]
-    dtype = frame.schema[col]
-    if not isinstance(dtype, (pl.Datetime, pl.Date)):
-        raise CXDataError(
-            f"the time column must hold dates or timestamps, found dtype {dtype}",
-            table=table,
-            column=col,
-            rows=frame.get_column(col).head(3).to_list(),
-            fix=f"parse it first, e.g. pl.col('{col}').str.to_datetime(time_zone='UTC')",
-        )
-    return col
-
-
-def as_boundary(when: _WHEN, dtype: pl.DataType, what: str) -> pl.Expr:
-    """A date boundary as a literal comparable with a column of ``dtype``.
-
-    ISO strings and dates mean midnight; a naive datetime is taken in the column's time zone.
-    """
-    if isinstance(when, str):
-        try:
-            value: dt.date | dt.datetime = dt.datetime.fromisoformat(when)
-        except ValueError as err:
-            raise ValueError(f"{what}={when!r} is not an ISO date such as '2025-01-01'") from err
-    elif isinstance(when, (dt.date, dt.datetime)):
-        value = when
-    else:
-        raise TypeError(f"{what} must be a date, a datetime or an ISO string, got {type(when).__name__}")
-    if isinstance(dtype, pl.Date):
-        return pl.lit(value.date() if isinstance(value, dt.datetime) else value)
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day)
-    tz = getattr(dtype, "time_zone", None)
-    if tz is None:
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return pl.lit(value).cast(pl.Datetime("us"))
-    if value.tzinfo is None:
-        return pl.lit(value).cast(pl.Datetime("us")).dt.replace_time_zone(tz)
-    return pl.lit(value).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(tz)
-
-
-def _side_exprs(
-    frame: pl.DataFrame,
-    *,
-    period: Any,
-    group: str | None,
-    baseline: Any,
-    comparison: Any,
-    time: str | None,
-    table: str,
-) -> tuple[pl.Expr, pl.Expr, str]:
-    """Boolean expressions selecting the baseline and the comparison rows, and a description."""
-    if (period is None) == (group is None):
-        raise ValueError(
-            "lift: pass exactly one of period= (before/after a date, or two (start, end) ranges) "
-            "or group= (a column whose values name the baseline and the comparison)"
-        )
-    if group is not None:
-        require_columns(frame, [group], table=table)
-        if baseline is None or comparison is None:
-            if frame.schema[group] == pl.Boolean and baseline is None and comparison is None:
-                baseline, comparison = False, True
-            else:
-                values = frame.get_column(group).drop_nulls().unique().sort().head(5).to_list()
-                raise ValueError(
-                    f"lift: group={group!r} needs baseline= and comparison= (values of that column, e.g. "
-                    f"{values}); only a boolean column defaults to False vs True"
-                )
-        g = pl.col(group)
-        return g == baseline, g == comparison, f"{group}: {baseline} vs {comparison}"
-    col = resolve_time_column(frame, time, table)
-    t = pl.col(col)
-    dtype = frame.schema[col]
-    if isinstance(period, (str, dt.date, dt.datetime)):
-        cut = as_boundary(period, dtype, "period")
-        return t < cut, t >= cut, f"{col} before {period} vs from {period}"
-    try:
-        (b0, b1), (c0, c1) = period
-    except (TypeError, ValueError):
-        raise ValueError(
-            "lift: period= is a date (baseline before it, comparison from it) or two (start, end) ranges "
-            f"((b_start, b_end), (c_start, c_end)), got {period!r}"
-        ) from None
-    def naive(x: Any) -> dt.datetime:
-        v = dt.datetime.fromisoformat(x) if isinstance(x, str) else x
-        if not isinstance(v, dt.datetime):
-            v = dt.datetime(v.year, v.month, v.day)
-        return v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo is not None else v
-
-    try:
-        nb0, nb1, nc0, nc1 = (naive(x) for x in (b0, b1, c0, c1))
-    except (TypeError, ValueError, AttributeError):
-        raise ValueError(f"lift: period ranges must hold dates, datetimes or ISO strings, got {period!r}") from None
-    if nb1 <= nb0 or nc1 <= nc0:
-        raise ValueError(f"lift: each period range must end after it starts, got {period!r}")
-    if nb0 < nc1 and nc0 < nb1:
-        raise ValueError(f"lift: the baseline and comparison periods overlap, got {period!r}; use disjoint ranges")
-    bs, be = as_boundary(b0, dtype, "period"), as_boundary(b1, dtype, "period")
-    cs, ce = as_boundary(c0, dtype, "period"), as_boundary(c1, dtype, "period")
-    return (t >= bs) & (t < be), (t >= cs) & (t < ce), f"{col} [{b0}, {b1}) vs [{c0}, {c1})"
-
-
-def _check_values(frame: pl.DataFrame, value: str, stat: str, scale: tuple[float, float] | None, table: str) -> pl.DataFrame:
+def _check_values(
+    frame: pl.DataFrame, value: str, stat: str, scale: tuple[float, float] | None, table: str
+) -> pl.DataFrame:
     dtype = frame.schema[value]
     v = pl.col(value)
     if stat == "share":  # the one outcome reader: booleans, 0/1, yes/no text; anything else refused
@@ -239,8 +119,8 @@ _SCHEMA: dict[str, pl.DataType] = {
 
 def _row(c: Comparison) -> dict[str, Any]:
     d = c.as_dict()
-    base, diff = d["baseline"], d["diff"]
-    d["relative"] = diff / abs(base) if base not in (None, 0.0) and diff is not None else None
+    base, diff = c.baseline, c.diff
+    d["relative"] = diff / abs(base) if base is not None and base != 0.0 and diff is not None else None
     return d
 
 
@@ -257,7 +137,27 @@ def _empty_side_row(side: str, na: int, nb: int, test: str, where: str) -> dict[
 def _test_name(stat: str | Callable[..., Any]) -> str:
     if callable(stat) or stat == "median":
         return "bootstrap"
-    return {"nps": "two-sample z (NPS)", "share": "two-proportion z", "top2box": "two-proportion z", "mean": "Welch t"}[stat]
+    return {
+        "nps": "two-sample z (NPS)", "share": "two-proportion z", "top2box": "two-proportion z", "mean": "Welch t"
+    }[stat]
+
+
+def _sided(frame: pl.DataFrame, value: str, is_base: pl.Expr, is_comp: pl.Expr, where: str, table: str) -> pl.DataFrame:
+    """The rows with a ``value``, each marked ``_side`` 0 (baseline) or 1 (comparison); an empty
+    side is an error naming it."""
+    sided = (
+        frame.filter(pl.col(value).is_not_null())
+        .with_columns(pl.when(is_base).then(0).when(is_comp).then(1).otherwise(None).alias("_side"))
+        .filter(pl.col("_side").is_not_null())
+    )
+    for k, side in enumerate(_SIDES):
+        if sided.filter(pl.col("_side") == k).height == 0:
+            raise CXDataError(
+                f"the {side} side of the lift is empty ({where}): no rows with a {value} value",
+                table=table, column=value,
+                fix="check the period dates / group values, or the metric= filter",
+            )
+    return sided
 
 
 def lift(
@@ -265,7 +165,7 @@ def lift(
     value: str = "score",
     *,
     stat: Stat | Callable[..., Any] = "mean",
-    period: _WHEN | tuple[tuple[_WHEN, _WHEN], tuple[_WHEN, _WHEN]] | None = None,
+    period: When | tuple[tuple[When, When], tuple[When, When]] | None = None,
     group: str | None = None,
     baseline: Any = None,
     comparison: Any = None,
@@ -313,7 +213,8 @@ def lift(
         >>> from cxwidgets.analysis.lift import lift
         >>> data = cx.datasets.saas_before_after(2_000, seed=0)
         >>> out = lift(data.tickets, "csat", period=data.change_at, time="created_at")
-        >>> bool(out["ci_low"][0] < data.effects.support_csat_after - data.effects.support_csat_before < out["ci_high"][0])
+        >>> true_diff = data.effects.support_csat_after - data.effects.support_csat_before
+        >>> bool(out["ci_low"][0] < true_diff < out["ci_high"][0])
         True
     """
     frame = to_polars(data, table=table)
@@ -329,21 +230,10 @@ def lift(
         if not (float(scale[0]).is_integer() and float(scale[1]).is_integer()) or scale[1] - scale[0] < 2:
             raise ValueError(f"lift: top2box needs an integer scale with at least 3 points, got {scale!r}")
     frame = _check_values(frame, value, stat if isinstance(stat, str) else "mean", scale, table)
-    is_base, is_comp, where = _side_exprs(
+    is_base, is_comp, where = side_exprs(
         frame, period=period, group=group, baseline=baseline, comparison=comparison, time=time, table=table
     )
-    sided = (
-        frame.filter(pl.col(value).is_not_null())
-        .with_columns(pl.when(is_base).then(0).when(is_comp).then(1).otherwise(None).alias("_side"))
-        .filter(pl.col("_side").is_not_null())
-    )
-    for k, side in enumerate(_SIDES):
-        if sided.filter(pl.col("_side") == k).height == 0:
-            raise CXDataError(
-                f"the {side} side of the lift is empty ({where}): no rows with a {value} value",
-                table=table, column=value,
-                fix="check the period dates / group values, or the metric= filter",
-            )
+    sided = _sided(frame, value, is_base, is_comp, where, table)
     label = metric if metric is not None else value
     test = _test_name(stat)
     rows: list[dict[str, Any]] = []

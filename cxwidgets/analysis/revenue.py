@@ -52,7 +52,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -x))
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, *, max_iter: int = 100, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+def fit_logistic(
+    X: np.ndarray, y: np.ndarray, *, max_iter: int = 100, tol: float = 1e-10
+) -> tuple[np.ndarray, np.ndarray]:
     """Maximum-likelihood logistic regression by IRLS: coefficients and their covariance.
 
     ``X`` includes the intercept column. Raises ValueError on (quasi-)perfect separation or a
@@ -133,6 +135,52 @@ def effect_on_outcome(
     frame = to_polars(data, table=table)
     covs = as_list(covariates)
     extra = [value] if value is not None else []
+    kept, n_dropped = _model_rows(frame, driver, outcome, covs, extra, confidence, change, table)
+    X, y = _design(kept, driver, outcome, covs, table)
+    beta, cov = _fit(X, y, driver, outcome, table)
+    X1 = X.copy()
+    X1[:, 1] += change
+    p0, p1 = _sigmoid(X @ beta), _sigmoid(X1 @ beta)
+    effect = float(p1.mean() - p0.mean())
+    grad = (X1 * (p1 * (1 - p1))[:, None]).mean(axis=0) - (X * (p0 * (1 - p0))[:, None]).mean(axis=0)
+    se = float(np.sqrt(grad @ cov @ grad))
+    z = z_value(confidence)
+    rate = float(y.mean())
+    b1, se1 = float(beta[1]), float(np.sqrt(cov[1, 1]))
+    p_value = float(2 * stats.norm.sf(abs(b1 / se1)))
+    low, high = effect - z * se, effect + z * se
+    sign = "+" if change > 0 else ""
+    statement = (
+        f"each {sign}{change:g} of {driver} -> {effect * 100:+.1f} points of {outcome} "
+        f"({confidence:.0%} CI {low * 100:+.1f} to {high * 100:+.1f}; {effect / rate:+.1%} relative), n={y.size:,}"
+    )
+    money = _revenue_effect(kept, value, X, X1, p0, p1, cov, z) if value is not None else {}
+    return pl.DataFrame(
+        {
+            "driver": [driver],
+            "outcome": [outcome],
+            "change": [float(change)],
+            "n": [int(y.size)],
+            "n_dropped": [int(n_dropped)],
+            "outcome_rate": [rate],
+            "rate_after": [float(p1.mean())],
+            "effect": [effect],
+            "ci_low": [low],
+            "ci_high": [high],
+            "relative": [effect / rate],
+            "odds_ratio": [float(np.exp(b1 * change))],
+            "p_value": [p_value],
+            **money,
+            "statement": [statement],
+        }
+    )
+
+
+def _model_rows(
+    frame: pl.DataFrame, driver: str, outcome: str, covs: list[str], extra: list[str], confidence: float, change: float,
+    table: str,
+) -> tuple[pl.DataFrame, int]:
+    """The checked columns of the fit, rows with a null in any of them dropped, and how many were."""
     require_columns(frame, [driver, outcome, *covs, *extra], table=table)
     frame = yes_no(frame, outcome, table=table)
     if not 0 < confidence < 1:
@@ -148,7 +196,14 @@ def effect_on_outcome(
             )
     used = frame.select(driver, outcome, *covs, *extra)  # the outcome is Boolean: read by yes_no above
     kept = used.drop_nulls()
-    n_dropped = used.height - kept.height
+    return kept, used.height - kept.height
+
+
+def _design(
+    kept: pl.DataFrame, driver: str, outcome: str, covs: list[str], table: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The design matrix (intercept, driver, covariates) and the 0/1 outcome; refuses data with
+    too few rows or nothing varying."""
     y = kept.get_column(outcome).cast(pl.Float64).to_numpy()
     if kept.height < 10:
         raise CXDataError(
@@ -168,55 +223,30 @@ def effect_on_outcome(
             table=table, column=driver, fix="use a driver that varies across accounts",
         )
     X = np.column_stack([np.ones(x.size), x, *[kept.get_column(c).cast(pl.Float64).to_numpy() for c in covs]])
+    return X, y
+
+
+def _fit(X: np.ndarray, y: np.ndarray, driver: str, outcome: str, table: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fit_logistic`, its failure told as a data error naming the driver and the outcome."""
     try:
-        beta, cov = fit_logistic(X, y)
+        return fit_logistic(X, y)
     except ValueError as err:
         raise CXDataError(
             f"logistic regression of {outcome} on {driver}: {err}", table=table, column=driver,
             fix="drop constant or duplicated covariates, or use more varied data",
         ) from None
-    X1 = X.copy()
-    X1[:, 1] += change
-    p0, p1 = _sigmoid(X @ beta), _sigmoid(X1 @ beta)
-    effect = float(p1.mean() - p0.mean())
-    grad = (X1 * (p1 * (1 - p1))[:, None]).mean(axis=0) - (X * (p0 * (1 - p0))[:, None]).mean(axis=0)
-    se = float(np.sqrt(grad @ cov @ grad))
-    z = z_value(confidence)
-    rate = float(y.mean())
-    b1, se1 = float(beta[1]), float(np.sqrt(cov[1, 1]))
-    p_value = float(2 * stats.norm.sf(abs(b1 / se1)))
-    low, high = effect - z * se, effect + z * se
-    sign = "+" if change > 0 else ""
-    statement = (
-        f"each {sign}{change:g} of {driver} -> {effect * 100:+.1f} points of {outcome} "
-        f"({confidence:.0%} CI {low * 100:+.1f} to {high * 100:+.1f}; {effect / rate:+.1%} relative), n={x.size:,}"
-    )
-    money: dict[str, list[float]] = {}
-    if value is not None:
-        m = kept.get_column(value).cast(pl.Float64).to_numpy()
-        rev = float(np.sum(m * (p1 - p0)))
-        g_rev = (X1 * (m * p1 * (1 - p1))[:, None]).sum(axis=0) - (X * (m * p0 * (1 - p0))[:, None]).sum(axis=0)
-        se_rev = float(np.sqrt(g_rev @ cov @ g_rev))
-        money = {"revenue_effect": [rev], "revenue_ci_low": [rev - z * se_rev], "revenue_ci_high": [rev + z * se_rev]}
-    return pl.DataFrame(
-        {
-            "driver": [driver],
-            "outcome": [outcome],
-            "change": [float(change)],
-            "n": [int(x.size)],
-            "n_dropped": [int(n_dropped)],
-            "outcome_rate": [rate],
-            "rate_after": [float(p1.mean())],
-            "effect": [effect],
-            "ci_low": [low],
-            "ci_high": [high],
-            "relative": [effect / rate],
-            "odds_ratio": [float(np.exp(b1 * change))],
-            "p_value": [p_value],
-            **money,
-            "statement": [statement],
-        }
-    )
+
+
+def _revenue_effect(
+    kept: pl.DataFrame, value: str, X: np.ndarray, X1: np.ndarray, p0: np.ndarray, p1: np.ndarray,
+    cov: np.ndarray, z: float,
+) -> dict[str, list[float]]:
+    """``sum_i value_i (p1_i - p0_i)`` with its delta-method interval: the revenue columns."""
+    m = kept.get_column(value).cast(pl.Float64).to_numpy()
+    rev = float(np.sum(m * (p1 - p0)))
+    g_rev = (X1 * (m * p1 * (1 - p1))[:, None]).sum(axis=0) - (X * (m * p0 * (1 - p0))[:, None]).sum(axis=0)
+    se_rev = float(np.sqrt(g_rev @ cov @ g_rev))
+    return {"revenue_effect": [rev], "revenue_ci_low": [rev - z * se_rev], "revenue_ci_high": [rev + z * se_rev]}
 
 
 def revenue_at_stake(

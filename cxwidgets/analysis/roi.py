@@ -47,6 +47,22 @@ def _number(value: object, name: str, *, allow_negative: bool) -> float:
     return v
 
 
+def _payback(inv: float, per_month: float, horizon: float) -> tuple[float | None, str | None]:
+    """Months until ``per_month`` covers ``inv`` (None when it never does), and a note when it
+    never does or only after ``horizon``."""
+    note = None
+    payback: float | None = inv / per_month if per_month > 0 else None
+    if payback is not None and not math.isfinite(payback):
+        # a positive but vanishing monthly gain: the division overflows; no payback to report
+        payback = None
+        note = "never pays back in practice: the monthly net gain is too small to cover the investment"
+    elif payback is None:
+        note = "never pays back: the gain does not exceed the running costs"
+    elif payback > horizon:
+        note = f"pays back after the {horizon:g}-month horizon (extrapolated at the same monthly gain)"
+    return payback, note
+
+
 def roi_summary(
     investment: float,
     *,
@@ -87,11 +103,8 @@ def roi_summary(
     if horizon <= 0:
         raise CXDataError(f"months must be more than 0, got {months}", fix="pass the horizon the gains are earned over")
     run = _number(running_cost, "running_cost", allow_negative=False)
-    gains = {
-        name: _number(v, name, allow_negative=True)
-        for name, v in (("cost_reduction", cost_reduction), ("revenue_growth", revenue_growth), ("clv_increase", clv_increase))
-        if v is not None
-    }
+    offered = (("cost_reduction", cost_reduction), ("revenue_growth", revenue_growth), ("clv_increase", clv_increase))
+    gains = {name: _number(v, name, allow_negative=True) for name, v in offered if v is not None}
     if not gains:
         raise CXDataError(
             "no gain given", fix="pass at least one of cost_reduction=, revenue_growth=, clv_increase="
@@ -105,16 +118,7 @@ def roi_summary(
         running = run * horizon
         net_gain = gain - running
         per_month = net_gain / horizon
-        note = None
-        payback: float | None = inv / per_month if per_month > 0 else None
-        if payback is not None and not math.isfinite(payback):
-            # a positive but vanishing monthly gain: the division overflows; no payback to report
-            payback = None
-            note = "never pays back in practice: the monthly net gain is too small to cover the investment"
-        elif payback is None:
-            note = "never pays back: the gain does not exceed the running costs"
-        elif payback > horizon:
-            note = f"pays back after the {horizon:g}-month horizon (extrapolated at the same monthly gain)"
+        payback, note = _payback(inv, per_month, horizon)
         if kind == "total" and "clv_increase" in gains:
             note = "; ".join(filter(None, [note, "clv_increase not added (it overlaps revenue growth)"]))
         out.append(
