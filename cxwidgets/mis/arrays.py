@@ -93,9 +93,23 @@ class _Spec:
 
     @classmethod
     def of(cls, journey: Journey) -> _Spec:
-        stage_names, sg, sa = [], [], []
-        moment_names, mstage, mg, ma, owners, raw_slas, slas = [], [], [], [], [], [], []
-        keys, names, signals, smom, sstage, scat, sw = [], [], [], [], [], [], []
+        stage_names: list[str] = []
+        sg: list[float] = []
+        sa: list[float] = []
+        moment_names: list[str] = []
+        mstage: list[int] = []
+        mg: list[float] = []
+        ma: list[float] = []
+        owners: list[str] = []
+        raw_slas: list[str | None] = []
+        slas: list[Any] = []
+        keys: list[str] = []
+        names: list[str] = []
+        signals: list[Signal] = []
+        smom: list[int] = []
+        sstage: list[int] = []
+        scat: list[int] = []
+        sw: list[float] = []
         msig: list[list[int]] = []
         for si, st in enumerate(journey.stages):
             stage_names.append(st.name)
@@ -323,7 +337,9 @@ class _ScoreArrays:
             observations.lazy()
             .join(signal_columns.lazy(), on=["moment", "signal"], how="inner")
             .join(account_rows, on="account_id", how="inner")
-            .select((pl.col("_col") * n_accounts + pl.col("_row")).alias("_cell"), role_code.alias("_role"), "total", "n")
+            .select(
+                (pl.col("_col") * n_accounts + pl.col("_row")).alias("_cell"), role_code.alias("_role"), "total", "n"
+            )
             .sort("_cell")
             .with_columns(pl.col("_cell").rle_id().cast(pl.Int64).alias("_pos"))
             .collect()

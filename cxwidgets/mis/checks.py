@@ -31,7 +31,9 @@ Level = Literal["moment", "stage", "segment", "journey", "account"]
 
 def _check_level(level: str, allowed: tuple[str, ...] = LEVELS) -> str:
     if level not in allowed:
-        raise ValueError(f"unknown level {level!r}{did_you_mean(level, list(allowed))}; use one of {', '.join(allowed)}")
+        raise ValueError(
+            f"unknown level {level!r}{did_you_mean(level, list(allowed))}; use one of {', '.join(allowed)}"
+        )
     return level
 
 

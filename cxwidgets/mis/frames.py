@@ -60,7 +60,8 @@ def _frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: str | None) -> p
     data: dict[str, Any] = {k: pl.Series(k, v, pl.String) for k, v in cols.items()}
     data["mis"] = pl.Series("mis", mis_v, pl.Float64)
     data["coverage"] = pl.Series("coverage", cov[sel].reshape(-1) if sel.size else np.zeros(0), pl.Float64)
-    data["n_accounts"] = pl.Series("n_accounts", np.rint(n[sel].reshape(-1)).astype(np.int64) if sel.size else [], pl.Int64)
+    counts = np.rint(n[sel].reshape(-1)).astype(np.int64) if sel.size else []
+    data["n_accounts"] = pl.Series("n_accounts", counts, pl.Int64)
     if W is not None:
         data["weight"] = pl.Series("weight", W[sel].reshape(-1) if sel.size else np.zeros(0), pl.Float64)
     data["green"] = pl.Series("green", g, pl.Float64)
@@ -109,11 +110,12 @@ def _account_frame(model: _FastRollups, by: str | None, top: int | None) -> pl.D
     ids = model._account_ids
     segs = np.asarray(model._segments, dtype=object)[model._seg_codes] if model._N else np.zeros(0, dtype=object)
     mis, cov, green, amber = model._account_units(by)
+    labels: list[str | None]  # per unit: its name (None: the journey)
     if by == "moment":
-        labels = spec.moment_names
+        labels = list(spec.moment_names)
         stage_of = [spec.stage_names[s] for s in spec.moment_stage]
     else:
-        labels = spec.stage_names if by == "stage" else [None]
+        labels = list(spec.stage_names) if by == "stage" else [None]
         stage_of = None
     U, N = mis.shape
     if top is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -100,7 +100,9 @@ class MISModel(_FastRollups):
                     f"MISModel: data is a {type(data).__name__}, not a SignalTable, and cxwidgets.binding is not "
                     f"available to bind it ({err}); pass a SignalTable"
                 ) from None
-            table = bind(journey, data, as_of=as_of, progress=progress)
+            # bind needs an aware datetime and refuses anything else (a date: CXDataError naming as_of),
+            # a check of its own that is kept; a date is meant for the model's alerts
+            table = bind(journey, data, as_of=cast(datetime | None, as_of), progress=progress)
         self.journey: Journey = journey
         self.table: SignalTable = table
         #: the accounts table of the data bound (every column, e.g. churned / renewed), or None:
@@ -138,7 +140,9 @@ class MISModel(_FastRollups):
 
     def _check_signal_weights(self, weights: Mapping[str, Any]) -> dict[str, float]:
         if not isinstance(weights, Mapping):
-            raise ValueError(f"signal_weights must be a mapping 'Moment/Signal' -> weight, got {type(weights).__name__}")
+            raise ValueError(
+                f"signal_weights must be a mapping 'Moment/Signal' -> weight, got {type(weights).__name__}"
+            )
         keys = self._spec.keys
         out = dict(zip(keys, self._spec.base_weight.tolist(), strict=True))
         current = getattr(self, "_sigw", out)
@@ -197,7 +201,8 @@ class MISModel(_FastRollups):
         for key in changes:
             if key not in self._FIELDS:
                 raise ValueError(
-                    f"unknown setting {key!r}{did_you_mean(key, list(self._FIELDS))}; settings: {', '.join(self._FIELDS)}"
+                    f"unknown setting {key!r}{did_you_mean(key, list(self._FIELDS))}; "
+                    f"settings: {', '.join(self._FIELDS)}"
                 )
         new = {f: getattr(self, f) for f in self._FIELDS}
         new.update(changes)
@@ -206,7 +211,10 @@ class MISModel(_FastRollups):
     def _apply(self, state: Mapping[str, Any], initial: bool = False) -> None:
         sig = self._check_signal_weights(state["signal_weights"])
         segw = self._check_segment_weights(state["segment_weights"])
-        base = {k: state[k] for k in ("category_weights", "role_multipliers", "segment_multipliers", "missing", "arr_weighting")}
+        base = {
+            k: state[k]
+            for k in ("category_weights", "role_multipliers", "segment_multipliers", "missing", "arr_weighting")
+        }
         base["segment_weights"] = segw
         for k in ("category_weights", "role_multipliers", "segment_multipliers"):
             if not isinstance(base[k], Mapping):
@@ -214,7 +222,8 @@ class MISModel(_FastRollups):
             base[k] = {name: _number(v, f"{k}[{short(name)}]") for name, v in base[k].items()}
         if not isinstance(base["arr_weighting"], (bool, np.bool_)):
             raise ValueError(f"arr_weighting must be True or False, got {base['arr_weighting']!r}")
-        if isinstance(base["missing"], str) and base["missing"].strip().lower() not in (*MISSING_POLICIES, "renormalize"):
+        known_policies = (*MISSING_POLICIES, "renormalize")
+        if isinstance(base["missing"], str) and base["missing"].strip().lower() not in known_policies:
             raise ValueError(
                 f"missing must be one of {', '.join(MISSING_POLICIES)}, got {base['missing']!r}"
                 f"{did_you_mean(base['missing'], list(MISSING_POLICIES))}"

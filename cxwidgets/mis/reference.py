@@ -79,7 +79,9 @@ class _Reference:
         )
         self.W_sm = self.segw.group_by("segment", "moment").agg(pl.col("w").sum().alias("W"))
         vals = table.values(st.role_multipliers).select("account_id", "moment", "signal", "value")
-        vals = vals.with_columns(pl.col("account_id").cast(pl.String)).join(self.meta, on=["moment", "signal"], how="inner")
+        vals = vals.with_columns(pl.col("account_id").cast(pl.String)).join(
+            self.meta, on=["moment", "signal"], how="inner"
+        )
         vals = self._normalise(vals)
         vals = vals.join(acc.select("account_id", "segment"), on="account_id", how="left")
         if ov.height:
@@ -97,7 +99,7 @@ class _Reference:
             return vals.with_columns(linear.alias("score"))
         parts = []
         for (moment, signal), part in vals.group_by("moment", "signal"):
-            sig = self.journey.signal(moment, signal)  # type: ignore[arg-type]
+            sig = self.journey.signal(moment, signal)
             scores = normalise(part["value"].to_numpy(), sig, part["normaliser"][0])  # checked, as the model's
             parts.append(part.with_columns(pl.Series("score", scores, pl.Float64)))
         return pl.concat(parts)
@@ -118,7 +120,11 @@ class _Reference:
             cells = (
                 am.select("account_id", "segment", "moment")
                 .join(self.segw.select("segment", "moment", "signal", "w"), on=["segment", "moment"])
-                .join(v.select("account_id", "moment", "signal", "score"), on=["account_id", "moment", "signal"], how="left")
+                .join(
+                    v.select("account_id", "moment", "signal", "score"),
+                    on=["account_id", "moment", "signal"],
+                    how="left",
+                )
                 .join(mu, on=["moment", "signal"], how="left")
                 .with_columns(pl.coalesce("score", "mu").alias("s"))
                 .filter(pl.col("s").is_not_null())
@@ -181,12 +187,20 @@ class _Reference:
             .join(base, on="moment", how="left")
             .with_columns(
                 pl.when(pl.col("B") > 0).then((pl.col("NUM") / pl.col("B")).clip(0.0, 100.0)).alias("mis"),
-                pl.when(pl.col("covden") > 0).then(pl.col("covnum").fill_null(0.0) / pl.col("covden")).alias("coverage"),
+                pl.when(pl.col("covden") > 0)
+                .then(pl.col("covnum").fill_null(0.0) / pl.col("covden"))
+                .alias("coverage"),
                 pl.col("n").fill_null(0).cast(pl.Int64).alias("n_accounts"),
-                pl.when(pl.col("ptot") > 0).then(pl.col("Wp")).otherwise(pl.col("Wbase")).fill_null(0.0).alias("weight"),
+                pl.when(pl.col("ptot") > 0)
+                .then(pl.col("Wp"))
+                .otherwise(pl.col("Wbase"))
+                .fill_null(0.0)
+                .alias("weight"),
             )
         )
-        return out.sort(*keys, "_m").select(*keys, "stage", "moment", "mis", "coverage", "n_accounts", "weight", "green", "amber")
+        return out.sort(*keys, "_m").select(
+            *keys, "stage", "moment", "mis", "coverage", "n_accounts", "weight", "green", "amber"
+        )
 
     def segw_base(self) -> pl.DataFrame:
         return self.meta.group_by("moment").agg((pl.col("cw") * pl.col("sw")).sum().alias("Wbase"))
@@ -247,7 +261,11 @@ class _Reference:
         wc = self._wcol(by)
         keys = ["segment"] if by else []
         acc = self.acc.select("account_id", pl.col(wc).alias("x"))
-        num = am.join(acc, on="account_id").group_by(*keys, "moment").agg((pl.col("x") * pl.col("pw")).sum().alias("covnum"))
+        num = (
+            am.join(acc, on="account_id")
+            .group_by(*keys, "moment")
+            .agg((pl.col("x") * pl.col("pw")).sum().alias("covnum"))
+        )
         T = self.acc.group_by("segment").agg(pl.col("a").sum().alias("T"), pl.col("sm").first().alias("sm"))
         den = (
             self.W_sm.join(T, on="segment")
@@ -319,7 +337,9 @@ class _Reference:
         else:
             agg = (
                 base.join(agg, on="_i", how="left")
-                .with_columns(pl.lit(self.spec.journey_green).alias("green"), pl.lit(self.spec.journey_amber).alias("amber"))
+                .with_columns(
+                    pl.lit(self.spec.journey_green).alias("green"), pl.lit(self.spec.journey_amber).alias("amber")
+                )
                 .sort("_i")
             )
         return agg.with_columns(
@@ -357,7 +377,9 @@ class _Reference:
             self.segw.join(T, on="segment")
             .with_columns((pl.col("T") * (pl.col("sm") if by is None else pl.lit(1.0))).alias("pt"))
             .group_by(*keys, "moment", "signal")
-            .agg(((pl.col("pt") * pl.col("w")).sum() / pl.col("pt").sum()).alias("wp"), pl.col("pt").sum().alias("ptot"))
+            .agg(
+                ((pl.col("pt") * pl.col("w")).sum() / pl.col("pt").sum()).alias("wp"), pl.col("pt").sum().alias("ptot")
+            )
         )
         grid = self.meta.select("stage", "moment", "signal", "category", (pl.col("cw") * pl.col("sw")).alias("wb"))
         grid = grid.with_row_index("_j")
@@ -367,7 +389,10 @@ class _Reference:
             grid.join(c.select(*keys, "moment", "signal", "cm"), on=[*keys, "moment", "signal"], how="left")
             .join(sc.select(*keys, "moment", "signal", "score"), on=[*keys, "moment", "signal"], how="left")
             .join(wj, on=[*keys, "moment", "signal"], how="left")
-            .join(mom.select(*keys, "moment", pl.col("mis").alias("mm"), pl.col("weight").alias("Wm")), on=[*keys, "moment"])
+            .join(
+                mom.select(*keys, "moment", pl.col("mis").alias("mm"), pl.col("weight").alias("Wm")),
+                on=[*keys, "moment"],
+            )
             .with_columns(
                 pl.when(pl.col("ptot") > 0).then(pl.col("wp")).otherwise(pl.col("wb")).alias("weight"),
                 pl.when(pl.col("mm").is_not_null()).then(pl.col("cm").fill_null(0.0)).alias("cm"),
@@ -394,7 +419,9 @@ class _Reference:
                 pl.col("rm").alias("mis"),
             )
         sort = ["segment", "_j"] if by else ["_j"]
-        return out.sort(sort).select(*keys, "stage", "moment", "signal", "category", "weight", "score", "contribution", "mis")
+        return out.sort(sort).select(
+            *keys, "stage", "moment", "signal", "category", "weight", "score", "contribution", "mis"
+        )
 
     def score(self, level: str, by: str | None, top: int | None = None) -> pl.DataFrame:
         _check_level(level)

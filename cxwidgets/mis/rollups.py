@@ -215,14 +215,15 @@ class _FastRollups(_GroupSums):
             with np.errstate(divide="ignore", invalid="ignore"):
                 cov = np.where(Wt > 0, pw / Wt, np.nan)
             return mis_m, cov, spec.moment_green[:, None], spec.moment_amber[:, None]
-        unit_of_moment = spec.O_ms if by == "stage" else np.ones((spec.M, 1))  # (M, U) one-hot
+        moments_of_unit = (spec.O_ms if by == "stage" else np.ones((spec.M, 1))).T  # (U, M) one-hot
         dm = ~np.isnan(mis_m)
         Wd = np.where(dm, Wt, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            wd = unit_of_moment.T @ Wd
-            mis = np.where(wd > 0, (unit_of_moment.T @ (Wd * np.where(dm, mis_m, 0.0))) / np.where(wd > 0, wd, 1.0), np.nan)
-            td = unit_of_moment.T @ Wt
-            cov = np.where(td > 0, (unit_of_moment.T @ pw) / np.where(td > 0, td, 1.0), np.nan)
+            wd = moments_of_unit @ Wd
+            weighted_mis = moments_of_unit @ (Wd * np.where(dm, mis_m, 0.0))  # (U, N)
+            mis = np.where(wd > 0, weighted_mis / np.where(wd > 0, wd, 1.0), np.nan)
+            td = moments_of_unit @ Wt
+            cov = np.where(td > 0, (moments_of_unit @ pw) / np.where(td > 0, td, 1.0), np.nan)
         if by == "stage":
             green, amber = spec.stage_green[:, None], spec.stage_amber[:, None]
         else:
