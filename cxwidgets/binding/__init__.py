@@ -192,7 +192,9 @@ def _bind_each_signal(
     return parts, report
 
 
-def _require_a_bound_signal(rows: list[SignalRow], frames: dict[str, pl.DataFrame], report: list[dict[str, Any]]) -> None:
+def _require_a_bound_signal(
+    rows: list[SignalRow], frames: dict[str, pl.DataFrame], report: list[dict[str, Any]]
+) -> None:
     """A clear error when no signal of the journey could read a table given."""
     bound_any = [r for r in report if r["note"] is None or r["note"] == "no observations"]
     if bound_any:

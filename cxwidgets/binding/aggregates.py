@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from typing import cast
 
 import polars as pl
 
@@ -123,27 +124,50 @@ def sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str)
         n_obs = int(out.get_column("_count").sum()) if out.height else 0
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("role"), pl.lit(1, dtype=pl.Int64).alias("n"))
     if out.height:
-        lo_seen, hi_seen = out.get_column("_lo").min(), out.get_column("_hi").max()
-        outside = scale is not None and lo_seen is not None and (lo_seen < scale[0] or hi_seen > scale[1])
-        if outside or (whole and out.get_column("_frac").sum()):
-            off = scale_problem(
-                obs, "x", scale, integer=whole, label=src.metric, row_label="account_id",
-                fix="correct those rows or map 'not applicable' codes to null, or declare the scale the data "
-                "uses on the signal's source (scale: [low, high])",
-            )
-            if off is not None:
-                raise CXDataError(
-                    f"{who(row)}: {off.message}", table=table, column=column, rows=off.rows, fix=off.fix, n_rows=off.n
-                )
-        if agg == "share":
-            _check_range(
-                row, lo_seen, hi_seen, (0.0, 1.0), obs, table, column, "the range of a share,",  # type: ignore[arg-type]
-                "aggregate 'share' takes values from 0 to 1 (80% is 0.8); use 'mean' or 'top2box' for scores",
-            )
+        _check_values_seen(row, out, obs, scale, whole, table, column)
     return Bound(
         obs=out.select("account_id", "role", pl.col("total").cast(pl.Float64), pl.col("n").cast(pl.Int64)),
         n_observations=n_obs,
     )
+
+
+def _check_values_seen(
+    row: SignalRow,
+    out: pl.DataFrame,
+    obs: pl.LazyFrame,
+    scale: tuple[float, float] | None,
+    whole: bool,
+    table: str,
+    column: str,
+) -> None:
+    """The observations summed into ``out`` (its ``_lo``, ``_hi``, ``_frac`` columns: the least
+    and greatest value and the count of fractions seen per account) are on the declared scale
+    (whole points where ``whole``), and a share's are from 0 to 1; else a CXDataError."""
+    src = row.signal.source
+    # the columns are numeric (min / max of x): a number, or None when every value is null
+    lo_seen = cast(float | None, out.get_column("_lo").min())
+    hi_seen = cast(float | None, out.get_column("_hi").max())
+    outside = (
+        scale is not None
+        and lo_seen is not None
+        and hi_seen is not None
+        and (lo_seen < scale[0] or hi_seen > scale[1])
+    )
+    if outside or (whole and out.get_column("_frac").sum()):
+        off = scale_problem(
+            obs, "x", scale, integer=whole, label=src.metric, row_label="account_id",
+            fix="correct those rows or map 'not applicable' codes to null, or declare the scale the data "
+            "uses on the signal's source (scale: [low, high])",
+        )
+        if off is not None:
+            raise CXDataError(
+                f"{who(row)}: {off.message}", table=table, column=column, rows=off.rows, fix=off.fix, n_rows=off.n
+            )
+    if src.aggregate == "share":
+        _check_range(
+            row, lo_seen, hi_seen, (0.0, 1.0), obs, table, column, "the range of a share,",
+            "aggregate 'share' takes values from 0 to 1 (80% is 0.8); use 'mean' or 'top2box' for scores",
+        )
 
 
 def plugin_metric(agg: str) -> Metric | None:

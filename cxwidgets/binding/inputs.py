@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -47,7 +47,9 @@ def tables_of(data: Any) -> tuple[dict[str, Any], Any]:
     if isinstance(data, (pl.DataFrame, pl.LazyFrame)) or type(data).__module__.startswith("pandas"):
         raise CXDataError(
             f"data must be several tables by name, got one {type(data).__name__}",
-            fix="pass data={'responses': df} (names: " + ", ".join(TABLES) + ") or a dataset such as cx.datasets.saas()",
+            fix="pass data={'responses': df} (names: "
+            + ", ".join(TABLES)
+            + ") or a dataset such as cx.datasets.saas()",
         )
     if isinstance(data, Mapping):
         out: dict[str, Any] = {}
@@ -75,7 +77,9 @@ def tables_of(data: Any) -> tuple[dict[str, Any], Any]:
     )
 
 
-def _declared_scales(rows: list[SignalRow], table: str, metric_of: Callable[[Source], str]) -> dict[str, tuple[float, float]]:
+def _declared_scales(
+    rows: list[SignalRow], table: str, metric_of: Callable[[Source], str]
+) -> dict[str, tuple[float, float]]:
     """metric -> scale the journey's signals declare for ``table`` (the union where two differ)."""
     out: dict[str, tuple[float, float]] = {}
     for row in rows:
@@ -127,9 +131,10 @@ def _resolve_as_of(
     for name, frame in frames.items():
         for col in _TIME_COLUMNS.get(name, ()):
             if col in frame.columns and frame.schema[col] == UTC:
-                value = frame.get_column(col).max()
+                # a UTC datetime column: its latest datetime, None when empty or all null
+                value = cast(dt.datetime | None, frame.get_column(col).max())
                 if value is not None and (latest is None or value > latest):
-                    latest = value  # type: ignore[assignment]
+                    latest = value
     if latest is None:
         return None, ""
     return latest, "the latest timestamp in the data"

@@ -82,7 +82,10 @@ def unused_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
             total = int(pairs.get_column("len").sum())
             shown = "; ".join(f"{m} / {k} ({n:,})" for m, k, n in pairs.head(6).iter_rows())
             more = f" and {pairs.height - 6} more" if pairs.height > 6 else ""
-            notes.append(f"{total:,} rows of the {table} table are read by no signal of the journey (moment / {key}): {shown}{more}")
+            notes.append(
+                f"{total:,} rows of the {table} table are read by no signal of the journey (moment / {key}): "
+                f"{shown}{more}"
+            )
 
 
 def role_notes(ctx: Context, rows: list[SignalRow], observations: pl.DataFrame, notes: list[str]) -> None:

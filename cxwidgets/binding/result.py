@@ -83,30 +83,45 @@ def _segment(expr: pl.Expr) -> pl.Expr:
 
 
 def account_list(frames: Mapping[str, pl.DataFrame], observations: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
+    """The accounts of the signal table: those of the accounts table (and any only observed),
+    else every account seen in the data."""
     acc = frames.get("accounts")
     if acc is not None:
-        out = acc.select(
-            "account_id",
-            _segment(pl.col("segment")).alias("segment") if "segment" in acc.columns else pl.lit(NO_SEGMENT).alias("segment"),
-            pl.col("arr").cast(pl.Float64) if "arr" in acc.columns else pl.lit(None, dtype=pl.Float64).alias("arr"),
+        return _listed_accounts(acc, observations, notes)
+    return _accounts_seen(frames, observations, notes)
+
+
+def _listed_accounts(acc: pl.DataFrame, observations: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
+    """The accounts table's accounts, then those that have observations but are not in it (noted)."""
+    segment = _segment(pl.col("segment")) if "segment" in acc.columns else pl.lit(NO_SEGMENT)
+    out = acc.select(
+        "account_id",
+        segment.alias("segment"),
+        pl.col("arr").cast(pl.Float64) if "arr" in acc.columns else pl.lit(None, dtype=pl.Float64).alias("arr"),
+    )
+    extra = (
+        observations.lazy()
+        .select("account_id")
+        .join(out.lazy().select("account_id"), on="account_id", how="anti")
+        .unique()
+        .sort("account_id")
+        .collect()
+    )
+    if extra.height:
+        notes.append(
+            f"{extra.height:,} accounts have observations but are not in the accounts table: "
+            f"listed with segment {NO_SEGMENT!r}"
         )
-        extra = (
-            observations.lazy()
-            .select("account_id")
-            .join(out.lazy().select("account_id"), on="account_id", how="anti")
-            .unique()
-            .sort("account_id")
-            .collect()
+        unlisted = extra.select(
+            "account_id", pl.lit(NO_SEGMENT).alias("segment"), pl.lit(None, dtype=pl.Float64).alias("arr")
         )
-        if extra.height:
-            notes.append(
-                f"{extra.height:,} accounts have observations but are not in the accounts table: listed with segment {NO_SEGMENT!r}"
-            )
-            out = pl.concat(
-                [out, extra.select("account_id", pl.lit(NO_SEGMENT).alias("segment"), pl.lit(None, dtype=pl.Float64).alias("arr"))]
-            )
-        return out.select([pl.col(c).cast(t) for c, t in ACCOUNT_SCHEMA.items()])
-    # no accounts table: every account seen, segment from the tables that carry one (most frequent)
+        out = pl.concat([out, unlisted])
+    return out.select([pl.col(c).cast(t) for c, t in ACCOUNT_SCHEMA.items()])
+
+
+def _accounts_seen(frames: Mapping[str, pl.DataFrame], observations: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
+    """No accounts table: every account seen, segment from the tables that carry one (most
+    frequent), ARR unknown (noted)."""
     ids = [observations.lazy().select("account_id")]
     segs = []
     for name in KEYED:

@@ -66,7 +66,11 @@ def _apply_filter(
             close = closest(column, options)
             raise CXDataError(
                 f"{who(row)}: its source filter names column {short(column)}, which table '{table}' "
-                + ("and the accounts table do not have" if acc is not None else "does not have (and no accounts table was given)"),
+                + (
+                    "and the accounts table do not have"
+                    if acc is not None
+                    else "does not have (and no accounts table was given)"
+                ),
                 table=table,
                 column=shorten(column),
                 fix=(f"did you mean {short(close)}? " if close else "")
@@ -144,7 +148,9 @@ def _bind_ticket_time(ctx: Context, row: SignalRow) -> Bound:
         n_fill = frame.select((end.is_null() & pl.col("resolved_at").is_not_null()).sum()).item()
         if n_fill:
             end = pl.coalesce(end, pl.col("resolved_at"))
-            notes.append(f"{n_fill:,} resolved tickets without first_response_at: their resolution counts as the first response")
+            notes.append(
+                f"{n_fill:,} resolved tickets without first_response_at: their resolution counts as the first response"
+            )
     lf = _apply_filter(ctx, row, frame.lazy(), frame.columns, "tickets")
     created = pl.col("created_at")
     done = pl.when(end <= cut).then(end)
@@ -190,7 +196,9 @@ def _bind_first_touch(ctx: Context, row: SignalRow) -> Bound:
     cut = as_of_lit(ctx)
     ev = _events(ctx, row)
     inquiries = ev.filter(pl.col("event") == "inquiry_received").select("account_id", "at").sort("at")
-    touches = ev.filter(pl.col("event") == "first_touch").select("account_id", pl.col("at").alias("_touch")).sort("_touch")
+    touches = (
+        ev.filter(pl.col("event") == "first_touch").select("account_id", pl.col("at").alias("_touch")).sort("_touch")
+    )
     pairs = inquiries.join_asof(
         touches, left_on="at", right_on="_touch", by="account_id", strategy="forward", check_sortedness=False
     )
@@ -249,7 +257,10 @@ def _bind_ttv(ctx: Context, row: SignalRow) -> Bound:
         if sig.lower_is_better:
             young = per.filter(pl.col("_age") < sig.target).height
             if young:
-                text += f"; {young:,} of them are younger than the target {sig.target:g} {unit} and may yet reach it in time"
+                text += (
+                    f"; {young:,} of them are younger than the target {sig.target:g} {unit} "
+                    "and may yet reach it in time"
+                )
         notes.append(text)
     bound.notes = notes
     return bound
@@ -271,7 +282,9 @@ def _bind_promoter_activation(ctx: Context, row: SignalRow) -> Bound:
     bound = sum_observations(row, obs, "events", "event")
     unasked = made.join(asked, on="account_id", how="anti").select(pl.len()).collect().item()
     if unasked:
-        bound.notes.append(f"{unasked:,} accounts made a referral without being asked: not counted (activation is per ask)")
+        bound.notes.append(
+            f"{unasked:,} accounts made a referral without being asked: not counted (activation is per ask)"
+        )
     return bound
 
 # ---- accounts and signals -----------------------------------------------------------------------
@@ -441,7 +454,8 @@ def bind_signal(ctx: Context, row: SignalRow) -> Bound:
         src = row.signal.source
         text = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise CXDataError(
-            f"{who(row)}: the binder of source {src.table}/{src.metric} raised {type(err).__name__}: {shorten(text, 200)}",
+            f"{who(row)}: the binder of source {src.table}/{src.metric} raised {type(err).__name__}: "
+            f"{shorten(text, 200)}",
             table=src.table,
             fix="fix the binder given to register_source (its exception is the cause of this one)",
         ) from err
