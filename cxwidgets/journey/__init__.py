@@ -48,9 +48,11 @@ The package, one concept a file:
 - ``spec.py``: ``Journey`` itself: cross-stage validation, construction, lookups, the signal table.
 """
 
+# the registries' dicts and rules.Number are re-exported (`X as X`) for code written against the
+# former single module cxwidgets/journey.py (tests/conftest.py and test_catalog.py read them here)
+from cxwidgets.catalog import _AGGREGATES as _AGGREGATES
+from cxwidgets.catalog import _SOURCES as _SOURCES
 from cxwidgets.catalog import (
-    _AGGREGATES,
-    _SOURCES,
     AGGREGATES,
     SourceInfo,
     known_aggregates,
@@ -74,13 +76,13 @@ from cxwidgets.journey.rules import (
     MAX_VALUE,
     MAX_WEIGHT,
     MIN_WEIGHT,
-    Number,
     check_number,
     check_weight,
     clean_name,
     signal_key,
     split_signal_key,
 )
+from cxwidgets.journey.rules import Number as Number
 from cxwidgets.journey.settings import MISSettings
 from cxwidgets.journey.spec import Journey, SignalRow
 

@@ -8,7 +8,7 @@ Each returns a new, validated journey (the models are frozen). ``Journey`` inher
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,9 +40,13 @@ class JourneyEditing(_Base):
 
     # ---- editing helpers (each returns a new, validated journey) --------------------------------
 
+    def _journey(self) -> Journey:
+        """``self`` as what it is: the mixin is only ever Journey (the one class that inherits it)."""
+        return cast("Journey", self)
+
     def _rebuild(self, data: dict[str, Any], action: str) -> Journey:
         try:
-            return type(self).model_validate(data)
+            return type(self._journey()).model_validate(data)
         except ValidationError as err:
             raise _journey_error(f"{action} would make the journey invalid", err, data, type(self)) from None
 
@@ -228,12 +232,12 @@ class JourneyEditing(_Base):
             'Onboarding team'
         """
         _check_fields(fields, Moment, "update_moment")
-        j = self
+        j = self._journey()
         if "name" in fields:
             new = fields.pop("name")
             if new != name:
                 j = j.rename_moment(name, new)
-                name = _lookup(new)  # type: ignore[assignment]
+                name = _lookup(new)
         if not fields:
             return j
         i, k = j._moment_index(name)
@@ -248,13 +252,13 @@ class JourneyEditing(_Base):
     def add_signal(
         self,
         moment: str,
-        signal: Signal | Mapping[str, Any] | None = None,
+        signal: Signal | Mapping[str, Any] | str | None = None,
         /,
         *,
         index: int | None = None,
         **fields: Any,
     ) -> Journey:
-        """A new journey with a signal added to ``moment`` (a :class:`Signal`, a mapping, or fields).
+        """A new journey with a signal added to ``moment`` (a :class:`Signal`, a mapping, its name, or fields).
 
         Example:
             >>> from cxwidgets.journey import Journey
@@ -263,6 +267,8 @@ class JourneyEditing(_Base):
             >>> [s.name for s in j.moment("Advocacy Ask").signals]
             ['Promoter activation', 'PSAT']
         """
+        if isinstance(signal, str):  # add_signal("Moment", "Signal name", category=..., ...)
+            signal = {"name": signal}
         new = dict(signal.model_dump() if isinstance(signal, Signal) else (signal or {}))
         new.update(fields)
         i, k = self._moment_index(moment)

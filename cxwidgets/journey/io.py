@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -143,7 +143,8 @@ class JourneyFiles(_Base):
                 ],
             )
         try:
-            return cls.model_validate(data)
+            # the mixin is only ever Journey (the one class that inherits it): cls is Journey
+            return cast("Journey", cls.model_validate(data))
         except ValidationError as err:
             # from None: pydantic's own message would repeat every input value (and its size)
             raise _journey_error(f"{where} is not a valid journey", err, data, cls) from None
@@ -246,7 +247,7 @@ class _Limit(Exception):
     """A journey file over a limit (depth, aliases): turned into a JourneyError."""
 
 
-class _Loader(_ParserBase, SafeConstructor, Resolver):  # type: ignore[misc, valid-type]
+class _Loader(_ParserBase, SafeConstructor, Resolver):
     """yaml.safe_load in one pass, with limits: the parser's events are composed here (not by
     PyYAML's recursive composer) so that nesting deeper than :data:`MAX_DEPTH`, more than
     :data:`MAX_ALIASES` aliases, aliases repeating more than :data:`MAX_ALIAS_VALUES` values

@@ -112,7 +112,8 @@ class Source(_Model):
             info = metrics.get(self.metric)
             if info is None:
                 raise ValueError(
-                    f"unknown metric {short(self.metric)} for table {short(self.table)}{_did_you_mean(self.metric, metrics)}; "
+                    f"unknown metric {short(self.metric)} for table {short(self.table)}"
+                    f"{_did_you_mean(self.metric, metrics)}; "
                     f"known {self.table} metrics: {_choices(sorted(metrics))}. For anything else use "
                     "table 'custom' (or register the pair with cxwidgets.journey.register_source)"
                 )
@@ -129,7 +130,8 @@ class Source(_Model):
             )
         if info is not None and info.units is not None and self.unit is not None and self.unit not in info.units:
             raise ValueError(
-                f"unit {short(self.unit)} does not fit {self.table}/{self.metric}{_did_you_mean(self.unit, info.units)}; "
+                f"unit {short(self.unit)} does not fit {self.table}/{self.metric}"
+                f"{_did_you_mean(self.unit, info.units)}; "
                 f"use one of {_choices(info.units)}"
             )
         if self.scale is not None:

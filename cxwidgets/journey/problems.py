@@ -15,7 +15,9 @@ from cxwidgets.journey.errors import JourneyError, _plain_message
 from cxwidgets.journey.models import Moment, Signal, Source, Stage
 from cxwidgets.journey.settings import MISSettings
 
-_CHILD = {"stages": ("stage", Stage), "moments": ("moment", Moment), "signals": ("signal", Signal)}
+_CHILD: dict[str, tuple[str, type[BaseModel]]] = {
+    "stages": ("stage", Stage), "moments": ("moment", Moment), "signals": ("signal", Signal)
+}
 _NESTED: dict[str, type[BaseModel]] = {"source": Source, "mis": MISSettings}
 
 

@@ -12,7 +12,7 @@ import math
 import numbers
 import unicodedata
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 
 from pydantic import BeforeValidator, ValidationInfo
 
@@ -59,6 +59,10 @@ def _normal(name: str) -> str:
     return _spaces(unicodedata.normalize("NFC", name)).strip()
 
 
+@overload
+def _lookup(name: str) -> str: ...
+@overload
+def _lookup(name: object) -> object: ...
 def _lookup(name: object) -> object:
     """A name as the models store it, for finding it (never raises: unknown stays unknown)."""
     if not isinstance(name, str):
@@ -81,10 +85,12 @@ def clean_name(value: object, what: str) -> str:
         >>> from cxwidgets.journey import clean_name
         >>> clean_name(" Cafe\u0301 ", "moment name") == "Caf\u00e9"
         True
-        >>> clean_name("Kick\u200boff", "moment name")
+        >>> clean_name("Kick\u200boff", "moment name")  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        ValueError: moment name 'Kick\u200boff' holds an invisible character at position 5 (U+200B ZERO WIDTH SPACE); remove it: names may not contain control or format characters (line breaks, tabs, zero-width spaces or joiners, byte-order marks, soft hyphens, direction marks)
+        ValueError: moment name 'Kick\u200boff' holds an invisible character at position 5
+        (U+200B ZERO WIDTH SPACE); remove it: names may not contain control or format characters
+        (line breaks, tabs, zero-width spaces or joiners, byte-order marks, soft hyphens, direction marks)
     """
     if not isinstance(value, str):
         raise ValueError(f"{what} must be text, got {type(value).__name__} {short(value)}")
@@ -136,10 +142,11 @@ def check_number(value: object, what: str, limit: float = MAX_VALUE) -> float:
         >>> from cxwidgets.journey import check_number
         >>> check_number(4, "green")
         4.0
-        >>> check_number(True, "green")
+        >>> check_number(True, "green")  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        ValueError: green must be a number, got true/false (True); write a number such as 1 or 0 (YAML reads yes/no/on/off as true/false)
+        ValueError: green must be a number, got true/false (True); write a number such as 1 or 0
+        (YAML reads yes/no/on/off as true/false)
     """
     if _is_bool(value):
         raise ValueError(_bool_message(what, value))
@@ -166,10 +173,11 @@ def check_weight(value: object, what: str, fix: str = "use 0 to leave it out, 1 
         >>> from cxwidgets.journey import check_weight
         >>> check_weight(1.5, "weight")
         1.5
-        >>> check_weight(1e-310, "weight")
+        >>> check_weight(1e-310, "weight")  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        ValueError: weight 1e-310 is too small: a weight is 0 or a number from 1e-06 to 1e+06 (smaller ones vanish in the sums); use 0 to leave it out, 1 for no change
+        ValueError: weight 1e-310 is too small: a weight is 0 or a number from 1e-06 to 1e+06
+        (smaller ones vanish in the sums); use 0 to leave it out, 1 for no change
     """
     if _is_bool(value):
         raise ValueError(_bool_message(what, value))

@@ -98,7 +98,9 @@ class Journey(JourneyEditing, JourneyFiles, _Model):
     @classmethod
     def _version(cls, value: object) -> object:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"schema_version must be a whole number such as {CURRENT_SCHEMA_VERSION}, got {short(value)}")
+            raise ValueError(
+                f"schema_version must be a whole number such as {CURRENT_SCHEMA_VERSION}, got {short(value)}"
+            )
         if value > CURRENT_SCHEMA_VERSION:
             raise ValueError(
                 f"schema_version {value} is newer than this cxwidgets understands ({CURRENT_SCHEMA_VERSION}); "
@@ -208,7 +210,9 @@ class Journey(JourneyEditing, JourneyFiles, _Model):
     def _signal_keys(self) -> dict[str, tuple[str, str]]:
         """``signal_key(moment, signal)`` -> (moment, signal) of every signal (keys are unique:
         moment names are unique in a journey, signal names within a moment)."""
-        return {signal_key(m.name, s.name): (m.name, s.name) for st in self.stages for m in st.moments for s in m.signals}
+        return {
+            signal_key(m.name, s.name): (m.name, s.name) for st in self.stages for m in st.moments for s in m.signals
+        }
 
     def __repr__(self) -> str:
         n_m = sum(len(s.moments) for s in self.stages)
@@ -358,7 +362,7 @@ class Journey(JourneyEditing, JourneyFiles, _Model):
             ('Advocacy Ask', 'Promoter activation')
         """
         keys = self._signal_keys()
-        pair = keys.get(_lookup(key))  # type: ignore[arg-type]
+        pair = keys.get(_lookup(key))
         if pair is None:
             raise JourneyKeyError(
                 f"{short(key)} names no signal of this journey{_did_you_mean(key, keys)}; keys are "
