@@ -52,7 +52,13 @@ def _zero_variance(x: np.ndarray) -> bool:
 
 
 def correlations(
-    X: np.ndarray, y: np.ndarray, names: Sequence[str], outcome: str, *, missing: str = "pairwise", table: str = "drivers"
+    X: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    outcome: str,
+    *,
+    missing: str = "pairwise",
+    table: str = "drivers",
 ) -> Correlations:
     """Pearson correlations of the columns of ``X`` with each other and with ``y`` (NaN = missing).
 
@@ -68,12 +74,29 @@ def correlations(
     y = np.asarray(y, dtype=float)
     p = X.shape[1]
     notes: list[str] = []
+    X, y = _rows_of(X, y, missing, notes)
+    n_rows = y.shape[0]
+    _check_outcome(y, n_rows, outcome, missing, table)
+    _check_drivers(X, y, names, outcome, table)
+    pres = ~np.isnan(X)
+    n_y, n_min = _pair_counts(pres, p, n_rows, names, table)
+    R, r = _pearson_matrix(X, y, pres, names, notes)
+    r_observed = r.copy()
+    if missing == "pairwise" and p:
+        R, r = _valid_joint(R, r, names, table, notes)
+    return Correlations(R=R, r=r, r_observed=r_observed, n=n_y.astype(np.int64), n_min=n_min, notes=tuple(notes))
+
+
+def _rows_of(X: np.ndarray, y: np.ndarray, missing: str, notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows with the outcome, after the ``missing`` policy ("drop" or "impute"; a note when it acts)."""
     keep = ~np.isnan(y)
     X, y = X[keep], y[keep]
     if missing == "drop":
         ok = ~np.isnan(X).any(axis=1)
         if (~ok).sum():
-            notes.append(f"missing='drop': {int((~ok).sum()):,} of {ok.size:,} rows with a missing driver were left out")
+            notes.append(
+                f"missing='drop': {int((~ok).sum()):,} of {ok.size:,} rows with a missing driver were left out"
+            )
         X, y = X[ok], y[ok]
     elif missing == "impute":
         with np.errstate(all="ignore"):
@@ -82,7 +105,11 @@ def correlations(
         if holes.any():
             notes.append(f"missing='impute': {int(holes.sum()):,} missing driver values replaced by the driver's mean")
         X = np.where(holes, mu[None, :], X)
-    n_rows = y.shape[0]
+    return X, y
+
+
+def _check_outcome(y: np.ndarray, n_rows: int, outcome: str, missing: str, table: str) -> None:
+    """At least 3 rows with the outcome, and an outcome that varies."""
     if n_rows < 3 or _zero_variance(y):
         if n_rows < 3:
             raise CXDataError(
@@ -96,6 +123,10 @@ def correlations(
             table=table, column=outcome,
             fix="use an outcome that varies (e.g. not a sample in which every account churned)",
         )
+
+
+def _check_drivers(X: np.ndarray, y: np.ndarray, names: Sequence[str], outcome: str, table: str) -> None:
+    """Each driver varies, and the outcome varies on the driver's rows."""
     for j, name in enumerate(names):
         both = ~np.isnan(X[:, j])
         if _zero_variance(X[both, j]) or _zero_variance(y[both]):
@@ -106,18 +137,31 @@ def correlations(
                 f"driver {what}, so its correlation with {outcome!r} is undefined",
                 table=table, column=str(name), fix=f"drop the column {name!r} from the drivers",
             )
-    pres = ~np.isnan(X)
+
+
+def _pair_counts(
+    pres: np.ndarray, p: int, n_rows: int, names: Sequence[str], table: str
+) -> tuple[np.ndarray, int]:
+    """Rows with each driver (and the outcome), and the fewest rows behind any correlation (at least 3)."""
     P = pres.astype(float)
     N2 = P.T @ P  # pairwise counts
     n_y = pres.sum(axis=0)
     n_min = int(min(N2.min() if p else n_rows, n_y.min() if p else n_rows))
     if n_min < 3:
-        i, j = np.unravel_index(int(np.argmin(N2)), N2.shape)
+        i, j = (int(a) for a in np.unravel_index(int(np.argmin(N2)), N2.shape))
         raise CXDataError(
             f"drivers {names[i]!r} and {names[j]!r} are both present in only {int(N2[i, j])} rows; "
             "a correlation needs at least 3",
             table=table, column=str(names[i]), fix="drop one of them or collect more data",
         )
+    return n_y, n_min
+
+
+def _pearson_matrix(
+    X: np.ndarray, y: np.ndarray, pres: np.ndarray, names: Sequence[str], notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``R`` (drivers, on the rows both are present) and ``r`` (each driver with the outcome)."""
+    p = X.shape[1]
     R = np.eye(p)
     r = np.zeros(p)
     for j in range(p):
@@ -130,19 +174,25 @@ def correlations(
                 notes.append(f"{names[j]!r} x {names[k]!r}: no variance on their common rows; correlation set to 0")
             else:
                 R[j, k] = R[k, j] = _pearson(X[mk, j], X[mk, k])
-    r_observed = r.copy()
-    if missing == "pairwise" and p:
-        # drivers and outcome together: a valid joint matrix keeps R^2 = r' R^-1 r within [0, 1]
-        C = np.block([[R, r[:, None]], [r[None, :], np.ones((1, 1))]])
-        _check_rank(R, list(names), table, singular=False)  # name perfectly correlated pairs first
-        if np.linalg.eigvalsh(C).min() < -1e-10:
-            C = _nearest_correlation(C)
-            R, r = C[:p, :p].copy(), C[:p, p].copy()
-            notes.append(
-                "pairwise correlations (drivers and outcome) were not a valid correlation matrix; projected to the "
-                "nearest valid one: read the results with care, or use missing='drop'"
-            )
-    return Correlations(R=R, r=r, r_observed=r_observed, n=n_y.astype(np.int64), n_min=n_min, notes=tuple(notes))
+    return R, r
+
+
+def _valid_joint(
+    R: np.ndarray, r: np.ndarray, names: Sequence[str], table: str, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise ``R`` and ``r`` projected together to the nearest valid correlation matrix when they are not one."""
+    p = R.shape[0]
+    # drivers and outcome together: a valid joint matrix keeps R^2 = r' R^-1 r within [0, 1]
+    C = np.block([[R, r[:, None]], [r[None, :], np.ones((1, 1))]])
+    _check_rank(R, list(names), table, singular=False)  # name perfectly correlated pairs first
+    if np.linalg.eigvalsh(C).min() < -1e-10:
+        C = _nearest_correlation(C)
+        R, r = C[:p, :p].copy(), C[:p, p].copy()
+        notes.append(
+            "pairwise correlations (drivers and outcome) were not a valid correlation matrix; projected to the "
+            "nearest valid one: read the results with care, or use missing='drop'"
+        )
+    return R, r
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -162,7 +212,7 @@ def _check_rank(R: np.ndarray, names: Sequence[str], table: str, singular: bool 
     p = R.shape[0]
     off = np.abs(R - np.eye(p))
     if p > 1 and off.max() > 1 - 1e-9:
-        i, j = np.unravel_index(int(np.argmax(off)), off.shape)
+        i, j = (int(a) for a in np.unravel_index(int(np.argmax(off)), off.shape))
         raise CXDataError(
             f"drivers {names[i]!r} and {names[j]!r} are perfectly correlated (r = {R[i, j]:+.3f}); "
             "their separate effects cannot be told apart",
@@ -177,7 +227,9 @@ def _check_rank(R: np.ndarray, names: Sequence[str], table: str, singular: bool 
         )
 
 
-def standardised_coefficients(R: np.ndarray, r: np.ndarray, names: Sequence[str] = (), table: str = "drivers") -> np.ndarray:
+def standardised_coefficients(
+    R: np.ndarray, r: np.ndarray, names: Sequence[str] = (), table: str = "drivers"
+) -> np.ndarray:
     """Least-squares coefficients of the standardised outcome on the standardised drivers: ``R^-1 r``."""
     _check_rank(R, list(names) or [f"x{j}" for j in range(R.shape[0])], table)
     return scipy.linalg.solve(R, r, assume_a="pos")

@@ -30,20 +30,24 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Literal
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from cxwidgets.analysis.lift import resolve_time_column
+from cxwidgets.analysis.periods import resolve_time_column
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, one_metric, require_columns, to_polars
 from cxwidgets.metrics.intervals import z_value
 from cxwidgets.metrics.periods import period as period_expr
 from cxwidgets.metrics.rates import rate_summary
 from cxwidgets.metrics.survey import csat_summary, mean_summary, nps_summary
+
+if TYPE_CHECKING:
+    from cxwidgets.journey import Journey
 
 __all__ = ["change_points", "trend", "trend_mis"]
 
@@ -165,34 +169,59 @@ def trend(
             fix="check the metric= filter and that the column has values",
         )
     groups = [*keys, pname]
-    if stat == "nps":
-        s = nps_summary(frame, value, by=groups, metric=None, confidence=confidence, table=table)
-        s = s.select(*groups, pl.col("nps").alias("value"), pl.col("nps_low").alias("ci_low"),
-                     pl.col("nps_high").alias("ci_high"), "n")
-    elif stat == "top2box":
-        s = csat_summary(frame, value, by=groups, scale=scale or (1, 5), metric=None, confidence=confidence, table=table)
-        s = s.select(*groups, pl.col("csat").alias("value"), pl.col("csat_low").alias("ci_low"),
-                     pl.col("csat_high").alias("ci_high"), "n")
-    elif stat == "share":
-        s = rate_summary(frame, value, by=groups, name="value", confidence=confidence, table=table)
-        s = s.select(*groups, "value", pl.col("value_low").alias("ci_low"), pl.col("value_high").alias("ci_high"), "n")
-    else:
-        s = mean_summary(frame, value, by=groups, scale=scale, name="value", metric=None, confidence=confidence, table=table)
-        s = s.select(*groups, "value", pl.col("value_low").alias("ci_low"), pl.col("value_high").alias("ci_high"), "n")
+    s = _period_summary(frame, value, stat, groups, scale, confidence, table)
     s = s.filter(pl.col("n") > 0).sort(groups, nulls_last=True)
     z = z_value(confidence)
-    flags = np.zeros(s.height, dtype=bool)
-    offset = 0
-    parts = s.partition_by(keys, maintain_order=True) if keys else [s]
-    for part in parts:
+
+    def se_of(part: pl.DataFrame) -> np.ndarray:
         lo = part.get_column("ci_low").to_numpy().astype(float)
         hi = part.get_column("ci_high").to_numpy().astype(float)
         n = part.get_column("n").to_numpy()
-        se = np.where(n >= 2, (hi - lo) / (2 * z), np.nan)
+        return np.where(n >= 2, (hi - lo) / (2 * z), np.nan)
+
+    flags = _change_point_flags(s, keys, se_of, alpha=alpha, min_size=min_size)
+    return s.with_columns(pl.Series("change_point", flags, dtype=pl.Boolean)).with_columns(pl.col("n").cast(pl.Int64))
+
+
+def _period_summary(
+    frame: pl.DataFrame, value: str, stat: TrendStat, groups: list[str], scale: tuple[float, float] | None,
+    confidence: float, table: str,
+) -> pl.DataFrame:
+    """The metric core's summary of ``stat`` per group: the groups, value, ci_low, ci_high and n."""
+    if stat == "nps":
+        s = nps_summary(frame, value, by=groups, metric=None, confidence=confidence, table=table)
+        return s.select(*groups, pl.col("nps").alias("value"), pl.col("nps_low").alias("ci_low"),
+                        pl.col("nps_high").alias("ci_high"), "n")
+    if stat == "top2box":
+        s = csat_summary(
+            frame, value, by=groups, scale=scale or (1, 5), metric=None, confidence=confidence, table=table
+        )
+        return s.select(*groups, pl.col("csat").alias("value"), pl.col("csat_low").alias("ci_low"),
+                        pl.col("csat_high").alias("ci_high"), "n")
+    if stat == "share":
+        s = rate_summary(frame, value, by=groups, name="value", confidence=confidence, table=table)
+    else:
+        s = mean_summary(
+            frame, value, by=groups, scale=scale, name="value", metric=None, confidence=confidence, table=table
+        )
+    return s.select(*groups, "value", pl.col("value_low").alias("ci_low"), pl.col("value_high").alias("ci_high"), "n")
+
+
+def _change_point_flags(
+    frame: pl.DataFrame, keys: list[str], se_of: Callable[[pl.DataFrame], np.ndarray], *, alpha: float,
+    min_size: int,
+) -> np.ndarray:
+    """True on the rows where a new level starts, series by series (``keys``; one series without keys):
+    :func:`change_points` of each series' ``value`` with the standard errors ``se_of(series)``."""
+    flags = np.zeros(frame.height, dtype=bool)
+    offset = 0
+    parts = frame.partition_by(keys, maintain_order=True) if keys else [frame]
+    for part in parts:
+        se = se_of(part)
         for i in change_points(part.get_column("value").to_numpy().astype(float), se, alpha=alpha, min_size=min_size):
             flags[offset + i] = True
         offset += part.height
-    return s.with_columns(pl.Series("change_point", flags, dtype=pl.Boolean)).with_columns(pl.col("n").cast(pl.Int64))
+    return flags
 
 
 def trend_mis(
@@ -236,12 +265,8 @@ def trend_mis(
         >>> out["quarter"].n_unique()
         2
     """
-    import datetime as dt
-
-    from cxwidgets.analysis.backfill import _as_utc, _journey_of, _tables, filter_period
-    from cxwidgets.analysis.evidence import evidence_status
+    from cxwidgets.analysis.backfill import _journey_of, _tables
     from cxwidgets.metrics.periods import PERIODS
-    from cxwidgets.mis import MISModel
 
     if level not in ("moment", "stage", "segment"):
         raise ValueError(f"trend_mis: level must be 'moment', 'stage' or 'segment', got {level!r}")
@@ -249,6 +274,28 @@ def trend_mis(
     tables = _tables(data)
     step = PERIODS.get(every, every)
     name = every if every in PERIODS else "period"
+    start_dt, end_dt = _span(tables, data, start, end)
+    unit_cols = {"moment": ["stage", "moment"], "stage": ["stage"], "segment": ["segment"]}[level]
+    parts = _score_periods(journey, tables, start_dt, end_dt, step, name, level, unit_cols, confidence)
+    if not parts:
+        raise CXDataError("no period between start and end could be scored", fix="check start=, end= and the data")
+    out = pl.concat(parts).sort([*unit_cols, name])
+
+    def se_of(part: pl.DataFrame) -> np.ndarray:
+        return part.get_column("_se").fill_null(float("nan")).to_numpy().astype(float)
+
+    flags = _change_point_flags(out, unit_cols, se_of, alpha=alpha, min_size=min_size)
+    out = out.with_columns(pl.Series("change_point", flags, dtype=pl.Boolean)).drop("_se")
+    return out.sort([name, *unit_cols], maintain_order=True).select(
+        name, *unit_cols, "value", "ci_low", "ci_high", "n", "status", "change_point"
+    )
+
+
+def _span(tables: dict[str, pl.DataFrame], data: Any, start: Any, end: Any) -> tuple[dt.datetime, dt.datetime]:
+    """The span to cover: ``start`` (default the first time-stamped observation) to ``end``
+    (default the data's ``as_of``, else just after the last observation)."""
+    from cxwidgets.analysis.backfill import _as_utc
+
     if start is None:
         firsts = [
             f.get_column(c).min()
@@ -256,27 +303,42 @@ def trend_mis(
             for c in ("responded_at", "created_at", "at", "observed_at")
             if c in f.columns and t != "accounts"
         ]
-        firsts = [x for x in firsts if x is not None]
-        if not firsts:
+        found = [cast(dt.datetime, x) for x in firsts if x is not None]
+        if not found:
             raise CXDataError("no time-stamped observations to follow over time", fix="pass start= and end=")
-        start_dt = min(firsts)
+        start_dt = min(found)
     else:
         start_dt = _as_utc(start, "start")
     if end is None:
         as_of = getattr(data, "as_of", None) if not isinstance(data, dict) else data.get("as_of")
         if as_of is None:
-            lasts = [f.get_column(c).max() for f in tables.values() for c in ("responded_at", "created_at", "at") if c in f.columns]
-            as_of = max(x for x in lasts if x is not None) + dt.timedelta(microseconds=1)
+            lasts = [
+                f.get_column(c).max() for f in tables.values() for c in ("responded_at", "created_at", "at")
+                if c in f.columns
+            ]
+            as_of = max(cast(dt.datetime, x) for x in lasts if x is not None) + dt.timedelta(microseconds=1)
         end_dt = _as_utc(as_of)
     else:
         end_dt = _as_utc(end, "end")
     if end_dt <= start_dt:
         raise ValueError(f"trend_mis: end ({end_dt}) must come after start ({start_dt})")
+    return start_dt, end_dt
+
+
+def _score_periods(
+    journey: Journey, tables: dict[str, pl.DataFrame], start_dt: dt.datetime, end_dt: dt.datetime, step: str, name: str,
+    level: Literal["moment", "stage", "segment"], unit_cols: list[str], confidence: float,
+) -> list[pl.DataFrame]:
+    """Each period scored on its own slice of the data: the period start, the unit columns, value,
+    ci_low, ci_high, n, status and ``_se`` (periods with no accounts or nothing to bind are skipped)."""
+    from cxwidgets.analysis.backfill import filter_period
+    from cxwidgets.analysis.evidence import evidence_status
+    from cxwidgets.mis import MISModel
+
     lit = pl.lit(start_dt).cast(pl.Datetime("us", "UTC"))
     first = pl.select(lit.dt.truncate(step)).item()
     starts = pl.datetime_range(first, end_dt, interval=step, eager=True, time_zone="UTC", closed="left").to_list()
     ends = [*starts[1:], pl.select(pl.lit(starts[-1]).dt.offset_by(step)).item()]
-    unit_cols = {"moment": ["stage", "moment"], "stage": ["stage"], "segment": ["segment"]}[level]
     parts: list[pl.DataFrame] = []
     for p0, p1 in zip(starts, ends, strict=True):
         p1 = min(p1, end_dt)
@@ -295,15 +357,4 @@ def trend_mis(
                 pl.col("n_accounts").cast(pl.Int64).alias("n"), "status", pl.col("se").alias("_se"),
             )
         )
-    if not parts:
-        raise CXDataError("no period between start and end could be scored", fix="check start=, end= and the data")
-    out = pl.concat(parts).sort([*unit_cols, name])
-    flags = np.zeros(out.height, dtype=bool)
-    offset = 0
-    for part in out.partition_by(unit_cols, maintain_order=True):
-        se = part.get_column("_se").fill_null(float("nan")).to_numpy().astype(float)
-        for i in change_points(part.get_column("value").to_numpy().astype(float), se, alpha=alpha, min_size=min_size):
-            flags[offset + i] = True
-        offset += part.height
-    out = out.with_columns(pl.Series("change_point", flags, dtype=pl.Boolean)).drop("_se")
-    return out.sort([name, *unit_cols], maintain_order=True).select(name, *unit_cols, "value", "ci_low", "ci_high", "n", "status", "change_point")
+    return parts
