@@ -10,4 +10,14 @@ Example:
 from cxwidgets.datasets.before_after import BeforeAfterData, ProgrammeEffects, saas_before_after
 from cxwidgets.datasets.saas import MAX_OPEN_AGE, MOMENTS, ObservedSignal, SaasData, Truth, saas
 
-__all__ = ["MAX_OPEN_AGE", "MOMENTS", "ObservedSignal", "SaasData", "Truth", "saas", "BeforeAfterData", "ProgrammeEffects", "saas_before_after"]
+__all__ = [
+    "MAX_OPEN_AGE",
+    "MOMENTS",
+    "ObservedSignal",
+    "SaasData",
+    "Truth",
+    "saas",
+    "BeforeAfterData",
+    "ProgrammeEffects",
+    "saas_before_after",
+]

@@ -36,12 +36,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
 from cxwidgets.datasets.saas import SaasData, saas
+from cxwidgets.datasets.saas_draws import _sigmoid
 from cxwidgets.timestamps import point_in_time
 
 __all__ = ["BeforeAfterData", "ProgrammeEffects", "saas_before_after"]
@@ -152,10 +154,6 @@ def _solve_mu(z: np.ndarray, target: float) -> float:
     return float(optimize.brentq(lambda mu: _expected_score(mu, z).mean() - target, -5.0, 15.0, xtol=1e-10))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def saas_before_after(
     n_accounts: int = 4_000,
     seed: int = 0,
@@ -196,17 +194,50 @@ def saas_before_after(
     base = saas(n_accounts, seed, start=start, months=months)
     cut = _parse(change_at)
     rng = np.random.default_rng([int(seed), 20_240_701])
-    acc = base.accounts
-    lat = base.truth.latents
-    cut_lit = pl.lit(cut).cast(_TS)
-    after = acc.get_column("started_at").to_numpy() >= np.datetime64(cut.replace(tzinfo=None), "us")
+    after = _after_cohort(base.accounts, cut)
+    events, ttv_before, ttv_after = _faster_first_value(base, after, ttv_reduction)
+    tickets = _support_csat(base, cut, rng, lo_c, hi_c)
+    accounts, renewal_after, shift = _renewal_lift(base, after, rng, renewal_lift)
+    effects = ProgrammeEffects(
+        change_at=cut,
+        ttv_reduction=ttv_reduction,
+        ttv_mean_before=ttv_before,
+        ttv_mean_after=ttv_after,
+        support_csat_before=float(lo_c),
+        support_csat_after=float(hi_c),
+        renewal_before=renewal_after - renewal_lift,
+        renewal_after=renewal_after,
+        renewal_logit_shift=shift,
+    )
+    return BeforeAfterData(
+        accounts=accounts,
+        responses=base.responses,
+        tickets=tickets,
+        events=events,
+        truth=base.truth,
+        as_of=base.as_of,
+        change_at=cut,
+        effects=effects,
+    )
+
+
+def _after_cohort(acc: pl.DataFrame, cut: datetime) -> np.ndarray:
+    """True for the accounts starting on or after ``cut``; both cohorts must have accounts."""
+    started = acc.get_column("started_at")
+    after = started.to_numpy() >= np.datetime64(cut.replace(tzinfo=None), "us")
     if after.all() or not after.any():
+        first, last = cast(datetime, started.min()), cast(datetime, started.max())
         raise ValueError(
             f"change_at={cut.date()} leaves no accounts on one side: accounts start between "
-            f"{acc['started_at'].min()} and {acc['started_at'].max()}; pick a date inside that range"
+            f"{first} and {last}; pick a date inside that range"
         )
+    return after
 
-    # ---- time to first value (cohort) ------------------------------------------------------
+
+def _faster_first_value(base: SaasData, after: np.ndarray, ttv_reduction: float) -> tuple[pl.DataFrame, float, float]:
+    """Time to first value (cohort): the after cohort's first_value events come ``ttv_reduction``
+    sooner; returns the events and the expected mean TTV of reached accounts before and after."""
+    acc, lat = base.accounts, base.truth.latents
     factor = 1.0 - ttv_reduction
     starts = acc.select("account_id", "started_at", pl.Series("_after", after))
     events = (
@@ -233,23 +264,35 @@ def saas_before_after(
     reach = 1.0 - _sigmoid(-2.8 - 0.9 * z_ttv)
     ttv_before = float((reach * m_ttv)[~after].sum() / reach[~after].sum())
     ttv_after = factor * float((reach * m_ttv)[after].sum() / reach[after].sum())
+    return events, ttv_before, ttv_after
 
-    # ---- support CSAT (ticket time) ---------------------------------------------------------
+
+def _support_csat(base: SaasData, cut: datetime, rng: np.random.Generator, lo_c: float, hi_c: float) -> pl.DataFrame:
+    """Support CSAT (ticket time): every rated ticket's CSAT redrawn around a level solved so the
+    expected mean is ``lo_c`` before ``cut`` and ``hi_c`` from it; returns the tickets."""
+    lat = base.truth.latents
     tk = base.tickets.with_row_index("_row").join(
         lat.select("account_id", pl.col(_SCR).alias("_z")), on="account_id", how="left"
     )
     rated = tk.filter(pl.col("csat").is_not_null())
-    is_after = rated.select(pl.col("created_at") >= cut_lit).to_series().to_numpy()
+    is_after = rated.select(pl.col("created_at") >= pl.lit(cut).cast(_TS)).to_series().to_numpy()
     z_t = rated.get_column("_z").to_numpy()
     mu_b, mu_a = _solve_mu(z_t[~is_after], lo_c), _solve_mu(z_t[is_after], hi_c)
     mu = np.where(is_after, mu_a, mu_b)
     new = np.clip(np.rint(mu + 0.9 * (0.8 * z_t + 0.6 * rng.standard_normal(z_t.size))), 1, 5)
     csat = np.full(tk.height, np.nan)
     csat[rated.get_column("_row").to_numpy()] = new
-    tickets = base.tickets.with_columns(pl.Series("csat", csat, dtype=pl.Float64, nan_to_null=True))
+    return base.tickets.with_columns(pl.Series("csat", csat, dtype=pl.Float64, nan_to_null=True))
 
-    # ---- renewal (cohort) -------------------------------------------------------------------
-    p = lat.get_column("p_churn").to_numpy()
+
+def _renewal_lift(
+    base: SaasData, after: np.ndarray, rng: np.random.Generator, renewal_lift: float
+) -> tuple[pl.DataFrame, float, float]:
+    """Renewal (cohort): the after cohort's churn logit lowered so its expected renewal rate is the
+    before cohort's plus ``renewal_lift``, churn redrawn with a coupled draw; returns the accounts,
+    the after cohort's expected renewal rate and the logit shift."""
+    acc = base.accounts
+    p = base.truth.latents.get_column("p_churn").to_numpy()
     logit = np.log(p) - np.log1p(-p)
     target = float((1.0 - p[~after]).mean()) + renewal_lift
     if not 0 < target < 1:
@@ -267,24 +310,4 @@ def saas_before_after(
         (pl.col("expanded") & pl.Series(~churned)).alias("expanded"),
         pl.Series("renewed", ~churned, dtype=pl.Boolean),
     )
-    effects = ProgrammeEffects(
-        change_at=cut,
-        ttv_reduction=ttv_reduction,
-        ttv_mean_before=ttv_before,
-        ttv_mean_after=ttv_after,
-        support_csat_before=float(lo_c),
-        support_csat_after=float(hi_c),
-        renewal_before=target - renewal_lift,
-        renewal_after=target,
-        renewal_logit_shift=shift,
-    )
-    return BeforeAfterData(
-        accounts=accounts,
-        responses=base.responses,
-        tickets=tickets,
-        events=events,
-        truth=base.truth,
-        as_of=base.as_of,
-        change_at=cut,
-        effects=effects,
-    )
+    return accounts, target, shift
