@@ -70,7 +70,7 @@ __all__ = [
 
 def threshold_bins(
     model: Any,
-    target: str = MIS_TARGET,
+    target: str | ThresholdTarget = MIS_TARGET,
     outcome: Any = None,
     *,
     accounts: Any = None,

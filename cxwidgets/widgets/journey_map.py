@@ -216,7 +216,10 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
     def journey(self) -> dict[str, Any]:
         """Deprecated: the synced journey dict, now :attr:`journey_data` (the
         :class:`~cxwidgets.journey.Journey` is :attr:`journey_spec`)."""
-        deprecated("JourneyMap.journey (the synced journey dict)", "JourneyMap.journey_spec for the Journey, or JourneyMap.journey_data for the dict")
+        deprecated(
+            "JourneyMap.journey (the synced journey dict)",
+            "JourneyMap.journey_spec for the Journey, or JourneyMap.journey_data for the dict",
+        )
         return self.journey_data
 
     @journey.setter
@@ -392,7 +395,9 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
     @staticmethod
     def _template(name: Any) -> Journey:
         if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"load_template: name a journey template (one of {', '.join(plugins.choices()['templates'])})")
+            raise ValueError(
+                f"load_template: name a journey template (one of {', '.join(plugins.choices()['templates'])})"
+            )
         return Journey.template(name.strip())
 
     @staticmethod
@@ -402,7 +407,9 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
         persona = persona.strip()
         j.moment(moment)  # unknown moment: a clear JourneyKeyError
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ValueError(f"set_emotion: the emotion must be a number from -2 to +2 (or None to clear), got {value!r}")
+            raise ValueError(
+                f"set_emotion: the emotion must be a number from -2 to +2 (or None to clear), got {value!r}"
+            )
         curves = j.to_be if to_be else j.emotions
         curve = dict(curves.get(persona, {}))
         if value is None:

@@ -4,10 +4,20 @@ with the one RAG palette, every band named in words in its legend."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
 
 __all__ = ["threshold_chart"]
+
+
+class _BinRow(TypedDict):
+    """One bar of the chart."""
+
+    lo: float
+    hi: float
+    n: int
+    band: str  # green, amber or red
+    label: NotRequired[str]  # the band's legend entry
 
 
 def _band_of(lo: float, hi: float, green: float, amber: float, higher: bool) -> str:
@@ -18,7 +28,7 @@ def _band_of(lo: float, hi: float, green: float, amber: float, higher: bool) -> 
 
 
 def threshold_chart(
-    bins: list[Mapping[str, Any]],
+    bins: Sequence[Mapping[str, Any]],
     green: float,
     amber: float,
     *,
@@ -33,14 +43,15 @@ def threshold_chart(
     every band named in its legend with its rule and its count (colour is never the only cue).
 
     Example:
-        >>> threshold_chart([{"lo": 0, "hi": 50, "n": 3}, {"lo": 50, "hi": 100, "n": 5}], 75, 50).mark.type  # doctest: +SKIP
+        >>> bins = [{"lo": 0, "hi": 50, "n": 3}, {"lo": 50, "hi": 100, "n": 5}]
+        >>> threshold_chart(bins, 75, 50).mark.type  # doctest: +SKIP
     """
     import altair as alt
     import polars as pl
 
     from cxwidgets.charts import RAG_COLOURS, STATUS_LABELS
 
-    rows = [
+    rows: list[_BinRow] = [
         {"lo": float(b["lo"]), "hi": float(b["hi"]), "n": int(b["n"]),
          "band": _band_of(float(b["lo"]), float(b["hi"]), green, amber, higher_is_better)}
         for b in bins
@@ -54,7 +65,9 @@ def threshold_chart(
     labels = {k: f"{STATUS_LABELS[k]}: {rules[k]} ({counts[k]:,} accounts)" for k in order}
     for r in rows:
         r["label"] = labels[r["band"]]
-    frame = pl.DataFrame(rows, schema={"lo": pl.Float64, "hi": pl.Float64, "n": pl.Int64, "band": pl.String, "label": pl.String})
+    frame = pl.DataFrame(
+        rows, schema={"lo": pl.Float64, "hi": pl.Float64, "n": pl.Int64, "band": pl.String, "label": pl.String}
+    )
     x_title = axis or (title + (f" ({unit})" if unit else ""))
     colour = alt.Color(
         "label:N",

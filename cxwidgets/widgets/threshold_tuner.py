@@ -382,7 +382,9 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         if "green" not in s:
             raise ValueError(s.get("note") or "no suggestion: give an outcome (e.g. outcome='churned', accounts=...)")
         if not s.get("separates") and not force:
-            raise ValueError(s.get("note") or "the suggestion does not separate the outcome; use force=True to apply it")
+            raise ValueError(
+                s.get("note") or "the suggestion does not separate the outcome; use force=True to apply it"
+            )
         return self.set_thresholds(green=s["green"], amber=s["amber"])
 
     def reset(self) -> Journey:
@@ -461,7 +463,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             >>> tuner.save("journey.yaml")  # doctest: +SKIP
             PosixPath('journey.yaml')
         """
-        return self._model.to_journey().save(path, format=format)  # type: ignore[arg-type]
+        return self._model.to_journey().save(path, format=format)
 
     def chart(self, *, width: int = 560, height: int = 220) -> Any:
         """The histogram with its bands as an altair chart (aggregated bins only, no raw rows).

@@ -29,7 +29,7 @@ import os
 import pathlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import polars as pl
@@ -41,11 +41,14 @@ from cxwidgets.journey import CATEGORIES, split_signal_key
 from cxwidgets.signals import NO_SEGMENT
 from cxwidgets.widgets._base import Flag, PageUpdates, deprecated
 
+if TYPE_CHECKING:
+    from cxwidgets.mis.checks import Level
+
 __all__ = ["WeightTuner"]
 
 _HERE = pathlib.Path(__file__).parent
 _CSS = (_HERE / "weight_tuner.css").read_text(encoding="utf-8")
-_LEVELS = ("moment", "stage", "segment")
+_LEVELS: tuple[Level, ...] = ("moment", "stage", "segment")
 #: slider key prefix -> the model setting it changes
 _FIELDS = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
            "segment": "segment_multipliers"}
@@ -200,13 +203,19 @@ class WeightTuner(w.VBox):
         }
         for chart in self.charts.values():
             chart.add_class("cx-chart")
-        self.accordion = w.Accordion(children=[box for _, box in sections], layout=w.Layout(width="auto", max_width="100%"))
+        self.accordion = w.Accordion(
+            children=[box for _, box in sections], layout=w.Layout(width="auto", max_width="100%")
+        )
         for i, (title, _) in enumerate(sections):
             self.accordion.set_title(i, title)
         self.accordion.selected_index = 0
-        left = w.VBox([self.accordion], layout=w.Layout(flex="0 0 38%", min_width="280px", margin="0 16px 0 0", overflow="visible"))
+        left = w.VBox(
+            [self.accordion],
+            layout=w.Layout(flex="0 0 38%", min_width="280px", margin="0 16px 0 0", overflow="visible"),
+        )
+        small_charts = w.HBox([self.charts["stage"], self.charts["segment"]], layout=w.Layout(flex_flow="row wrap"))
         right = w.VBox(
-            [self.charts["moment"], w.HBox([self.charts["stage"], self.charts["segment"]], layout=w.Layout(flex_flow="row wrap"))],
+            [self.charts["moment"], small_charts],
             layout=w.Layout(flex="1 1 auto", min_width="0", overflow="auto"),
         )
         buttons = w.HBox([self.reset_button, self.path, self.save_button])
@@ -255,7 +264,9 @@ class WeightTuner(w.VBox):
             sections.append((
                 "Segments",
                 w.VBox([
-                    self._add(f"segment:{s}", s, m.segment_multipliers.get(s, 1.0), 3.0, 0.05, f"weight of {s} accounts")
+                    self._add(
+                        f"segment:{s}", s, m.segment_multipliers.get(s, 1.0), 3.0, 0.05, f"weight of {s} accounts"
+                    )
                     for s in segments
                 ]),
             ))
@@ -276,14 +287,14 @@ class WeightTuner(w.VBox):
         )
         for control in (self.missing, self.arr_weighting):
             control.observe(self._on_slide, names="value")
-            control._refuse_text = self._refuse  # type: ignore[attr-defined]
+            control._refuse_text = self._refuse
         sections.append(("Settings", w.VBox([self.missing, self.arr_weighting])))
         return sections
 
     def _add(self, key: str, label: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
         slider = _slider(label, float(value), maximum, step, tooltip)
         slider.observe(self._on_slide, names="value")
-        slider._refuse_raw = lambda _s, raw: self._refuse_value(key, raw)  # type: ignore[attr-defined]
+        slider._refuse_raw = lambda _s, raw: self._refuse_value(key, raw)
         self.sliders[key] = slider
         return slider
 
@@ -392,7 +403,9 @@ class WeightTuner(w.VBox):
     def _redraw(self, notify: bool = True) -> None:
         scores = {lvl: self.model.score(lvl) for lvl in _LEVELS}
         now = _ranks(scores["moment"], "moment")
-        self.rank_changes = {k: self._baseline[k] - r for k, r in now.items() if k in self._baseline and self._baseline[k] != r}
+        self.rank_changes = {
+            k: self._baseline[k] - r for k, r in now.items() if k in self._baseline and self._baseline[k] != r
+        }
         for lvl in _LEVELS:
             self.charts[lvl].chart = self._chart(lvl, scores[lvl])
         self.updates += 1
@@ -412,7 +425,7 @@ class WeightTuner(w.VBox):
         """Call ``callback(tuner)`` after every redraw (the Explorer refreshes the map with it)."""
         self._listeners.append(callback)
 
-    def records(self, level: str = "moment") -> list[dict[str, Any]]:
+    def records(self, level: Level = "moment") -> list[dict[str, Any]]:
         """The rows the chart of ``level`` shows now (label, mis, status, text, change)."""
         return mis_records(self.model.score(level), level, self.rank_changes if level == "moment" else None)
 
@@ -461,7 +474,7 @@ class WeightTuner(w.VBox):
             return
         self.message.value = f'<span class="cx-tuner-ok">Saved to {_escape(str(where))}</span>'
 
-    def save_image(self, path: str | os.PathLike[str], level: str = "moment") -> Path:
+    def save_image(self, path: str | os.PathLike[str], level: Level = "moment") -> Path:
         """Export the chart of ``level`` as a PNG or SVG picture, or a standalone HTML page, by
         extension (vl-convert; no Python needed to open it).
 
@@ -472,7 +485,7 @@ class WeightTuner(w.VBox):
             raise ValueError(f"level must be one of {', '.join(map(repr, _LEVELS))}, got {level!r}")
         return save_chart(self._chart(level, self.model.score(level), background="white"), path)
 
-    def save_chart(self, path: str | os.PathLike[str], level: str = "moment") -> Path:
+    def save_chart(self, path: str | os.PathLike[str], level: Level = "moment") -> Path:
         """Deprecated name of :meth:`save_image` (kept for one release)."""
         deprecated("WeightTuner.save_chart(path)", "WeightTuner.save_image(path)")
         return self.save_image(path, level)
