@@ -92,7 +92,7 @@ from typing import Any
 import polars as pl
 
 from cxwidgets.binding.context import Context
-from cxwidgets.binding.inputs import cut_at_as_of, journey_rows, tables_of, validate_tables
+from cxwidgets.binding.inputs import cut_at_as_of, journey_rows, leave_out_other_moments, tables_of, validate_tables
 from cxwidgets.binding.notes import key_notes, missing_table_notes, role_notes, unused_notes
 from cxwidgets.binding.progress import Progress, ProgressCallback
 from cxwidgets.binding.result import (
@@ -168,7 +168,8 @@ def bind(
     raw, data_as_of = tables_of(data)
     steps = Progress(progress, total=len(raw) + len(rows) + 1)
     frames = validate_tables(raw, journey, rows, steps.step)
-    notes = key_notes(frames, raw)
+    outside = leave_out_other_moments(frames, journey)
+    notes = key_notes(frames, raw) + outside
     frames, as_of_v = cut_at_as_of(frames, as_of, data_as_of, notes)
     ctx = Context(frames=frames, as_of=as_of_v, journey=journey, notes=notes)
     parts, report = _bind_each_signal(ctx, rows, steps)

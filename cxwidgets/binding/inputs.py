@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from cxwidgets._util.text import closest, short
+from cxwidgets._util.text import closest, plural, short
 from cxwidgets.binding.context import UTC
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import SignalRow, Source
@@ -105,7 +105,37 @@ def _validate(name: str, frame: Any, journey: Any, rows: list[SignalRow]) -> pl.
         declared = _declared_scales(rows, "tickets", lambda s: s.metric)
         scales = {"csat": declared.get("csat", DEFAULT_SCALES["csat"])}
     with_journey = journey if name in ("responses", "signals") else None
-    return validate(frame, table=name, journey=with_journey, scales=scales or None)
+    # rows of moments the journey does not have are kept here (a near miss of one is an error)
+    # and left out, counted, by leave_out_other_moments
+    return validate(frame, table=name, journey=with_journey, scales=scales or None, other_moments="keep")
+
+
+def leave_out_other_moments(frames: dict[str, pl.DataFrame], journey: Any) -> list[str]:
+    """Rows of responses and signals for moments outside the journey: left out, and counted in a note.
+
+    A journey may cover part of the data (two moments of a survey that asks about eight). A
+    likely typo of a journey moment never gets here: validation refuses it with "did you mean".
+    """
+    known = list(journey.moment_names())
+    notes: list[str] = []
+    for name in ("responses", "signals"):
+        frame = frames.get(name)
+        if frame is None or frame.is_empty():
+            continue
+        outside = frame.filter(~pl.col("moment").is_in(known) | pl.col("moment").is_null())
+        if outside.is_empty():
+            continue
+        frames[name] = frame.filter(pl.col("moment").is_in(known))
+        counts = outside.group_by("moment").len().sort(["len", "moment"], descending=[True, False], nulls_last=True)
+        shown = ", ".join(
+            f"{short(m) if m is not None else 'no moment'} ({n:,})" for m, n in counts.head(5).iter_rows()
+        )
+        more = f" and {counts.height - 5:,} more" if counts.height > 5 else ""
+        notes.append(
+            f"{name}: {plural(outside.height, 'row')} of {plural(counts.height, 'moment')} outside the journey "
+            f"left out ({shown}{more}); {frames[name].height:,} of {frame.height:,} rows used"
+        )
+    return notes
 
 
 def validate_tables(

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 
 import polars as pl
 
-from cxwidgets._util.text import choices, closest, short, shorten
+from cxwidgets._util.text import choices, closest, plural, short, shorten
 from cxwidgets.binding.aggregates import duration_values, sum_observations
 from cxwidgets.binding.context import US_PER_SECOND, UTC, Bound, Context, NeedsTable, as_of_lit, who
 from cxwidgets.catalog import _BINDERS, Binder, binder_for
@@ -111,11 +111,15 @@ def _bind_responses(ctx: Context, row: SignalRow) -> Bound:
     # validation stores metric names by frames.metric_name's rule; read the journey's the same way
     lf = frame.lazy().filter((pl.col("metric") == metric_name(src.metric)) & (pl.col("moment") == row.moment.name))
     lf = _apply_filter(ctx, row, lf, frame.columns, "responses")
-    obs = lf.select(
+    # an unanswered question (a null score) is missing: left out of every aggregate and counted
+    n_null = lf.select(pl.col("score").is_null().sum()).collect().item()
+    obs = lf.filter(pl.col("score").is_not_null()).select(
         "account_id", _role(frame.columns), pl.col("score").alias("x"), _time_or_null(frame.columns, "responded_at")
     )
     bound = sum_observations(row, obs, "responses", "score")
     assert bound.obs is not None
+    if n_null:
+        bound.notes.append(f"{plural(n_null, 'answer')} without a score (unanswered or not applicable) left out")
     return bound
 
 

@@ -89,6 +89,8 @@ class _Arguments:
     whole: set[str]
     known: list[str] | None
     zone: str
+    #: "error": a moment outside ``known`` is an error; "keep": only a near miss of one is
+    other_moments: str = "error"
 
 
 def _arguments(
@@ -98,6 +100,7 @@ def _arguments(
     journey: Any,
     moments: Iterable[str] | None,
     naive_tz: str,
+    other_moments: str = "error",
 ) -> _Arguments:
     """Every argument checked, in the order they are reported (scales, continuous, moments, zone)."""
     scale_map = _resolve_scales(scales, table)
@@ -107,4 +110,11 @@ def _arguments(
         zone = check_zone(naive_tz)
     except TimestampError as err:
         raise CXDataError(err.message, table=table, fix=err.fix) from None
-    return _Arguments(scale_map, whole, known, zone)
+    if other_moments not in ("error", "keep"):
+        raise CXDataError(
+            f"other_moments must be 'error' or 'keep', got {other_moments!r}",
+            table=table,
+            column="moment",
+            fix="other_moments='keep' keeps rows of moments the journey does not have (a near miss stays an error)",
+        )
+    return _Arguments(scale_map, whole, known, zone, other_moments)

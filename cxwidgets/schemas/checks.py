@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from cxwidgets._util.text import choices, did_you_mean, plural, short
+from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
 from cxwidgets.frames import metric_expr
 from cxwidgets.scales import scale_problem
 from cxwidgets.schemas.arguments import _Arguments
@@ -103,8 +103,38 @@ def _order_problems(frame: pl.DataFrame, ok: set[str]) -> list[_Problem]:
     return out
 
 
-def _moment_problem(frame: pl.DataFrame, known: list[str]) -> _Problem | None:
+#: How alike (difflib's ratio, ignoring case) a moment name must be to a journey moment to count
+#: as a likely typo of it ("Onboarding Kickof" for "Onboarding Kickoff": 0.97).
+NEAR_MISS = 0.85
+
+
+def near_misses(names: Iterable[str], known: Iterable[str]) -> dict[str, str]:
+    """The names that are likely typos of a known moment: {name: the moment it resembles}.
+
+    Equal ignoring case and spaces, or alike by at least :data:`NEAR_MISS`:
+
+    >>> near_misses(["Onboarding kickoff ", "Wifi", "Renewl"], ["Onboarding Kickoff", "Renewal"])
+    {'Onboarding kickoff ': 'Onboarding Kickoff', 'Renewl': 'Renewal'}
+    """
+    known = list(known)
+    folded = {" ".join(k.split()).lower(): k for k in known}
+    out: dict[str, str] = {}
+    for name in names:
+        if name in known:
+            continue
+        same = folded.get(" ".join(name.split()).lower())
+        close = same or closest(" ".join(name.split()).lower(), list(folded), cutoff=NEAR_MISS)
+        if close is not None:
+            out[name] = same or folded[close]
+    return out
+
+
+def _moment_problem(frame: pl.DataFrame, known: list[str], *, near_only: bool = False) -> _Problem | None:
+    """Rows naming a moment the journey does not have; with ``near_only`` only likely typos of one."""
     bad = pl.col("moment").is_not_null() & ~pl.col("moment").is_in(known)
+    if near_only:
+        outside = frame.filter(bad).get_column("moment").unique().to_list()
+        bad = bad & pl.col("moment").is_in(list(near_misses(outside, known)))
     hits = frame.select(pl.int_range(pl.len()).filter(bad).alias("row")).get_column("row")
     if hits.len() == 0:
         return None
@@ -112,9 +142,11 @@ def _moment_problem(frame: pl.DataFrame, known: list[str]) -> _Problem | None:
     unknown = s.gather(hits).unique(maintain_order=True)
     named = []
     lower = {k.lower(): k for k in known}
+    near = near_misses(unknown.head(_MAX_ROWS_SHOWN).to_list(), known)
     for name in unknown.head(_MAX_ROWS_SHOWN).to_list():
         # a slip of case suggests the moment itself (before any other close name)
-        hint = did_you_mean(lower.get(name.lower(), name), known, cutoff=0.5)
+        hint = f" (did you mean {near[name]!r}?)" if name in near else ""
+        hint = hint or did_you_mean(lower.get(name.lower(), name), known, cutoff=0.5)
         named.append(short(name) + hint)
     if unknown.len() > _MAX_ROWS_SHOWN:
         named.append(f"... ({unknown.len() - _MAX_ROWS_SHOWN:,} more)")
@@ -124,7 +156,11 @@ def _moment_problem(frame: pl.DataFrame, known: list[str]) -> _Problem | None:
         f"{plural(hits.len(), 'row')} name {plural(unknown.len(), 'moment')} the journey does not have: "
         + ", ".join(named),
         f"rename them to the journey's moments ({shown or 'the journey has no moments'}) "
-        "or add them to the journey",
+        + (
+            "(each looks like a typo of one; rows of moments unlike any of the journey's are left out)"
+            if near_only
+            else "or add them to the journey"
+        ),
         f"{plural(unknown.len(), 'unknown moment')}",
         _series_rows(s, hits),
         n=hits.len(),
@@ -144,7 +180,7 @@ def _argument_checks(
     if args.known is not None:
         if "moment" in _spec(table):
             if "moment" in ok:
-                p = _moment_problem(frame, args.known)
+                p = _moment_problem(frame, args.known, near_only=args.other_moments == "keep")
                 if p:
                     problems.append(p)
         else:

@@ -57,7 +57,9 @@ class ResponsesModel(_TableModel):
     account_id: str = pa.Field(description="account the respondent belongs to (text id)")
     moment: str = pa.Field(description="moment of the journey the survey was sent at")
     metric: str = pa.Field(description="nps, csat, ces, psat or a custom metric name")
-    score: float = pa.Field(description="the answer, on the metric's declared scale")
+    score: float = pa.Field(
+        nullable=True, description="the answer, on the metric's declared scale; null = unanswered (counted)"
+    )
     responded_at: UTCDatetime | None = pa.Field(nullable=True)
     respondent_id: str | None = pa.Field(nullable=True)
     role: str | None = pa.Field(nullable=True, description="executive, admin, end_user, ...")

@@ -49,6 +49,7 @@ def validate_report(
     moments: Iterable[str] | None = None,
     naive_tz: str = "UTC",
     continuous: Iterable[str] = (),
+    other_moments: str = "error",
 ) -> ValidationReport:
     """Validate like :func:`validate`, and also report null counts and the conversions made.
 
@@ -57,7 +58,7 @@ def validate_report(
     (2, {'account_id': 0, 'segment': 1})
     """
     table = _check_table(table)
-    args = _arguments(table, scales, continuous, journey, moments, naive_tz)
+    args = _arguments(table, scales, continuous, journey, moments, naive_tz, other_moments)
     frame, problems = _read_input(df, table)
     notes: list[str] = []
     frame, failed = _convert(frame, table, args.zone, problems, notes)
@@ -79,7 +80,30 @@ def _null_counts(frame: pl.DataFrame, table: str, notes: list[str]) -> dict[str,
             notes.append(
                 f"{name}: {null_counts[name]:,} of {frame.height:,} values are null (kept; optional column)"
             )
+    if table == "responses" and null_counts.get("score", 0):
+        notes.append(_unanswered_note(frame, null_counts["score"]))
     return null_counts
+
+
+def _unanswered_note(frame: pl.DataFrame, n_null: int) -> str:
+    """The one policy for a null score: an unanswered question, kept, skipped and counted.
+
+    With a ``missing`` column (what :func:`cxwidgets.responses_from_wide` writes) the note
+    gives the reasons ("8 not applicable, 4 unanswered").
+    """
+    note = (
+        f"score: {n_null:,} of {frame.height:,} answers are null (unanswered: kept, and skipped and "
+        "counted as missing, n_missing, by the summaries and bind)"
+    )
+    if "missing" in frame.columns and frame.schema["missing"] == pl.String:
+        reasons = (
+            frame.filter(pl.col("score").is_null())
+            .group_by(pl.col("missing").fill_null("unanswered"))
+            .len()
+            .sort(["len", "missing"], descending=[True, False])
+        )
+        note += ": " + ", ".join(f"{n:,} {reason}" for reason, n in reasons.iter_rows())
+    return note
 
 
 def validate(
@@ -91,6 +115,7 @@ def validate(
     moments: Iterable[str] | None = None,
     naive_tz: str = "UTC",
     continuous: Iterable[str] = (),
+    other_moments: str = "error",
 ) -> pl.DataFrame:
     """Check an input table and return it as polars with the documented dtypes.
 
@@ -107,6 +132,10 @@ def validate(
         journey: anything with a ``.moment_names()`` method, or an iterable of moment names;
             with it (or ``moments=``), a ``moment`` not in the journey is an error.
         moments: moment names, alone or added to the journey's.
+        other_moments: with a journey or ``moments=``: ``"error"`` (default) refuses rows of a
+            moment not named; ``"keep"`` keeps them (what :func:`cxwidgets.bind` does before it
+            leaves them out and counts them), refusing only a likely typo of a named moment
+            (same name but for case or spaces, or alike by 85%), with "did you mean".
         naive_tz: the zone naive timestamps are read in, when all of a table's timestamps are
             naive (default UTC; reported in :func:`validate_report` notes).
 
@@ -139,5 +168,12 @@ def validate(
         ['00123', '00124']
     """
     return validate_report(
-        df, table, scales=scales, journey=journey, moments=moments, naive_tz=naive_tz, continuous=continuous
+        df,
+        table,
+        scales=scales,
+        journey=journey,
+        moments=moments,
+        naive_tz=naive_tz,
+        continuous=continuous,
+        other_moments=other_moments,
     ).frame

@@ -1,0 +1,140 @@
+"""Bring your own data (issue 13): unanswered questions and journeys that cover part of the data.
+
+The independent computation for "an unanswered question is missing" is the same data with those
+rows dropped: every figure must equal it, and only the missing counts differ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cxwidgets as cx
+
+
+@pytest.fixture(scope="module")
+def book() -> cx.datasets.SaaSData:  # type: ignore[name-defined]
+    return cx.datasets.saas(n_accounts=300, seed=5)
+
+
+def _with_unanswered(responses: pl.DataFrame, share: float, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    mask = pl.Series(np.random.default_rng(seed).random(responses.height) < share)
+    nulled = responses.with_columns(score=pl.when(mask).then(None).otherwise(pl.col("score")))
+    return nulled, responses.filter(~mask), int(mask.sum())
+
+
+def test_validate_keeps_unanswered_questions_counts_them_and_says_why(book: object) -> None:
+    nulled, _, n = _with_unanswered(book.responses, 0.1, 0)  # type: ignore[attr-defined]
+    rep = cx.validate_report(nulled, table="responses")
+    assert rep.frame.height == nulled.height  # no row dropped
+    assert rep.null_counts["score"] == n
+    assert any(f"score: {n:,} of {nulled.height:,} answers are null (unanswered" in note for note in rep.notes)
+
+
+def test_the_note_gives_the_reasons_a_wide_export_recorded() -> None:
+    wide = pl.DataFrame({"id": ["a", "b", "c", "d"], "q": [0, None, 4, 0]})
+    long = cx.responses_from_wide(wide, {"q": ("M", "csat")}, account_id="id", not_applicable=[0])
+    rep = cx.validate_report(long, table="responses")
+    assert rep.notes[-1].endswith(": 2 not applicable, 1 unanswered")
+
+
+@settings(max_examples=8, deadline=None)
+@given(share=st.sampled_from([0.02, 0.1, 0.4]), seed=st.integers(0, 2**16))
+def test_unanswered_questions_count_as_absent_in_summaries(share: float, seed: int) -> None:
+    responses = cx.datasets.saas(n_accounts=150, seed=1).responses
+    nulled, dropped, n = _with_unanswered(responses, share, seed)
+    for summary in (cx.metrics.nps_summary, cx.metrics.csat_summary):
+        with_nulls = summary(nulled, by="moment")
+        without = summary(dropped, by="moment")
+        assert with_nulls.drop("n_missing").equals(without.drop("n_missing"))
+    nps_nulls = nulled.filter((pl.col("metric") == "nps") & pl.col("score").is_null()).height
+    assert int(cx.metrics.nps_summary(nulled)["n_missing"].item()) == nps_nulls
+    assert n >= nps_nulls
+
+
+def test_bind_and_the_mis_leave_unanswered_questions_out_and_say_so(book: object) -> None:
+    nulled, dropped, _ = _with_unanswered(book.responses, 0.15, 1)  # type: ignore[attr-defined]
+    journey = cx.Journey.template("saas")
+    tables = {"tickets": book.tickets, "events": book.events, "accounts": book.accounts}  # type: ignore[attr-defined]
+    a = cx.bind(journey, {**tables, "responses": nulled}, as_of=book.as_of, progress=False)  # type: ignore[attr-defined]
+    b = cx.bind(journey, {**tables, "responses": dropped}, as_of=book.as_of, progress=False)  # type: ignore[attr-defined]
+    assert a.observations.sort(pl.all()).equals(b.observations.sort(pl.all()))
+    assert any("without a score (unanswered or not applicable) left out" in note for note in a.notes)
+    ma = cx.MISModel(journey, a, as_of=book.as_of)  # type: ignore[attr-defined]
+    mb = cx.MISModel(journey, b, as_of=book.as_of)  # type: ignore[attr-defined]
+    assert ma.score("moment").equals(mb.score("moment"))
+
+
+def _two_moment_journey() -> cx.Journey:
+    return (
+        cx.Journey.empty("Part")
+        .add_stage("Support")
+        .add_moment("Support", "Support Case Resolution")
+        .add_signal(
+            "Support Case Resolution",
+            "Case CSAT",
+            category="experience",
+            source={"table": "responses", "metric": "csat", "aggregate": "mean", "scale": [1, 5]},
+            floor=1,
+            target=5,
+        )
+        .add_stage("Advocacy")
+        .add_moment("Advocacy", "Advocacy Ask")
+        .add_signal(
+            "Advocacy Ask",
+            "Advocacy NPS",
+            category="experience",
+            source={"table": "responses", "metric": "nps", "aggregate": "nps", "scale": [0, 10]},
+            floor=-100,
+            target=100,
+        )
+    )
+
+
+def test_a_journey_covering_part_of_the_data_binds_and_counts_what_it_left_out(book: object) -> None:
+    responses = book.responses  # type: ignore[attr-defined]
+    journey = _two_moment_journey()
+    kept = responses.filter(pl.col("moment").is_in(journey.moment_names()))
+    outside = responses.height - kept.height
+    n_other = responses.filter(~pl.col("moment").is_in(journey.moment_names()))["moment"].n_unique()
+    assert outside > 0 and n_other >= 2  # the sample asks about more moments than these two
+    data = {"responses": responses, "accounts": book.accounts}  # type: ignore[attr-defined]
+    full = cx.bind(journey, data, as_of=book.as_of, progress=False)  # type: ignore[attr-defined]
+    only = cx.bind(journey, {**data, "responses": kept}, as_of=book.as_of, progress=False)  # type: ignore[attr-defined]
+    assert full.observations.sort(pl.all()).equals(only.observations.sort(pl.all()))
+    note = next(n for n in full.notes if "outside the journey left out" in n)
+    assert note.startswith(f"responses: {outside:,} rows of {n_other} moments outside the journey left out")
+    assert f"{kept.height:,} of {responses.height:,} rows used" in note
+
+
+def test_a_likely_typo_of_a_journey_moment_stays_an_error_with_did_you_mean(book: object) -> None:
+    responses = book.responses.with_columns(  # type: ignore[attr-defined]
+        pl.col("moment").replace({"Advocacy Ask": "Advocacy ask "})
+    )
+    with pytest.raises(cx.CXDataError, match=r"'Advocacy ask ' \(did you mean 'Advocacy Ask'\?\)") as err:
+        cx.bind(_two_moment_journey(), {"responses": responses, "accounts": book.accounts}, progress=False)  # type: ignore[attr-defined]
+    assert err.value.table == "responses" and err.value.column == "moment"
+    typo = book.responses.with_columns(pl.col("moment").replace({"Advocacy Ask": "Advocacy Askk"}))  # type: ignore[attr-defined]
+    with pytest.raises(cx.CXDataError, match="did you mean 'Advocacy Ask'"):
+        cx.bind(_two_moment_journey(), {"responses": typo, "accounts": book.accounts}, progress=False)  # type: ignore[attr-defined]
+
+
+def test_validate_with_a_journey_still_refuses_other_moments_unless_told_to_keep_them(book: object) -> None:
+    journey = _two_moment_journey()
+    with pytest.raises(cx.CXDataError, match="the journey does not have"):
+        cx.validate(book.responses, table="responses", journey=journey)  # type: ignore[attr-defined]
+    kept = cx.validate(book.responses, table="responses", journey=journey, other_moments="keep")  # type: ignore[attr-defined]
+    assert kept.height == book.responses.height  # type: ignore[attr-defined]
+    with pytest.raises(cx.CXDataError, match="other_moments must be 'error' or 'keep'"):
+        cx.validate(book.responses, table="responses", journey=journey, other_moments="drop")  # type: ignore[attr-defined]
+
+
+def test_add_signal_takes_the_signal_name_second() -> None:
+    j = cx.Journey.empty("J").add_stage("S").add_moment("S", "M")
+    j = j.add_signal(
+        "M", "Seat CSAT", category="experience", source={"table": "responses", "metric": "csat"}, floor=1, target=5
+    )
+    assert [s.name for s in j.moment("M").signals] == ["Seat CSAT"]
