@@ -16,6 +16,7 @@ from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars
 from cxwidgets.metrics.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from cxwidgets.metrics.time_inputs import (
+    _UTC,
     SLA,
     By,
     Unit,
@@ -29,7 +30,6 @@ from cxwidgets.metrics.time_inputs import (
 from cxwidgets.metrics.time_stats import _attainment, _elapsed, _group, _quantiles
 
 __all__ = ["first_response_summary", "first_response_time", "resolution_summary", "resolution_time"]
-_UTC = pl.Datetime("us", "UTC")
 
 
 # ----------------------------------------------------------------------------------------

@@ -13,11 +13,19 @@ import polars as pl
 from cxwidgets._util.text import choices, did_you_mean, short
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars
-from cxwidgets.metrics.time_inputs import By, Unit, _check_threshold, _row_labels, _unit_us, _utc_columns, check_as_of
+from cxwidgets.metrics.time_inputs import (
+    _UTC,
+    By,
+    Unit,
+    _check_threshold,
+    _row_labels,
+    _unit_us,
+    _utc_columns,
+    check_as_of,
+)
 from cxwidgets.metrics.time_stats import _attainment, _group, _quantiles
 
 __all__ = ["time_to_value", "ttv_frame", "ttv_summary"]
-_UTC = pl.Datetime("us", "UTC")
 
 
 # ----------------------------------------------------------------------------------------
