@@ -34,6 +34,7 @@ from cxwidgets.scales import DEFAULT_SCALES
 
 __all__ = [
     "AGGREGATES",
+    "ANY_COLUMN_TABLES",
     "Binder",
     "CXSourceWarning",
     "SourceInfo",
@@ -74,7 +75,7 @@ class Binder:
         if callable(self.fn):
             return self.fn
         module, _, name = self.fn.partition(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), name)
 
 
 #: A table (any metric of it) or a ``(table, metric)`` pair -> its binder: the one list bind reads.
@@ -153,8 +154,12 @@ _SOURCES: dict[str, dict[str, SourceInfo] | None] = {
 
 for _info in (
     SourceInfo("responses", "nps", "Net Promoter survey answer, 0-10", default_scale=DEFAULT_SCALES["nps"]),
-    SourceInfo("responses", "csat", "customer satisfaction answer, 1-5 by default", default_scale=DEFAULT_SCALES["csat"]),
-    SourceInfo("responses", "psat", "product satisfaction answer, 1-5 by default", default_scale=DEFAULT_SCALES["psat"]),
+    SourceInfo(
+        "responses", "csat", "customer satisfaction answer, 1-5 by default", default_scale=DEFAULT_SCALES["csat"]
+    ),
+    SourceInfo(
+        "responses", "psat", "product satisfaction answer, 1-5 by default", default_scale=DEFAULT_SCALES["psat"]
+    ),
     SourceInfo("responses", "ces", "customer effort answer, 1-7 by default", default_scale=DEFAULT_SCALES["ces"]),
     SourceInfo("responses", "intent", "renewal or purchase intent answer, 1-5", default_scale=(1.0, 5.0)),
     SourceInfo("responses", "goal_attainment", "share of goals met, 0-1", value_range=(0.0, 1.0)),
@@ -175,6 +180,12 @@ for _info in (
 ):
     _SOURCES[_info.table][_info.metric] = _info  # type: ignore[index]
 del _info
+
+
+#: Tables whose metric is a column name: any column is a valid source in a journey file, and
+#: bind checks it against the data (it must exist and be numeric or yes/no). The metrics listed
+#: for such a table (accounts: arr, churned, ...) only add a description and a value range.
+ANY_COLUMN_TABLES: frozenset[str] = frozenset({"accounts"})
 
 
 def known_sources() -> dict[str, list[str] | None]:
@@ -215,7 +226,9 @@ def _check_binder(table: str, metric: str | None, binder: object, needs: Iterabl
         )
     wanted = (table,) if needs is None else tuple(needs)
     if not wanted or not all(isinstance(t, str) and t.strip() for t in wanted):
-        raise ValueError(f"register_source: needs= of {short(name)} must list the input tables it reads, got {wanted!r}")
+        raise ValueError(
+            f"register_source: needs= of {short(name)} must list the input tables it reads, got {wanted!r}"
+        )
     return Binder(binder, tuple(t.strip() for t in wanted))
 
 
@@ -269,7 +282,9 @@ def register_source(
     table = table.strip()
     if metric is None:
         if table in _SOURCES and _SOURCES[table] is not None and not overwrite:
-            raise ValueError(f"register_source: table {short(table)} is already known with fixed metrics; pass a metric")
+            raise ValueError(
+                f"register_source: table {short(table)} is already known with fixed metrics; pass a metric"
+            )
         if binder is not None:
             _BINDERS[table] = _check_binder(table, None, binder, needs)
         _SOURCES[table] = None

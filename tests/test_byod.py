@@ -138,3 +138,48 @@ def test_add_signal_takes_the_signal_name_second() -> None:
         "M", "Seat CSAT", category="experience", source={"table": "responses", "metric": "csat"}, floor=1, target=5
     )
     assert [s.name for s in j.moment("M").signals] == ["Seat CSAT"]
+
+
+def test_any_numeric_or_yes_no_accounts_column_is_a_signal_checked_at_bind_time(book: object, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    accounts = book.accounts.with_columns(  # type: ignore[attr-defined]
+        tenure_months=(pl.int_range(pl.len()) % 36).cast(pl.Int64),
+        plan=pl.lit("pro"),
+        on_trial=pl.int_range(pl.len()) % 3 == 0,
+    )
+    journey = cx.Journey.template("saas").add_signal(
+        "Onboarding Kickoff",
+        "Tenure",
+        category="behavioral",
+        source={"table": "accounts", "metric": "tenure_months", "aggregate": "mean"},
+        floor=0,
+        target=24,
+    )
+    assert cx.Journey.load(journey.save(tmp_path / "j.yaml")) == journey  # a journey file accepts it
+    data = {"responses": book.responses, "accounts": accounts}  # type: ignore[attr-defined]
+    model = cx.MISModel(journey, data, as_of=book.as_of, progress=False)  # type: ignore[attr-defined]
+    got = dict(model.signal_scores().select("account_id", "Onboarding Kickoff/Tenure").iter_rows())
+    # by hand: the linear normaliser, floor 0 -> 0 and target 24 -> 100, clipped
+    for account_id, months in accounts.select("account_id", "tenure_months").head(40).iter_rows():
+        assert got[account_id] == pytest.approx(min(max(months / 24, 0.0), 1.0) * 100)
+    flag = journey.update_signal(
+        "Onboarding Kickoff",
+        "Tenure",
+        source={"table": "accounts", "metric": "on_trial", "aggregate": "share"},
+        floor=0,
+        target=1,
+    )
+    shares = cx.bind(flag, data, progress=False).values()
+    tenure = shares.filter(pl.col("signal") == "Tenure").join(
+        accounts.select("account_id", "on_trial"), on="account_id"
+    )
+    assert tenure["value"].to_list() == [1.0 if t else 0.0 for t in tenure["on_trial"].to_list()]
+    for column, message in (
+        ("tenure_mnths", "did you mean 'tenure_months'"),
+        ("plan", "not a number or a yes/no flag"),
+    ):
+        bad = journey.update_signal(
+            "Onboarding Kickoff", "Tenure", source={"table": "accounts", "metric": column, "aggregate": "mean"}
+        )
+        with pytest.raises(cx.CXDataError, match=message) as err:
+            cx.bind(bad, data, progress=False)
+        assert err.value.table == "accounts" and err.value.column == column

@@ -20,7 +20,7 @@ from pydantic import (
 from cxwidgets._util.text import choices as _choices
 from cxwidgets._util.text import did_you_mean as _did_you_mean
 from cxwidgets._util.text import short
-from cxwidgets.catalog import _AGGREGATES, _SOURCES, SourceInfo, source_info
+from cxwidgets.catalog import _AGGREGATES, _SOURCES, ANY_COLUMN_TABLES, SourceInfo, source_info
 from cxwidgets.durations import _parse_sla, format_duration
 from cxwidgets.journey.errors import JourneyKeyError, _plain_message
 from cxwidgets.journey.rules import (
@@ -110,7 +110,7 @@ class Source(_Model):
         info = None
         if metrics is not None:
             info = metrics.get(self.metric)
-            if info is None:
+            if info is None and self.table not in ANY_COLUMN_TABLES:
                 raise ValueError(
                     f"unknown metric {short(self.metric)} for table {short(self.table)}"
                     f"{_did_you_mean(self.metric, metrics)}; "
