@@ -180,7 +180,8 @@ def chart_html(chart: Any, *, title: str = "cxwidgets chart") -> str:
     bundle = import_vl_convert().javascript_bundle(vl_version=vl_version)
     if "</script" in bundle.lower():  # pragma: no cover - the bundle is code, never closes its element
         raise ValueError("the vega-embed bundle cannot be inlined: it contains '</script'")
-    payload = script_json({"spec": chart.to_dict(), "options": {"mode": "vega-lite", "actions": False, "renderer": "svg"}})
+    options = {"mode": "vega-lite", "actions": False, "renderer": "svg"}
+    payload = script_json({"spec": chart.to_dict(), "options": options})
     return _CHART_PAGE.format(title=html_text(title), bundle=bundle, payload=payload)
 
 
@@ -234,7 +235,7 @@ def journey_chart(
     for stage in journey.stages:
         for i, m in enumerate(stage.moments):
             sc = scores.get(m.name) or {}
-            status = sc.get("status") if sc.get("status") in ("green", "amber", "red") else "none"
+            status = str(sc.get("status")) if sc.get("status") in ("green", "amber", "red") else "none"
             mis = sc.get("mis")
             signal = m.signals[0].name if m.signals else "no signal yet"
             value = sc.get("value_text")

@@ -188,7 +188,9 @@ def _refuse(key: str, called_for: str, message: str, fix: str, rows: list[str], 
     """A bad result: a :class:`~cxwidgets.plugins.CXPluginError` for a plugin's normaliser, a
     ``ValueError`` for a built-in one (a bug of the package, not of a plugin)."""
     if _plugins.is_plugin("normaliser", key):
-        raise _plugins.CXPluginError("normaliser", key, message, called_for=called_for, rows=rows, n_rows=n_rows, fix=fix)
+        raise _plugins.CXPluginError(
+            "normaliser", key, message, called_for=called_for, rows=rows, n_rows=n_rows, fix=fix
+        )
     shown = f": {', '.join(rows)}" if rows else ""
     raise ValueError(f"normaliser {short(key)}, for {called_for}: {message}{shown}; {fix}")
 
@@ -352,7 +354,9 @@ def check_normaliser(name: str | None, args: Mapping[str, float] | None, signal:
     for arg in args or {}:
         if arg not in accepted:
             takes = f"it takes: {', '.join(accepted)}" if accepted else "it takes none; remove normaliser_args"
-            raise ValueError(f"normaliser {short(key)} takes no argument {short(arg)}{did_you_mean(arg, accepted)}; {takes}")
+            raise ValueError(
+                f"normaliser {short(key)} takes no argument {short(arg)}{did_you_mean(arg, accepted)}; {takes}"
+            )
     normalise(np.array([float(signal.floor), float(signal.target)]), signal, key)
 
 

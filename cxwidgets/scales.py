@@ -284,10 +284,12 @@ def scale_error(
     >>> import polars as pl
     >>> err = scale_error(pl.DataFrame({"score": [11.0] * 9596 + [6.5]}), "score", NPS_SCALE,
     ...                   integer=True, table="responses", label="NPS")
-    >>> print(err)
-    table 'responses' column 'score': 9,597 NPS answers are not on the declared NPS scale 0-10 (9,596 outside it, 1 with a fraction on a whole-point scale)
+    >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+    table 'responses' column 'score': 9,597 NPS answers are not on the declared NPS scale 0-10
+    (9,596 outside it, 1 with a fraction on a whole-point scale)
       offending rows: row 0: 11.0, row 1: 11.0, row 2: 11.0, row 3: 11.0, row 4: 11.0 (and 9,592 more)
-      fix: declare the scale the survey used (scale=(low, high)), map 'not applicable' codes (such as 0 or 99) to null, or correct the rows; NPS answers are whole points 0-10
+      fix: declare the scale the survey used (scale=(low, high)), map 'not applicable' codes
+      (such as 0 or 99) to null, or correct the rows; NPS answers are whole points 0-10
     """
     p = scale_problem(frame, column, scale, integer=integer, label=label, where=where, row_label=row_label, fix=fix)
     if p is None:

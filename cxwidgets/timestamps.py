@@ -233,7 +233,8 @@ def parse_timestamps(s: pl.Series) -> Parsed:
         raise TimestampError(
             f"numbers cannot be read as timestamps (dtype {dtype}; seconds or milliseconds since 1970?)",
             rows=_first_non_null(s),
-            fix=f"convert explicitly, e.g. pl.from_epoch('{s.name}', time_unit='s'), or pass datetimes or ISO 8601 text",
+            fix=f"convert explicitly, e.g. pl.from_epoch('{s.name}', time_unit='s'), "
+            "or pass datetimes or ISO 8601 text",
             short="numbers, not timestamps",
         )
     raise TimestampError(
@@ -273,10 +274,10 @@ def _parse_text(s: pl.Series) -> Parsed:
         has = pl.col("t").str.contains(_HAS_OFFSET)
         naive_rows = frame.filter(present & ~has)["row"]
         aware_rows = frame.filter(present & has)["row"]
-        minority, kind = (naive_rows, "without") if naive_rows.len() <= aware_rows.len() else (aware_rows, "with")
+        minority, shown = (naive_rows, "without") if naive_rows.len() <= aware_rows.len() else (aware_rows, "with")
         raise TimestampError(
             f"naive and aware timestamps are mixed in one column: {n - n_aware:,} without a UTC "
-            f"offset, {n_aware:,} with one (showing rows {kind} an offset)",
+            f"offset, {n_aware:,} with one (showing rows {shown} an offset)",
             rows=minority.head(5).to_list(),
             count=minority.len(),
             fix="give every value an offset (e.g. '+00:00') or none; cxwidgets will not guess "

@@ -174,8 +174,8 @@ def quartile_thresholds(bins: Any, higher_is_better: bool) -> tuple[float, float
     lo, hi = bins.allowed
     if higher_is_better:
         ka = int(np.clip(np.searchsorted(cn, 0.25 * total), lo, hi - 1))
-        kg = int(np.clip(max(np.searchsorted(cn, 0.5 * total), ka + 1), lo, hi))
+        kg = int(np.clip(max(int(np.searchsorted(cn, 0.5 * total)), ka + 1), lo, hi))
     else:
         ka = int(np.clip(np.searchsorted(cn, 0.75 * total), lo + 1, hi))
-        kg = int(np.clip(min(np.searchsorted(cn, 0.5 * total), ka - 1), lo, hi))
+        kg = int(np.clip(min(int(np.searchsorted(cn, 0.5 * total)), ka - 1), lo, hi))
     return float(bins.edges[kg]), float(bins.edges[ka])
