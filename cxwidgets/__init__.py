@@ -57,8 +57,8 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from cxwidgets.analysis.sensitivity import suggest_weights, weight_sensitivity
     from cxwidgets.analysis.thresholds import cutoff_table, suggest_thresholds, threshold_bins
     from cxwidgets.analysis.trends import trend, trend_mis
-    from cxwidgets.catalog import register_source
     from cxwidgets.binding import bind
+    from cxwidgets.catalog import register_source
     from cxwidgets.journey import (
         CURRENT_SCHEMA_VERSION,
         Journey,
@@ -210,7 +210,9 @@ def __getattr__(name: str) -> object:
             raise AttributeError(f"module 'cxwidgets' has no attribute {name!r}")
         where = ""
     plugins._lazy_load()
-    value = importlib.import_module(f"{__name__}.{name}") if where == "" else getattr(importlib.import_module(where), name)
+    value = (
+        importlib.import_module(f"{__name__}.{name}") if where == "" else getattr(importlib.import_module(where), name)
+    )
     globals()[name] = value  # later look-ups are plain attribute reads
     return value
 
