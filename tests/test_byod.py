@@ -183,3 +183,26 @@ def test_any_numeric_or_yes_no_accounts_column_is_a_signal_checked_at_bind_time(
         with pytest.raises(cx.CXDataError, match=message) as err:
             cx.bind(bad, data, progress=False)
         assert err.value.table == "accounts" and err.value.column == column
+
+
+def test_a_signal_asking_for_a_metric_its_moment_lacks_says_what_the_moment_holds(book: object) -> None:
+    journey = (
+        cx.Journey.empty("J")
+        .add_stage("Advocacy")
+        .add_moment("Advocacy", "Advocacy Ask")
+        .add_signal(
+            "Advocacy Ask",
+            "NPS",
+            category="experience",
+            source={"table": "responses", "metric": "nps", "aggregate": "nps"},
+            floor=-100,
+            target=100,
+        )
+    )
+    held = book.responses.filter(pl.col("moment") == "Advocacy Ask").group_by("metric").len()  # type: ignore[attr-defined]
+    assert held["metric"].to_list() == ["psat"]  # the sample asks PSAT there, not NPS
+    table = cx.bind(journey, book, progress=False)
+    assert (
+        f"Advocacy Ask / NPS: no 'nps' answers at moment 'Advocacy Ask'; its rows hold: 'psat' ({held['len'].item():,})"
+        in table.notes
+    )

@@ -120,7 +120,20 @@ def _bind_responses(ctx: Context, row: SignalRow) -> Bound:
     assert bound.obs is not None
     if n_null:
         bound.notes.append(f"{plural(n_null, 'answer')} without a score (unanswered or not applicable) left out")
+    if not bound.n_observations:
+        bound.notes.append(_what_the_moment_holds(frame, row))
     return bound
+
+
+def _what_the_moment_holds(frame: pl.DataFrame, row: SignalRow) -> str:
+    """Why a responses signal found nothing: the metrics its moment's rows do hold."""
+    wanted = metric_name(row.signal.source.metric)
+    held = frame.filter(pl.col("moment") == row.moment.name).group_by("metric").len().sort("metric")
+    if held.is_empty():
+        return f"no responses at moment {short(row.moment.name)}"
+    have = ", ".join(f"{short(m)} ({n:,})" for m, n in held.iter_rows())
+    kept = " after the source's filter" if row.signal.source.filter else ""
+    return f"no {short(wanted)} answers at moment {short(row.moment.name)}{kept}; its rows hold: {have}"
 
 
 
