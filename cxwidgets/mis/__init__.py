@@ -50,7 +50,8 @@ sums). The definitions, in the order of DESIGN.md ("Moment Impact Score"):
 
 **The fast path.** Scores are computed once into an account x signal matrix (float64, NaN =
 missing). Per moment, accounts are grouped by (segment, presence pattern of the moment's
-signals) and the engine keeps ``S[g, p, j] = sum a_i score_ij`` and ``A[g, p] = sum a_i``.
+signals) and the engine keeps ``score_sum[g, p, j] = sum a_i score_ij`` and
+``account_weight_sum[g, p] = sum a_i``.
 Within one pattern, a moment's MIS is linear in the scores, so every roll-up and contribution
 after a change of category, signal or segment weights, segment multipliers or missing policy
 is computed from these small arrays without touching accounts (well under a millisecond of
@@ -67,8 +68,11 @@ check that both agree to 1e-9).
 - ``checks.py``: what the engine accepts (levels, missing policies, the signal table, settings,
   weights, dates), shared by the model and the reference;
 - ``arrays.py``: the fast path's dense arrays (the journey as index arrays, the account x signal
-  scores, the per-group sums), with a table naming each array's shape and meaning;
-- ``rollups.py``: the fast path's roll-ups and contributions from those arrays, and the account level;
+  scores), with a table naming each array's shape and meaning;
+- ``groups.py``: the per (moment, segment, presence pattern) group sums every roll-up reads;
+- ``rollups.py``: the fast path's roll-ups and contributions from those sums, in named steps, and
+  the account level;
+- ``settings.py``: the checks and the applying of the settings the model is tuned with;
 - ``model.py``: :class:`MISModel`, the settings users tune and the public views;
 - ``frames.py``: the result tables (score, contributions, account rows) built from the arrays;
 - ``reference.py``: the slow, obvious recompute in polars (:func:`score_reference`,
