@@ -72,6 +72,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     )
     from cxwidgets.mis import MISModel
     from cxwidgets.normalise import register_normaliser
+    from cxwidgets.readable import readable
     from cxwidgets.schemas import TABLES, ValidationReport, validate, validate_report
     from cxwidgets.surveys import Question, responses_from_wide
     from cxwidgets.templates import register_template
@@ -115,6 +116,7 @@ __all__ = [
     "Explorer",
     "MISModel",
     "register_normaliser",
+    "readable",
     "JourneyMap",
     "WeightTuner",
     "bind",
@@ -190,6 +192,7 @@ _LAZY: dict[str, str] = {
     ),
     "MISModel": "cxwidgets.mis",
     "register_normaliser": "cxwidgets.normalise",
+    "readable": "cxwidgets.readable",
     **dict.fromkeys(("TABLES", "ValidationReport", "validate", "validate_report"), "cxwidgets.schemas"),
     "register_template": "cxwidgets.templates",
     **dict.fromkeys(("JourneyMap", "WeightTuner", "ThresholdTuner", "Explorer"), "cxwidgets.widgets"),

@@ -14,8 +14,8 @@ import pytest
 
 import cxwidgets as cx
 
-#: Loaded on first use only: the widget libraries, scipy, pandas (and pandera, which imports pandas).
-HEAVY = ("ipywidgets", "anywidget", "altair", "IPython", "scipy", "pandas", "pandera", "pyarrow")
+#: Loaded on first use only: the widget libraries, scipy, pandas (and pandera, which imports pandas), great_tables.
+HEAVY = ("ipywidgets", "anywidget", "altair", "IPython", "scipy", "pandas", "pandera", "pyarrow", "great_tables")
 
 
 def _fresh(code: str) -> object:
