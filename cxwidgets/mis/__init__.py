@@ -76,7 +76,8 @@ check that both agree to 1e-9).
 - ``model.py``: :class:`MISModel`, the settings users tune and the public views;
 - ``frames.py``: the result tables (score, contributions, account rows) built from the arrays;
 - ``reference.py``: the slow, obvious recompute in polars (:func:`score_reference`,
-  :func:`contributions_reference`, :func:`reference_rollups`) the tests check the fast path against.
+  :func:`contributions_reference`, :func:`reference_rollups`) the tests check the fast path against;
+  ``recompute.py`` holds it (``_Reference``).
 
 Example:
     >>> import polars as pl

@@ -93,75 +93,42 @@ class _Spec:
 
     @classmethod
     def of(cls, journey: Journey) -> _Spec:
-        stage_names: list[str] = []
-        sg: list[float] = []
-        sa: list[float] = []
-        moment_names: list[str] = []
-        mstage: list[int] = []
-        mg: list[float] = []
-        ma: list[float] = []
-        owners: list[str] = []
-        raw_slas: list[str | None] = []
-        slas: list[Any] = []
-        keys: list[str] = []
-        names: list[str] = []
-        signals: list[Signal] = []
-        smom: list[int] = []
-        sstage: list[int] = []
-        scat: list[int] = []
-        sw: list[float] = []
-        msig: list[list[int]] = []
-        for si, st in enumerate(journey.stages):
-            stage_names.append(st.name)
-            sg.append(st.green)
-            sa.append(st.amber)
-            for m in st.moments:
-                mi = len(moment_names)
-                moment_names.append(m.name)
-                mstage.append(si)
-                mg.append(m.green)
-                ma.append(m.amber)
-                owners.append(m.owner)
-                raw_slas.append(m.owner_sla)
-                slas.append(m.sla)
-                msig.append([])
-                for s in m.signals:
-                    msig[mi].append(len(keys))
-                    keys.append(signal_key(m.name, s.name))
-                    names.append(s.name)
-                    signals.append(s)
-                    smom.append(mi)
-                    sstage.append(si)
-                    scat.append(CATEGORIES.index(s.category))
-                    sw.append(float(s.weight))
-        J, M, S = len(keys), len(moment_names), len(stage_names)
-        sig_moment = np.asarray(smom, dtype=np.int64)
+        """The index arrays of ``journey``: stages, moments and signals in journey order."""
+        stages = journey.stages
+        moments = [(si, m) for si, st in enumerate(stages) for m in st.moments]  # (stage index, moment)
+        # (moment index, stage index, moment, signal) of every signal
+        rows = [(mi, si, m, s) for mi, (si, m) in enumerate(moments) for s in m.signals]
+        moment_signals: list[list[int]] = [[] for _ in moments]
+        for j, row in enumerate(rows):
+            moment_signals[row[0]].append(j)
+        J, M, S = len(rows), len(moments), len(stages)
+        sig_moment = np.asarray([mi for mi, _, _, _ in rows], dtype=np.int64)
         O_sm = np.zeros((J, M))
         O_sm[np.arange(J), sig_moment] = 1.0
         O_ms = np.zeros((M, S))
-        O_ms[np.arange(M), np.asarray(mstage, dtype=np.int64)] = 1.0
+        O_ms[np.arange(M), np.asarray([si for si, _ in moments], dtype=np.int64)] = 1.0
         return cls(
             journey_name=journey.name,
             journey_green=float(journey.green),
             journey_amber=float(journey.amber),
-            stage_names=stage_names,
-            stage_green=np.asarray(sg, dtype=float),
-            stage_amber=np.asarray(sa, dtype=float),
-            moment_names=moment_names,
-            moment_stage=np.asarray(mstage, dtype=np.int64),
-            moment_green=np.asarray(mg, dtype=float),
-            moment_amber=np.asarray(ma, dtype=float),
-            owners=owners,
-            owner_slas=raw_slas,
-            slas=slas,
-            keys=keys,
-            signal_names=names,
-            signals=signals,
+            stage_names=[st.name for st in stages],
+            stage_green=np.asarray([st.green for st in stages], dtype=float),
+            stage_amber=np.asarray([st.amber for st in stages], dtype=float),
+            moment_names=[m.name for _, m in moments],
+            moment_stage=np.asarray([si for si, _ in moments], dtype=np.int64),
+            moment_green=np.asarray([m.green for _, m in moments], dtype=float),
+            moment_amber=np.asarray([m.amber for _, m in moments], dtype=float),
+            owners=[m.owner for _, m in moments],
+            owner_slas=[m.owner_sla for _, m in moments],
+            slas=[m.sla for _, m in moments],
+            keys=[signal_key(m.name, s.name) for _, _, m, s in rows],
+            signal_names=[s.name for _, _, _, s in rows],
+            signals=[s for _, _, _, s in rows],
             sig_moment=sig_moment,
-            sig_stage=np.asarray(sstage, dtype=np.int64),
-            sig_cat=np.asarray(scat, dtype=np.int64),
-            base_weight=np.asarray(sw, dtype=float),
-            moment_signals=[np.asarray(x, dtype=np.int64) for x in msig],
+            sig_stage=np.asarray([si for _, si, _, _ in rows], dtype=np.int64),
+            sig_cat=np.asarray([CATEGORIES.index(s.category) for _, _, _, s in rows], dtype=np.int64),
+            base_weight=np.asarray([float(s.weight) for _, _, _, s in rows], dtype=float),
+            moment_signals=[np.asarray(x, dtype=np.int64) for x in moment_signals],
             O_sm=O_sm,
             O_ms=O_ms,
         )

@@ -54,21 +54,9 @@ def _check_by(level: str, by: str | None) -> str | None:
     return by
 
 
-def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
-    """Checked, typed copies of the table's accounts (extended, in id order, with accounts that
-    have observations but no accounts row) and observations, and notes on what was added."""
-    if not isinstance(table, SignalTable):
-        raise TypeError(f"expected a SignalTable, got {type(table).__name__}")
-    obs, acc = table.observations, table.accounts
-    need_obs = ["account_id", "moment", "signal", "total", "n"]
-    for col in need_obs:
-        if col not in obs.columns:
-            raise CXDataError(
-                f"required column {col!r} is missing",
-                table="signals",
-                column=col,
-                fix=f"observations need {', '.join(need_obs)} (and optionally role); build them with cxwidgets.bind",
-            )
+def _checked_accounts(acc: pl.DataFrame) -> pl.DataFrame:
+    """The accounts frame as account_id, segment (null: NO_SEGMENT), arr, checked: ids present
+    and unique, ARR finite."""
     if "account_id" not in acc.columns:
         raise CXDataError(
             "required column 'account_id' is missing", table="accounts", column="account_id",
@@ -92,6 +80,25 @@ def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.Dat
     arr = acc["arr"].to_numpy()
     if np.isinf(arr).any() if arr.size else False:
         raise CXDataError("arr has infinite values", table="accounts", column="arr", fix="use a finite ARR or null")
+    return acc
+
+
+def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Checked, typed copies of the table's accounts (extended, in id order, with accounts that
+    have observations but no accounts row) and observations, and notes on what was added."""
+    if not isinstance(table, SignalTable):
+        raise TypeError(f"expected a SignalTable, got {type(table).__name__}")
+    obs, acc = table.observations, table.accounts
+    need_obs = ["account_id", "moment", "signal", "total", "n"]
+    for col in need_obs:
+        if col not in obs.columns:
+            raise CXDataError(
+                f"required column {col!r} is missing",
+                table="signals",
+                column=col,
+                fix=f"observations need {', '.join(need_obs)} (and optionally role); build them with cxwidgets.bind",
+            )
+    acc = _checked_accounts(acc)
     obs = obs.select(
         pl.col("account_id").cast(pl.String),
         pl.col("moment").cast(pl.String),
