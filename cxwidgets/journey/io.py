@@ -199,8 +199,7 @@ class JourneyFiles(_Base):
         # serialise before touching the disk
         self._rebuild(self.model_dump(), "save")
         text = self.to_yaml() if fmt == "yaml" else self.to_json()
-        data = text.encode("utf-8")
-        _atomic_write(target, data)
+        atomic_write(target, text.encode("utf-8"))
         return Path(path)
 
 
@@ -498,7 +497,3 @@ def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.SequenceNo
 
 _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(list, _represent_list)
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    atomic_write(target, data)
