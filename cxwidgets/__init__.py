@@ -72,7 +72,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     )
     from cxwidgets.mis import MISModel
     from cxwidgets.normalise import register_normaliser
-    from cxwidgets.readable import readable
+    from cxwidgets.formatting import readable
     from cxwidgets.schemas import TABLES, ValidationReport, validate, validate_report
     from cxwidgets.surveys import Question, responses_from_wide
     from cxwidgets.templates import register_template
@@ -192,7 +192,7 @@ _LAZY: dict[str, str] = {
     ),
     "MISModel": "cxwidgets.mis",
     "register_normaliser": "cxwidgets.normalise",
-    "readable": "cxwidgets.readable",
+    "readable": "cxwidgets.formatting",
     **dict.fromkeys(("TABLES", "ValidationReport", "validate", "validate_report"), "cxwidgets.schemas"),
     "register_template": "cxwidgets.templates",
     **dict.fromkeys(("JourneyMap", "WeightTuner", "ThresholdTuner", "Explorer"), "cxwidgets.widgets"),

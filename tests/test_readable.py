@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 import cxwidgets as cx
-from cxwidgets.readable import ROLES, readable, role_of
+from cxwidgets.formatting import ROLES, readable, role_of
 
 DASH = "\u2014"
 MINUS = "\u2212"
@@ -299,7 +299,7 @@ def test_two_renders_are_identical_and_the_id_is_fixed() -> None:
 def test_cx_readable_is_the_function_whichever_is_imported_first() -> None:
     code = (
         "import json, sys, polars as pl\n"
-        "import cxwidgets.readable\n"  # the submodule first: the package attribute is the module
+        "import cxwidgets.formatting\n"  # the submodule first: cx.readable is still the function
         "import cxwidgets as cx\n"
         "html = cx.readable(pl.DataFrame({'nps': [1.0]})).as_raw_html()\n"
         "print(json.dumps(['+1.0' in html, 'great_tables' in sys.modules]))"
@@ -311,7 +311,7 @@ def test_cx_readable_is_the_function_whichever_is_imported_first() -> None:
 
 
 def test_great_tables_loads_only_when_a_table_is_made() -> None:
-    code = "import json, sys, cxwidgets.readable\nprint(json.dumps('great_tables' in sys.modules))"
+    code = "import json, sys, cxwidgets.formatting\nprint(json.dumps('great_tables' in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) is False
 

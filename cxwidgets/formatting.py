@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sys
-import types
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Literal
@@ -325,15 +323,3 @@ def _table_id(data: pl.DataFrame, title: str | None, decimals: object, interval_
     digest.update(repr((data.schema, title, decimals, interval_label)).encode())
     digest.update(data.write_csv().encode())
     return f"cx-{digest.hexdigest()[:12]}"
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`readable`: once ``cxwidgets.readable`` is imported, Python
-    sets the package attribute ``cxwidgets.readable`` to the module, so ``cx.readable(frame)``
-    must work on the module too."""
-
-    def __call__(self, frame: Any, **options: Any) -> GT:
-        return readable(frame, **options)
-
-
-sys.modules[__name__].__class__ = _CallableModule
