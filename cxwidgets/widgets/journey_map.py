@@ -59,6 +59,7 @@ from cxwidgets.views import card_scores, primary_values
 from cxwidgets.widgets._assets import join_css, join_esm
 from cxwidgets.widgets._base import RefuseBadState, check_args, deprecated, message_of, serve_request
 from cxwidgets.widgets._export import standalone_page
+from cxwidgets.widgets._map_edits import edited, is_tuned_edit
 
 __all__ = ["JourneyMap", "OPS"]
 
@@ -86,12 +87,6 @@ OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "set_emotion": (("persona", "moment", "value"), ("to_be",)),
     "load_template": (("name",), ()),
 }
-
-# the fields the map may change (anything else goes through the Journey methods in Python)
-_STAGE_FIELDS = ("name", "green", "amber")
-_MOMENT_FIELDS = ("name", "hypothesis", "owner", "owner_sla", "green", "amber", "notes", "emotion")
-# ``source`` is the whole source mapping (the map sends it with its ``aggregate`` changed)
-_SIGNAL_FIELDS = ("name", "green", "amber", "floor", "target", "weight", "description", "normaliser", "source")
 
 _NAME_SHOWN = 60
 
@@ -307,40 +302,9 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
         # map showing its model's journey starts from the model's whole tuned state, so the
         # edited journey (and a save of it) keeps the weights, settings and thresholds tuned
         # in the other widgets instead of silently going back to the file's values.
-        j = self._journey if self._is_tuned_edit(op, args) else self._tuned()
+        j = self._journey if is_tuned_edit(op, args) else self._tuned()
         selected = self.selected_moment
-        if op == "add_stage":
-            new = j.add_stage(args["name"], args.get("index"))
-        elif op == "rename_stage":
-            new = j.rename_stage(args["old"], args["new"])
-        elif op == "remove_stage":
-            new = j.remove_stage(args["name"])
-        elif op == "move_stage":
-            new = j.move_stage(args["name"], args["index"])
-        elif op == "update_stage":
-            new = j.update_stage(args["name"], **self._fields(op, args["fields"], _STAGE_FIELDS))
-        elif op == "add_moment":
-            fields = self._fields(op, args.get("fields") or {}, _MOMENT_FIELDS[1:])
-            new = j.add_moment(args["stage"], args["name"], args.get("index"), **fields)
-        elif op == "rename_moment":
-            new = j.rename_moment(args["old"], args["new"])
-            if selected == args["old"]:
-                selected = new.moment_names()[j.moment_names().index(args["old"])]
-        elif op == "remove_moment":
-            new = j.remove_moment(args["name"])
-        elif op == "move_moment":
-            new = j.move_moment(args["name"], args["stage"], args.get("index"))
-        elif op == "update_moment":
-            fields = self._fields(op, args["fields"], _MOMENT_FIELDS)
-            new = j.update_moment(args["name"], **fields)
-            if "name" in fields and selected == args["name"]:
-                selected = new.moment_names()[j.moment_names().index(args["name"])]
-        elif op == "update_signal":
-            new = j.update_signal(args["moment"], args["signal"], **self._fields(op, args["fields"], _SIGNAL_FIELDS))
-        elif op == "load_template":
-            new = self._template(args["name"])
-        else:  # set_emotion
-            new = self._set_emotion(j, args["persona"], args["moment"], args["value"], bool(args.get("to_be", False)))
+        new, selected = edited(j, op, args, selected)
         into_model = self._into_model(op, args, new)
         new = into_model or new
         with self.hold_sync():
@@ -362,7 +326,7 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             return None
         if getattr(model, "journey", None) != self._journey:
             return None
-        if not self._is_tuned_edit(op, args):
+        if not is_tuned_edit(op, args):
             return None
         fields = dict(args.get("fields") or {})
         gates = {k: v for k, v in fields.items() if k in ("green", "amber")}
@@ -374,49 +338,6 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
             gated = new
         model._set_journey(gated)
         return model.journey
-
-    @staticmethod
-    def _is_tuned_edit(op: str, args: Mapping[str, Any]) -> bool:
-        """Whether an edit changes only tuned state (gates, a signal's thresholds or weight)."""
-        fields = args.get("fields")
-        tuned = {"update_stage": {"green", "amber"}, "update_moment": {"green", "amber"},
-                 "update_signal": {"green", "amber", "weight"}}.get(op)
-        return bool(tuned and isinstance(fields, Mapping) and fields and set(fields) <= tuned)
-
-    @staticmethod
-    def _fields(op: str, fields: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
-        if not isinstance(fields, Mapping):
-            raise TypeError(f"{op}: fields must be a mapping of field -> value, got {type(fields).__name__}")
-        bad = [k for k in fields if k not in allowed]
-        if bad:
-            raise ValueError(f"{op}: the map cannot set {', '.join(map(repr, bad))}; fields: {', '.join(allowed)}")
-        return dict(fields)
-
-    @staticmethod
-    def _template(name: Any) -> Journey:
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(
-                f"load_template: name a journey template (one of {', '.join(plugins.choices()['templates'])})"
-            )
-        return Journey.template(name.strip())
-
-    @staticmethod
-    def _set_emotion(j: Journey, persona: Any, moment: Any, value: Any, to_be: bool) -> Journey:
-        if not isinstance(persona, str) or not persona.strip():
-            raise ValueError("set_emotion: name the persona (any text), e.g. 'Admin'")
-        persona = persona.strip()
-        j.moment(moment)  # unknown moment: a clear JourneyKeyError
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ValueError(
-                f"set_emotion: the emotion must be a number from -2 to +2 (or None to clear), got {value!r}"
-            )
-        curves = j.to_be if to_be else j.emotions
-        curve = dict(curves.get(persona, {}))
-        if value is None:
-            curve.pop(moment, None)
-        else:
-            curve[moment] = float(value)
-        return j.with_emotions(persona, curve, to_be=to_be)
 
     @traitlets.observe("request")
     def _on_request(self, change: dict[str, Any]) -> None:
