@@ -203,21 +203,16 @@ class WeightTuner(w.VBox):
         }
         for chart in self.charts.values():
             chart.add_class("cx-chart")
-        self.accordion = w.Accordion(
-            children=[box for _, box in sections], layout=w.Layout(width="auto", max_width="100%")
-        )
+        accordion_layout = w.Layout(width="auto", max_width="100%")
+        self.accordion = w.Accordion(children=[box for _, box in sections], layout=accordion_layout)
         for i, (title, _) in enumerate(sections):
             self.accordion.set_title(i, title)
         self.accordion.selected_index = 0
-        left = w.VBox(
-            [self.accordion],
-            layout=w.Layout(flex="0 0 38%", min_width="280px", margin="0 16px 0 0", overflow="visible"),
-        )
+        left_layout = w.Layout(flex="0 0 38%", min_width="280px", margin="0 16px 0 0", overflow="visible")
+        left = w.VBox([self.accordion], layout=left_layout)
         small_charts = w.HBox([self.charts["stage"], self.charts["segment"]], layout=w.Layout(flex_flow="row wrap"))
-        right = w.VBox(
-            [self.charts["moment"], small_charts],
-            layout=w.Layout(flex="1 1 auto", min_width="0", overflow="auto"),
-        )
+        right_layout = w.Layout(flex="1 1 auto", min_width="0", overflow="auto")
+        right = w.VBox([self.charts["moment"], small_charts], layout=right_layout)
         buttons = w.HBox([self.reset_button, self.path, self.save_button])
         super().__init__([self.message, w.HBox([left, right]), self.ranks, buttons])
         self.add_class("cx-weight-tuner")
@@ -261,15 +256,20 @@ class WeightTuner(w.VBox):
         if segments == [NO_SEGMENT]:  # the accounts carry no segment: nothing to weigh
             segments = []
         if segments:
+            mult = m.segment_multipliers
             sections.append((
                 "Segments",
                 w.VBox([
-                    self._add(
-                        f"segment:{s}", s, m.segment_multipliers.get(s, 1.0), 3.0, 0.05, f"weight of {s} accounts"
-                    )
+                    self._add(f"segment:{s}", s, mult.get(s, 1.0), 3.0, 0.05, f"weight of {s} accounts")
                     for s in segments
                 ]),
             ))
+        sections.append(("Settings", self._policy_controls()))
+        return sections
+
+    def _policy_controls(self) -> w.VBox:
+        """The missing-signal policy and ARR weighting controls, at the model's settings."""
+        m = self.model
         self.missing = _Dropdown(
             options=[
                 ("renormalise over the signals present", "renormalise"),
@@ -288,8 +288,7 @@ class WeightTuner(w.VBox):
         for control in (self.missing, self.arr_weighting):
             control.observe(self._on_slide, names="value")
             control._refuse_text = self._refuse
-        sections.append(("Settings", w.VBox([self.missing, self.arr_weighting])))
-        return sections
+        return w.VBox([self.missing, self.arr_weighting])
 
     def _add(self, key: str, label: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
         slider = _slider(label, float(value), maximum, step, tooltip)
