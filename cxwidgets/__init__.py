@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from cxwidgets.analysis.trends import trend, trend_mis
     from cxwidgets.binding import bind
     from cxwidgets.catalog import register_source
+    from cxwidgets.formatting import readable
     from cxwidgets.journey import (
         CURRENT_SCHEMA_VERSION,
         Journey,
@@ -72,7 +73,6 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     )
     from cxwidgets.mis import MISModel
     from cxwidgets.normalise import register_normaliser
-    from cxwidgets.formatting import readable
     from cxwidgets.schemas import TABLES, ValidationReport, validate, validate_report
     from cxwidgets.surveys import Question, responses_from_wide
     from cxwidgets.templates import register_template
