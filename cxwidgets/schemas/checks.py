@@ -145,7 +145,7 @@ def _moment_problem(frame: pl.DataFrame, known: list[str], *, near_only: bool = 
     near = near_misses(unknown.head(_MAX_ROWS_SHOWN).to_list(), known)
     for name in unknown.head(_MAX_ROWS_SHOWN).to_list():
         # a slip of case suggests the moment itself (before any other close name)
-        hint = f" (did you mean {near[name]!r}?)" if name in near else ""
+        hint = did_you_mean(near[name], [near[name]]) if name in near else ""  # the moment it resembles
         hint = hint or did_you_mean(lower.get(name.lower(), name), known, cutoff=0.5)
         named.append(short(name) + hint)
     if unknown.len() > _MAX_ROWS_SHOWN:
