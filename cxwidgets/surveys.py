@@ -225,7 +225,18 @@ def _codes(codes: Sequence[Code] | Mapping[Code, str], where: str, table: str) -
         if not isinstance(reason, str) or not reason.strip():
             raise CXDataError(f"{where}: the reason for code {code!r} must be text, got {short(reason)}", table=table)
         out[_fold(code)] = reason.strip()
+        number = _as_number(code) if isinstance(code, str) else None
+        if number is not None:  # "99" also means the number 99
+            out.setdefault(number, reason.strip())
     return out
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _as_sequence(codes: Any) -> Sequence[Code]:

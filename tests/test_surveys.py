@@ -205,3 +205,10 @@ def test_every_cell_is_one_row_answered_coded_or_unanswered(cells: list[tuple[in
             assert mean == pytest.approx(math.fsum(answered) / len(answered))
         else:
             assert mean is None
+
+
+def test_a_code_written_as_text_also_matches_the_number() -> None:
+    wide = pl.DataFrame({"rid": ["a", "b", "c"], "q": [0, 5, 99]})
+    long = cx.responses_from_wide(wide, {"q": ("M", "csat")}, account_id="rid", not_applicable=["0", "99"])
+    assert long["score"].to_list() == [None, 5.0, None]
+    assert long["missing"].to_list() == ["not applicable", None, "not applicable"]
