@@ -206,3 +206,13 @@ def test_a_signal_asking_for_a_metric_its_moment_lacks_says_what_the_moment_hold
         f"Advocacy Ask / NPS: no 'nps' answers at moment 'Advocacy Ask'; its rows hold: 'psat' ({held['len'].item():,})"
         in table.notes
     )
+
+
+def test_a_shorter_or_longer_moment_name_is_another_moment_not_a_typo() -> None:
+    from cxwidgets.schemas.checks import near_misses
+
+    known = ["Support Case Resolution", "Renewal"]
+    assert near_misses(["Support", "Renewal Decision", "Renewl", " renewal"], known) == {
+        "Renewl": "Renewal",
+        " renewal": "Renewal",
+    }

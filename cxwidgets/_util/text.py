@@ -41,8 +41,10 @@ def short(value: Any, limit: int = SHOWN) -> str:
     return repr(shorten(value, limit))
 
 
-def closest(name: Any, options: Iterable[Any], *, cutoff: float = 0.6) -> str | None:
+def closest(name: Any, options: Iterable[Any], *, cutoff: float = 0.6, contains: bool = True) -> str | None:
     """The option most like ``name`` (difflib), or one that contains it ignoring case, or None.
+
+    ``contains=False`` keeps difflib's likeness only (a likely typo, not a longer name).
 
     >>> closest("nsp", ["nps", "csat"])
     'nps'
@@ -56,7 +58,7 @@ def closest(name: Any, options: Iterable[Any], *, cutoff: float = 0.6) -> str | 
     if hits:
         return hits[0]
     folded = probe.strip().casefold()
-    if folded:
+    if folded and contains:
         for o in opts:
             if folded in o.casefold() or o.casefold() in folded:
                 return o

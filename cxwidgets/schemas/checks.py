@@ -123,7 +123,7 @@ def near_misses(names: Iterable[str], known: Iterable[str]) -> dict[str, str]:
         if name in known:
             continue
         same = folded.get(" ".join(name.split()).lower())
-        close = same or closest(" ".join(name.split()).lower(), list(folded), cutoff=NEAR_MISS)
+        close = same or closest(" ".join(name.split()).lower(), list(folded), cutoff=NEAR_MISS, contains=False)
         if close is not None:
             out[name] = same or folded[close]
     return out
