@@ -216,3 +216,33 @@ def test_a_shorter_or_longer_moment_name_is_another_moment_not_a_typo() -> None:
         "Renewl": "Renewal",
         " renewal": "Renewal",
     }
+
+
+def test_rows_of_the_signals_table_for_other_moments_are_left_out_too() -> None:
+    journey = (
+        cx.Journey.empty("J")
+        .add_stage("S")
+        .add_moment("S", "Onboarding")
+        .add_signal(
+            "Onboarding",
+            "Health",
+            category="behavioral",
+            source={"table": "signals", "metric": "health", "aggregate": "mean"},
+            floor=0,
+            target=10,
+        )
+    )
+    signals = pl.DataFrame(
+        {
+            "account_id": ["a", "a", "b", "b", "c"],
+            "moment": ["Onboarding", "Billing", "Onboarding", "Onboarding", "Billing"],
+            "signal": ["health"] * 5,
+            "value": [4.0, 99.0, 6.0, 8.0, 99.0],
+        }
+    )
+    table = cx.bind(journey, {"signals": signals, "accounts": {"account_id": ["a", "b", "c"]}}, progress=False)
+    values = dict(table.values().select("account_id", "value").iter_rows())
+    assert values == {"a": 4.0, "b": 7.0}  # by hand: the Billing rows never enter a mean
+    assert any(
+        n.startswith("signals: 2 rows of 1 moment outside the journey left out ('Billing' (2))") for n in table.notes
+    )
