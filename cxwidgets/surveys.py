@@ -114,7 +114,9 @@ def responses_from_wide(
     ...     pl.col("score").mean(), n_missing=pl.col("score").null_count()).rows()
     [('Inflight', 4.0, 1), ('Inflight wifi', 4.0, 2)]
     """
-    frame = to_polars(data, table=table)
+    # lenient: a pandas column mixing numbers and code text ([5, "N/A", 3]) is read as text,
+    # where the declared codes are matched and every other value must be a number
+    frame = to_polars(data, table=table, lenient=True)
     if not isinstance(questions, Mapping) or not questions:
         raise CXDataError(
             "questions must map each question column to its (moment, metric)",

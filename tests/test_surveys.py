@@ -212,3 +212,12 @@ def test_a_code_written_as_text_also_matches_the_number() -> None:
     long = cx.responses_from_wide(wide, {"q": ("M", "csat")}, account_id="rid", not_applicable=["0", "99"])
     assert long["score"].to_list() == [None, 5.0, None]
     assert long["missing"].to_list() == ["not applicable", None, "not applicable"]
+
+
+def test_a_pandas_column_mixing_numbers_and_code_text_is_read() -> None:
+    wide = pd.DataFrame({"id": ["001", "002", "003"], "q": [5, "N/A", 3]})
+    long = cx.responses_from_wide(wide, {"q": ("M", "csat")}, account_id="id", not_applicable=["N/A"])
+    assert long["account_id"].to_list() == ["001", "002", "003"]
+    assert long["score"].to_list() == [5.0, None, 3.0]
+    with pytest.raises(cx.CXDataError, match="neither a number nor a declared code: 'N/A'"):
+        cx.responses_from_wide(wide, {"q": ("M", "csat")}, account_id="id")
