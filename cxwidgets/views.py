@@ -9,7 +9,9 @@ the same in the notebook, in a standalone page and in a picture.
 - :func:`state_word`: the status in words ("Green", "Amber", "Red", "Not scored").
 - :func:`card_score` / :func:`card_scores`: what a moment's card shows (MIS, status, coverage,
   accounts, its primary signal's value and that value as text).
-- :func:`primary_values`: each moment's primary (first) signal over the accounts, as text.
+- :func:`primary_values`: each moment's primary (first) signal over all its observations, as
+  text that says what it is and over how many (``NPS +15.7 (n=568)``: the pooled NPS of every
+  answer, not a mean of the accounts' NPS).
 - :func:`quartile_thresholds`: where the threshold handles start when a journey has none.
 
 Example:
@@ -26,6 +28,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from cxwidgets._util.text import plural
 from cxwidgets.palette import STATUS_LABELS
 
 __all__ = [
@@ -68,7 +71,7 @@ def state_word(status: Any) -> str:
 
 
 def format_value(value: float, signal: Any) -> str:
-    """A signal value as a card shows it: 35%, NPS +32, 4.31 / 5, 8.4 minutes.
+    """A signal value as a card shows it: 35%, NPS +32.0, 4.31 / 5, 8.4 minutes.
 
     Example:
         >>> from cxwidgets.journey import Journey
@@ -81,7 +84,7 @@ def format_value(value: float, signal: Any) -> str:
     if bounds == (0.0, 1.0):
         return f"{value * 100:.0f}%"
     if source.aggregate == "nps":
-        return f"NPS {value:+.0f}"
+        return f"NPS {value:+.1f}"
     unit = source.resolved_unit
     if unit:
         return f"{value:.3g} {unit}"
@@ -126,14 +129,41 @@ def card_scores(
     return out
 
 
-def primary_values(journey: Any, values: Any) -> dict[str, tuple[float, str]]:
-    """moment -> (value, text) of its primary (first) signal over the accounts: the mean of the
-    accounts' values, the median for per-account medians, percentiles and extremes.
+def primary_values(journey: Any, observations: Any) -> dict[str, tuple[float, str]]:
+    """moment -> (value, text) of its primary (first) signal over all its observations, the
+    text saying what the figure is and how many observations or accounts it rests on.
 
-    ``values`` is the long frame of signal values (``SignalTable.values(roles)``: moment,
-    signal, value per account); moments without values are left out.
+    ``observations`` is ``SignalTable.observations`` (account_id, moment, signal, role, total,
+    n): per account x role, the sum of the transformed answers (``total``) and their count.
+
+    - Mean-like aggregates (nps, share, top2box, mean) are **pooled** over every observation,
+      sum(total) / sum(n), with ``n`` beside it. For NPS each answer is +100 (promoter), 0
+      (passive) or -100 (detractor) by the one category rule (``cxwidgets.scales.nps_points``,
+      applied when binding), so this is %promoters - %detractors over all answers, the figure
+      ``cx.metrics.nps_summary`` gives on the same answers, never the mean of the accounts' NPS.
+    - Per-account aggregates (median, percentiles, min, max, last, count, sum: one value per
+      account) are summarised over the accounts: the median for medians, percentiles and
+      extremes, else the mean, said in words with the number of accounts.
+
+    Unweighted: role multipliers weigh answers in the MIS, not in the figure a card reports.
+    Moments without observations are left out.
+
+    Example (account A answers 10, 10, 9; B answers 0; C answers 7, 8: 3 promoters and 1
+    detractor of 6 answers, NPS +33.3, while the accounts' NPS are +100, -100 and 0, mean 0):
+
+        >>> import polars as pl
+        >>> from cxwidgets.journey import Journey
+        >>> j = Journey.empty("J").add_stage("S").add_moment("S", "QBR").add_signal(
+        ...     "QBR", "QBR NPS", category="experience", floor=0, target=50,
+        ...     source={"table": "responses", "metric": "nps", "aggregate": "nps", "scale": [0, 10]})
+        >>> obs = pl.DataFrame({"account_id": ["A", "B", "C"], "moment": ["QBR"] * 3, "signal": ["QBR NPS"] * 3,
+        ...                     "role": [None, None, None], "total": [300.0, -100.0, 0.0], "n": [3, 1, 2]})
+        >>> primary_values(j, obs)
+        {'QBR': (33.333333333333336, 'NPS +33.3 (n=6)')}
     """
     import polars as pl
+
+    from cxwidgets.binding.aggregates import MEAN_LIKE
 
     out: dict[str, tuple[float, str]] = {}
     for stage in journey.stages:
@@ -141,16 +171,28 @@ def primary_values(journey: Any, values: Any) -> dict[str, tuple[float, str]]:
             if not m.signals:
                 continue
             s = m.signals[0]
-            col = values.filter((pl.col("moment") == m.name) & (pl.col("signal") == s.name))["value"]
-            if col.len() == 0:
+            rows = observations.filter((pl.col("moment") == m.name) & (pl.col("signal") == s.name))
+            if rows.height == 0:
                 continue
-            robust = s.source.aggregate in _ROBUST or s.source.aggregate.startswith("p")
+            agg = s.source.aggregate
+            if agg in MEAN_LIKE:
+                n = int(rows.get_column("n").sum())
+                v = number(rows.get_column("total").sum() / n) if n > 0 else None
+                if v is None:
+                    continue
+                text = format_value(v, s)
+                if agg == "mean" and text[-1] != "%":
+                    text = f"mean {text}"
+                out[m.name] = (v, f"{text} (n={n:,})")
+                continue
+            per_account = rows.group_by("account_id").agg(pl.col("total").sum())  # one value per account
+            robust = agg in _ROBUST or agg.startswith("p")
+            col = per_account.get_column("total")
             v = number(col.median() if robust else col.mean())
             if v is not None:
                 text = format_value(v, s)
-                if text[-1] != "%" and s.source.aggregate != "nps":
-                    text = f"{'median' if robust else 'mean'} {text}"
-                out[m.name] = (v, text)
+                word = "median" if robust else "mean"
+                out[m.name] = (v, f"{word} {text} ({plural(per_account.height, 'account')})")
     return out
 
 

@@ -433,20 +433,18 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
         return scores
 
     def _primary_values(self) -> dict[str, tuple[float, str]]:
-        """moment -> (value, text) of its primary (first) signal over the accounts: the mean of
-        the accounts' values, the median for per-account medians, percentiles and extremes."""
+        """moment -> (value, text) of its primary (first) signal over all its observations
+        (:func:`cxwidgets.views.primary_values`: the pooled NPS of every answer with its n, never
+        a mean of the accounts' NPS)."""
         table = getattr(self._model, "table", None)
-        if table is None or not hasattr(table, "values"):
+        observations = getattr(table, "observations", None)
+        if observations is None:
             return {}
-        try:
-            roles = dict(getattr(self._model, "role_multipliers", {}) or {})
-        except Exception:  # noqa: BLE001
-            roles = {}
-        key = (id(table), tuple(sorted(roles.items())), id(self._journey))
+        key = (id(table), id(self._journey))
         if self._values_cache is not None and self._values_cache[0] == key:
             return self._values_cache[1]
         try:
-            out = primary_values(self._journey, table.values(roles))
+            out = primary_values(self._journey, observations)
         except Exception:  # noqa: BLE001 - values are a nicety; the MIS still shows
             out = {}
         self._values_cache = (key, out)

@@ -464,6 +464,79 @@ def test_with_the_mis_engine(saas: Journey) -> None:
     json.dumps(w.scores, allow_nan=False)
 
 
+# ---- the card's value: the pooled figure with its n, never a mean of the accounts' NPS ----------
+
+_T0 = "2024-03-01T00:00:00+00:00"
+
+
+def _nps_journey() -> Journey:
+    j = Journey.empty("NPS").add_stage("Review").add_moment("Review", "QBR")
+    return j.add_signal(
+        "QBR", "QBR NPS", category="experience", floor=0, target=50,
+        source={"table": "responses", "metric": "nps", "aggregate": "nps", "scale": [0, 10]},
+    )
+
+
+def _nps_data(answers: dict[str, list[int]]) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    rows = [(a, s) for a, scores in answers.items() for s in scores]
+    return {
+        "accounts": pl.DataFrame({"account_id": list(answers), "segment": ["smb"] * len(answers)}),
+        "responses": pl.DataFrame(
+            {
+                "account_id": [a for a, _ in rows],
+                "moment": ["QBR"] * len(rows),
+                "metric": ["nps"] * len(rows),
+                "score": [float(s) for _, s in rows],
+                "responded_at": [datetime(2024, 3, 1, tzinfo=UTC)] * len(rows),
+                "role": ["executive" if i % 2 else "admin" for i in range(len(rows))],
+            }
+        ),
+        "as_of": datetime(2024, 6, 1, tzinfo=UTC),
+    }
+
+
+def test_the_card_shows_the_pooled_nps_of_every_answer_with_its_n() -> None:
+    import cxwidgets as cx
+
+    # A: 10, 10, 9 (3 promoters); B: 0 (a detractor); C: 7, 8 (passives). Pooled over the 6
+    # answers: (3 - 1) / 6 = +33.3. The accounts' own NPS are +100, -100 and 0: their mean is 0.
+    answers = {"A": [10, 10, 9], "B": [0], "C": [7, 8]}
+    data = _nps_data(answers)
+    model = cx.MISModel(_nps_journey(), data)
+    model.set(role_multipliers={"executive": 3.0})  # weighs answers in the MIS, not in the card's figure
+    card = JourneyMap(model=model).scores["QBR"]
+    assert card["value"] == pytest.approx(100 * (3 - 1) / 6)
+    assert card["value_text"] == "NPS +33.3 (n=6)"
+    # the same figure as the one NPS rule on the same answers
+    assert card["value"] == pytest.approx(cx.metrics.nps_summary(data["responses"])["nps"][0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dictionaries(st.sampled_from("ABCDEFGH"), st.lists(st.integers(0, 10), min_size=1, max_size=6), min_size=1))
+def test_the_card_nps_is_the_pooled_nps_for_any_answers(answers: dict[str, list[int]]) -> None:
+    import cxwidgets as cx
+
+    model = cx.MISModel(_nps_journey(), _nps_data(answers))
+    scores = [s for ss in answers.values() for s in ss]
+    p, d = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)  # plain Python: %promoters - %detractors
+    card = JourneyMap(model=model).scores["QBR"]
+    assert card["value"] == pytest.approx(100 * (p - d) / len(scores), abs=1e-9)
+    assert card["value_text"].endswith(f"(n={len(scores):,})")
+
+
+def test_per_account_figures_say_they_are_over_accounts() -> None:
+    import cxwidgets as cx
+
+    model = cx.MISModel(Journey.template("saas"), cx.datasets.saas(n_accounts=120, seed=2))
+    scores = JourneyMap(model=model).scores
+    first = scores["First Response To Inquiry"]["value_text"]  # a per-account median of minutes
+    assert first.startswith("median ") and first.endswith(" accounts)")
+    assert scores["Quarterly Business Review"]["value_text"].startswith("NPS ")
+    assert "(n=" in scores["Quarterly Business Review"]["value_text"]
+
+
 def test_the_core_does_not_import_widget_libraries() -> None:
     """Layering: ``import cxwidgets`` (the core, MIS engine included) loads no widget library;
     the widgets load only when ``cx.JourneyMap`` is first used."""
