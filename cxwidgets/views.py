@@ -13,6 +13,9 @@ the same in the notebook, in a standalone page and in a picture.
   text that says what it is and over how many (``NPS +15.7 (n=568)``: the pooled NPS of every
   answer, not a mean of the accounts' NPS).
 - :func:`quartile_thresholds`: where the threshold handles start when a journey has none.
+- :func:`group_label`: a group's value as text (a null value: "(no value)").
+- :func:`group_bands`: the band summary of each group of a dimension, as the threshold tuner
+  shows it.
 
 Example:
     >>> from cxwidgets.views import card_score, state_word
@@ -36,6 +39,8 @@ __all__ = [
     "card_score",
     "card_scores",
     "format_value",
+    "group_bands",
+    "group_label",
     "number",
     "primary_values",
     "quartile_thresholds",
@@ -44,6 +49,9 @@ __all__ = [
 
 #: The statuses a card can show (anything else: not scored).
 STATUSES = ("green", "amber", "red")
+
+#: how a group whose dimension value is null is written
+NO_VALUE = "(no value)"
 
 #: aggregates whose per-account values are summarised by their median over the accounts
 _ROBUST = ("median", "min", "max", "last")
@@ -221,3 +229,30 @@ def quartile_thresholds(bins: Any, higher_is_better: bool) -> tuple[float, float
         ka = int(np.clip(np.searchsorted(cn, 0.75 * total), lo + 1, hi))
         kg = int(np.clip(min(int(np.searchsorted(cn, 0.5 * total)), ka - 1), lo, hi))
     return float(bins.edges[kg]), float(bins.edges[ka])
+
+
+def group_label(value: Any) -> str:
+    """A group's value of a dimension as text, for a chart label or a table heading (always
+    drawn as text, never as HTML); a null value is a group of its own, "(no value)".
+
+    Example:
+        >>> group_label("smb"), group_label(None), group_label(3), group_label(True)
+        ('smb', '(no value)', '3', 'True')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_VALUE
+    return str(value)
+
+
+def group_bands(bins: Any, green: float, amber: float) -> list[dict[str, Any]]:
+    """The band summary of each group the bins were made with (``Bins.group_summaries``, the
+    one band summary): ``{"group": text, **summary}`` per group, in the groups' order; ``[]``
+    when the bins have no groups.
+
+    Example:
+        >>> from cxwidgets.analysis.thresholds import Bins
+        >>> b = Bins.from_values([1.0, 2, 3, 4], [1, 0, 0, 0], edges=[0, 1, 2, 3, 4, 5], groups=["a", "a", None, "b"])
+        >>> [(g["group"], g["n"], g["red"]["n"], g["precision"]) for g in group_bands(b, 3, 2)]
+        [('a', 2, 1, 1.0), ('b', 1, 0, None), ('(no value)', 1, 0, None)]
+    """
+    return [{**s, "group": group_label(s["group"])} for s in bins.group_summaries(green, amber)]

@@ -24,6 +24,12 @@ event: precision = events among red accounts / red accounts; recall = events amo
 events; lift = precision / base rate (the event rate of all accounts); F1 = their harmonic mean.
 Accounts with a value but no outcome are counted in the bands and left out of every rate
 (``n_unknown``); accounts with no value for the target are counted in ``n_missing``.
+
+**Per group.** Binned with a group label per account (a segment, a region: ``groups=``), the
+same counts are kept per group, in one pass; ``band_summary(..., group=key)`` is then the very
+same band summary over that group's accounts alone (its own base rate, precision and recall of
+red), and :meth:`Bins.group_summaries` gives it for every group. A null label is a group of its
+own (``None``).
 """
 
 from __future__ import annotations
@@ -120,6 +126,26 @@ def _long_tail(v: np.ndarray, pts: list[float], scale_ends: list[float]) -> tupl
     return None
 
 
+#: "no group": band_summary over every account
+_ALL: Any = object()
+
+
+def _group_codes(groups: Any, size: int) -> tuple[list[Any], np.ndarray]:
+    """(labels in order, None last; the code of each account's label)."""
+    s = groups if isinstance(groups, pl.Series) else pl.Series("g", list(groups), strict=False)
+    if s.len() != size:
+        raise ValueError(f"groups has {s.len()} labels for {size} values: give one per account")
+    labels = s.drop_nulls().unique().sort().to_list()
+    codes = (
+        s.replace_strict(labels, list(range(len(labels))), default=None, return_dtype=pl.Int64)
+        .fill_null(len(labels))
+        .to_numpy()
+    )
+    if s.null_count():
+        labels.append(None)
+    return labels, np.asarray(codes, dtype=np.int64)
+
+
 def _rate(num: float, den: float) -> float | None:
     return float(num) / float(den) if den > 0 else None
 
@@ -147,6 +173,9 @@ class Bins:
     n_missing: int = 0
     has_outcome: bool = False
     notes: tuple[str, ...] = ()
+    #: (group label, that group's Bins over the same edges), in label order, None last; ``()``
+    #: when binned without groups
+    by_group: tuple[tuple[Any, Bins], ...] = ()
     _cum: tuple[np.ndarray, np.ndarray, np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -172,14 +201,20 @@ class Bins:
         edges: Any,
         higher_is_better: bool = True,
         notes: Sequence[str] = (),
+        groups: Any = None,
     ) -> Bins:
         """Bin per-account ``values`` (NaN / None: no value) with optional per-account
-        ``events`` (True/1 event, False/0 none, None/NaN unknown). O(N log B), done once.
+        ``events`` (True/1 event, False/0 none, None/NaN unknown) and optional per-account
+        ``groups`` labels (any values; None is a group of its own): the counts per group are
+        kept beside the totals (:attr:`by_group`). O(N log B), done once.
 
         Example:
             >>> import numpy as np
             >>> Bins.from_values([0.0, 1.0, 2.0, np.nan], edges=[0, 1, 2]).n.tolist()
             [1, 2]
+            >>> b = Bins.from_values([0.0, 1.0, 2.0, np.nan], edges=[0, 1, 2], groups=["x", "y", None, "x"])
+            >>> [(g, sub.n.tolist(), sub.n_missing) for g, sub in b.by_group]
+            [('x', [1, 0], 1), ('y', [0, 1], 0), (None, [0, 1], 0)]
         """
         v = np.asarray(values, dtype=float)
         edges = np.asarray(edges, dtype=float)
@@ -210,9 +245,26 @@ class Bins:
             k = np.isfinite(e)
             known = np.bincount(idx[k], minlength=B)
             ev = np.bincount(idx[k & (e == 1)], minlength=B)
+        by_group: tuple[tuple[Any, Bins], ...] = ()
+        if groups is not None:
+            labels, codes = _group_codes(groups, v.size)
+            G = len(labels)
+            c = codes[ok] * B + idx  # one flat bin per group x bin
+            gn = np.bincount(c, minlength=G * B).reshape(G, B)
+            if events is None:
+                gk = ge = np.zeros((G, B), dtype=np.int64)
+            else:
+                gk = np.bincount(c[k], minlength=G * B).reshape(G, B)
+                ge = np.bincount(c[k & (e == 1)], minlength=G * B).reshape(G, B)
+            gmiss = np.bincount(codes[~ok], minlength=G)
+            by_group = tuple(
+                (label, cls(edges, gn[i].astype(np.int64), gk[i].astype(np.int64), ge[i].astype(np.int64),
+                            bool(higher_is_better), int(gmiss[i]), events is not None))
+                for i, label in enumerate(labels)
+            )
         return cls(
             edges, n.astype(np.int64), known.astype(np.int64), ev.astype(np.int64), bool(higher_is_better),
-            int((~ok).sum()), events is not None, tuple(notes),
+            int((~ok).sum()), events is not None, tuple(notes), by_group,
         )
 
     # ---- sizes ----------------------------------------------------------------------------------
@@ -292,20 +344,42 @@ class Bins:
     def _red_bounds(self, k: int) -> tuple[int, int]:
         return (0, k) if self.higher_is_better else (k, self.n_bins)
 
-    def band_summary(self, green: float, amber: float) -> dict[str, Any]:
+    @property
+    def groups(self) -> list[Any]:
+        """The group labels binned with (``[]`` without groups), in label order, None last."""
+        return [g for g, _ in self.by_group]
+
+    def group(self, key: Any) -> Bins:
+        """The bins of one group's accounts (same edges); ``KeyError`` naming the groups."""
+        for g, sub in self.by_group:
+            if g == key and (g is None) == (key is None):
+                return sub
+        if not self.by_group:
+            raise KeyError("these bins were made without groups: bin with groups= (a label per account)")
+        raise KeyError(f"no group {short(key)}; groups: {', '.join(short(g) for g in self.groups)}")
+
+    def band_summary(self, green: float, amber: float, *, group: Any = _ALL) -> dict[str, Any]:
         """Accounts, share and outcome rate per band, and precision / recall / lift / F1 of red
         as a warning, for thresholds ``green`` and ``amber`` (snapped to allowed bin edges; the
         snapped values are returned as ``green_at`` / ``amber_at``). O(1) after binning.
+        ``group=key``: the same summary over that group's accounts only (binned with
+        ``groups=``): its shares, base rate, precision and recall are the group's own.
 
         Raises ``ValueError`` when the thresholds are out of order for the direction (higher is
         better: amber <= green; lower is better: amber >= green).
 
         Example:
-            >>> b = Bins.from_values([1.0, 2, 3, 4], [1, 0, 0, 0], edges=[0, 1, 2, 3, 4, 5])
+            >>> b = Bins.from_values([1.0, 2, 3, 4], [1, 0, 0, 0], edges=[0, 1, 2, 3, 4, 5],
+            ...                      groups=["a", "a", "b", "b"])
             >>> s = b.band_summary(green=3, amber=2)
             >>> s["red"]["n"], s["red"]["rate"], s["lift"]
             (1, 1.0, 4.0)
+            >>> s = b.band_summary(green=3, amber=2, group="a")
+            >>> s["n"], s["red"]["n"], s["amber"]["n"], s["base_rate"], s["lift"]
+            (2, 1, 1, 0.5, 2.0)
         """
+        if group is not _ALL:
+            return self.group(group).band_summary(green, amber)
         kg, ka = self.edge_index(green, "green"), self.edge_index(amber, "amber")
         if self.higher_is_better and ka > kg:
             raise ValueError(
@@ -337,6 +411,19 @@ class Bins:
         }
         out.update(self._warning(red))
         return out
+
+    def group_summaries(self, green: float, amber: float) -> list[dict[str, Any]]:
+        """:meth:`band_summary` for each group, as ``{"group": label, **summary}``, in label
+        order (None last). O(groups) after binning.
+
+        Example:
+            >>> b = Bins.from_values([1.0, 2, 3, 4], [1, 0, 0, 1], edges=[0, 1, 2, 3, 4, 5],
+            ...                      groups=["a", "a", None, "b"])
+            >>> [(s["group"], s["n"], s["red"]["n"], s["precision"]) for s in b.group_summaries(3, 2)]
+            [('a', 2, 1, 1.0), ('b', 1, 0, None), (None, 1, 0, None)]
+        """
+        self.edge_index(green, "green"), self.edge_index(amber, "amber")  # off the axis: refused once
+        return [{"group": g, **sub.band_summary(green, amber)} for g, sub in self.by_group]
 
     def cutoffs(self) -> pl.DataFrame:
         """Every allowed cut-off with the accounts, events and outcome rate below and above it,

@@ -76,9 +76,13 @@ def threshold_bins(
     accounts: Any = None,
     event: Any = True,
     max_bins: int = 100,
+    by: str | None = None,
 ) -> tuple[Bins, ThresholdTarget, str]:
     """Bin a target of a model once, with an outcome when given. Returns the bins, the
-    resolved target and the outcome's label ("" without one).
+    resolved target and the outcome's label ("" without one). ``by``: a column of the model's
+    accounts table (``model.accounts``: segment, region...); the bins then also hold each
+    group's counts (``bins.band_summary(..., group=value)``, ``bins.group_summaries``), a
+    null value being a group of its own.
 
     Example:
         >>> import cxwidgets as cx
@@ -127,8 +131,31 @@ def threshold_bins(
         unknown = int((np.isfinite(values) & np.isnan(events)).sum())
         if unknown:
             notes.append(f"{unknown:,} accounts with a value have no known {label} outcome: counted, left out of rates")
-    bins = Bins.from_values(values, events, edges=edges, higher_is_better=t.higher_is_better, notes=notes)
+    groups = None if by is None else _group_labels(model, vals.get_column("account_id"), by)
+    bins = Bins.from_values(
+        values, events, edges=edges, higher_is_better=t.higher_is_better, notes=notes, groups=groups
+    )
     return bins, t, label
+
+
+def _group_labels(model: Any, account_ids: pl.Series, by: str) -> pl.Series:
+    """Each account's value of the accounts column ``by`` (null where it has none), in the
+    order of ``account_ids``."""
+    from cxwidgets._util.text import did_you_mean
+
+    table = getattr(model, "accounts", None)
+    columns = [c for c in (table.columns if table is not None else []) if c != "account_id"]
+    if not isinstance(by, str) or by not in columns:
+        raise CXDataError(
+            f"cannot group by {by!r}: the model's accounts table has no such column{did_you_mean(str(by), columns)}",
+            table="accounts", column=str(by),
+            fix=f"group by one of {', '.join(columns)}" if columns else "bind an accounts table with that column",
+        )
+    assert table is not None
+    key = pl.col("account_id").cast(pl.String)
+    labels = table.select(key, pl.col(by).alias("_group")).unique("account_id", keep="first")
+    ids = pl.DataFrame({"account_id": account_ids.cast(pl.String)})
+    return ids.join(labels, on="account_id", how="left", maintain_order="left").get_column("_group")
 
 
 def cutoff_table(

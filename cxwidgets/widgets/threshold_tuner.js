@@ -141,11 +141,29 @@ function render({ model, el }) {
       },
       targets.map((t) => h("option", { value: t.key, text: t.label, selected: t.key === current })),
     );
+    // the bands per group of a dimension (Python sends group_bands), or all accounts only
+    const dims = model.get("dimensions") || [];
+    const by = model.get("by");
+    const byPicker = h(
+      "select",
+      {
+        className: "cxtt-by",
+        "aria-label": "Show the bands per group of",
+        dataset: { key: "by" },
+        onChange: (ev) => {
+          model.set("by", ev.target.value === "" ? null : ev.target.value);
+          model.save_changes();
+        },
+      },
+      h("option", { value: "", text: "all accounts", selected: by === null || by === undefined }),
+      dims.map((d) => h("option", { value: d, text: `each ${d}`, selected: d === by })),
+    );
     return h(
       "div",
       { className: "cxtt-header" },
       h("div", { className: "cxtt-title", role: "heading", "aria-level": "3", text: "Thresholds" }),
       h("label", { className: "cxtt-picker" }, h("span", { text: "Tune " }), picker),
+      dims.length ? h("label", { className: "cxtt-picker" }, h("span", { text: "Bands for " }), byPicker) : null,
       info.outcome ? h("span", { className: "cxtt-outcome", text: `Outcome: ${info.outcome}` }) : h("span", { className: "cxtt-outcome", text: "No outcome given: counts only" }),
     );
   }
@@ -274,6 +292,57 @@ function render({ model, el }) {
     return { el: h("table", { className: "cxtt-table" }, h("thead", {}, head), body), rows };
   }
 
+  // One small table per group of the chosen dimension: the band summary Python computed over
+  // that group's accounts (Bins.band_summary per group), sent in group_bands.
+  function groupTables(st) {
+    const groups = model.get("group_bands") || [];
+    const by = model.get("by");
+    if (!by || !groups.length) return [];
+    const outcome = st.info.outcome;
+    const order = st.higher ? ["red", "amber", "green"] : ["green", "amber", "red"];
+    return groups.map((g) => {
+      const head = h(
+        "tr",
+        {},
+        h("th", { scope: "col", text: "Band" }),
+        h("th", { scope: "col", className: "cxtt-num", text: "Accounts" }),
+        h("th", { scope: "col", className: "cxtt-num", text: "Share" }),
+        outcome ? h("th", { scope: "col", className: "cxtt-num", text: `${capital(outcome)} rate` }) : null,
+      );
+      const rows = order.map((band) => {
+        const b = g[band] || EMPTY;
+        return h(
+          "tr",
+          { className: `cxtt-row cxtt-row-${band}`, dataset: { band } },
+          h("td", {}, chip(band)),
+          h("td", { className: "cxtt-num cxtt-n", text: count(b.n) }),
+          h("td", { className: "cxtt-num", text: pct(b.share) }),
+          outcome ? h("td", { className: "cxtt-num cxtt-rate", text: b.known ? `${pct(b.rate, 1)} (${count(b.events)})` : "—" }) : null,
+        );
+      });
+      const facts = outcome
+        ? h("div", { className: "cxtt-group-facts", text: `Red: precision ${pct(g.precision, 1)}, recall ${pct(g.recall, 1)} of ${count(g.events)} ${outcome}` })
+        : null;
+      const caption = h("caption", {}, h("span", { className: "cxtt-group-name", text: g.group }), h("span", { className: "cxtt-label", text: ` · ${count(g.n)} accounts` }));
+      return h(
+        "div",
+        { className: "cxtt-group", dataset: { group: g.group } },
+        h("table", { className: "cxtt-table cxtt-group-table" }, caption, h("thead", {}, head), h("tbody", {}, rows)),
+        facts,
+      );
+    });
+  }
+
+  function renderGroups() {
+    if (!refs || !refs.groups) return;
+    const by = model.get("by");
+    const tables = groupTables(refs.st);
+    refs.groups.replaceChildren(
+      ...(tables.length ? [h("div", { className: "cxtt-groups-title", role: "heading", "aria-level": "4", text: `Bands for each ${by}` }), h("div", { className: "cxtt-groups-grid" }, tables)] : []),
+    );
+    refs.groups.hidden = !tables.length;
+  }
+
   function suggestion(st) {
     const s = model.get("suggested") || {};
     if (!st.hasOutcome) return null;
@@ -341,16 +410,19 @@ function render({ model, el }) {
       { className: "cxtt-tools" },
       h("button", { className: "cxtt-btn cxtt-reset", type: "button", text: "Reset", title: "Back to the journey's thresholds", dataset: { key: "reset" }, onClick: () => send("reset") }),
     );
+    const groups = h("div", { className: "cxtt-groups", "aria-live": "polite" });
     parts.push(
       h("div", { className: "cxtt-chart" }, c.g, r.wrap),
       rules,
       h("div", { className: "cxtt-body" }, t.el, h("div", { className: "cxtt-side" }, warning, suggestion(st), tools)),
+      groups,
       notes.length ? h("ul", { className: "cxtt-notes" }, notes) : null,
     );
     root.replaceChildren(...parts.filter(Boolean));
-    refs = { st, chart: c, rail: r, table: t, rules, warning };
+    refs = { st, chart: c, rail: r, table: t, rules, warning, groups };
     lastSummary = null; // a new target: only its own summary
     update();
+    renderGroups();
     restoreFocus(focus);
   }
 
@@ -540,14 +612,16 @@ function render({ model, el }) {
     if (target) target.focus({ preventScroll: true });
   }
 
-  const rebuildOn = ["bins", "info", "targets", "target", "error", "suggested", "target_recall"].map((k) => `change:${k}`);
+  const rebuildOn = ["bins", "info", "targets", "target", "error", "suggested", "target_recall", "by", "dimensions"].map((k) => `change:${k}`);
   const updateOn = ["green", "amber", "bands"].map((k) => `change:${k}`);
   for (const e of rebuildOn) model.on(e, build);
   for (const e of updateOn) model.on(e, update);
+  model.on("change:group_bands", renderGroups);
   build();
   return () => {
     for (const e of rebuildOn) model.off(e, build);
     for (const e of updateOn) model.off(e, update);
+    model.off("change:group_bands", renderGroups);
     root.remove();
   };
 }

@@ -25,6 +25,12 @@ suggested         the suggested pair for ``target_recall``: green, amber, precis
                   an outcome; ``{"note": why}`` when none; ``separates`` False: a note
                   says the target does not separate the outcome, and taking it needs force)
 target_recall     the share of events red should catch (two-way; re-suggests)
+by                a dimension (a column of the accounts: ``"segment"``, ``"region"``) to
+                  show the bands per group of, or ``None``: all accounts only (two-way)
+dimensions        the choices for ``by``: ``model.dimensions``
+group_bands       with ``by``: per group, ``{group, **bands}`` (the same band summary over
+                  that group's accounts: counts, outcome rate per band, precision and
+                  recall of red); ``[]`` without
 info              label, kind, higher_is_better, strict, unit, outcome, allowed edge
                   indices, notes
 error             a clear message after an invalid change, ``""`` otherwise
@@ -47,6 +53,9 @@ Example:
     >>> tuner.amber = 90  # above green: a message, and the last good state is kept
     >>> tuner.amber, tuner.error.startswith("thresholds out of order")
     (60.0, True)
+    >>> tuner.by = "segment"  # the bands of each segment, computed once in Python
+    >>> [g["group"] for g in tuner.group_bands]
+    ['enterprise', 'mid_market', 'smb']
 """
 
 from __future__ import annotations
@@ -61,7 +70,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from cxwidgets._util.text import short
+from cxwidgets._util.text import did_you_mean, short
 from cxwidgets.analysis.thresholds import (
     MIS_TARGET,
     Bins,
@@ -73,7 +82,7 @@ from cxwidgets.analysis.thresholds import (
 from cxwidgets.charts import save_chart
 from cxwidgets.journey import Journey
 from cxwidgets.mis.gates import DEFAULT_AMBER, DEFAULT_GREEN
-from cxwidgets.views import quartile_thresholds
+from cxwidgets.views import group_bands, quartile_thresholds
 from cxwidgets.widgets._assets import join_css, join_esm
 from cxwidgets.widgets._base import QuietUpdates, RefuseBadState, check_args, deprecated, message_of, serve_request
 from cxwidgets.widgets.threshold_chart import threshold_chart
@@ -94,6 +103,9 @@ OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reset": ((), ()),
     "set": (("green", "amber"), ()),
 }
+
+#: "the grouping in use now" (``_load``'s default)
+_SAME: Any = object()
 
 #: what the tuner needs of its model: the tuned state it edits and saves lives there
 _MODEL_API = ("journey", "score", "set_gates", "set_signal_thresholds", "to_journey")
@@ -121,6 +133,8 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         target_recall, watch_recall: the shares of events the suggested red band, and the
             red and amber bands together, should catch.
         max_bins: bins of a raw signal (MIS targets have 100 bins of width 1).
+        by: a dimension (``model.dimensions``: a column of the accounts, e.g. ``"segment"``)
+            whose groups each get their band summary (``group_bands``); ``None``: all accounts.
 
     A bad target or outcome at construction does not raise: the tuner starts on the journey
     MIS (or without the outcome), or with no histogram when the model has no data, and
@@ -146,6 +160,9 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
     bands = traitlets.Dict().tag(sync=True)
     suggested = traitlets.Dict().tag(sync=True)
     target_recall = traitlets.Float(0.5).tag(sync=True)
+    by = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    dimensions = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    group_bands = traitlets.List(traitlets.Dict()).tag(sync=True)
     info = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     request = traitlets.Dict().tag(sync=True)
@@ -164,6 +181,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         target_recall: float = 0.5,
         watch_recall: float = 0.8,
         max_bins: int = 100,
+        by: str | None = None,
         **kwargs: Any,
     ) -> None:
         spec = getattr(model, "journey", None)
@@ -176,13 +194,14 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         self._watch = float(watch_recall)
         self._max_bins = int(max_bins)
         self._outcome: tuple[Any, Any, Any] | None = None
-        self._cache: dict[str, tuple[Bins, ThresholdTarget, str]] = {}
+        self._cache: dict[tuple[str, str | None], tuple[Bins, ThresholdTarget, str]] = {}
         self._cache_key: Any = None
         self._bins: Bins | None = None
         self._target: ThresholdTarget | None = None
         self._label = ""
-        self._good = (MIS_TARGET, DEFAULT_GREEN, DEFAULT_AMBER)
+        self._good: tuple[str, float, float, str | None] = (MIS_TARGET, DEFAULT_GREEN, DEFAULT_AMBER, None)
         super().__init__(journey=spec, target_recall=float(target_recall), **kwargs)
+        self.dimensions = _dimensions(model)
         problems: list[str] = []
         if outcome is not None:
             try:
@@ -201,6 +220,11 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
                 problems.append(message_of(err))
             else:
                 break
+        if by is not None and self._bins is not None:
+            try:
+                self._load(self.target, by)
+            except Exception as err:  # noqa: BLE001 - shown in the widget: all accounts only
+                problems.append(f"the bands are not shown by {short(by)}: {message_of(err)}")
         self.error = "\n".join(problems)
 
     # ---- the model and the journey -------------------------------------------------------------
@@ -233,22 +257,29 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             config, weights = None, ()
         return (id(getattr(m, "table", None)), config, weights)
 
-    def _binned(self, key: str) -> tuple[Bins, ThresholdTarget, str]:
+    def _binned(self, key: str, by: str | None) -> tuple[Bins, ThresholdTarget, str]:
         settings = self._settings_key()
         if settings != self._cache_key:
             self._cache, self._cache_key = {}, settings
         t = resolve_target(self.journey, key)
-        if t.key not in self._cache:
-            outcome, accounts, event = self._outcome or (None, None, True)
-            self._cache[t.key] = threshold_bins(
-                self._model, t, outcome, accounts=accounts, event=event, max_bins=self._max_bins
+        if by is not None and by not in self.dimensions:
+            raise ValueError(
+                f"by must be one of the accounts' dimensions ({', '.join(self.dimensions) or 'none'}) or None, "
+                f"got {short(by)}{did_you_mean(str(by), self.dimensions)}"
             )
-        bins, _, label = self._cache[t.key]
+        if (t.key, by) not in self._cache:
+            outcome, accounts, event = self._outcome or (None, None, True)
+            self._cache[(t.key, by)] = threshold_bins(
+                self._model, t, outcome, accounts=accounts, event=event, max_bins=self._max_bins, by=by
+            )
+        bins, _, label = self._cache[(t.key, by)]
         return bins, t, label  # t carries the journey's current thresholds
 
-    def _load(self, key: str) -> None:
-        """Bin ``key`` (cached) and show it with the journey's thresholds for it."""
-        bins, t, label = self._binned(key)
+    def _load(self, key: str, by: Any = _SAME) -> None:
+        """Bin ``key`` (cached), by ``by`` (default: as now), and show it with the journey's
+        thresholds for it."""
+        by = self._good[3] if by is _SAME else by
+        bins, t, label = self._binned(key, by)
         notes = list(bins.notes)
         green, amber = t.green, t.amber
         if green is None or amber is None:
@@ -256,10 +287,12 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             notes.append("no thresholds in the journey yet: the handles start at the quartiles of the accounts")
         g, a = bins.snap(green), bins.snap(amber)
         summary = bins.band_summary(green=g, amber=a)
+        groups = group_bands(bins, g, a)
         self._bins, self._target, self._label = bins, t, label
         lo, hi = bins.allowed
         with self.quietly():
             self.target = t.key
+            self.by = by
             self.bins = bins.records()
             self.info = {
                 "key": t.key,
@@ -277,7 +310,8 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             }
             self.green, self.amber = g, a
             self.bands = summary
-            self._good = (t.key, g, a)
+            self.group_bands = groups
+            self._good = (t.key, g, a, by)
             self._suggest()
 
     @staticmethod
@@ -353,6 +387,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         bins, t = self.bins_data, self.target_spec
         g, a = bins.snap(g, "green"), bins.snap(a, "amber")  # off the axis: refused
         summary = bins.band_summary(green=g, amber=a)  # raises when out of order
+        groups = group_bands(bins, g, a)
         # the model owns the tuned state; it raises (and stays as it was) when the journey rejects them
         if t.kind == "signal":
             assert t.moment is not None and t.signal is not None
@@ -361,10 +396,10 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             self._model.set_gates(g, a, moment=t.key if t.kind == "moment" else None)
         journey = self._model.journey
         with self.quietly():
-            self.green, self.amber, self.bands = g, a, summary
+            self.green, self.amber, self.bands, self.group_bands = g, a, summary, groups
             self.journey = journey
             self.error = ""
-        self._good = (t.key, g, a)
+        self._good = (t.key, g, a, self._good[3])
         self._target = resolve_target(journey, t.key)
         return journey
 
@@ -397,9 +432,9 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         return self.set_thresholds(green=g, amber=a)
 
     def _restore(self, message: str) -> None:
-        key, g, a = self._good
+        key, g, a, by = self._good
         with self.quietly():
-            self.target, self.green, self.amber = key, g, a
+            self.target, self.green, self.amber, self.by = key, g, a, by
             self.error = message
 
     @traitlets.observe("green", "amber")
@@ -421,6 +456,20 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         try:
             self._load(change["new"])
         except Exception as err:  # noqa: BLE001
+            self._restore(message_of(err))
+        else:
+            self.error = ""
+
+    @traitlets.observe("by")
+    def _on_by(self, change: dict[str, Any]) -> None:
+        if self.quiet:
+            return
+        if self._bins is None:
+            self._restore("there are no values to group yet: bind data to the model first")
+            return
+        try:
+            self._load(self.target, change["new"])
+        except Exception as err:  # noqa: BLE001 - shown in the widget; the last good state is kept
             self._restore(message_of(err))
         else:
             self.error = ""
@@ -500,10 +549,20 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         outcome = f", outcome={self._label!r}" if self._label else ""
+        by = f", by={self.by!r}" if self.by is not None else ""
         return (
             f"ThresholdTuner(target={self.target!r}, green={self.green!r}, amber={self.amber!r}, "
-            f"bins={len(self.bins)}{outcome})"
+            f"bins={len(self.bins)}{outcome}{by})"
         )
+
+
+def _dimensions(model: Any) -> list[str]:
+    """The accounts' columns one may group by: ``model.dimensions`` (["segment"] for a model
+    that does not list them)."""
+    dims = getattr(model, "dimensions", None)
+    if dims is None:
+        return ["segment"]
+    return [str(d) for d in dims]
 
 
 def _axis_title(t: ThresholdTarget) -> str:

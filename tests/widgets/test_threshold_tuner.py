@@ -393,3 +393,103 @@ def test_an_outcome_named_by_column_is_found_in_the_data_the_model_was_bound_fro
     bare = cx.MISModel(cx.Journey.template("saas"), cx.bind(cx.Journey.template("saas"), data, progress=False))
     assert bare.accounts is None
     assert "accounts=" in ThresholdTuner(bare, outcome="churned").error
+
+
+# ---- the bands per group of a dimension (by) ------------------------------------------------------
+
+
+def direct_by_group(v: np.ndarray, y: np.ndarray, groups: list[Any], green: float, amber: float) -> dict[Any, Any]:
+    """Per group, the band counts and precision / recall of red by a plain per-account count."""
+    out: dict[Any, Any] = {}
+    for g in dict.fromkeys(groups):
+        mask = np.array([x == g for x in groups])
+        out[g] = direct(v[mask], y[mask], green, amber)
+    return out
+
+
+def test_by_from_the_page_shows_the_bands_per_segment(model: Any, data: Any) -> None:
+    t = ThresholdTuner(model, outcome="churned", accounts=data.accounts)
+    assert t.by is None and t.group_bands == [] and "by" in t.keys and "group_bands" in t.keys
+    assert t.dimensions == list(getattr(model, "dimensions", ["segment"]))
+    f = Front(t)
+    f.update(by="segment")
+    assert t.by == "segment" and t.error == ""
+    assert repr(t) == "ThresholdTuner(target='mis', green=75.0, amber=50.0, bins=100, outcome='churned', by='segment')"
+    frame = model.score("account").join(data.accounts.select("account_id", "segment", "churned"), on="account_id")
+    v = frame["mis"].fill_null(float("nan")).to_numpy()
+    y = frame["churned"].cast(pl.Float64).to_numpy()
+    expected = direct_by_group(v, y, frame["segment"].to_list(), 75, 50)
+    got = {g["group"]: g for g in t.group_bands}
+    assert sorted(got) == sorted(expected)
+    for seg, e in expected.items():
+        g = got[seg]
+        assert [g["red"]["n"], g["amber"]["n"], g["green"]["n"]] == e["n"]
+        assert g["precision"] == pytest.approx(e["precision"]) and g["recall"] == pytest.approx(e["recall"])
+    assert sum(g["n"] for g in t.group_bands) == t.bands["n"]
+    # a handle moved from the page: every group's bands follow, computed in Python
+    f.update(amber=62.0)
+    expected = direct_by_group(v, y, frame["segment"].to_list(), 75, 62)
+    for g in t.group_bands:
+        assert [g["red"]["n"], g["amber"]["n"], g["green"]["n"]] == expected[g["group"]]["n"]
+    assert f.pushed("group_bands")  # sent to the page
+    f.update(by=None)
+    assert t.by is None and t.group_bands == [] and t.amber == 62.0
+
+
+def test_a_bad_by_shows_the_error_and_keeps_the_last_good_state(model: Any, data: Any) -> None:
+    t = ThresholdTuner(model, outcome="churned", accounts=data.accounts, by="segment")
+    before = list(t.group_bands)
+    f = Front(t)
+    f.update(by="segmnt")
+    assert t.by == "segment" and t.group_bands == before
+    assert "segmnt" in t.error and "segment" in t.error
+    f.update(by=3)  # not text at all: refused the same way, nothing in the kernel's log
+    assert t.by == "segment" and t.error
+    t.by = "region_that_is_not_there"  # from Python: the same message, the same state
+    assert t.by == "segment" and "region_that_is_not_there" in t.error
+
+
+def test_by_at_construction_with_a_bad_dimension_starts_on_all_accounts(model: Any, data: Any) -> None:
+    t = ThresholdTuner(model, outcome="churned", accounts=data.accounts, by="nope")
+    assert t.by is None and t.group_bands == [] and "nope" in t.error and len(t.bins) == 100
+
+
+def test_group_labels_with_nulls_and_text_are_text(data: Any) -> None:
+    """A null dimension value is a group of its own; names are sent as text (never HTML)."""
+    xss = "<img src=x onerror=alert(1)>"
+    accounts = data.accounts.with_columns(
+        pl.when(pl.col("segment") == "smb").then(None).when(pl.col("segment") == "enterprise").then(pl.lit(xss))
+        .otherwise(pl.col("segment")).alias("segment")
+    )
+    model = cx.MISModel(Journey.template("saas"), {**data.tables(), "accounts": accounts, "as_of": data.as_of})
+    t = ThresholdTuner(model, outcome="churned", by="segment")
+    labels = [g["group"] for g in t.group_bands]
+    assert labels[-1] == "(no value)" and xss in labels
+    assert sum(g["n"] for g in t.group_bands) == t.bands["n"]
+
+
+def test_bins_band_summary_per_group_matches_a_direct_count() -> None:
+    from cxwidgets.analysis.thresholds import Bins
+
+    rng = np.random.default_rng(7)
+    v = rng.uniform(0, 100, 400)
+    v[rng.random(400) < 0.05] = np.nan
+    y = (rng.random(400) < 0.3).astype(float)
+    groups: list[Any] = list(rng.choice(["a", "b", "c"], 400))
+    groups[:20] = [None] * 20
+    b = Bins.from_values(v, y, edges=np.arange(0.0, 101.0), groups=groups)
+    assert b.groups == ["a", "b", "c", None]
+    for s in b.group_summaries(70, 40):
+        mask = np.array([g == s["group"] for g in groups])
+        e = direct(v[mask], y[mask], 70, 40)
+        assert [s["red"]["n"], s["amber"]["n"], s["green"]["n"]] == e["n"]
+        assert s["precision"] == pytest.approx(e["precision"]) and s["recall"] == pytest.approx(e["recall"])
+        assert s["n_missing"] == int(np.isnan(v[mask]).sum())
+        assert s == {"group": s["group"], **b.band_summary(70, 40, group=s["group"])}
+    # the groups add up to all accounts
+    whole = b.band_summary(70, 40)
+    assert sum(s["red"]["n"] for s in b.group_summaries(70, 40)) == whole["red"]["n"]
+    with pytest.raises(KeyError, match="no group 'z'"):
+        b.band_summary(70, 40, group="z")
+    with pytest.raises(ValueError, match="out of order"):
+        b.group_summaries(40, 70)
