@@ -1,17 +1,23 @@
-"""Reading timestamp columns into ``Datetime("us", "UTC")`` without guessing.
+"""Reading timestamp columns into ``Datetime("us", zone)`` without guessing.
 
 The rules (shared by every input table, see ``docs/tables.md``):
 
+- a validated table's timestamps are in **one zone**, the one the caller declares with
+  ``naive_tz`` (default UTC): ``Datetime("us", "UTC")`` by default, ``Datetime("us",
+  "Europe/Vienna")`` after ``cx.validate(..., naive_tz="Europe/Vienna")``. The zone is carried by
+  the dtype, so every later step sees it: calendar periods (a "month" is a local calendar month in
+  that zone) follow it, durations and comparisons use the instants (:func:`to_utc`);
 - a time-zone-aware column (polars ``Datetime`` with a zone, pandas ``datetime64[ns, tz]``,
-  Python datetimes with ``tzinfo``, ISO 8601 text with ``Z`` or ``+hh:mm``) is converted to UTC,
-  keeping the instant;
-- a naive column is *read* in the zone the caller names (default UTC) and converted to UTC;
+  Python datetimes with ``tzinfo``, ISO 8601 text with ``Z`` or ``+hh:mm``) keeps its instants
+  and is given in the table's zone (:func:`to_zone`);
+- a naive column is *read* in the declared zone (default UTC);
 - naive and aware values mixed inside one column are an error, never a silent guess;
 - text must be ISO 8601 in the forms of :data:`ACCEPTED` (``2024-05-01``, ``2024-05-01 09:30``,
   ``2024-05-01T09:30:00.5+02:00``, ``...Z``), read with explicit formats, never inferred from the
   first value: day-first or month-first text is ambiguous and is refused, and a value naming no
   real instant (``2024-13-01``, ``2024-02-30``, ``10:00 CET``) is an error naming its rows;
-- :func:`to_utc` is the one conversion of a column to UTC (the time metrics call it too);
+- :func:`to_utc` is the one conversion of a column to UTC (the time metrics call it too),
+  :func:`to_zone` the one conversion to a table's zone;
 - :func:`point_in_time` is the one reader of a point in time a user gives as an argument
   (``as_of``, ``start``, ``end``, a period's bounds), by the policy written there;
 - integers are refused (an epoch in seconds or in milliseconds cannot be told apart).
@@ -33,7 +39,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import polars as pl
 
@@ -51,6 +57,8 @@ __all__ = [
     "point_in_time",
     "python_datetime_kinds",
     "to_utc",
+    "to_zone",
+    "zone_of",
 ]
 
 #: The one timestamp dtype of validated tables.
@@ -148,14 +156,38 @@ def to_utc(s: pl.Series | pl.Expr) -> Any:
 
 
 
-def point_in_time(value: object, argument: str = "as_of", *, naive: Literal["utc", "refuse"]) -> dt.datetime | None:
+def to_zone(s: pl.Series | pl.Expr, zone: str) -> Any:
+    """An aware timestamp series or expression given in ``zone`` at microsecond precision: the
+    same instants, the dtype of a table validated with ``naive_tz=zone`` (``Datetime("us", zone)``).
+
+    >>> import datetime as dt
+    >>> s = pl.Series([dt.datetime(2025, 3, 31, 22, 30, tzinfo=dt.UTC)])
+    >>> to_zone(s, "Europe/Vienna").to_list()[0].isoformat()
+    '2025-04-01T00:30:00+02:00'
+    """
+    return s.dt.convert_time_zone(zone).dt.cast_time_unit("us")
+
+
+def zone_of(dtype: pl.DataType) -> str | None:
+    """The time zone of a timestamp dtype (``None`` for naive timestamps, dates and other dtypes).
+
+    >>> zone_of(pl.Datetime("us", "Europe/Vienna")), zone_of(pl.Datetime("us")), zone_of(pl.Date())
+    ('Europe/Vienna', None, None)
+    """
+    return dtype.time_zone if isinstance(dtype, pl.Datetime) else None
+
+
+def point_in_time(
+    value: object, argument: str = "as_of", *, naive: Literal["utc", "refuse"], zone: str = "UTC"
+) -> dt.datetime | None:
     """A point in time given as an argument (``as_of``, ``start``, ``end``, a period bound) as an
     aware datetime in UTC: the one reader, and its policy.
 
     - ``None`` gives ``None`` (the caller applies its default, e.g. now);
     - an aware datetime is converted to UTC, keeping the instant;
     - ``naive="utc"``: a naive datetime, a date (its midnight) or ISO 8601 text (with or without
-      an offset) is read as UTC, as the input tables read naive timestamps by default. Used by
+      an offset) is read in ``zone`` (default UTC, as the input tables read naive timestamps by
+      default; a summary given ``naive_tz=`` reads its ``as_of`` in that zone). Used by
       ``MISModel(as_of=)`` / ``alerts``, :func:`cxwidgets.analysis.backfill` and the trends'
       ``start``/``end``, where a day is what the user means;
     - ``naive="refuse"``: only an aware datetime is taken; a naive one (whose zone would be a
@@ -206,8 +238,26 @@ def point_in_time(value: object, argument: str = "as_of", *, naive: Literal["utc
             fix=example,
         )
     if value.tzinfo is None or value.utcoffset() is None:
-        return value.replace(tzinfo=dt.UTC)
+        if zone == "UTC":
+            return value.replace(tzinfo=dt.UTC)
+        return _local_instant(value, zone, argument)
     return value.astimezone(dt.UTC)
+
+
+def _local_instant(value: dt.datetime, zone: str, argument: str) -> dt.datetime:
+    """Naive wall-clock ``value`` in ``zone`` as an aware UTC datetime; a local time that does
+    not exist or is ambiguous there (a daylight-saving change) raises, as in the tables."""
+    local = pl.select(
+        pl.lit(value.replace(tzinfo=None)).cast(pl.Datetime("us"))
+        .dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
+    ).item()
+    if local is None:
+        raise CXDataError(
+            f"{argument}={value.isoformat()} does not exist or is ambiguous in {zone} (a daylight-saving "
+            f"change) (argument {argument!r})",
+            fix=f"pass {argument} as an aware datetime, e.g. with tzinfo=datetime.timezone.utc",
+        )
+    return cast(dt.datetime, local).astimezone(dt.UTC)
 
 
 def parse_timestamps(s: pl.Series) -> Parsed:

@@ -315,7 +315,7 @@ def test_time_expressions_hand_worked() -> None:
 
 def test_expression_rejects_unknown_unit() -> None:
     with pytest.raises(CXDataError, match="unit"):
-        first_response_time(unit="weeks")  # type: ignore[arg-type]
+        first_response_time(unit="months")  # type: ignore[arg-type]  # no fixed length: not a duration unit
     with pytest.raises(CXDataError, match="calendar"):
         resolution_time(calendar="UTC")  # type: ignore[arg-type]
 
@@ -756,7 +756,7 @@ def test_ttv_errors_and_empty() -> None:
     with pytest.raises(CXDataError, match="target"):
         ttv_summary(accounts, events, target=-1)
     with pytest.raises(CXDataError, match="unit"):
-        time_to_value(accounts, events, unit="weeks")  # type: ignore[arg-type]
+        time_to_value(accounts, events, unit="months")  # type: ignore[arg-type]
     with pytest.raises(CXDataError, match="duplicate"):
         time_to_value(pl.concat([accounts, accounts.head(1)]), events)
     with pytest.warns(UserWarning, match="first_valu"):

@@ -499,7 +499,10 @@ def test_naive_timestamps_read_in_naive_tz_and_reported(backend: str) -> None:
     assert rep.frame["at"].to_list()[0] == dt.datetime(2024, 1, 15, 10, tzinfo=UTC)
     assert "naive timestamps in at read as UTC" in rep.notes
     rep = validate_report(make_frame(backend, events(at=naive)), "events", naive_tz="Europe/Paris")
-    assert [t.hour for t in rep.frame["at"].to_list()] == [9, 8, 9]
+    # issue 13: the declared zone travels with the table (the dtype); the instants are Paris wall clock
+    assert rep.frame.schema["at"] == pl.Datetime("us", "Europe/Paris")
+    assert [t.astimezone(UTC).hour for t in rep.frame["at"].to_list()] == [9, 8, 9]
+    assert [t.hour for t in rep.frame["at"].to_list()] == [10, 10, 11]
     assert "naive timestamps in at read as Europe/Paris" in rep.notes
 
 

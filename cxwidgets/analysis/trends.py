@@ -45,6 +45,7 @@ from cxwidgets.metrics.intervals import z_value
 from cxwidgets.metrics.periods import period as period_expr
 from cxwidgets.metrics.rates import rate_summary
 from cxwidgets.metrics.survey import csat_summary, mean_summary, nps_summary
+from cxwidgets.timestamps import TimestampError, check_zone, point_in_time, zone_of
 
 if TYPE_CHECKING:
     from cxwidgets.journey import Journey
@@ -232,6 +233,7 @@ def trend_mis(
     level: Literal["moment", "stage", "segment"] = "moment",
     start: Any = None,
     end: Any = None,
+    tz: str | None = None,
     confidence: float = 0.95,
     alpha: float = 0.01,
     min_size: int = 2,
@@ -250,6 +252,8 @@ def trend_mis(
         every: "week", "month", "quarter", "year" or a polars duration.
         level: "moment", "stage" or "segment" (the journey MIS of each segment).
         start, end: the span to cover (default: the first observation to the data's ``as_of``).
+        tz: calendar of the periods (e.g. "Europe/Vienna"); default the zone the data's
+            timestamps carry when they share one (``cx.validate(..., naive_tz=)``), else UTC.
 
     Returns:
         One row per period x unit: the period start (named after ``every``), the unit columns
@@ -274,9 +278,10 @@ def trend_mis(
     tables = _tables(data)
     step = PERIODS.get(every, every)
     name = every if every in PERIODS else "period"
-    start_dt, end_dt = _span(tables, data, start, end)
+    zone = _periods_zone(tables, tz)
+    start_dt, end_dt = _span(tables, data, start, end, zone)
     unit_cols = {"moment": ["stage", "moment"], "stage": ["stage"], "segment": ["segment"]}[level]
-    parts = _score_periods(journey, tables, start_dt, end_dt, step, name, level, unit_cols, confidence)
+    parts = _score_periods(journey, tables, start_dt, end_dt, step, name, level, unit_cols, confidence, zone)
     if not parts:
         raise CXDataError("no period between start and end could be scored", fix="check start=, end= and the data")
     out = pl.concat(parts).sort([*unit_cols, name])
@@ -291,10 +296,16 @@ def trend_mis(
     )
 
 
-def _span(tables: dict[str, pl.DataFrame], data: Any, start: Any, end: Any) -> tuple[dt.datetime, dt.datetime]:
+def _span(
+    tables: dict[str, pl.DataFrame], data: Any, start: Any, end: Any, zone: str = "UTC"
+) -> tuple[dt.datetime, dt.datetime]:
     """The span to cover: ``start`` (default the first time-stamped observation) to ``end``
-    (default the data's ``as_of``, else just after the last observation)."""
+    (default the data's ``as_of``, else just after the last observation); a date or naive
+    ``start``/``end`` is read in ``zone`` (the periods' calendar)."""
     from cxwidgets.analysis.backfill import _as_utc
+
+    def bound(value: Any, argument: str) -> dt.datetime:
+        return cast(dt.datetime, point_in_time(value, argument, naive="utc", zone=zone))
 
     if start is None:
         firsts = [
@@ -308,7 +319,7 @@ def _span(tables: dict[str, pl.DataFrame], data: Any, start: Any, end: Any) -> t
             raise CXDataError("no time-stamped observations to follow over time", fix="pass start= and end=")
         start_dt = min(found)
     else:
-        start_dt = _as_utc(start, "start")
+        start_dt = bound(start, "start")
     if end is None:
         as_of = getattr(data, "as_of", None) if not isinstance(data, dict) else data.get("as_of")
         if as_of is None:
@@ -319,25 +330,46 @@ def _span(tables: dict[str, pl.DataFrame], data: Any, start: Any, end: Any) -> t
             as_of = max(cast(dt.datetime, x) for x in lasts if x is not None) + dt.timedelta(microseconds=1)
         end_dt = _as_utc(as_of)
     else:
-        end_dt = _as_utc(end, "end")
+        end_dt = bound(end, "end")
     if end_dt <= start_dt:
         raise ValueError(f"trend_mis: end ({end_dt}) must come after start ({start_dt})")
     return start_dt, end_dt
 
 
+def _periods_zone(tables: dict[str, pl.DataFrame], tz: str | None) -> str:
+    """The calendar periods follow: ``tz`` if given, else the one zone the tables' observation
+    timestamps carry (a table validated with ``naive_tz=``), else UTC."""
+    if tz is not None:
+        try:
+            return check_zone(tz)
+        except TimestampError as err:
+            raise CXDataError(f"{err.message} (argument 'tz')", fix="pass tz='Europe/Vienna' or tz='UTC'") from None
+    zones = {
+        zone_of(f.schema[c])
+        for f in tables.values()
+        for c in ("responded_at", "created_at", "at", "observed_at")
+        if c in f.columns
+    } - {None}
+    return zones.pop() if len(zones) == 1 else "UTC"  # type: ignore[return-value]
+
+
 def _score_periods(
     journey: Journey, tables: dict[str, pl.DataFrame], start_dt: dt.datetime, end_dt: dt.datetime, step: str, name: str,
-    level: Literal["moment", "stage", "segment"], unit_cols: list[str], confidence: float,
+    level: Literal["moment", "stage", "segment"], unit_cols: list[str], confidence: float, zone: str = "UTC",
 ) -> list[pl.DataFrame]:
-    """Each period scored on its own slice of the data: the period start, the unit columns, value,
-    ci_low, ci_high, n, status and ``_se`` (periods with no accounts or nothing to bind are skipped)."""
+    """Each period scored on its own slice of the data: the period start (a calendar period in
+    ``zone``), the unit columns, value, ci_low, ci_high, n, status and ``_se`` (periods with no
+    accounts or nothing to bind are skipped)."""
     from cxwidgets.analysis.backfill import filter_period
     from cxwidgets.analysis.evidence import evidence_status
     from cxwidgets.mis import MISModel
 
-    lit = pl.lit(start_dt).cast(pl.Datetime("us", "UTC"))
-    first = pl.select(lit.dt.truncate(step)).item()
-    starts = pl.datetime_range(first, end_dt, interval=step, eager=True, time_zone="UTC", closed="left").to_list()
+    ts = pl.Datetime("us", zone)
+    def local(value: dt.datetime) -> pl.Expr:
+        return pl.lit(value).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(zone)
+
+    first = local(start_dt).dt.truncate(step)
+    starts = pl.select(pl.datetime_range(first, local(end_dt), interval=step, closed="left")).to_series().to_list()
     ends = [*starts[1:], pl.select(pl.lit(starts[-1]).dt.offset_by(step)).item()]
     parts: list[pl.DataFrame] = []
     for p0, p1 in zip(starts, ends, strict=True):
@@ -352,7 +384,7 @@ def _score_periods(
         ev = evidence_status(model, level, confidence=confidence)
         parts.append(
             ev.filter(pl.col("mis").is_not_null()).select(
-                pl.lit(p0).cast(pl.Datetime("us", "UTC")).alias(name), *unit_cols,
+                pl.lit(p0).cast(ts).alias(name), *unit_cols,
                 pl.col("mis").alias("value"), pl.col("lower").alias("ci_low"), pl.col("upper").alias("ci_high"),
                 pl.col("n_accounts").cast(pl.Int64).alias("n"), "status", pl.col("se").alias("_se"),
             )

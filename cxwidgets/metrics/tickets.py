@@ -109,6 +109,7 @@ def _ticket_summary(
     priority: str,
     sla_basis: str,
     confidence: float,
+    naive_tz: str | None = None,
 ) -> pl.DataFrame:
     """The shared body of :func:`first_response_summary` and :func:`resolution_summary`."""
     us = _unit_us(unit)
@@ -116,10 +117,11 @@ def _ticket_summary(
     assert cal is not None
     sla_v = _check_sla(sla)
     _check_sla_basis(sla_basis)
-    as_of_v = check_as_of(as_of)
+    as_of_v = check_as_of(as_of, naive_tz=naive_tz)
     keys = as_list(by)
     frame, time_cols = _read_tickets(
-        tickets, created=created, done=done, keys=keys, needs_priority=isinstance(sla_v, dict), priority=priority
+        tickets, created=created, done=done, keys=keys, needs_priority=isinstance(sla_v, dict), priority=priority,
+        naive_tz=naive_tz,
     )
     as_of_v = _tickets_as_of(frame, time_cols, as_of_v)
     if isinstance(sla_v, dict):
@@ -145,15 +147,17 @@ def _check_sla_basis(sla_basis: str) -> None:
 
 
 def _read_tickets(
-    tickets: object, *, created: str, done: str, keys: list[str], needs_priority: bool, priority: str
+    tickets: object, *, created: str, done: str, keys: list[str], needs_priority: bool, priority: str,
+    naive_tz: str | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The tickets as polars with UTC timestamp columns (and which those are); a ticket without
-    a creation time, or closed before it was created, is an error."""
+    """The tickets as polars with UTC timestamp columns (and which those are; naive ones read in
+    ``naive_tz``, else an error); a ticket without a creation time, or closed before it was created,
+    is an error."""
     table = "tickets"
     frame = to_polars(tickets, table=table)
     require_columns(frame, [created, done, *keys, *([priority] if needs_priority else [])], table=table)
     time_cols = [c for c in dict.fromkeys([created, done, "first_response_at", "resolved_at"]) if c in frame.columns]
-    frame = _utc_columns(frame, time_cols, table)
+    frame = _utc_columns(frame, time_cols, table, naive_tz)
 
     c, d = pl.col(created), pl.col(done)
     n_null, rows = _row_labels(frame, c.is_null(), "ticket_id", [])
@@ -274,6 +278,7 @@ def first_response_summary(
     priority: str = "priority",
     sla_basis: Literal["calendar", "business"] = "calendar",
     confidence: float = 0.95,
+    naive_tz: str | None = None,
 ) -> pl.DataFrame:
     """First response time by group: counts, median / p90 / mean (calendar and business) and SLA.
 
@@ -296,7 +301,8 @@ def first_response_summary(
         sla: the threshold in ``unit``: one number for every ticket, or a dict by priority
             (``{"P1": 4, "P2": 8}``); tickets whose priority is not in the dict are not under
             SLA. Measured in calendar time unless ``sla_basis="business"``.
-        unit: "minutes", "hours" (default) or "days" (24 h).
+        unit: "seconds", "minutes", "hours" (default), "days" (24 h) or "weeks"
+            (:data:`cxwidgets.durations.DURATION_UNITS`).
         calendar: the :class:`BusinessCalendar` for the ``*_business`` columns (and for
             ``sla_basis="business"``).
         as_of: the moment described (aware datetime); defaults to the latest timestamp in the
@@ -305,10 +311,13 @@ def first_response_summary(
         created, responded, priority: column names.
         sla_basis: "calendar" (default) or "business" time for the SLA.
         confidence: level of the Wilson interval (default 0.95).
+        naive_tz: the zone naive timestamps (and a naive ``as_of``) were recorded in, e.g.
+            "Europe/Vienna", as ``cx.validate(..., naive_tz=)`` reads them. Without it naive
+            timestamps are refused (never read as UTC unasked); a validated table needs none.
 
     Raises:
-        CXDataError: a missing column, an unknown unit, a negative SLA, naive timestamps, a
-            ticket answered before it was created.
+        CXDataError: a missing column, an unknown unit, a negative SLA, naive timestamps
+            without ``naive_tz``, a ticket answered before it was created.
 
     Example: two P1 tickets answered after 0.5 h and 2 h (SLA 1 h: one met, one breached, median
     1.25 h) and one P2 answered after 3 h (SLA 4 h: met):
@@ -328,6 +337,7 @@ def first_response_summary(
     return _ticket_summary(
         tickets, created=created, done=responded, by=by, sla=sla, unit=unit,
         calendar=calendar, as_of=as_of, priority=priority, sla_basis=sla_basis, confidence=confidence,
+        naive_tz=naive_tz,
     )
 
 
@@ -344,6 +354,7 @@ def resolution_summary(
     priority: str = "priority",
     sla_basis: Literal["calendar", "business"] = "calendar",
     confidence: float = 0.95,
+    naive_tz: str | None = None,
 ) -> pl.DataFrame:
     """Resolution time by group: the same columns and arguments as :func:`first_response_summary`.
 
@@ -352,8 +363,8 @@ def resolution_summary(
     ``resolved`` names the resolution timestamp column.
 
     Raises:
-        CXDataError: a missing column, an unknown unit, a negative SLA, naive timestamps, a
-            ticket resolved before it was created.
+        CXDataError: a missing column, an unknown unit, a negative SLA, naive timestamps
+            without ``naive_tz``, a ticket resolved before it was created.
 
     Example: one ticket resolved in 5 h, one still open 30 h after it was opened at ``as_of``;
     with a 24 h SLA the open one is already a breach:
@@ -371,5 +382,6 @@ def resolution_summary(
     return _ticket_summary(
         tickets, created=created, done=resolved, by=by, sla=sla, unit=unit,
         calendar=calendar, as_of=as_of, priority=priority, sla_basis=sla_basis, confidence=confidence,
+        naive_tz=naive_tz,
     )
 

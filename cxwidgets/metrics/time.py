@@ -17,8 +17,12 @@ table with one row per group::
 
 Conventions used by every summary here:
 
-- Durations are Float64 in ``unit``: "minutes", "hours" or "days" (a day is 24 hours, for
-  business time too; divide business hours by ``calendar.hours_per_day`` for business days).
+- Durations are Float64 in ``unit``: "seconds", "minutes", "hours", "days" or "weeks" (the
+  units of :data:`cxwidgets.durations.DURATION_UNITS`; a day is 24 hours, for business time
+  too; divide business hours by ``calendar.hours_per_day`` for business days).
+- Timestamps are measured as instants, whatever zone a validated table carries. Naive
+  timestamps (and a naive ``as_of``) are read in ``naive_tz=`` when the summary is given it,
+  as ``cx.validate(..., naive_tz=)`` reads them; without it they are refused, never read as UTC.
 - ``median`` and ``p90`` are linear-interpolation quantiles (polars ``interpolation="linear"``,
   the same as ``numpy.percentile``'s default), ``mean`` the arithmetic mean; all three are over
   the closed (answered / resolved / reached) rows only, and null when there are none.

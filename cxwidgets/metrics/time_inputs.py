@@ -15,28 +15,29 @@ from typing import Literal
 
 import polars as pl
 
-from cxwidgets._util.text import short
+from cxwidgets._util.text import choices, short
+from cxwidgets.durations import DURATION_UNITS
 from cxwidgets.errors import CXDataError
 from cxwidgets.metrics.calendar import BusinessCalendar
-from cxwidgets.timestamps import TimestampError, parse_timestamps, point_in_time, to_utc
+from cxwidgets.timestamps import TimestampError, check_zone, localize_naive, parse_timestamps, point_in_time, to_utc
 
 __all__ = ["By", "SLA", "UNITS", "Unit", "check_as_of"]
 
-Unit = Literal["minutes", "hours", "days"]
+Unit = Literal["seconds", "minutes", "hours", "days", "weeks"]
 By = str | Sequence[str] | None
 SLA = float | int | Mapping[str, float | int] | None
 
-#: Microseconds in each supported unit.
-UNITS: dict[str, int] = {"minutes": 60_000_000, "hours": 3_600_000_000, "days": 86_400_000_000}
+#: Microseconds in each supported unit: the units of :data:`cxwidgets.durations.DURATION_UNITS`
+#: (their one home), seconds to weeks (a day is 24 hours).
+UNITS: dict[str, int] = {unit: seconds * 1_000_000 for unit, seconds in DURATION_UNITS.items()}
 _UTC = pl.Datetime("us", "UTC")
-
 
 
 def _unit_us(unit: str) -> int:
     if not isinstance(unit, str) or unit not in UNITS:
         raise CXDataError(
             f"unknown unit {unit!r} (argument 'unit')",
-            fix="pass unit='minutes', unit='hours' or unit='days'",
+            fix="pass unit= one of " + choices(UNITS),
         )
     return UNITS[unit]
 
@@ -88,12 +89,13 @@ def _check_sla(sla: SLA) -> float | dict[str, float] | None:
     return _check_threshold(sla, "sla (argument 'sla')")
 
 
-def check_as_of(as_of: object, argument: str = "as_of") -> dt.datetime | None:
+def check_as_of(as_of: object, argument: str = "as_of", *, naive_tz: str | None = None) -> dt.datetime | None:
     """Return ``as_of`` if it is an aware datetime (or None); else raise a clear CXDataError.
 
     Shared by the time metrics and :func:`cxwidgets.binding.bind`, so both read "as of" alike:
     :func:`cxwidgets.timestamps.point_in_time` with ``naive="refuse"`` (its docstring has the policy).
-    The result is in UTC:
+    With ``naive_tz`` (a summary told which zone its naive timestamps are in) a naive datetime, a
+    date or ISO text is read in that zone, as the table's timestamps are. The result is in UTC:
 
     >>> from cxwidgets.metrics.time import check_as_of
     >>> check_as_of(dt.datetime(2025, 6, 30, 2, tzinfo=dt.timezone(dt.timedelta(hours=2)))).isoformat()
@@ -102,53 +104,96 @@ def check_as_of(as_of: object, argument: str = "as_of") -> dt.datetime | None:
     Traceback (most recent call last):
     ...
     cxwidgets.errors.CXDataError: as_of must be timezone-aware, got the naive datetime ...
+    >>> check_as_of(dt.datetime(2025, 6, 30), naive_tz="Europe/Vienna").isoformat()
+    '2025-06-29T22:00:00+00:00'
     """
+    if naive_tz is not None:
+        return point_in_time(as_of, argument, naive="utc", zone=_zone_argument(naive_tz))
     return point_in_time(as_of, argument, naive="refuse")
 
 
-def _text_to_utc(s: pl.Series, table: str) -> pl.Series:
-    """ISO 8601 text with an offset, read by the one timestamp policy (:mod:`cxwidgets.timestamps`)."""
+def _zone_argument(naive_tz: str) -> str:
+    try:
+        return check_zone(naive_tz)
+    except TimestampError as err:
+        raise CXDataError(f"{err.message} (argument 'naive_tz')", fix=err.fix) from None
+
+
+def _naive_fix(table: str, col: str) -> str:
+    """The fix for naive timestamps given to a summary: say which zone they were recorded in."""
+    return (
+        f"say which zone they were recorded in: pass naive_tz='Europe/Vienna' (your zone) to this summary, "
+        f"or validate once, cx.validate(df, table='{table}', naive_tz='Europe/Vienna'); "
+        f"or give them a zone: pl.col('{col}').dt.replace_time_zone('Europe/Vienna'). "
+        "cxwidgets never reads them as UTC without being told"
+    )
+
+
+def _timestamp_error(s: pl.Series, err: TimestampError, table: str) -> CXDataError:
+    values = s.gather(err.rows).to_list() if err.rows else []
+    return CXDataError(
+        err.message, table=table, column=s.name,
+        rows=[f"row {i}: {short(v)}" for i, v in zip(err.rows, values)], fix=err.fix, n_rows=err.count,
+    )
+
+
+def _text_to_utc(s: pl.Series, table: str, naive_tz: str | None = None) -> pl.Series:
+    """ISO 8601 text read by the one timestamp policy (:mod:`cxwidgets.timestamps`): with an
+    offset, or naive and read in ``naive_tz`` when it is given."""
     try:
         parsed = parse_timestamps(s)
     except TimestampError as err:
-        values = s.gather(err.rows).to_list() if err.rows else []
-        raise CXDataError(
-            err.message, table=table, column=s.name,
-            rows=[f"row {i}: {short(v)}" for i, v in zip(err.rows, values)], fix=err.fix, n_rows=err.count,
-        ) from None
+        raise _timestamp_error(s, err, table) from None
     if parsed.kind == "naive":
-        raise CXDataError(
-            "timestamps must be timezone-aware (found text without a UTC offset)",
-            table=table,
-            column=s.name,
-            rows=[short(v) for v in s.drop_nulls().head(3).to_list()],
-            fix=f"run cx.validate(df, table='{table}', naive_tz='UTC') to say which zone they are in, "
-            "or write an offset ('2024-05-01T09:30:00+00:00')",
-        )
+        if naive_tz is None:
+            raise CXDataError(
+                "timestamps must be timezone-aware (found text without a UTC offset)",
+                table=table,
+                column=s.name,
+                rows=[short(v) for v in s.drop_nulls().head(3).to_list()],
+                fix=_naive_fix(table, s.name) + ", or write an offset ('2024-05-01T09:30:00+00:00')",
+            )
+        return _localize(parsed.series.alias(s.name), naive_tz, table)
     return parsed.series.alias(s.name)
 
 
-def _utc_columns(frame: pl.DataFrame, columns: Sequence[str], table: str) -> pl.DataFrame:
-    """Cast the timestamp ``columns`` to Datetime(us, UTC); naive or non-datetime is an error."""
+def _localize(s: pl.Series, naive_tz: str, table: str) -> pl.Series:
+    """Naive ``s`` read in ``naive_tz`` as UTC (a local time a daylight-saving change skips is an error)."""
+    try:
+        return localize_naive(s, naive_tz)
+    except TimestampError as err:
+        raise _timestamp_error(s, err, table) from None
+
+
+def _utc_columns(
+    frame: pl.DataFrame, columns: Sequence[str], table: str, naive_tz: str | None = None
+) -> pl.DataFrame:
+    """Cast the timestamp ``columns`` to Datetime(us, UTC) (the same instants, whatever the
+    table's zone); naive timestamps are read in ``naive_tz`` when it is given, else an error
+    whose fix names ``naive_tz``; a non-datetime column is an error."""
+    zone = _zone_argument(naive_tz) if naive_tz is not None else None
     casts: list[pl.Expr | pl.Series] = []
     for col in columns:
         dtype = frame.schema[col]
         if dtype == pl.Null or (frame.height and frame.get_column(col).null_count() == frame.height):
             casts.append(pl.lit(None, dtype=_UTC).alias(col))
-        elif isinstance(dtype, pl.Datetime):
-            if dtype.time_zone is None:
+        elif isinstance(dtype, (pl.Datetime, pl.Date)) and getattr(dtype, "time_zone", None) is None:
+            if zone is None:
                 raise CXDataError(
-                    "timestamps must be timezone-aware (found a naive Datetime)",
+                    "timestamps must be timezone-aware (found "
+                    + ("dates)" if dtype == pl.Date else "a naive Datetime)"),
                     table=table,
                     column=col,
                     rows=frame.get_column(col).drop_nulls().head(3).to_list(),
-                    fix=f"run cx.validate(df, table='{table}', naive_tz='Europe/London') or "
-                    f"pl.col('{col}').dt.replace_time_zone('UTC') to say which zone they are in",
+                    fix=_naive_fix(table, col),
                 )
+            naive = frame.get_column(col).cast(pl.Datetime("us"))
+            casts.append(_localize(naive, zone, table).alias(col))
+        elif isinstance(dtype, pl.Datetime):
             if dtype != _UTC:
                 casts.append(to_utc(pl.col(col)))
         elif dtype == pl.String:
-            casts.append(_text_to_utc(frame.get_column(col), table))
+            casts.append(_text_to_utc(frame.get_column(col), table, zone))
         else:
             raise CXDataError(
                 f"expected timezone-aware datetimes, found dtype {dtype}",

@@ -42,6 +42,7 @@ def ttv_frame(
     keys: list[str],
     as_of: dt.datetime | None,
     default_as_of: bool,
+    naive_tz: str | None = None,
 ) -> tuple[pl.LazyFrame, dt.datetime | None]:
     """Accounts (started by ``as_of``) with ``_start`` and ``_reached_at`` (first milestone).
 
@@ -59,7 +60,7 @@ def ttv_frame(
     >>> lf.collect().columns, as_of.isoformat()
     (['account_id', '_start', '_reached_at'], '2025-01-11T00:00:00+00:00')
     """
-    acc, ev = _read_accounts_events(accounts, events, milestone=milestone, start=start, keys=keys)
+    acc, ev = _read_accounts_events(accounts, events, milestone=milestone, start=start, keys=keys, naive_tz=naive_tz)
     hits = _milestone_hits(ev, milestone)
     if as_of is None and default_as_of:
         latest = pl.select(
@@ -88,7 +89,7 @@ def ttv_frame(
 
 
 def _read_accounts_events(
-    accounts: object, events: object, *, milestone: str, start: str, keys: list[str]
+    accounts: object, events: object, *, milestone: str, start: str, keys: list[str], naive_tz: str | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both tables as polars with UTC times and account ids of one dtype; duplicate accounts are an error."""
     acc = to_polars(accounts, table="accounts")
@@ -100,8 +101,8 @@ def _read_accounts_events(
         )
     require_columns(acc, ["account_id", start, *keys], table="accounts")
     require_columns(ev, ["account_id", "event", "at"], table="events")
-    acc = _utc_columns(acc, [start], "accounts")
-    ev = _utc_columns(ev, ["at"], "events")
+    acc = _utc_columns(acc, [start], "accounts", naive_tz)
+    ev = _utc_columns(ev, ["at"], "events", naive_tz)
     dup = acc.get_column("account_id").is_duplicated()
     if dup.any():
         ids = acc.filter(dup).get_column("account_id").unique(maintain_order=True).to_list()
@@ -150,6 +151,7 @@ def time_to_value(
     milestone: str = "first_value",
     start: str = "started_at",
     unit: Unit = "days",
+    naive_tz: str | None = None,
 ) -> pl.DataFrame:
     """Time to first value per account: ``account_id``, ``ttv`` (Float64 in ``unit``), ``reached``.
 
@@ -169,7 +171,9 @@ def time_to_value(
     [('a1', 10.0, True), ('a2', None, False)]
     """
     us = _unit_us(unit)
-    lf, _ = ttv_frame(accounts, events, milestone=milestone, start=start, keys=[], as_of=None, default_as_of=False)
+    lf, _ = ttv_frame(
+        accounts, events, milestone=milestone, start=start, keys=[], as_of=None, default_as_of=False, naive_tz=naive_tz
+    )
     return lf.select(
         "account_id",
         ((pl.col("_reached_at") - pl.col("_start")).dt.total_microseconds().cast(pl.Float64) / us).alias("ttv"),
@@ -188,6 +192,7 @@ def ttv_summary(
     as_of: dt.datetime | None = None,
     start: str = "started_at",
     confidence: float = 0.95,
+    naive_tz: str | None = None,
 ) -> pl.DataFrame:
     """Time to first value by group: counts, median / p90 / mean and target attainment.
 
@@ -203,6 +208,9 @@ def ttv_summary(
       than the target at ``as_of``), ``target_pending`` (not reached, still within it),
       ``target_attainment`` = met / (met + breached) with the Wilson interval
       ``target_attainment_low`` / ``target_attainment_high``.
+
+    Naive timestamps (and a naive ``as_of``) are read in ``naive_tz`` (e.g. "Europe/Vienna")
+    when it is given, else refused (:mod:`cxwidgets.metrics.time`).
 
     ``as_of`` defaults to the latest timestamp in the input (the latest event ``at`` or account
     start); accounts starting later are left out and milestones later count as not reached.
@@ -227,9 +235,10 @@ def ttv_summary(
     us = _unit_us(unit)
     keys = as_list(by)
     target_v = None if target is None else _check_threshold(target, "target (argument 'target')")
-    as_of_v = check_as_of(as_of)
+    as_of_v = check_as_of(as_of, naive_tz=naive_tz)
     lf, as_of_v = ttv_frame(
-        accounts, events, milestone=milestone, start=start, keys=keys, as_of=as_of_v, default_as_of=True
+        accounts, events, milestone=milestone, start=start, keys=keys, as_of=as_of_v, default_as_of=True,
+        naive_tz=naive_tz,
     )
     ttv = (pl.col("_reached_at") - pl.col("_start")).dt.total_microseconds().cast(pl.Float64) / us
     lf = lf.with_columns(ttv.alias("_ttv"))

@@ -15,7 +15,8 @@ from pandera.config import ValidationDepth, config_context
 
 from cxwidgets._util.text import plural
 from cxwidgets.schemas.models import _schema, _spec
-from cxwidgets.schemas.problems import _MAX_ROWS_SHOWN, _Problem, _series_rows
+from cxwidgets.schemas.problems import _MAX_ROWS_SHOWN, _fmt, _Problem, _series_rows
+from cxwidgets.timestamps import to_utc
 
 #: Rows of the failure cases, by (column, kind of failure): "null", "nonfinite", "duplicate", "negative".
 _Groups = dict[tuple[str | None, str], set[int]]
@@ -27,9 +28,14 @@ def _pandera_check(frame: pl.DataFrame, table: str, failed: set[str]) -> list[_P
     drop = [c for c in failed if c in schema.columns]
     if drop:
         schema = schema.remove_columns(drop)
+    # the models declare Datetime("us", "UTC"); a table in another zone (naive_tz) is checked on its instants
+    in_utc = [
+        to_utc(pl.col(c)) for c, d in frame.schema.items()
+        if c in schema.columns and isinstance(d, pl.Datetime) and d.time_zone not in (None, "UTC")
+    ]
     try:
         with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
-            schema.validate(frame, lazy=True)
+            schema.validate(frame.with_columns(in_utc) if in_utc else frame, lazy=True)
     except pa_errors.SchemaErrors as exc:
         # these columns still take part in the checks below, which skip nulls and NaN
         return _pandera_problems(exc, frame, table)
@@ -118,17 +124,66 @@ def _nonfinite_problem(frame: pl.DataFrame, table: str, column: str, pos: list[i
 
 
 def _duplicate_problem(frame: pl.DataFrame, table: str, column: str, pos: list[int]) -> _Problem:
+    """A repeated id: exact repeats of a row (drop them) and ids naming differing rows (not a
+    repeated row: a composite id, or one row per account) are told apart, with one differing pair."""
     n = len(pos)
     s = frame.get_column(column)
     k = s.gather(pos).n_unique()
-    return _Problem(
-        column,
-        f"{column} must be unique in {table}, but {plural(n, 'row')} share "
-        f"{plural(k, 'duplicated value')}",
-        f"drop repeated rows (df.unique('{column}')) or fix the ids so each appears once",
-        f"{plural(k, 'duplicated id')}",
-        _series_rows(s, pos),
-        n=n,
+    differing, pair = _differing_ids(frame, column)
+    exact = k - differing
+    if differing == 0:
+        message = (
+            f"{column} must be unique in {table}, but {plural(n, 'row')} share "
+            f"{plural(k, 'duplicated value')}; each is an exact repeat of another row (every column equal)"
+        )
+        fix = "drop repeated rows (frame.unique()) before validating"
+    else:
+        also = f"; {plural(exact, 'id')} {'is an exact repeat' if exact == 1 else 'are exact repeats'}"
+        message = (
+            f"{column} must be unique in {table}, but {plural(n, 'row')} share "
+            f"{plural(k, 'duplicated value')}: {plural(differing, 'id')} "
+            f"{'repeats' if differing == 1 else 'repeat'} with differing rows, which are not repeated rows "
+            f"(e.g. {pair})" + (also if exact else "")
+        )
+        fix = _distinct_rows_fix(table, column) + (
+            "; the exact repeats: frame.unique()" if exact else ""
+        )
+    return _Problem(column, message, fix, f"{plural(k, 'duplicated id')}", _series_rows(s, pos), n=n)
+
+
+def _differing_ids(frame: pl.DataFrame, column: str) -> tuple[int, str]:
+    """How many repeated ids name rows that differ, and one such pair of rows written out
+    (``ticket_id='t1': created_at 2025-03-01T09:00:00+00:00 vs 2025-03-02T10:00:00+00:00``)."""
+    key = pl.col(column)
+    rows = frame.with_row_index("_row").filter(key.is_duplicated() & key.is_not_null())
+    others = [c for c in frame.columns if c != column]
+    if not others:
+        return 0, ""
+    distinct = rows.group_by(column, maintain_order=True).agg(
+        pl.struct(others).n_unique().alias("_n"), pl.col("_row").min().alias("_first")
+    ).filter(pl.col("_n") > 1).sort("_first")
+    if distinct.height == 0:
+        return 0, ""
+    first = distinct.get_column(column)[0]
+    group = rows.filter(key == first).drop("_row").unique(maintain_order=True).head(2).rows(named=True)
+    a, b = group[0], group[1]
+    changed = [c for c in others if a[c] != b[c] and not (a[c] != a[c] and b[c] != b[c])][:3]  # NaN == NaN here
+    diffs = ", ".join(f"{c} {_fmt(a[c])} vs {_fmt(b[c])}" for c in changed)
+    return distinct.height, f"{column}={_fmt(first)}: {diffs}"
+
+
+def _distinct_rows_fix(table: str, column: str) -> str:
+    """The fix for an id naming several different rows: a composite id, or one row per account."""
+    if table == "accounts":
+        return (
+            f"accounts needs one row per account (other tables join on {column}): keep one snapshot, e.g. "
+            f"frame.sort('<snapshot date>').unique('{column}', keep='last'), or aggregate the rows per account"
+        )
+    return (
+        f"if the rows are different items, make an id that tells them apart, e.g. "
+        f"frame.with_columns(pl.concat_str('{column}', 'created_at', separator='|').alias('{column}')) "
+        f"(a call centre's call legs: pl.concat_str('call_id', 'leg', separator='-')); else fix the ids so "
+        f"each names one row"
     )
 
 

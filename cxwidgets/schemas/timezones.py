@@ -1,8 +1,10 @@
-"""Time zones of the input timestamps: aware to UTC, naive read in one zone, never mixed.
+"""Time zones of the input timestamps: one zone per table, naive read in it, never mixed.
 
-Aware input is converted to UTC at the same instant; when every timestamp column of a table is
-naive it is read in ``naive_tz`` and a note says so; naive and aware mixed, within a column or
-across the columns of one table, is a problem (:mod:`cxwidgets.timestamps` parses and converts).
+The table's zone is ``naive_tz`` (default UTC). When every timestamp column of a table is naive
+it is read in that zone and a note says so; aware input keeps its instants. Every timestamp
+column comes back as ``Datetime("us", zone)``: the zone travels with the validated table, so
+calendar periods later follow it. Naive and aware mixed, within a column or across the columns
+of one table, is a problem (:mod:`cxwidgets.timestamps` parses and converts).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import polars as pl
 
 from cxwidgets.schemas.models import _datetime_columns
 from cxwidgets.schemas.problems import _MAX_ROWS_SHOWN, _ColumnProblem, _Problem, _rows, _series_rows
-from cxwidgets.timestamps import UTC_US, Parsed, TimestampError, localize_naive, parse_timestamps
+from cxwidgets.timestamps import Parsed, TimestampError, localize_naive, parse_timestamps, to_zone
 
 
 def _mixed_problem(column: str, values: Sequence[Any], naive: list[int], aware: list[int]) -> _Problem:
@@ -53,7 +55,8 @@ def _settle_zones(
     notes: list[str],
     failed: set[str],
 ) -> None:
-    """Naive columns read in ``zone`` (unless mixed with aware ones: a problem), every timestamp UTC.
+    """Naive columns read in ``zone`` (unless mixed with aware ones: a problem), every timestamp
+    given in ``zone`` (``Datetime("us", zone)``, the same instants).
 
     Updates ``converted``, ``problems``, ``notes`` and ``failed`` in place.
     """
@@ -76,6 +79,18 @@ def _settle_zones(
                 problems.append(_timestamp_problem(frame.get_column(name), err))
                 failed.add(name)
         notes.append(f"naive timestamps in {', '.join(naive)} read as {zone}")
-    for name in _datetime_columns(table) & set(converted):
-        if converted[name].dtype != UTC_US and name not in failed:  # all-null text etc.
-            converted[name] = converted[name].cast(UTC_US)
+    target = pl.Datetime("us", zone)
+    shown: list[str] = []
+    for name in sorted(_datetime_columns(table) & set(converted)):
+        if name in failed or converted[name].dtype == target:
+            continue
+        if converted[name].null_count() == converted[name].len():  # all null: nothing to convert
+            converted[name] = pl.Series(name, [None] * converted[name].len(), dtype=target)
+        else:
+            converted[name] = to_zone(converted[name], zone)
+            shown.append(name)
+    if zone != "UTC" and shown:
+        notes.append(
+            f"timestamps in {', '.join(shown)} given in {zone} (naive_tz): the same instants; "
+            f"calendar periods (day, week, month) follow {zone}"
+        )
