@@ -10,6 +10,9 @@ journey file to accept it AND for :func:`cxwidgets.binding.bind` to compute it.
   this very dict. The package's own binders are named here as ``"module:function"`` text and
   imported on first use, so this module imports nothing from the journey models or binding.
 - ``_AGGREGATES`` maps an aggregate to the range of its value (plugins' metrics add to it).
+- A table the catalogue does not know is a **table of your own** (:func:`is_user_table`): a
+  journey may name it unless it is a likely typo of a known one (:func:`table_near_miss`), its
+  metric is a column name, and bind reads it from ``data`` by that name (:data:`USER_TABLE_BINDER`).
 
 Example:
     >>> from cxwidgets.catalog import binder_for, source_info
@@ -28,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from cxwidgets._util.text import short
+from cxwidgets._util.text import closest, did_you_mean, short
 from cxwidgets.durations import DURATION_UNITS
 from cxwidgets.scales import DEFAULT_SCALES
 
@@ -38,14 +41,18 @@ __all__ = [
     "Binder",
     "CXSourceWarning",
     "SourceInfo",
+    "USER_TABLE_BINDER",
     "binder_for",
+    "is_user_table",
     "known_aggregates",
     "known_sources",
     "register_aggregate",
     "register_source",
     "source_info",
+    "table_near_miss",
     "unregister_aggregate",
     "unregister_source",
+    "user_table_problem",
 ]
 
 
@@ -95,15 +102,28 @@ _BINDERS: dict[str | tuple[str, str], Binder] = {
 }
 
 
+#: The binder of every table of your own (a table the catalogue does not know): the column
+#: ``metric`` of the table given in ``data`` under the source's table name (``needs`` is that name).
+USER_TABLE_BINDER = "cxwidgets.binding.sources:_bind_user_table"
+
+
 def binder_for(table: str, metric: str) -> Binder | None:
     """The binder of ``table``/``metric`` (its own, else its table's), or None if bind cannot read it.
+
+    A table of your own (:func:`is_user_table`) is read by :data:`USER_TABLE_BINDER`, from the
+    table of that name in ``data``.
 
     Example:
         >>> from cxwidgets.catalog import binder_for
         >>> binder_for("responses", "any_survey").needs, binder_for("tickets", "backlog")
         (('responses',), None)
+        >>> binder_for("orders", "basket_value").needs
+        ('orders',)
     """
-    return _BINDERS.get((table, metric)) or _BINDERS.get(table)
+    found = _BINDERS.get((table, metric)) or _BINDERS.get(table)
+    if found is None and is_user_table(table):
+        return Binder(USER_TABLE_BINDER, (table,))
+    return found
 
 
 # =============================================================================================
@@ -186,6 +206,71 @@ del _info
 #: bind checks it against the data (it must exist and be numeric or yes/no). The metrics listed
 #: for such a table (accounts: arr, churned, ...) only add a description and a value range.
 ANY_COLUMN_TABLES: frozenset[str] = frozenset({"accounts"})
+
+#: How alike (difflib's ratio) a table name must be to a known table to be a likely typo of it
+#: ("resposnes" for "responses": 0.89, "ticket" for "tickets": 0.92; "customers" for "custom",
+#: 0.80, is a table of its own). The same likeness as a near miss of a journey moment.
+TABLE_NEAR_MISS = 0.85
+#: The longest name of a table of your own (a name, not a text).
+USER_TABLE_NAME_MAX = 100
+
+
+def table_near_miss(name: str, known: Iterable[str] | None = None) -> str | None:
+    """The known table ``name`` is a likely typo of, or None: the same name but for case, spaces
+    and underscores, or alike by :data:`TABLE_NEAR_MISS` (a longer name that only contains a
+    known one, "support_tickets", is not a typo). ``known``: default the catalogue's tables.
+
+    Example:
+        >>> from cxwidgets.catalog import table_near_miss
+        >>> table_near_miss("resposnes"), table_near_miss("Accounts"), table_near_miss("orders")
+        ('responses', 'accounts', None)
+        >>> table_near_miss("support_tickets") is None
+        True
+    """
+    options = list(_SOURCES if known is None else known)
+    if name in options:
+        return None
+    fold = {"".join(o.replace("_", " ").split()).casefold(): o for o in options}
+    same = fold.get("".join(name.replace("_", " ").split()).casefold())
+    if same is not None:
+        return same
+    return closest(name.strip().casefold(), options, cutoff=TABLE_NEAR_MISS, contains=False)
+
+
+def is_user_table(table: str) -> bool:
+    """True when ``table`` is a table of your own: not one the catalogue knows, so a source's metric
+    is a column of the table given in ``data`` under that name (checked by bind).
+
+    Example:
+        >>> from cxwidgets.catalog import is_user_table
+        >>> is_user_table("orders"), is_user_table("accounts")
+        (True, False)
+    """
+    return table not in _SOURCES
+
+
+def user_table_problem(table: str) -> str | None:
+    """Why ``table`` cannot be a table of your own (a likely typo of a known table, a reserved or
+    overlong name), or None when it can. The journey's message, without "did you mean" when none.
+
+    Example:
+        >>> from cxwidgets.catalog import user_table_problem
+        >>> user_table_problem("resposnes")
+        "unknown source table 'resposnes' (did you mean 'responses'?)"
+        >>> user_table_problem("orders") is None
+        True
+    """
+    near = table_near_miss(table)
+    if near is not None:
+        return f"unknown source table {short(table)}{did_you_mean(near, [near])}"
+    if table.strip().casefold() == "as_of":
+        return "'as_of' is not a table: in data it is the point in time described"
+    if len(table) > USER_TABLE_NAME_MAX:
+        return (
+            f"source table {short(table)} is {len(table):,} characters long; a table of your own is named "
+            f"by at most {USER_TABLE_NAME_MAX} (the key of the table in data)"
+        )
+    return None
 
 
 def known_sources() -> dict[str, list[str] | None]:

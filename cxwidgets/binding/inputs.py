@@ -15,9 +15,11 @@ from typing import Any, cast
 
 import polars as pl
 
-from cxwidgets._util.text import closest, plural, short
-from cxwidgets.binding.context import UTC
+from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
+from cxwidgets.binding.context import UTC, who
+from cxwidgets.catalog import is_user_table, table_near_miss
 from cxwidgets.errors import CXDataError
+from cxwidgets.frames import to_polars
 from cxwidgets.journey import SignalRow, Source
 from cxwidgets.metrics.time import check_as_of
 from cxwidgets.schemas import DEFAULT_SCALES, TABLES, validate
@@ -59,12 +61,8 @@ def tables_of(data: Any) -> tuple[dict[str, Any], Any]:
             if name == "as_of":
                 as_of = value
                 continue
-            if name not in TABLES:
-                close = closest(name, TABLES, cutoff=0.5)
-                raise CXDataError(
-                    f"unknown table name {short(key)} in data (the tables are: {', '.join(TABLES)})",
-                    fix=f"rename it to '{close}'" if close else "use the names " + ", ".join(TABLES),
-                )
+            if name not in TABLES:  # a table of your own, unless a likely typo of an input table
+                name = _user_table_name(key)
             if value is not None:
                 out[name] = value
         return out, as_of
@@ -75,6 +73,81 @@ def tables_of(data: Any) -> tuple[dict[str, Any], Any]:
         f"data must be a dict of tables by name or a dataset object, got {type(data).__name__}",
         fix="pass data={'responses': ..., 'tickets': ..., 'events': ..., 'accounts': ...} or cx.datasets.saas()",
     )
+
+
+def _user_table_name(key: Any) -> str:
+    """A key of ``data`` that is not an input table: the name of a table of your own, unless it is a
+    likely typo of an input table (:func:`cxwidgets.catalog.table_near_miss`: an error)."""
+    if not isinstance(key, str) or not key.strip():
+        raise CXDataError(
+            f"a table name in data must be non-empty text, got {short(key)}",
+            fix="pass data={'responses': df, ...} (names: " + ", ".join(TABLES) + ", or a table of your own)",
+        )
+    near = table_near_miss(key.strip(), TABLES)
+    if near is not None:
+        raise CXDataError(
+            f"unknown table name {short(key)} in data{did_you_mean(near, [near])} (the tables are: "
+            f"{', '.join(TABLES)}; any other name is a table of your own, read by a source naming it)",
+            fix=f"rename it to '{near}'",
+        )
+    return key.strip()
+
+
+def user_tables(rows: list[SignalRow]) -> dict[str, list[SignalRow]]:
+    """The tables of your own the journey's signals read (a source table the catalogue does not
+    know, :func:`cxwidgets.catalog.is_user_table`) -> the signals reading each."""
+    out: dict[str, list[SignalRow]] = {}
+    for row in rows:
+        if is_user_table(row.signal.source.table):
+            out.setdefault(row.signal.source.table, []).append(row)
+    return out
+
+
+def _check_user_tables(raw: Mapping[str, Any], rows: list[SignalRow]) -> None:
+    """Every table of your own a signal reads is in ``data`` (else a CXDataError: the signal, the
+    table, the tables given, did you mean)."""
+    given = sorted(raw)
+    for table, readers in user_tables(rows).items():
+        if table in raw:
+            continue
+        row = readers[0]
+        others = f" (and {plural(len(readers) - 1, 'other signal')})" if len(readers) > 1 else ""
+        hint = did_you_mean(table, [g for g in given if g not in TABLES] or given)
+        raise CXDataError(
+            f"{who(row)}{others} reads table {short(table)}, which is not in data{hint} "
+            f"(tables given: {choices(given) if given else 'none'})",
+            table=table,
+            fix=f"pass it as data={{..., {table!r}: df}} (a table of your own: account_id and the column "
+            f"{row.signal.source.metric!r}), or correct the source's table name",
+        )
+
+
+def _user_frame(name: str, value: Any, readers: list[SignalRow]) -> pl.DataFrame:
+    """A table of your own as polars (:func:`cxwidgets.frames.to_polars`). Read by a source, it needs
+    an ``account_id`` column of text ids (integers are read as text); the rows without an id and the
+    metric columns are checked when each signal is bound."""
+    frame = to_polars(value, table=name)
+    if not readers:
+        return frame
+    if "account_id" not in frame.columns:
+        close = closest("account_id", frame.columns)
+        raise CXDataError(
+            f"{who(readers[0])} reads table {short(name)}, which has no 'account_id' column "
+            f"(its columns: {choices(frame.columns, limit=20)})",
+            table=name,
+            column="account_id",
+            fix=(f"rename {short(close)} to 'account_id'" if close else "add each row's account id as 'account_id'")
+            + " (text ids, as in the accounts table)",
+        )
+    dtype = frame.schema["account_id"]
+    if not (dtype.is_integer() or dtype in (pl.String, pl.Categorical, pl.Null) or isinstance(dtype, pl.Enum)):
+        raise CXDataError(
+            f"table {short(name)}: account_id is {dtype}, not text ids",
+            table=name,
+            column="account_id",
+            fix="pass the ids as text, as in the accounts table (pl.col('account_id').cast(pl.String))",
+        )
+    return frame.with_columns(pl.col("account_id").cast(pl.String))
 
 
 def _declared_scales(
@@ -141,12 +214,22 @@ def leave_out_other_moments(frames: dict[str, pl.DataFrame], journey: Any) -> li
 def validate_tables(
     raw: Mapping[str, Any], journey: Any, rows: list[SignalRow], step: Callable[[str], None]
 ) -> dict[str, pl.DataFrame]:
-    """Every table given, validated once (:func:`cxwidgets.schemas.validate`); ``step`` after each."""
+    """Every table given, validated once (:func:`cxwidgets.schemas.validate`); ``step`` after each.
+
+    A table of your own (any other name in ``data``) is converted (:func:`_user_frame`); every one
+    a signal reads must be given (checked first, before the long validations).
+    """
+    _check_user_tables(raw, rows)
     frames: dict[str, pl.DataFrame] = {}
     for name in TABLES:
         if name in raw:
             frames[name] = _validate(name, raw[name], journey, rows)
             step(f"validated {name} ({frames[name].height:,} rows)")
+    readers = user_tables(rows)
+    for name in raw:
+        if name not in TABLES:
+            frames[name] = _user_frame(name, raw[name], readers.get(name, []))
+            step(f"read {name} ({frames[name].height:,} rows)")
     return frames
 
 

@@ -18,8 +18,10 @@ from cxwidgets.binding.aggregates import MEAN_LIKE
 from cxwidgets.binding.context import Context
 from cxwidgets.binding.inputs import KEYED
 from cxwidgets.binding.sources import needs
+from cxwidgets.catalog import is_user_table
 from cxwidgets.journey import SignalRow
 from cxwidgets.keys import check_keys, id_kind
+from cxwidgets.schemas import TABLES
 from cxwidgets.signals import NO_SEGMENT
 
 
@@ -32,7 +34,8 @@ def key_notes(frames: Mapping[str, pl.DataFrame], raw: Mapping[str, Any]) -> lis
     """
     acc = frames.get("accounts")
     out: list[str] = []
-    given = [t for t in KEYED if t in frames and frames[t].height]
+    own = [t for t in frames if t not in TABLES and "account_id" in frames[t].columns]  # tables of your own
+    given = [t for t in (*KEYED, *own) if t in frames and frames[t].height]
     if acc is not None and acc.height:
         for name in given:
             checked = check_keys(
@@ -63,8 +66,31 @@ def missing_table_notes(report: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def user_table_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
+    """Tables of your own: those no signal reads (a note, not an error), and, once, that the rows of
+    those read are not cut at as_of (a source declares no time column)."""
+    read = {t for r in rows for t in needs(r.signal.source.table, r.signal.source.metric)}
+    own = [t for t in ctx.frames if t not in TABLES]
+    for table in own:
+        if table not in read:
+            via = needs(table, "") if not is_user_table(table) else (table,)
+            hint = f" (a {table} source reads the {' and '.join(map(repr, via))} table)" if via != (table,) else ""
+            notes.append(
+                f"table {short(table)} in data is read by no signal of the journey{hint}: "
+                f"its {plural(ctx.frames[table].height, 'row')} are not used"
+            )
+    cut = [t for t in own if t in read and is_user_table(t)]
+    if cut and ctx.as_of is not None:
+        notes.append(
+            f"{plural(len(cut), 'table')} of your own ({', '.join(short(t) for t in cut)}) not cut at as_of: "
+            "a source declares no time column, so every row counts"
+        )
+
+
 def unused_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
-    """Count rows of the responses and signals tables that no journey signal reads."""
+    """Count rows of the responses and signals tables that no journey signal reads (and, by
+    :func:`user_table_notes`, the tables of your own no signal reads)."""
+    user_table_notes(ctx, rows, notes)
     for table, key in (("responses", "metric"), ("signals", "signal")):
         frame = ctx.frames.get(table)
         if frame is None or not frame.height:

@@ -24,7 +24,7 @@ from cxwidgets.binding.aggregates import duration_values, sum_observations
 from cxwidgets.binding.context import US_PER_SECOND, UTC, Bound, Context, NeedsTable, as_of_lit, who
 from cxwidgets.catalog import _BINDERS, Binder, binder_for
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import metric_name
+from cxwidgets.frames import metric_name, read_yes_no
 from cxwidgets.journey import DURATION_UNITS, SignalRow
 from cxwidgets.metrics.time import ttv_frame
 
@@ -308,39 +308,91 @@ def _bind_promoter_activation(ctx: Context, row: SignalRow) -> Bound:
 
 
 def _bind_accounts(ctx: Context, row: SignalRow) -> Bound:
-    src = row.signal.source
     frame = ctx.frames["accounts"]
-    column = src.metric
+    lf = _read_column(row, frame, "accounts").lazy()
+    if ctx.as_of is not None and "started_at" in frame.columns:
+        lf = lf.filter(pl.col("started_at").is_null() | (pl.col("started_at") <= as_of_lit(ctx)))
+    return _column_values(ctx, row, lf, frame.columns, "accounts", "accounts")
+
+
+def _bind_user_table(ctx: Context, row: SignalRow) -> Bound:
+    """A table of your own (``source.table`` in ``data``): its column ``source.metric`` per row, by the
+    accounts rule (:func:`_read_column`). No time column is declared, so rows are not cut at as_of
+    (noted once by bind) and ``last`` has no order to follow."""
+    src = row.signal.source
+    if src.aggregate == "last":
+        raise CXDataError(
+            f"{who(row)}: aggregate 'last' needs the rows' time order, which table {short(src.table)} "
+            "(a table of your own) does not declare",
+            table=src.table,
+            column=shorten(src.metric),
+            fix="use mean, sum, median, min, max, count, share or a percentile such as p90; or keep one row "
+            "per account (its latest) in the table first",
+        )
+    frame = ctx.frames[src.table]
+    n_no_id = frame.get_column("account_id").null_count()
+    bound = _column_values(
+        ctx, row, _read_column(row, frame, src.table).lazy().drop_nulls("account_id"), frame.columns, src.table,
+        f"rows of {src.table}",
+    )
+    if n_no_id:
+        bound.notes.insert(0, f"{plural(n_no_id, 'row')} of {src.table} without an account_id left out")
+    return bound
+
+
+def _read_column(row: SignalRow, frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """The one rule for a source whose metric is a column (accounts, a table of your own): the column
+    must exist and hold numbers or yes/no flags (:func:`cxwidgets.frames.read_yes_no`, the one
+    outcome reader: booleans, 0/1, yes/no text), read as Float64 (flags 1.0 / 0.0, NaN as null)."""
+    column = row.signal.source.metric
     if column not in frame.columns:
         close = closest(column, frame.columns)
         raise CXDataError(
-            f"{who(row)}: the accounts table has no column {short(column)} (accounts metrics are column names)",
-            table="accounts",
+            f"{who(row)}: the {table} table has no column {short(column)} ({table} metrics are column names)",
+            table=table,
             column=shorten(column),
             fix=(f"did you mean {short(close)}? " if close else "") + f"columns: {choices(frame.columns, limit=20)}",
         )
-    dtype = frame.schema[column]
-    if not (dtype == pl.Boolean or dtype.is_numeric()):
-        raise CXDataError(
-            f"{who(row)}: accounts column {short(column)} is {dtype}, not a number or a yes/no flag",
-            table="accounts",
-            column=column,
-            fix="bind a numeric or boolean column, or derive one first (e.g. pl.col('plan') == 'pro')",
-        )
-    lf = frame.lazy()
-    if ctx.as_of is not None and "started_at" in frame.columns:
-        lf = lf.filter(pl.col("started_at").is_null() | (pl.col("started_at") <= as_of_lit(ctx)))
-    lf = _apply_filter(ctx, row, lf, frame.columns, "accounts")
+    col = frame.get_column(column)
+    dtype = col.dtype
+    if dtype.is_numeric():
+        value = col.cast(pl.Float64).fill_nan(None)
+    else:
+        flags, refused = read_yes_no(col)
+        if dtype.is_temporal() or (dtype != pl.Boolean and refused.all()) or int(refused.sum()):
+            bad = col.filter(refused)
+            shown = ", ".join(short(v, 20) for v in bad.unique(maintain_order=True).head(3).to_list())
+            raise CXDataError(
+                f"{who(row)}: {table} column {short(column)} is {dtype}, not a number or a yes/no flag"
+                + (f" ({plural(bad.len(), 'row')} hold other values, e.g. {shown})" if bad.len() else ""),
+                table=table,
+                column=column,
+                rows=[f"row {i}: {short(v, 20)}" for i, v in zip(refused.arg_true().head(5).to_list(), bad.head(5))],
+                n_rows=bad.len(),
+                fix="bind a numeric or boolean column, or derive one first (e.g. pl.col('plan') == 'pro'; "
+                "numbers stored as text: pl.col(c).cast(pl.Float64))",
+            )
+        value = flags.cast(pl.Float64)
+    return frame.with_columns(value.alias(column))
+
+
+def _column_values(
+    ctx: Context, row: SignalRow, lf: pl.LazyFrame, columns: list[str], table: str, what: str
+) -> Bound:
+    """The rows of ``lf`` (the column read by :func:`_read_column`) kept by the source's filter, as
+    observations; null values left out and counted (``what``: "accounts", "rows of orders")."""
+    column = row.signal.source.metric
+    lf = _apply_filter(ctx, row, lf, columns, table)
     n_null = lf.select(pl.col(column).is_null().sum()).collect().item()
     obs = lf.filter(pl.col(column).is_not_null()).select(
         "account_id",
         pl.lit(None, dtype=pl.String).alias("role"),
-        pl.col(column).cast(pl.Float64).alias("x"),
+        pl.col(column).alias("x"),
         pl.lit(None, dtype=UTC).alias("_t"),
     )
-    bound = sum_observations(row, obs, "accounts", column)
+    bound = sum_observations(row, obs, table, column)
     if n_null:
-        bound.notes.append(f"{n_null:,} accounts with {column} null left out")
+        bound.notes.append(f"{n_null:,} {what} with {column} null left out")
     return bound
 
 

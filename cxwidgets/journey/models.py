@@ -20,7 +20,7 @@ from pydantic import (
 from cxwidgets._util.text import choices as _choices
 from cxwidgets._util.text import did_you_mean as _did_you_mean
 from cxwidgets._util.text import short
-from cxwidgets.catalog import _AGGREGATES, _SOURCES, ANY_COLUMN_TABLES, SourceInfo, source_info
+from cxwidgets.catalog import _AGGREGATES, _SOURCES, ANY_COLUMN_TABLES, SourceInfo, source_info, user_table_problem
 from cxwidgets.durations import _parse_sla, format_duration
 from cxwidgets.journey.errors import JourneyKeyError, _plain_message
 from cxwidgets.journey.rules import (
@@ -50,10 +50,13 @@ class Source(_Model):
 
     Attributes:
         table: responses, tickets, events, accounts, signals or custom (or a table a plugin
-            registered). ``signals`` and ``custom`` accept any metric name.
+            registered). ``signals`` and ``custom`` accept any metric name. Any other name is a
+            table of your own (``orders``), given to bind in ``data`` under that name, unless it
+            is a likely typo of a known table ("resposnes", "ticket": an error, with "did you mean").
         metric: the metric of that table, e.g. ``ces``/``csat``/``nps``/``intent``/``goal_attainment``
             (responses), ``first_response_time``/``resolution_time``/``csat`` (tickets),
-            ``first_touch_time``/``ttv``/``promoter_activation`` (events).
+            ``first_touch_time``/``ttv``/``promoter_activation`` (events); for accounts and a
+            table of your own, a numeric or yes/no column (checked by bind against the data).
         filter: keep only rows whose columns match, e.g. ``{"priority": "P1"}`` or
             ``{"role": ["executive", "admin"]}``.
         aggregate: mean, median, p90, min, max, last, top2box, share, nps, count, sum.
@@ -101,12 +104,14 @@ class Source(_Model):
 
     @model_validator(mode="after")
     def _known(self) -> Source:
-        if self.table not in _SOURCES:
-            raise ValueError(
-                f"unknown source table {short(self.table)}{_did_you_mean(self.table, _SOURCES)}; "
-                f"use one of {_choices(_SOURCES)} (custom accepts any metric)"
-            )
-        metrics = _SOURCES[self.table]
+        metrics = _SOURCES.get(self.table)
+        if self.table not in _SOURCES:  # a table of your own, unless a likely typo of a known one
+            problem = user_table_problem(self.table)
+            if problem is not None:
+                raise ValueError(
+                    f"{problem}; use one of {_choices(_SOURCES)} (custom accepts any metric), or name a table "
+                    "of your own (its metric is a column of the table given to bind under that name)"
+                )
         info = None
         if metrics is not None:
             info = metrics.get(self.metric)
