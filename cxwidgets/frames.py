@@ -1,8 +1,11 @@
-"""Turning what a user hands us (polars, pandas, a dict of columns) into one polars frame."""
+"""Turning what a user hands us (polars, pandas, a dict of columns, any frame narwhals knows, a CSV or
+parquet file) into one polars frame."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -12,6 +15,8 @@ from cxwidgets.errors import CXDataError
 
 __all__ = [
     "to_polars",
+    "scan_file",
+    "numbers_from_text",
     "as_list",
     "require_columns",
     "one_metric",
@@ -32,9 +37,20 @@ YES = ("yes", "y", "true", "t", "1")
 NO = ("no", "n", "false", "f", "0")
 
 
-def to_polars(data: Any, *, table: str = "data", lenient: bool = False) -> pl.DataFrame:
-    """Return ``data`` as a polars DataFrame (accepts polars, a LazyFrame, pandas or a dict):
-    the one converter from a user's frame to polars.
+def to_polars(
+    data: Any, *, table: str = "data", lenient: bool = False, columns: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """Return ``data`` as a polars DataFrame: the one converter from a user's table to polars.
+
+    Accepts a polars DataFrame or LazyFrame, a pandas frame, a dict of columns, any frame
+    narwhals knows (``narwhals.from_native``: a pyarrow Table, a DuckDB relation, ...) and the
+    path (``str`` or ``os.PathLike``) of a CSV (``.csv``, ``.csv.gz``, ``.tsv``) or parquet
+    (``.parquet``, ``.pq``) file, read lazily by polars (see :func:`scan_file`: a CSV is read as
+    text, so ids such as ``00123`` keep their zeros).
+
+    ``columns=`` names the columns the caller needs: a lazy input (a LazyFrame, a file, a DuckDB
+    relation, any narwhals lazy frame) reads only those of them it has (a missing one is left for
+    the caller's "required column" error); an eager input is returned whole, as it is.
 
     ``lenient=True`` (what :func:`cxwidgets.validate` uses) reads a column that mixes types (a
     pandas ``object`` column or a list of ``[9, "ten"]``) as one column of their common type,
@@ -43,11 +59,15 @@ def to_polars(data: Any, *, table: str = "data", lenient: bool = False) -> pl.Da
 
     >>> to_polars({"score": [9, 10]}).shape
     (2, 1)
+    >>> to_polars(pl.LazyFrame({"score": [9, 10], "note": ["a", "b"]}), columns=["score"]).columns
+    ['score']
     """
     if isinstance(data, pl.DataFrame):
         return data
+    if isinstance(data, (str, os.PathLike)):
+        return _read_file(data, table, columns)
     if isinstance(data, pl.LazyFrame):
-        return data.collect()
+        return _project(data, columns).collect()
     if isinstance(data, Mapping) and lenient:
         return _lenient_mapping(data, table)
     if isinstance(data, Mapping):
@@ -67,13 +87,148 @@ def to_polars(data: Any, *, table: str = "data", lenient: bool = False) -> pl.Da
     mod = type(data).__module__
     if mod.startswith("pandas") and hasattr(data, "columns"):
         return pandas_to_polars(data, table=table, lenient=lenient)
+    frame = _from_narwhals(data, columns)
+    if frame is not None:
+        return _duckdb_instants(frame) if mod.startswith(("duckdb", "_duckdb")) else frame
     if hasattr(data, "__dataframe__") or hasattr(data, "__arrow_c_stream__"):
         return pl.DataFrame(data)
     raise CXDataError(
-        f"expected a polars or pandas DataFrame or a dict of columns, got {type(data).__name__}",
+        f"expected a table (polars, pandas, pyarrow, DuckDB or any frame narwhals knows), a dict of "
+        f"columns or the path of a CSV or parquet file, got {type(data).__name__}",
         table=table,
-        fix="pass a polars.DataFrame, a pandas.DataFrame or a dict of columns",
+        fix="pass a polars.DataFrame, a pandas.DataFrame, a dict of columns or a path such as 'responses.csv'",
     )
+
+
+def _project(lf: pl.LazyFrame, columns: Sequence[str] | None) -> pl.LazyFrame:
+    """``lf`` with only the ``columns`` it has (all of them when ``columns`` is None), in its order."""
+    if columns is None:
+        return lf
+    want = set(columns)
+    return lf.select([c for c in lf.collect_schema().names() if c in want])
+
+
+def _from_narwhals(data: Any, columns: Sequence[str] | None) -> pl.DataFrame | None:
+    """A frame narwhals knows as polars (a lazy one projected on ``columns``); None if it knows none."""
+    import narwhals as nw  # on first use: `import cxwidgets` loads no dataframe backend
+
+    try:
+        frame = nw.from_native(data)
+    except TypeError:
+        return None
+    if isinstance(frame, nw.LazyFrame):
+        if columns is not None:
+            want = set(columns)
+            frame = frame.select([c for c in frame.collect_schema().names() if c in want])
+        return frame.collect(backend="polars").to_native()
+    if isinstance(frame, nw.DataFrame):
+        return frame.to_polars()
+    return None  # pragma: no cover - from_native returns a frame or raises
+
+
+def _duckdb_instants(frame: pl.DataFrame) -> pl.DataFrame:
+    """DuckDB stores a TIMESTAMPTZ as an instant and labels it with the session's time zone on the
+    way out (``SET TimeZone='Europe/Vienna'``): the same instants, labelled UTC, as every other
+    input gives them (the session's zone is a display setting, not the data's)."""
+    aware = [c for c, t in frame.schema.items() if isinstance(t, pl.Datetime) and t.time_zone not in (None, "UTC")]
+    return frame.with_columns(pl.col(aware).dt.convert_time_zone("UTC")) if aware else frame
+
+
+#: File suffixes read by :func:`scan_file` (lower case), and how.
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def scan_file(path: str | os.PathLike[str], *, table: str = "data") -> pl.LazyFrame:
+    """The CSV or parquet file at ``path`` as a polars LazyFrame (nothing is read yet).
+
+    A CSV (``.csv``, ``.csv.gz``; ``.tsv`` tab-separated) is read as text, every column: the
+    reading rule is :func:`numbers_from_text`, applied after the needed columns are read. A
+    parquet file (``.parquet``, ``.pq``) keeps its types. A missing file, a folder or another
+    suffix raises :class:`CXDataError` naming the path and the fix.
+
+    >>> try:
+    ...     scan_file("answers.xlsx")
+    ... except CXDataError as err:
+    ...     print(err.fix)
+    save it as CSV or parquet, or read it and pass the frame (e.g. pl.read_excel('answers.xlsx'))
+    """
+    text = os.fspath(path)
+    lower = text.lower()
+    is_csv = lower.endswith(CSV_SUFFIXES)
+    if not is_csv and not lower.endswith(PARQUET_SUFFIXES):
+        raise CXDataError(
+            f"cannot read {repr(text)}: only CSV ({', '.join(CSV_SUFFIXES)}) and parquet "
+            f"({', '.join(PARQUET_SUFFIXES)}) files are read",
+            table=table,
+            fix=f"save it as CSV or parquet, or read it and pass the frame (e.g. pl.read_excel({repr(text)}))",
+        )
+    where = Path(text)
+    if where.is_dir():
+        raise CXDataError(
+            f"{repr(text)} is a folder, not a file",
+            table=table,
+            fix="pass the path of one file; for a folder of parquet files pass pl.scan_parquet('folder/*.parquet')",
+        )
+    if not where.is_file():
+        raise CXDataError(
+            f"no file at {repr(text)} (looked in {repr(str(where.resolve()))})",
+            table=table,
+            fix="check the name and folder; a relative path is read from the working directory "
+            f"({os.getcwd()})",
+        )
+    if is_csv:
+        return pl.scan_csv(where, infer_schema=False, separator="\t" if lower.endswith(".tsv") else ",")
+    return pl.scan_parquet(where)
+
+
+def _read_file(path: str | os.PathLike[str], table: str, columns: Sequence[str] | None) -> pl.DataFrame:
+    """The needed ``columns`` of the file at ``path`` (all when None), CSV text read by :func:`numbers_from_text`."""
+    lf = scan_file(path, table=table)
+    try:
+        frame = _project(lf, columns).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise CXDataError(
+            f"could not read {repr(os.fspath(path))} ({short(exc, 200)})",
+            table=table,
+            fix="check that the file is what its suffix says (a CSV: UTF-8 text, comma-separated, one header "
+            "row; a parquet file: not truncated)",
+        ) from exc
+    return numbers_from_text(frame) if os.fspath(path).lower().endswith(CSV_SUFFIXES) else frame
+
+
+_INTEGER = r"^[+-]?(0|[1-9][0-9]*)$"
+_DECIMAL = r"^[+-]?(0|[1-9][0-9]*)?(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
+
+
+def numbers_from_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """A CSV's text columns that hold numbers only, as numbers; every other column as it is.
+
+    The reading rule of CSV files (:func:`scan_file` reads every column as text): a column becomes
+    Int64 when every value is a whole number, Float64 when every value is a decimal number (``3``,
+    ``-0.5``, ``1e3``), surrounding spaces ignored, an empty cell missing. A column stays text when
+    any value is something else (``n/a``, ``1,5``, a date: :func:`cxwidgets.validate` names those),
+    when any number has a leading zero (``00123`` is an id or a code, never 123), and when its
+    name is an id (``id``, ``*_id``). Nothing is guessed: a number read back prints as it was written.
+
+    >>> f = numbers_from_text(pl.DataFrame({"account_id": ["7"], "zip": ["01067"], "score": ["9"], "x": ["n/a"]}))
+    >>> f.schema == pl.Schema({"account_id": pl.String, "zip": pl.String, "score": pl.Int64, "x": pl.String})
+    True
+    """
+    casts: list[pl.Series] = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.String or name.lower() == "id" or name.lower().endswith("_id"):
+            continue
+        text = frame.select(pl.col(name).str.strip_chars().replace("", None)).to_series()  # empty: missing
+        if text.null_count() == text.len():
+            continue
+        for pattern, to in ((_INTEGER, pl.Int64), (_DECIMAL, pl.Float64)):
+            if bool(text.str.contains(pattern).fill_null(True).all()):
+                number = text.cast(to, strict=False)
+                if number.null_count() == text.null_count():  # every value read (no Int64 overflow)
+                    casts.append(number)
+                    break
+    return frame.with_columns(casts) if casts else frame
 
 
 def _lenient_mapping(data: Mapping[Any, Any], table: str) -> pl.DataFrame:

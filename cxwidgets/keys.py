@@ -83,10 +83,11 @@ def id_kind(values: Any) -> str | None:
     """
     col = values
     try:
+        if isinstance(values, pl.LazyFrame):  # its schema, not .columns (which warns)
+            schema = values.collect_schema()
+            return _kind_of_dtype(schema["account_id"]) if "account_id" in schema else None
         if hasattr(values, "columns") and "account_id" in list(values.columns):
-            col = values["account_id"] if not isinstance(values, pl.LazyFrame) else None
-            if isinstance(values, pl.LazyFrame):
-                return _kind_of_dtype(values.collect_schema()["account_id"])
+            col = values["account_id"]
         dtype = getattr(col, "dtype", None)
     except Exception:  # noqa: BLE001 - a hint only
         return None

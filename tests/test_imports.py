@@ -14,8 +14,12 @@ import pytest
 
 import cxwidgets as cx
 
-#: Loaded on first use only: the widget libraries, scipy, pandas (and pandera, which imports pandas), great_tables.
-HEAVY = ("ipywidgets", "anywidget", "altair", "IPython", "scipy", "pandas", "pandera", "pyarrow", "great_tables")
+#: Loaded on first use only: the widget libraries, scipy, pandas (and pandera, which imports pandas), great_tables,
+#: and the dataframe backends a table may come from (narwhals, DuckDB, pyarrow).
+HEAVY = (
+    "ipywidgets", "anywidget", "altair", "IPython", "scipy", "pandas", "pandera", "pyarrow", "great_tables",
+    "narwhals", "duckdb",
+)
 
 
 def _fresh(code: str) -> object:

@@ -365,7 +365,7 @@ def test_ticket_times_before_created_at(backend: str, column: str) -> None:
 
 
 def test_wrong_input_type() -> None:
-    raises([1, 2, 3], "responses", None, "expected a polars or pandas DataFrame")
+    raises([1, 2, 3], "responses", None, "expected a table (polars, pandas, pyarrow, DuckDB", "got list")
 
 
 def test_non_iso_text_timestamps_are_refused() -> None:

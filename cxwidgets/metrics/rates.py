@@ -175,8 +175,9 @@ def rate_summary(
     >>> out.select(pl.col("renewal_rate_low", "renewal_rate_high").round(4)).rows()
     [(0.2077, 0.9385), (0.0, 0.7935)]
     """
-    frame = to_polars(df, table=table)
     keys = as_list(by)
+    read = [condition] if isinstance(condition, str) else condition.meta.root_names()
+    frame = to_polars(df, table=table, columns=[*keys, *read])  # a lazy input reads only these
     require_columns(frame, keys + ([condition] if isinstance(condition, str) else []), table=table)
     if isinstance(condition, str):
         column = condition
@@ -247,7 +248,8 @@ def churn_summary(
     >>> cx.metrics.churn_summary(accounts, by="segment").select("segment", "n", "lost", "churn_rate").rows()
     [('a', 2, 1, 0.5), ('b', 2, 0, 0.0)]
     """
-    frame = to_polars(accounts, table="accounts")
+    period = ["started_at", "renewal_at"] if start is not None or end is not None else []
+    frame = to_polars(accounts, table="accounts", columns=[churned, *as_list(by), *period])
     require_columns(frame, [churned, *as_list(by)], table="accounts")
     frame = yes_no(frame, churned, table="accounts")  # the one outcome reader, naming the user's column
     frame = frame.rename({churned: "churned"}) if churned != "churned" else frame
@@ -328,7 +330,7 @@ def promoter_activation_summary(
     >>> cx.metrics.promoter_activation_summary(df).select("n", "successes", "promoter_activation").row(0)
     (3, 2, 0.6666666666666666)
     """
-    frame = to_polars(df, table=table)
+    frame = to_polars(df, table=table, columns=[score, acted, *as_list(by)])
     require_columns(frame, [score, acted, *as_list(by)], table=table)
     err = scale_error(frame, score, NPS_SCALE, integer=True, table=table, label="NPS")
     if err is not None:

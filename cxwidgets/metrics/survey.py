@@ -188,8 +188,9 @@ def ces(
 def _prepare(
     df: object, score: str, by: By, metric: str | None, table: str
 ) -> tuple[pl.DataFrame, list[str]]:
-    frame = to_polars(df, table=table)
     keys = as_list(by)
+    needed = [score, *keys, *(["metric"] if metric is not None else [])]
+    frame = to_polars(df, table=table, columns=needed)  # a lazy input reads only these
     require_columns(frame, [score, *keys], table=table)
     if metric is not None and "metric" in frame.columns:
         frame = metric_rows(frame, metric, table=table)  # "NPS", " nps " read as "nps"

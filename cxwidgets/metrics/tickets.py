@@ -154,7 +154,9 @@ def _read_tickets(
     ``naive_tz``, else an error); a ticket without a creation time, or closed before it was created,
     is an error."""
     table = "tickets"
-    frame = to_polars(tickets, table=table)
+    needed = [created, done, "first_response_at", "resolved_at", "ticket_id", *keys]
+    needed += [priority] if needs_priority else []
+    frame = to_polars(tickets, table=table, columns=needed)  # a lazy input reads only these
     require_columns(frame, [created, done, *keys, *([priority] if needs_priority else [])], table=table)
     time_cols = [c for c in dict.fromkeys([created, done, "first_response_at", "resolved_at"]) if c in frame.columns]
     frame = _utc_columns(frame, time_cols, table, naive_tz)

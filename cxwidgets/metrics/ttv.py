@@ -92,8 +92,8 @@ def _read_accounts_events(
     accounts: object, events: object, *, milestone: str, start: str, keys: list[str], naive_tz: str | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both tables as polars with UTC times and account ids of one dtype; duplicate accounts are an error."""
-    acc = to_polars(accounts, table="accounts")
-    ev = to_polars(events, table="events")
+    acc = to_polars(accounts, table="accounts", columns=["account_id", start, *keys])  # a lazy input reads only these
+    ev = to_polars(events, table="events", columns=["account_id", "event", "at"])
     if not isinstance(milestone, str) or not milestone:
         raise CXDataError(
             f"milestone must be an event name, got {milestone!r} (argument 'milestone')",

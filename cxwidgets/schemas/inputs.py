@@ -1,4 +1,5 @@
-"""Any accepted input (polars, lazy, pandas, a dict of columns) as one polars frame.
+"""Any accepted input (polars, lazy, pandas, a dict of columns, any frame narwhals knows, a CSV or
+parquet file) as one polars frame, every column kept.
 
 The input is converted once by the one converter (:mod:`cxwidgets.frames`); before that,
 timestamp columns of Python objects that mix naive and aware values are found (polars would
@@ -64,7 +65,8 @@ def _to_frame(data: Any, table: str) -> tuple[pl.DataFrame, list[_Problem], list
     if type(data).__module__.startswith("pandas") and hasattr(data, "columns"):
         index_names = [str(n) for n in getattr(data.index, "names", []) if n is not None]
         return (*_from_pandas(data, table), index_names)
-    return to_polars(data, table=table), [], []  # polars, lazy, arrow; anything else is refused there
+    # polars, lazy, arrow, DuckDB, narwhals, a file path (every column: validation returns the whole table)
+    return to_polars(data, table=table), [], []  # anything else is refused there
 
 
 def _normal(name: str) -> str:
