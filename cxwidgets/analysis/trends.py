@@ -139,7 +139,9 @@ def trend(
         by: columns to cut by (one series per group; change points are found per series).
         metric: keep only rows with this ``metric`` value (required when the frame mixes metrics).
         scale: the declared scale (checked; ``top2box`` needs it, default (1, 5)).
-        tz: calendar of the periods (e.g. "Europe/Paris"); default the column's own zone.
+        tz: calendar of the periods (e.g. "Europe/Paris"); default the column's own zone, the
+            one the table was validated in (``cx.validate(..., naive_tz="Europe/Vienna")``: Vienna
+            calendar months), UTC by default.
         alpha, min_size: of :func:`change_points`.
 
     Returns:

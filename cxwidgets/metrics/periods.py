@@ -18,8 +18,10 @@ def period(time: str | pl.Expr = "responded_at", every: str = "month", *, tz: st
 
     ``every`` is "day", "week" (starting Monday), "month", "quarter", "year", or a polars
     duration string such as "2w". Periods follow the calendar of ``tz`` when given (a month
-    in Europe/Paris starts at local midnight), else of the timestamps' own zone (UTC after
-    :func:`cxwidgets.validate`).
+    in Europe/Paris starts at local midnight), else of the timestamps' own zone: the zone a
+    table was validated in (:func:`cxwidgets.validate`, ``naive_tz=``, default UTC), so a table
+    read as Europe/Vienna counts Vienna calendar months without ``tz``. Naive timestamps are
+    cut on their wall clock.
 
     23:00 UTC on 31 March 2025 is 01:00 on 1 April in Paris (summer time, UTC+2):
 

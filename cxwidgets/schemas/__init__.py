@@ -16,9 +16,10 @@ How a column is read (nothing is guessed, nothing is silently dropped):
   text (``"7"``) is parsed, other text (``"very good"``) is an error; NaN and +/-inf are errors
   (in pandas input NaN means missing and is read as null);
 - ``churned``, ``expanded`` and ``renewed`` become ``Boolean`` (0/1 and "true"/"false"/"yes"/"no" are read);
-- timestamps become ``Datetime("us", "UTC")`` (see :mod:`cxwidgets.timestamps`): aware input is
-  converted to UTC at the same instant; when every timestamp column of the table is naive it is
-  read in ``naive_tz`` (default UTC) and a note says so; naive and aware mixed, within a column or
+- timestamps become ``Datetime("us", zone)`` in the table's one zone, ``naive_tz`` (default UTC;
+  see :mod:`cxwidgets.timestamps`): aware input keeps its instants and is given in that zone; when
+  every timestamp column of the table is naive it is read in that zone and a note says so; the
+  zone travels with the table (the dtype), so later periods follow it; naive and aware mixed, within a column or
   across the columns of one table, is an error;
 - nulls in optional columns are kept and counted (:class:`ValidationReport`);
 - columns beyond the documented ones are kept unchanged, in their place.

@@ -136,12 +136,15 @@ def validate(
             moment not named; ``"keep"`` keeps them (what :func:`cxwidgets.bind` does before it
             leaves them out and counts them), refusing only a likely typo of a named moment
             (same name but for case or spaces, or alike by 85%), with "did you mean".
-        naive_tz: the zone naive timestamps are read in, when all of a table's timestamps are
-            naive (default UTC; reported in :func:`validate_report` notes).
+        naive_tz: the table's zone (default UTC): naive timestamps are read in it, when all of
+            a table's timestamps are naive (reported in :func:`validate_report` notes), and every
+            timestamp is returned in it (``Datetime("us", naive_tz)``, the same instants), so
+            periods counted later (``cx.period``, ``trend(every="month")``) follow its calendar.
 
     Returns:
         A polars DataFrame: documented columns cast (ids and labels String, numbers Float64,
-        flags Boolean, timestamps ``Datetime("us", "UTC")``), other columns unchanged, no row dropped.
+        flags Boolean, timestamps ``Datetime("us", naive_tz)``: UTC by default), other columns
+        unchanged, no row dropped.
         In ``responses`` the ``metric`` names are stored once, normalised: surrounding spaces
         dropped, lower case (``" NPS "`` -> ``"nps"``; a note in :func:`validate_report` says so).
 
