@@ -30,9 +30,9 @@ VIENNA = ZoneInfo("Europe/Vienna")
 UTC = dt.UTC
 
 
-def vienna(*args: int) -> dt.datetime:
+def vienna(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
     """A Vienna wall-clock time as an aware datetime."""
-    return dt.datetime(*args, tzinfo=VIENNA)
+    return dt.datetime(year, month, day, hour, minute, tzinfo=VIENNA)
 
 
 def raw_tickets() -> pl.DataFrame:
