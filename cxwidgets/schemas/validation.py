@@ -120,7 +120,9 @@ def validate(
     """Check an input table and return it as polars with the documented dtypes.
 
     Args:
-        df: a polars DataFrame or LazyFrame, a pandas DataFrame, or a dict of columns.
+        df: a polars DataFrame or LazyFrame, a pandas DataFrame, a pyarrow Table, a DuckDB relation
+            or any frame narwhals knows, a dict of columns, or the path of a CSV or parquet file
+            (a CSV is read as text: ids keep their leading zeros; see :func:`cxwidgets.frames.scan_file`).
         table: one of :data:`TABLES` ("responses", "tickets", "events", "accounts", "signals").
         scales: ``{metric: (low, high)}`` overriding or extending :data:`DEFAULT_SCALES`
             (nps 0-10, csat 1-5, psat 1-5, ces 1-7); ``{metric: None}`` skips that metric's range
