@@ -19,9 +19,23 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-__all__ = ["SignalTable", "OBSERVATION_SCHEMA", "ACCOUNT_SCHEMA", "NO_SEGMENT"]
+__all__ = ["SignalTable", "OBSERVATION_SCHEMA", "ACCOUNT_SCHEMA", "NO_SEGMENT", "segment_labels"]
 
 NO_SEGMENT = "(no segment)"
+
+
+def segment_labels(expr: pl.Expr) -> pl.Expr:
+    """The one rule for a segment label: the value as text without surrounding spaces; null or
+    empty is :data:`NO_SEGMENT`. Used by ``bind`` for ``accounts.segment`` and by the MIS engine
+    for whichever accounts column is the segment (``MISSettings.segment_column``).
+
+    Example:
+        >>> plans = pl.DataFrame({"plan": [" smb", None, "", "3"]})
+        >>> plans.select(segment_labels(pl.col("plan"))).to_series().to_list()
+        ['smb', '(no segment)', '(no segment)', '3']
+    """
+    text = expr.cast(pl.String).str.strip_chars()
+    return pl.when(text.is_null() | (text == "")).then(pl.lit(NO_SEGMENT)).otherwise(text)
 
 OBSERVATION_SCHEMA: dict[str, pl.DataType] = {
     "account_id": pl.String(),
@@ -46,7 +60,12 @@ class SignalTable:
     Attributes:
         observations: columns of :data:`OBSERVATION_SCHEMA`.
         accounts: columns of :data:`ACCOUNT_SCHEMA`, one row per account (every account of the
-            book, including those with no observation at all).
+            book, including those with no observation at all). A table built by hand may carry
+            further columns here: they are account attributes, as in ``attributes``.
+        attributes: the other columns of the accounts table (region, plan, owner, flags,
+            dates...), one row per account of ``accounts`` in the same order, with
+            ``account_id`` first; empty when the accounts table had no other column (or there
+            was none). They are the dimensions ``MISModel.score(level, by=[...])`` slices by.
         report: per signal: moment, signal, table, metric, n_accounts, n_observations.
         moments_without_data: journey moments no signal of which has any observation.
         notes: what binding did that a user should know (rows excluded on purpose, counted).
@@ -64,6 +83,7 @@ class SignalTable:
     report: pl.DataFrame = field(default_factory=pl.DataFrame)
     moments_without_data: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    attributes: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def values(self, role_multipliers: Mapping[str, float] | None = None) -> pl.DataFrame:
         """One value per account x moment x signal under the given role multipliers.

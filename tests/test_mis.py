@@ -511,7 +511,8 @@ def test_reset_and_attributes(example: MISModel) -> None:
 def test_errors(example: MISModel) -> None:
     with pytest.raises(ValueError, match="unknown level 'moments'.*did you mean 'moment'"):
         example.score("moments")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="by must be None or 'segment'"):
+    # issue 13: by takes any accounts column; a name that is not one is refused with the dimensions
+    with pytest.raises(ValueError, match="by names 'stage', which is not a column of the accounts table"):
         example.score("moment", by="stage")
     with pytest.raises(ValueError, match="top=N is for level='account'"):
         example.score("moment", top=3)

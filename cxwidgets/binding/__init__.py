@@ -97,6 +97,7 @@ from cxwidgets.binding.notes import key_notes, missing_table_notes, role_notes, 
 from cxwidgets.binding.progress import Progress, ProgressCallback
 from cxwidgets.binding.result import (
     REPORT_SCHEMA,
+    account_attributes,
     account_list,
     moments_without_data,
     report_row,
@@ -236,4 +237,5 @@ def _signal_table(
         report=report_df,
         moments_without_data=without,
         notes=tuple(notes),
+        attributes=account_attributes(ctx.frames, accounts),
     )

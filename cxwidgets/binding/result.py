@@ -3,6 +3,7 @@
 :data:`REPORT_SCHEMA` and :func:`report_row` (one row per journey signal: what was used, why a
 signal has no data); :func:`signal_observations` and :func:`stack_observations` (the long
 observations table); :func:`account_list` (every account, with segment and ARR);
+:func:`account_attributes` (the accounts table's other columns, the dimensions of the MIS);
 :func:`moments_without_data`.
 """
 
@@ -16,7 +17,7 @@ import polars as pl
 from cxwidgets.binding.context import Bound
 from cxwidgets.binding.inputs import KEYED
 from cxwidgets.journey import SignalRow
-from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA
+from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, OBSERVATION_SCHEMA, segment_labels
 
 #: Columns of :attr:`SignalTable.report` as :func:`bind` fills it.
 REPORT_SCHEMA: dict[str, pl.DataType] = {
@@ -78,8 +79,7 @@ def moments_without_data(journey: Any, report: pl.DataFrame) -> tuple[str, ...]:
 
 
 def _segment(expr: pl.Expr) -> pl.Expr:
-    text = expr.cast(pl.String).str.strip_chars()
-    return pl.when(text.is_null() | (text == "")).then(pl.lit(NO_SEGMENT)).otherwise(text)
+    return segment_labels(expr)
 
 
 def account_list(frames: Mapping[str, pl.DataFrame], observations: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
@@ -154,3 +154,29 @@ def _accounts_seen(frames: Mapping[str, pl.DataFrame], observations: pl.DataFram
         + ", arr unknown"
     )
     return out.select([pl.col(c).cast(t) for c, t in ACCOUNT_SCHEMA.items()])
+
+
+def account_attributes(frames: Mapping[str, Any], accounts: pl.DataFrame) -> pl.DataFrame:
+    """The accounts table's columns other than account_id, segment and arr (region, plan,
+    owner, flags, dates...), one row per account of ``accounts`` (the :func:`account_list`),
+    in its order, with account_id first; null for an account the accounts table does not list.
+    An empty frame when there is no accounts table or it has no other column.
+
+    Example:
+        >>> acc = pl.DataFrame({"account_id": ["a", "b"], "segment": ["smb", None], "region": ["eu", "us"]})
+        >>> listed = pl.DataFrame({"account_id": ["a", "b", "c"]})
+        >>> account_attributes({"accounts": acc}, listed).rows()
+        [('a', 'eu'), ('b', 'us'), ('c', None)]
+    """
+    acc = frames.get("accounts")
+    if acc is None:
+        return pl.DataFrame()
+    if isinstance(acc, pl.LazyFrame):
+        acc = acc.collect()
+    others = [c for c in acc.columns if c not in ACCOUNT_SCHEMA]
+    if not others:
+        return pl.DataFrame()
+    table = acc.select(pl.col("account_id").cast(pl.String), *others)
+    if table.height == accounts.height and table["account_id"].equals(accounts["account_id"]):
+        return table
+    return accounts.select("account_id").join(table, on="account_id", how="left", maintain_order="left")

@@ -1,12 +1,13 @@
 """The tunable part of the Moment Impact Score kept in the journey file: :class:`MISSettings`
-(category weights, role and segment multipliers, per-segment weight overrides, missing-data policy).
+(category weights, role and segment multipliers, per-segment weight overrides, missing-data policy,
+which accounts column is the segment).
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from cxwidgets._util.text import choices as _choices
 from cxwidgets._util.text import did_you_mean as _did_you_mean
@@ -29,11 +30,20 @@ class MISSettings(_Model):
         missing: what a missing signal does: ``renormalise`` over the signals present (default),
             count it at its ``floor`` (score 0), or ``impute`` the moment's mean.
         arr_weighting: multiply account weights in roll-ups by ARR.
+        segment_column: the accounts column that is "the segment" of ``segment_multipliers``,
+            ``segment_weights``, ``level="segment"`` and the account rows (default
+            ``"segment"``; e.g. ``"region"`` or ``"plan"``). Its values are read as text
+            (null or empty: ``"(no segment)"``). Written to the file only when it is not the
+            default, so files without it read as before and every file round-trips.
 
     Example:
         >>> from cxwidgets.journey import MISSettings
         >>> MISSettings(role_multipliers={"executive": 1.5}).category_weights["outcome"]
         1.0
+        >>> MISSettings(segment_column="region").model_dump()["segment_column"]
+        'region'
+        >>> "segment_column" in MISSettings().model_dump()
+        False
     """
 
     category_weights: dict[str, Number] = Field(default_factory=lambda: dict.fromkeys(CATEGORIES, 1.0))
@@ -42,6 +52,26 @@ class MISSettings(_Model):
     segment_weights: dict[str, dict[str, Number]] = {}
     missing: Literal["renormalise", "floor", "impute"] = "renormalise"
     arr_weighting: bool = False
+    segment_column: str = "segment"
+
+    @field_validator("segment_column", mode="before")
+    @classmethod
+    def _segment_column(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(
+                f"segment_column must be the name of an accounts column (text), got {short(value)}; "
+                "e.g. 'segment', 'region' or 'plan'"
+            )
+        if value.strip() == "account_id":
+            raise ValueError("segment_column cannot be 'account_id' (one segment per account); name a grouping column")
+        return value.strip()
+
+    @model_serializer(mode="wrap")
+    def _drop_default_segment_column(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("segment_column") == "segment":
+            del data["segment_column"]
+        return data
 
     @field_validator("missing", mode="before")
     @classmethod

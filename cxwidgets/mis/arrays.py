@@ -10,8 +10,10 @@
   :mod:`cxwidgets.mis.groups`) and of the roll-ups (:mod:`cxwidgets.mis.rollups`).
 
 Sizes used in the comments: N accounts, J signals, M moments, S stages, G segments (sorted),
-R respondent roles, C observed (account, signal) cells, Q groups of accounts (one moment x one
-segment x one presence pattern of the moment's signals).
+B groups of a ``by=`` slice (distinct combinations of its accounts columns, sorted), K cells
+(the distinct (by group, segment) pairs; without ``by`` the segments), R respondent roles, C
+observed (account, signal) cells, Q groups of accounts (one moment x one cell x one presence
+pattern of the moment's signals).
 
 The arrays of a model (all float64 unless said; NaN = missing):
 
@@ -32,6 +34,7 @@ name                shape      meaning
 ``_role_code``      (Rr,)      int: its role (index into ``_roles``)
 ``_role_total``     (Rr,)      its ``total``; ``_role_n``: its ``n``
 ``_seg_codes``      (N,)       int: the account's segment (index into ``_segments``)
+``_dims``           (N rows)   polars: the accounts columns ``by=`` may name (segment labelled)
 ``_arr``            (N,)       the account's ARR (NaN: none)
 ``_mu``             (J,)       plain mean score of each signal (the ``impute`` policy)
 ==================  =========  ===============================================================
@@ -52,7 +55,7 @@ import polars as pl
 
 from cxwidgets._util.text import short
 from cxwidgets.journey import CATEGORIES, Journey, Signal, signal_key
-from cxwidgets.mis.checks import _accounts_and_observations
+from cxwidgets.mis.checks import _account_attributes, _accounts_and_observations, _segment_dimensions
 from cxwidgets.normalise import DEFAULT_NORMALISER, normalise
 from cxwidgets.signals import SignalTable
 
@@ -148,33 +151,36 @@ class _Spec:
 
 @dataclass
 class _Sums:
-    """Per (moment, segment, presence pattern) group sums for one account weighting (a_i).
+    """Per (moment, cell, presence pattern) group sums for one account weighting (a_i) and one
+    ``by`` slice. A cell is the accounts of one segment in one group of the slice (without a
+    slice: one segment); a group of Q is the accounts of one cell whose signals of one moment
+    are observed in the same pattern (every moment's groups, moment after moment)."""
 
-    A group is the accounts of one segment whose signals of one moment are observed in the same
-    pattern; Q groups in all (every moment's groups, moment after moment)."""
-
+    cell_segment: np.ndarray  # (K,) int: the cell's segment
+    cell_group: np.ndarray  # (K,) int: the cell's group of the slice (0 without a slice)
     group_moment: np.ndarray  # (Q,) int: the group's moment
-    group_segment: np.ndarray  # (Q,) int: the group's segment
+    group_cell: np.ndarray  # (Q,) int: the group's cell
     group_observed: np.ndarray  # (Q, J) bool: signal observed in the group (only its moment's signals)
     group_observed_any: np.ndarray  # (Q,) bool: at least one signal observed
     group_member: np.ndarray  # (Q, J) float 0/1: signal belongs to the group's moment
     score_sum: np.ndarray  # (Q, J) sum a_i * score
     account_weight_sum: np.ndarray  # (Q,) sum a_i
-    segment_account_weight: np.ndarray  # (G,) sum a_i over all accounts of the segment
-    n_moment: np.ndarray  # (G, M) accounts with a_i > 0 and any signal at the moment
-    n_stage: np.ndarray  # (G, S)
-    n_journey: np.ndarray  # (G,)
-    segment_score_sum: np.ndarray  # (G, J) sum a_i * score over accounts having the signal
-    segment_observed_weight: np.ndarray  # (G, J) sum a_i over accounts having the signal
-    group_to_segment: np.ndarray  # (G, Q) one-hot group -> segment
-    segment_moment_key: np.ndarray  # (Q,) int: group_segment * M + group_moment
+    cell_account_weight: np.ndarray  # (K,) sum a_i over all accounts of the cell
+    n_moment: np.ndarray  # (K, M) accounts with a_i > 0 and any signal at the moment
+    n_stage: np.ndarray  # (K, S)
+    n_journey: np.ndarray  # (K,)
+    cell_score_sum: np.ndarray  # (K, J) sum a_i * score over accounts having the signal
+    cell_observed_weight: np.ndarray  # (K, J) sum a_i over accounts having the signal
+    cell_moment_key: np.ndarray  # (Q,) int: group_cell * M + group_moment
 
 
 @dataclass
 class _Rollup:
-    """Every roll-up for the populations (all accounts, then each segment), from the sums."""
+    """Every roll-up for the populations (all accounts, then each group of the ``by`` slice),
+    from the sums."""
 
     pops: list[str]
+    labels: pl.DataFrame  # (B rows) the groups' values, one column per ``by`` column
     mis_m: np.ndarray  # (P, M)
     cov_m: np.ndarray
     n_m: np.ndarray
@@ -210,6 +216,9 @@ class _ScoreArrays:
     _spec: _Spec
     notes: list[str]
     _account_ids: pl.Series
+    _raw_dims: pl.DataFrame
+    _dims: pl.DataFrame
+    _segment_column: str
     _segments: list[str]
     _seg_codes: np.ndarray
     _arr: np.ndarray
@@ -228,14 +237,18 @@ class _ScoreArrays:
     _role_signals: list[int]
     _X: np.ndarray
     _role_key: tuple[tuple[str, float], ...] | None
-    _sums: dict[bool, _Sums]
+    _sums: dict[tuple[bool, tuple[str, ...]], _Sums]
     _mu: np.ndarray | None
 
     def _prepare(self, table: SignalTable) -> None:
         """Build the arrays of the module docstring from ``table``, and score every signal."""
         accounts, observations, notes = _accounts_and_observations(table)
         self.notes.extend(notes)
-        self._index_accounts(accounts)
+        self._raw_dims = _account_attributes(table, accounts)
+        self._account_ids = accounts["account_id"]
+        self._arr = accounts["arr"].to_numpy().astype(np.float64, copy=False)
+        self._N = accounts.height
+        self._index_segments(self._segment_column)
         signal_columns = self._signal_columns()
         self._roles = self._observed_roles(observations, signal_columns)
         self._index_cells(self._observation_rows(observations, accounts, signal_columns))
@@ -244,22 +257,22 @@ class _ScoreArrays:
         role_signals = set(self._role_signals)
         self._score_signals([j for j in range(self._spec.J) if j not in role_signals])
         self._role_key = None
-        self._sums = {}
         self._mu = None
 
-    def _index_accounts(self, accounts: pl.DataFrame) -> None:
-        """The account columns: ids, segment codes (the segments sorted) and ARR."""
-        self._account_ids = accounts["account_id"]
-        segment = accounts["segment"]
+    def _index_segments(self, segment_column: str) -> None:
+        """The segments: the labels of ``segment_column`` (sorted) and each account's code; the
+        dimensions with that column labelled."""
+        self._dims, segment = _segment_dimensions(self._raw_dims, segment_column)
+        self._segment_column = segment_column
         self._segments = sorted(segment.unique().to_list())
         codes = list(range(len(self._segments)))
         self._seg_codes = (
             segment.replace_strict(self._segments, codes, return_dtype=pl.Int64).to_numpy()
-            if accounts.height
+            if self._N
             else np.zeros(0, dtype=np.int64)
         )
-        self._arr = accounts["arr"].to_numpy().astype(np.float64, copy=False)
-        self._N = accounts.height
+        self._sums = {}
+        self._group_index_cache: dict[tuple[str, ...], tuple[np.ndarray, pl.DataFrame]] = {}
 
     def _signal_columns(self) -> pl.DataFrame:
         """One row per signal of the journey: its moment and signal names and its row j of X."""

@@ -6,7 +6,7 @@ reference (:mod:`cxwidgets.mis.reference`), so both refuse the same input with t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -14,10 +14,10 @@ import numpy as np
 import polars as pl
 from pydantic import ValidationError
 
-from cxwidgets._util.text import did_you_mean
+from cxwidgets._util.text import choices, did_you_mean, short
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import MISSettings, check_weight
-from cxwidgets.signals import NO_SEGMENT, SignalTable
+from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, SignalTable, segment_labels
 from cxwidgets.timestamps import point_in_time
 
 #: Levels of :meth:`~cxwidgets.mis.MISModel.score`.
@@ -28,6 +28,19 @@ MISSING_POLICIES: tuple[str, ...] = ("renormalise", "floor", "impute")
 
 Level = Literal["moment", "stage", "segment", "journey", "account"]
 
+#: What ``by=`` takes: an accounts column, or several (their combinations are the groups).
+By = str | Sequence[str] | None
+
+#: The most groups a ``by=`` slice may have (distinct combinations of its columns among the
+#: accounts). Above it ``score`` / ``contributions`` / ``gates`` / ``alerts`` refuse with a clear
+#: error: a MIS per group of one or two accounts is noise, and the per-account MIS is
+#: ``score("account")``. Bin a column with many values first (``pl.col(c).cut(...)``).
+MAX_BY_GROUPS = 10_000
+
+#: :attr:`~cxwidgets.mis.MISModel.dimensions` lists label-like columns with at most this many
+#: distinct values (null counted as one): what a "MIS by" picker offers.
+MAX_DIMENSION_VALUES = 100
+
 
 def _check_level(level: str, allowed: tuple[str, ...] = LEVELS) -> str:
     if level not in allowed:
@@ -37,7 +50,10 @@ def _check_level(level: str, allowed: tuple[str, ...] = LEVELS) -> str:
     return level
 
 
-def _check_by(level: str, by: str | None) -> str | None:
+def _check_by(level: str, by: Any) -> Any:
+    """``by`` of a level, checked for its shape: at level ``"account"`` None, ``"stage"`` or
+    ``"moment"``; at ``"segment"`` None (returns ``()``); else the accounts columns as a tuple
+    (``()``: no slicing). Whether the columns exist is :func:`_check_dimensions`."""
     if level == "account":
         if by not in (None, "journey", "stage", "moment"):
             raise ValueError(
@@ -48,10 +64,46 @@ def _check_by(level: str, by: str | None) -> str | None:
     if level == "segment":
         if by not in (None, "segment"):
             raise ValueError(f"level='segment' is already one row per segment; use by=None, got by={by!r}")
-        return None
-    if by not in (None, "segment"):
-        raise ValueError(f"by must be None or 'segment' for level={level!r}, got by={by!r}")
-    return by
+        return ()
+    return _by_columns(by)
+
+
+def _by_columns(by: Any) -> tuple[str, ...]:
+    """``by`` as a tuple of column names: None -> (), a name -> (name,), a list -> its names
+    (distinct, each text)."""
+    if by is None:
+        return ()
+    names = [by] if isinstance(by, str) else by
+    if not isinstance(names, Sequence) or isinstance(names, (bytes, bytearray)):
+        raise ValueError(f"by must be an accounts column or a list of columns, got {type(by).__name__}")
+    out = tuple(names)
+    for name in out:
+        if not isinstance(name, str):
+            raise ValueError(f"by must name accounts columns as text, got {short(name)} ({type(name).__name__})")
+    dup = sorted({c for c in out if out.count(c) > 1})
+    if dup:
+        raise ValueError(f"by names {choices(dup)} twice; name each column once")
+    return out
+
+
+def _check_dimensions(by: tuple[str, ...], dims: pl.DataFrame, dimensions: Sequence[str]) -> None:
+    """Every column of ``by`` is a column of the accounts (``dims``), else a CXDataError with
+    "did you mean" and the dimensions."""
+    for name in by:
+        if name in dims.columns:
+            continue
+        if name == "account_id":
+            raise CXDataError(
+                "by='account_id' would give one group per account", table="accounts", column="account_id",
+                fix="the per-account MIS is score('account') (top=N for the lowest); slice by a grouping column: "
+                + choices(dimensions),
+            )
+        raise CXDataError(
+            f"by names {short(name)}, which is not a column of the accounts table{did_you_mean(name, dims.columns)}",
+            table="accounts", column=name,
+            fix=f"slice by one of the dimensions: {choices(dimensions)} (model.dimensions); other columns of the "
+            f"accounts table: {choices([c for c in dims.columns if c not in dimensions])}",
+        )
 
 
 def _checked_accounts(acc: pl.DataFrame) -> pl.DataFrame:
@@ -126,6 +178,73 @@ def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.Dat
             [acc, extra.with_columns(pl.lit(NO_SEGMENT).alias("segment"), pl.lit(None, pl.Float64).alias("arr"))]
         )
     return acc, obs, notes
+
+
+def _account_attributes(table: SignalTable, acc: pl.DataFrame) -> pl.DataFrame:
+    """The columns ``by=`` may name, one row per account of ``acc`` (the checked accounts, in
+    their order): ``segment`` and ``arr`` of the table's accounts, then the other columns of
+    ``table.accounts`` and of ``table.attributes`` (an account they do not list: null), each
+    with its own values and dtype."""
+    dims = acc.select("segment", "arr")
+    extra = [c for c in table.accounts.columns if c not in ACCOUNT_SCHEMA]
+    parts = []
+    if extra:
+        parts.append(table.accounts.select(pl.col("account_id").cast(pl.String), *extra))
+    attrs = table.attributes
+    if attrs.width and "account_id" in attrs.columns:
+        more = [c for c in attrs.columns if c not in ("account_id", *dims.columns, *extra)]
+        if more:
+            parts.append(attrs.select(pl.col("account_id").cast(pl.String), *more))
+    for part in parts:
+        if part.height == acc.height and part["account_id"].equals(acc["account_id"]):
+            dims = dims.hstack(part.drop("account_id").get_columns())
+            continue
+        dup = part.filter(pl.col("account_id").is_duplicated())
+        if dup.height:
+            raise CXDataError(
+                "account ids appear more than once among the account attributes", table="accounts",
+                column="account_id", rows=dup["account_id"].unique(maintain_order=True).head(5).to_list(),
+                fix="keep one row per account",
+            )
+        joined = acc.select("account_id").join(part, on="account_id", how="left", maintain_order="left")
+        dims = dims.hstack(joined.drop("account_id").get_columns())
+    return dims
+
+
+def _segment_dimensions(dims: pl.DataFrame, segment_column: str) -> tuple[pl.DataFrame, pl.Series]:
+    """``dims`` with its segment column as segment labels (:func:`~cxwidgets.signals.segment_labels`:
+    text, null or empty as ``NO_SEGMENT``), and those labels as the Series ``segment``; a
+    CXDataError with "did you mean" when the column is not an accounts column."""
+    if segment_column not in dims.columns:
+        raise CXDataError(
+            f"segment_column {short(segment_column)} is not a column of the accounts table"
+            f"{did_you_mean(segment_column, dims.columns)}",
+            table="accounts", column=segment_column,
+            fix=f"name one of the accounts columns: {choices(dims.columns)} (MISSettings.segment_column, "
+            "journey.with_mis(segment_column=...))",
+        )
+    if segment_column != "segment":  # accounts.segment is labelled already (bind, _checked_accounts)
+        dims = dims.with_columns(segment_labels(pl.col(segment_column)).alias(segment_column))
+    return dims, dims.get_column(segment_column).alias("segment")
+
+
+_LABEL_TYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean)
+
+
+def _dimension_names(dims: pl.DataFrame, segment_column: str) -> list[str]:
+    """The columns a "MIS by" picker offers (:attr:`~cxwidgets.mis.MISModel.dimensions`): the
+    segment column first, then, in table order, every column of labels (text, categorical,
+    boolean or whole numbers; not ``arr``, dates, times or fractional numbers) with at most
+    :data:`MAX_DIMENSION_VALUES` distinct values."""
+    out = [segment_column]
+    for name, dtype in dims.schema.items():
+        if name in (segment_column, "arr", "account_id"):
+            continue
+        if not (isinstance(dtype, _LABEL_TYPES) or dtype.is_integer()):
+            continue
+        if dims.get_column(name).n_unique() <= MAX_DIMENSION_VALUES:
+            out.append(name)
+    return out
 
 
 def _validated_settings(base: MISSettings, changes: Mapping[str, Any]) -> MISSettings:

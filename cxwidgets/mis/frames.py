@@ -1,8 +1,9 @@
 """Result tables: the polars frames :meth:`~cxwidgets.mis.MISModel.score` and
 :meth:`~cxwidgets.mis.MISModel.contributions` return, built from the fast path's arrays.
 
-- ``_frame_from_rollup``: one row per moment / stage / journey / segment (x segment);
-- ``_contrib_frame_from_rollup``: one row per signal (x segment), the points of each signal;
+- ``_frame_from_rollup``: one row per moment / stage / journey (x group of a ``by`` slice: the
+  ``by`` columns first, named as the accounts columns, in the order given);
+- ``_contrib_frame_from_rollup``: one row per signal (x group), the points of each signal;
 - ``_account_frame``: one row per account (x stage / moment), or the ``top`` N lowest MIS.
 """
 
@@ -24,14 +25,19 @@ if TYPE_CHECKING:
 _TIE_DECIMALS = 9
 
 
-def _pop_rows(r: _Rollup, by: str | None) -> list[int]:
-    return [0] if by is None else list(range(1, len(r.pops)))
+def _pop_rows(r: _Rollup, by: tuple[str, ...]) -> list[int]:
+    return [0] if not by else list(range(1, len(r.pops)))
 
 
-def _frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: str | None) -> pl.DataFrame:
-    if level == "segment":
-        df = _frame_from_rollup(spec, r, "journey", "segment")
-        return df.drop("journey")
+def _group_columns(r: _Rollup, by: tuple[str, ...], repeat: int) -> dict[str, pl.Series]:
+    """The ``by`` columns of a result, each group's values repeated ``repeat`` times (its units)."""
+    if not by:
+        return {}
+    index = np.repeat(np.arange(r.labels.height), repeat)
+    return {c: r.labels.get_column(c).gather(index) for c in by}
+
+
+def _frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: tuple[str, ...]) -> pl.DataFrame:
     rows = _pop_rows(r, by)
     cols: dict[str, list[Any]] = {}
     if level == "moment":
@@ -51,13 +57,12 @@ def _frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: str | None) -> p
         ident = {"journey": [spec.journey_name]}
     for key, vals in ident.items():
         cols[key] = [v for _ in rows for v in vals]
-    if by == "segment":
-        cols["segment"] = [r.pops[p] for p in rows for _ in range(U)]
     sel = np.asarray(rows, dtype=np.int64)
     mis_v = mis[sel].reshape(-1) if sel.size else np.zeros(0)
     g = np.tile(green, len(rows))
     a = np.tile(amber, len(rows))
-    data: dict[str, Any] = {k: pl.Series(k, v, pl.String) for k, v in cols.items()}
+    data: dict[str, Any] = dict(_group_columns(r, by, U))
+    data.update({k: pl.Series(k, v, pl.String) for k, v in cols.items()})
     data["mis"] = pl.Series("mis", mis_v, pl.Float64)
     data["coverage"] = pl.Series("coverage", cov[sel].reshape(-1) if sel.size else np.zeros(0), pl.Float64)
     counts = np.rint(n[sel].reshape(-1)).astype(np.int64) if sel.size else []
@@ -67,15 +72,11 @@ def _frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: str | None) -> p
     data["green"] = pl.Series("green", g, pl.Float64)
     data["amber"] = pl.Series("amber", a, pl.Float64)
     data["status"] = pl.Series("status", _status_array(mis_v, g, a).tolist(), pl.String)
-    order = [*(["segment"] if by == "segment" else []), *ident]
-    rest = [c for c in data if c not in order]
     floats = ["mis", "coverage", *(["weight"] if W is not None else [])]
-    return pl.DataFrame(data).select(*order, *rest).with_columns(pl.col(*floats).fill_nan(None))
+    return pl.DataFrame(data).with_columns(pl.col(*floats).fill_nan(None))
 
 
-def _contrib_frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: str | None) -> pl.DataFrame:
-    if level == "segment":
-        level, by = "journey", "segment"
+def _contrib_frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: tuple[str, ...]) -> pl.DataFrame:
     rows = _pop_rows(r, by)
     J = spec.J
     if level == "moment":
@@ -85,9 +86,7 @@ def _contrib_frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: str | No
     else:
         contrib, mis = r.contrib_J, np.repeat(r.mis_J[:, None], J, axis=1)
     sel = np.asarray(rows, dtype=np.int64)
-    data: dict[str, Any] = {}
-    if by == "segment":
-        data["segment"] = pl.Series("segment", [r.pops[p] for p in rows for _ in range(J)], pl.String)
+    data: dict[str, Any] = dict(_group_columns(r, by, J))
     data["stage"] = pl.Series("stage", [spec.stage_names[s] for _ in rows for s in spec.sig_stage], pl.String)
     data["moment"] = pl.Series("moment", [spec.moment_names[m] for _ in rows for m in spec.sig_moment], pl.String)
     data["signal"] = pl.Series("signal", [s for _ in rows for s in spec.signal_names], pl.String)

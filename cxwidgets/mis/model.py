@@ -21,11 +21,14 @@ from cxwidgets._util.text import did_you_mean
 from cxwidgets.journey import Journey, MISSettings, signal_key
 from cxwidgets.mis.arrays import _Spec
 from cxwidgets.mis.checks import (
+    By,
     Level,
     _accounts_table,
     _as_utc,
     _check_by,
+    _check_dimensions,
     _check_level,
+    _dimension_names,
 )
 from cxwidgets.mis.frames import _account_frame, _contrib_frame_from_rollup, _frame_from_rollup
 from cxwidgets.mis.gates import _threshold_fields
@@ -34,6 +37,13 @@ from cxwidgets.mis.settings import _TunedSettings
 from cxwidgets.signals import SignalTable
 
 __all__ = ["MISModel"]
+
+
+#: Columns of the result tables: a ``by`` column may not take one of these names.
+_RESULT_COLUMNS = frozenset(
+    {"stage", "moment", "signal", "journey", "category", "mis", "coverage", "n_accounts", "weight", "score",
+     "contribution", "green", "amber", "status", "exits", "owner", "owner_sla", "due"}
+)
 
 
 def _ro(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -105,6 +115,7 @@ class MISModel(_TunedSettings):
         self.as_of = as_of if as_of is not None else getattr(data, "as_of", None)
         self._spec = _Spec.of(journey)
         self.notes: list[str] = list(table.notes)
+        self._segment_column = journey.mis.segment_column
         self._prepare(table)
         self._apply(self._journey_state(), initial=True)
 
@@ -114,7 +125,8 @@ class MISModel(_TunedSettings):
         """Change several settings at once (validated together; nothing changes on error).
 
         Keys: ``category_weights``, ``signal_weights``, ``role_multipliers``,
-        ``segment_multipliers``, ``segment_weights``, ``missing``, ``arr_weighting``.
+        ``segment_multipliers``, ``segment_weights``, ``missing``, ``arr_weighting``,
+        ``segment_column``.
 
         Example:
             >>> from cxwidgets.journey import Journey
@@ -261,9 +273,55 @@ class MISModel(_TunedSettings):
         self.set(arr_weighting=value)
 
     @property
+    def segment_column(self) -> str:
+        """The accounts column that is "the segment" of the segment multipliers and weights
+        (``MISSettings.segment_column``, default ``"segment"``). Setting it re-reads the
+        segments from that column (one pass over the accounts); an unknown column raises
+        ``CXDataError`` with "did you mean" and leaves the model unchanged."""
+        return self._segment_column
+
+    @segment_column.setter
+    def segment_column(self, value: str) -> None:
+        self.set(segment_column=value)
+
+    @property
     def segments(self) -> list[str]:
-        """The segments of the data, sorted."""
+        """The segments of the data (the labels of :attr:`segment_column`), sorted."""
         return list(self._segments)
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The accounts columns a "MIS by" picker offers for ``score(level, by=...)``: the
+        segment column first, then, in the accounts table's order, every column of labels
+        (text, categorical, boolean or whole numbers) with at most 100 distinct values
+        (:data:`~cxwidgets.mis.checks.MAX_DIMENSION_VALUES`, null counted as one). Left out:
+        ``account_id``, ``arr``, dates and times, fractional numbers (bin them first), and
+        columns of more values (names, ids). ``by=`` itself takes any accounts column except
+        ``account_id``, up to :data:`~cxwidgets.mis.checks.MAX_BY_GROUPS` groups.
+
+        Example:
+            >>> import cxwidgets as cx
+            >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(200, seed=0))
+            >>> model.dimensions
+            ['segment', 'churned', 'expanded', 'renewed']
+        """
+        cached = self.__dict__.get("_dimension_cache")
+        if cached is None or cached[0] != self._segment_column:
+            cached = (self._segment_column, _dimension_names(self._dims, self._segment_column))
+            self.__dict__["_dimension_cache"] = cached
+        return list(cached[1])
+
+    def _slice(self, by: tuple[str, ...]) -> tuple[str, ...]:
+        """``by`` checked against the accounts columns (did you mean, the dimensions) and the
+        result's own column names."""
+        _check_dimensions(by, self._dims, self.dimensions)
+        clash = [c for c in by if c in _RESULT_COLUMNS]
+        if clash:
+            raise ValueError(
+                f"by={list(by)!r}: the accounts column {clash[0]!r} has the name of a result column; "
+                f"rename it in the accounts table (e.g. accounts.rename({{{clash[0]!r}: 'account_{clash[0]}'}}))"
+            )
+        return by
 
     @property
     def n_accounts(self) -> int:
@@ -286,6 +344,7 @@ class MISModel(_TunedSettings):
             segment_weights={s: dict(w) for s, w in self._segw.items()},
             missing=self._missing,  # type: ignore[arg-type]
             arr_weighting=self._arr_weighting,
+            segment_column=self._segment_column,
         )
 
     def to_journey(self) -> Journey:
@@ -336,42 +395,68 @@ class MISModel(_TunedSettings):
 
     # ---- public views ------------------------------------------------------------------------
 
-    def score(self, level: Level = "moment", by: str | None = None, top: int | None = None) -> pl.DataFrame:
+    def score(self, level: Level = "moment", by: By = None, top: int | None = None) -> pl.DataFrame:
         """MIS at a level, each row with mis, coverage, n_accounts and status.
 
         - ``"moment"``: stage, moment, mis, coverage, n_accounts, weight (the moment's weight in
-          its stage and the journey), green, amber, status; ``by="segment"`` adds a segment
-          column and gives one row per segment x moment.
-        - ``"stage"``: one row per stage (weight = the sum of its moments' weights); ``by="segment"``.
-        - ``"journey"``: one row; ``by="segment"``: one row per segment.
-        - ``"segment"``: the journey MIS of each segment (the same as ``("journey", by="segment")``
-          without the journey column).
+          its stage and the journey), green, amber, status.
+        - ``"stage"``: one row per stage (weight = the sum of its moments' weights).
+        - ``"journey"``: one row.
+        - ``"segment"``: the journey MIS of each segment (the same as ``("journey",
+          by=model.segment_column)`` without the journey column, the column named ``segment``).
         - ``"account"``: one row per account (journey MIS), or per account x stage /
           account x moment with ``by="stage"`` / ``by="moment"``; columns account_id, segment,
           arr, mis, coverage, green, amber, status. ``top=N`` keeps the N lowest MIS (the
           at-risk list), rows without a MIS left out; computed only when asked.
 
+        **Slicing** (moment, stage, journey): ``by`` names an accounts column, or a list of
+        them (:attr:`dimensions` lists the natural ones: segment, region, plan, owner...). One
+        row per group x unit: the ``by`` columns first, named as the accounts columns, in the
+        order given, with their own values (the segment column: its segment labels); then the
+        usual columns, with ``n_accounts`` per group and status from the unit's gates. A group
+        is a combination of values that occurs among the accounts, sorted by the columns
+        (null last); a null value is a group of its own, labelled null. A group whose accounts
+        have no observation has mis, coverage and status null and n_accounts 0. Within a group
+        accounts weigh by their segment multiplier (x ARR with ``arr_weighting``), as in the
+        all-accounts roll-up; when ``by`` includes the segment column each group is one
+        segment and its multiplier cancels (``by="segment"`` is unchanged). More than
+        :data:`~cxwidgets.mis.checks.MAX_BY_GROUPS` (10,000) groups is refused. After the
+        first call for a ``by``, a change of weights, multipliers or policy recomputes it from
+        per-group sums in milliseconds at any number of accounts.
+
+        Raises:
+            CXDataError: ``by`` names a column the accounts do not have (with "did you mean"
+                and the dimensions), or gives too many groups.
+
         Example:
-            >>> from cxwidgets.journey import Journey
-            >>> from cxwidgets.mis import MISModel
-            >>> MISModel(Journey.template("saas")).score("stage").columns
+            >>> import cxwidgets as cx
+            >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(200, seed=0))
+            >>> model.score("stage").columns
             ['stage', 'mis', 'coverage', 'n_accounts', 'weight', 'green', 'amber', 'status']
+            >>> model.score("journey", by=["segment", "renewed"]).select("segment", "renewed", "n_accounts").rows()[:3]
+            [('enterprise', False, 4), ('enterprise', True, 26), ('mid_market', False, 12)]
         """
         _check_level(level)
-        by = _check_by(level, by)
+        checked = _check_by(level, by)
         if top is not None and level != "account":
             raise ValueError("top=N is for level='account' (the N lowest-MIS accounts)")
         if level == "account":
-            return _account_frame(self, by, top)
-        return _frame_from_rollup(self._spec, self._rollup(), level, by)
+            return _account_frame(self, checked, top)
+        if level == "segment":
+            seg = (self._segment_column,)
+            df = _frame_from_rollup(self._spec, self._rollup(seg), "journey", seg).drop("journey")
+            return df.rename({self._segment_column: "segment"}) if self._segment_column != "segment" else df
+        by_cols = self._slice(checked)
+        return _frame_from_rollup(self._spec, self._rollup(by_cols), level, by_cols)
 
-    def contributions(self, level: Level = "moment", by: str | None = None) -> pl.DataFrame:
+    def contributions(self, level: Level = "moment", by: By = None) -> pl.DataFrame:
         """Each signal's contribution in points to the MIS of a roll-up; they sum to its ``mis``.
 
-        One row per signal (x segment with ``by="segment"``): [segment], stage, moment, signal,
-        category, weight (category x signal weight), score (mean score of the signal over the
-        accounts that have it, with roll-up weights), contribution, mis (the MIS of the
-        moment / stage / journey the row belongs to). Levels: moment, stage, journey, segment.
+        One row per signal (x group with ``by``, as in :meth:`score`: the ``by`` columns first):
+        stage, moment, signal, category, weight (category x signal weight), score (mean score of
+        the signal over the accounts that have it, with roll-up weights), contribution, mis (the
+        MIS of the moment / stage / journey the row belongs to). Levels: moment, stage, journey,
+        segment (the journey per segment, the column named ``segment``).
 
         Example:
             >>> from cxwidgets.journey import Journey
@@ -380,8 +465,13 @@ class MISModel(_TunedSettings):
             10
         """
         _check_level(level, ("moment", "stage", "segment", "journey"))
-        by = _check_by(level, by)
-        return _contrib_frame_from_rollup(self._spec, self._rollup(), level, by)
+        checked = _check_by(level, by)
+        if level == "segment":
+            seg = (self._segment_column,)
+            df = _contrib_frame_from_rollup(self._spec, self._rollup(seg), "journey", seg)
+            return df.rename({self._segment_column: "segment"}) if self._segment_column != "segment" else df
+        by_cols = self._slice(checked)
+        return _contrib_frame_from_rollup(self._spec, self._rollup(by_cols), level, by_cols)
 
     def signal_scores(self) -> pl.DataFrame:
         """Per account, the 0-100 score of every signal (null: not observed), one column per
@@ -398,9 +488,10 @@ class MISModel(_TunedSettings):
         ids = self._account_ids if self._N else pl.Series("account_id", [], pl.String)
         return pl.DataFrame({"account_id": ids, **cols})
 
-    def gates(self, by: str | None = None) -> pl.DataFrame:
+    def gates(self, by: By = None) -> pl.DataFrame:
         """Stage exit gates: one row per stage with mis, coverage, n_accounts, green, amber,
-        status and ``exits`` (status is green). ``by="segment"``: per segment x stage.
+        status and ``exits`` (status is green). ``by``: per group x stage, the ``by`` columns
+        first (as in :meth:`score`).
 
         Example:
             >>> from cxwidgets.journey import Journey
@@ -410,18 +501,19 @@ class MISModel(_TunedSettings):
         """
         df = self.score("stage", by=by)
         return df.select(
-            *(["segment"] if by == "segment" else []),
+            *_check_by("stage", by),
             "stage", "mis", "coverage", "n_accounts", "green", "amber", "status",
             (pl.col("status") == "green").fill_null(False).alias("exits"),
         )
 
-    def alerts(self, as_of: datetime | date | None = None, by: str | None = None) -> pl.DataFrame:
+    def alerts(self, as_of: datetime | date | None = None, by: By = None) -> pl.DataFrame:
         """Red and amber moments routed to their owners, worst first.
 
-        Columns: [segment], stage, moment, owner, owner_sla, due (``as_of`` + the owner SLA; null
-        without an SLA), mis, green, amber, status, coverage, n_accounts. Red rows come before
-        amber rows, each by MIS ascending. ``as_of`` defaults to the model's ``as_of``, else now;
-        a date means midnight UTC and a naive datetime is taken as UTC.
+        Columns: [the ``by`` columns, as in :meth:`score`], stage, moment, owner, owner_sla, due
+        (``as_of`` + the owner SLA; null without an SLA), mis, green, amber, status, coverage,
+        n_accounts. Red rows come before amber rows, each by MIS ascending. ``as_of`` defaults to
+        the model's ``as_of``, else now; a date means midnight UTC and a naive datetime is taken
+        as UTC.
 
         Example:
             >>> from datetime import datetime, timezone
@@ -450,7 +542,7 @@ class MISModel(_TunedSettings):
                 maintain_order=True,
             )
             .select(
-                *(["segment"] if by == "segment" else []),
+                *_check_by("moment", by),
                 "stage", "moment", "owner", "owner_sla", "due", "mis", "green", "amber", "status", "coverage",
                 "n_accounts",
             )
@@ -464,6 +556,6 @@ class MISModel(_TunedSettings):
 
     # ---- helpers for tests and benchmarks ----------------------------------------------------
 
-    def _score_full(self, level: Level = "moment", by: str | None = None, top: int | None = None) -> pl.DataFrame:
+    def _score_full(self, level: Level = "moment", by: By = None, top: int | None = None) -> pl.DataFrame:
         """The same view by the full recompute in polars (:func:`score_reference`)."""
         return score_reference(self.to_journey(), self.table, level=level, by=by, top=top)

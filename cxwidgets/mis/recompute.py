@@ -11,7 +11,14 @@ import polars as pl
 
 from cxwidgets.journey import CATEGORIES, Journey
 from cxwidgets.mis.arrays import _normaliser_of, _Spec
-from cxwidgets.mis.checks import _accounts_and_observations, _check_by, _check_level
+from cxwidgets.mis.checks import (
+    _account_attributes,
+    _accounts_and_observations,
+    _check_by,
+    _check_dimensions,
+    _check_level,
+    _segment_dimensions,
+)
 from cxwidgets.mis.frames import _TIE_DECIMALS
 from cxwidgets.mis.gates import _status_expr
 from cxwidgets.normalise import normalise
@@ -49,6 +56,10 @@ class _Reference:
         self.spec = spec = _Spec.of(journey)
         st = journey.mis
         acc, _, _ = _accounts_and_observations(table)
+        self.segment_column = st.segment_column
+        # the accounts columns by= may name (dims) and the segment labels of the segment column
+        self.dims, segment = _segment_dimensions(_account_attributes(table, acc), st.segment_column)
+        acc = acc.with_columns(segment)
         catw = {c: st.category_weights.get(c, 1.0) for c in CATEGORIES}
         self.missing = st.missing
         a = (pl.col("arr").fill_null(0.0) if st.arr_weighting else pl.lit(1.0)).alias("a")
@@ -93,7 +104,32 @@ class _Reference:
         self.vals = vals.with_columns((pl.col("cw") * pl.coalesce("ow", "sw")).alias("w")).drop("ow")
         self._am: pl.DataFrame | None = None
         self._cells: pl.DataFrame | None = None
-        self._memo: dict[tuple[str, str | None], pl.DataFrame] = {}
+        self._memo: dict[tuple[str, tuple[str, ...]], pl.DataFrame] = {}
+        self._groups: dict[tuple[str, ...], tuple[pl.DataFrame, pl.DataFrame]] = {}
+
+    def groups(self, by: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The accounts with their group of the slice ``by`` (account_id, segment, a, sm, v, _g)
+        and the groups (_g and the ``by`` columns, sorted by them, null last; NaN is null)."""
+        if by not in self._groups:
+            tmp = [f"_by{i}" for i in range(len(by))]
+            values = self.dims.select(
+                (pl.col(c).fill_nan(None) if self.dims.schema[c].is_float() else pl.col(c)).alias(t)
+                for c, t in zip(by, tmp, strict=True)
+            )
+            order = [
+                pl.col(t).cast(pl.String) if isinstance(values.schema[t], pl.Categorical) else pl.col(t) for t in tmp
+            ]
+            labels = values.unique().sort(order, nulls_last=True).with_row_index("_g")
+            accounts = (
+                pl.concat([self.acc, values], how="horizontal")
+                .join(labels, on=tmp, how="left", nulls_equal=True)
+                .drop(tmp)
+            )
+            self._groups[by] = (accounts, labels.rename(dict(zip(tmp, by, strict=True))))
+        return self._groups[by]
+
+    def _accounts(self, by: tuple[str, ...]) -> pl.DataFrame:
+        return self.groups(by)[0] if by else self.acc
 
     def _normalise(self, vals: pl.DataFrame) -> pl.DataFrame:
         linear = (100.0 * ((pl.col("value") - pl.col("floor")) / (pl.col("target") - pl.col("floor"))).clip(0.0, 1.0))
@@ -145,20 +181,24 @@ class _Reference:
         self._am = am.select("account_id", "segment", "moment", "mis", "pw", "W")
         return self._am
 
-    # population: None = all accounts with v; "segment" = per segment with a
-    def _wcol(self, by: str | None) -> str:
-        return "v" if by is None else "a"
+    # population: () = all accounts, weighed v; a slice: per group, weighed v, or a when the
+    # slice includes the segment column (each group is one segment: its multiplier cancels)
+    def _wcol(self, by: tuple[str, ...]) -> str:
+        return "a" if self.segment_column in by else "v"
 
-    def moment_rollup(self, by: str | None) -> pl.DataFrame:
+    def _pt(self, by: tuple[str, ...]) -> pl.Expr:
+        return pl.col("T") * (pl.lit(1.0) if self._wcol(by) == "a" else pl.col("sm"))
+
+    def moment_rollup(self, by: tuple[str, ...]) -> pl.DataFrame:
         if ("moment", by) not in self._memo:
             self._memo["moment", by] = self._moment_rollup(by)
         return self._memo["moment", by]
 
-    def _moment_rollup(self, by: str | None) -> pl.DataFrame:
+    def _moment_rollup(self, by: tuple[str, ...]) -> pl.DataFrame:
         am = self.account_moments()
         wc = self._wcol(by)
-        keys = ["segment"] if by else []
-        acc = self.acc.select("account_id", pl.col(wc).alias("x"))
+        keys = ["_g"] if by else []
+        acc = self._accounts(by).select("account_id", pl.col(wc).alias("x"), *keys)
         amx = am.join(acc, on="account_id")
         agg = amx.group_by(*keys, "moment").agg(
             pl.col("x").filter(pl.col("mis").is_not_null()).sum().alias("B"),
@@ -166,11 +206,11 @@ class _Reference:
             (pl.col("x") * pl.col("pw")).sum().alias("covnum"),
             (pl.col("x") > 0).sum().alias("n"),
         )
-        # total weight: T per segment x W per segment x moment
-        T = self.acc.group_by("segment").agg(pl.col("a").sum().alias("T"), pl.col("sm").first().alias("sm"))
-        TW = self.W_sm.join(T, on="segment").with_columns(
-            (pl.col("T") * (pl.col("sm") if by is None else pl.lit(1.0))).alias("pt")
+        # total weight: T per segment (x group) x W per segment x moment
+        T = self._accounts(by).group_by("segment", *keys).agg(
+            pl.col("a").sum().alias("T"), pl.col("sm").first().alias("sm")
         )
+        TW = self.W_sm.join(T, on="segment").with_columns(self._pt(by).alias("pt"))
         covden = TW.group_by(*keys, "moment").agg((pl.col("pt") * pl.col("W")).sum().alias("covden"))
         base = self.segw_base()
         wm = TW.group_by(*keys, "moment").agg(
@@ -178,7 +218,7 @@ class _Reference:
         )
         grid = self.moments
         if by:
-            grid = self.acc.select("segment").unique().join(grid, how="cross")
+            grid = self.groups(by)[1].select(keys).join(grid, how="cross")
         out = (
             grid.join(agg, on=[*keys, "moment"], how="left")
             .join(covden, on=[*keys, "moment"], how="left")
@@ -201,26 +241,25 @@ class _Reference:
     def segw_base(self) -> pl.DataFrame:
         return self.meta.group_by("moment").agg((pl.col("cw") * pl.col("sw")).sum().alias("Wbase"))
 
-    def _n_in(self, by: str | None, group: list[str]) -> pl.DataFrame:
+    def _n_in(self, by: tuple[str, ...], group: list[str]) -> pl.DataFrame:
         wc = self._wcol(by)
-        keys = ["segment"] if by else []
+        keys = ["_g"] if by else []
         present = (
             self.account_moments().select("account_id", "moment")
             .join(self.moments.select("moment", "stage"), on="moment")
-            .join(self.acc.select("account_id", pl.col(wc).alias("x")), on="account_id")
+            .join(self._accounts(by).select("account_id", pl.col(wc).alias("x"), *keys), on="account_id")
         )
         present = present.filter(pl.col("x") > 0)
         if not group:
             present = present.with_columns(pl.lit(1).alias("_all"))
             group = ["_all"]
         return (
-            present.join(self.acc.select("account_id", "segment"), on="account_id")
-            .group_by(*keys, *group)
+            present.group_by(*keys, *group)
             .agg(pl.col("account_id").n_unique().cast(pl.Int64).alias("n"))
         )
 
-    def stage_rollup(self, by: str | None) -> pl.DataFrame:
-        keys = ["segment"] if by else []
+    def stage_rollup(self, by: tuple[str, ...]) -> pl.DataFrame:
+        keys = ["_g"] if by else []
         mom = self.moment_rollup(by)
         covparts = self._cov_parts(by).group_by(*keys, "stage").agg(pl.col("covnum").sum(), pl.col("covden").sum())
         agg = mom.group_by(*keys, "stage", maintain_order=True).agg(
@@ -230,7 +269,7 @@ class _Reference:
         )
         grid = self.stages
         if by:
-            grid = self.acc.select("segment").unique().join(grid, how="cross")
+            grid = self.groups(by)[1].select(keys).join(grid, how="cross")
         n = self._n_in(by, ["stage"])
         return (
             grid.join(agg, on=[*keys, "stage"], how="left")
@@ -246,26 +285,28 @@ class _Reference:
             .select(*keys, "stage", "mis", "coverage", "n_accounts", "weight", "green", "amber")
         )
 
-    def _cov_parts(self, by: str | None) -> pl.DataFrame:
+    def _cov_parts(self, by: tuple[str, ...]) -> pl.DataFrame:
         if ("cov", by) not in self._memo:
             self._memo["cov", by] = self._cov_parts_(by)
         return self._memo["cov", by]
 
-    def _cov_parts_(self, by: str | None) -> pl.DataFrame:
+    def _cov_parts_(self, by: tuple[str, ...]) -> pl.DataFrame:
         """covnum/covden per [segment x] moment (with its stage)."""
         am = self.account_moments()
         wc = self._wcol(by)
-        keys = ["segment"] if by else []
-        acc = self.acc.select("account_id", pl.col(wc).alias("x"))
+        keys = ["_g"] if by else []
+        acc = self._accounts(by).select("account_id", pl.col(wc).alias("x"), *keys)
         num = (
             am.join(acc, on="account_id")
             .group_by(*keys, "moment")
             .agg((pl.col("x") * pl.col("pw")).sum().alias("covnum"))
         )
-        T = self.acc.group_by("segment").agg(pl.col("a").sum().alias("T"), pl.col("sm").first().alias("sm"))
+        T = self._accounts(by).group_by("segment", *keys).agg(
+            pl.col("a").sum().alias("T"), pl.col("sm").first().alias("sm")
+        )
         den = (
             self.W_sm.join(T, on="segment")
-            .with_columns((pl.col("T") * (pl.col("sm") if by is None else pl.lit(1.0)) * pl.col("W")).alias("covden"))
+            .with_columns((self._pt(by) * pl.col("W")).alias("covden"))
             .group_by(*keys, "moment")
             .agg(pl.col("covden").sum())
         )
@@ -275,8 +316,8 @@ class _Reference:
             .join(self.moments.select("stage", "moment"), on="moment")
         )
 
-    def journey_rollup(self, by: str | None) -> pl.DataFrame:
-        keys = ["segment"] if by else []
+    def journey_rollup(self, by: tuple[str, ...]) -> pl.DataFrame:
+        keys = ["_g"] if by else []
         mom = self.moment_rollup(by)
         cov = self._cov_parts(by)
         cov = (cov.group_by(*keys).agg(pl.col("covnum").sum(), pl.col("covden").sum()) if keys
@@ -286,7 +327,7 @@ class _Reference:
                 (pl.col("weight") * pl.col("mis")).filter(pl.col("mis").is_not_null()).sum().alias("NUM"),
                 pl.col("weight").filter(pl.col("mis").is_not_null()).sum().alias("WD"),
             )
-            grid = self.acc.select("segment").unique()
+            grid = self.groups(by)[1].select(keys)
             out = grid.join(agg, on=keys, how="left").join(cov, on=keys, how="left")
             out = out.join(self._n_in(by, []).drop("_all"), on=keys, how="left")
         else:
@@ -343,15 +384,23 @@ class _Reference:
             pl.when(pl.col("Wt") > 0).then(pl.col("pw") / pl.col("Wt")).alias("coverage"),
         ).select("account_id", "segment", "arr", *keys, "mis", "coverage", "green", "amber")
 
-    def contributions(self, level: str, by: str | None) -> pl.DataFrame:
+    def contributions(self, level: str, by: object) -> pl.DataFrame:
+        """The signals' points per signal (x group of the slice ``by``); level segment: the journey per segment."""
+        checked: tuple[str, ...] = _check_by(level, by)
         if level == "segment":
-            level, by = "journey", "segment"
+            seg = (self.segment_column,)
+            df = self.labelled(self._contributions("journey", seg), seg, status=False)
+            return df.rename({self.segment_column: "segment"}) if self.segment_column != "segment" else df
+        _check_dimensions(checked, self.dims, self.dims.columns)
+        return self.labelled(self._contributions(level, checked), checked, status=False)
+
+    def _contributions(self, level: str, by: tuple[str, ...]) -> pl.DataFrame:
         self.account_moments()
         cells = self._cells
         assert cells is not None
         wc = self._wcol(by)
-        keys = ["segment"] if by else []
-        x = self.acc.select("account_id", pl.col(wc).alias("x"))
+        keys = ["_g"] if by else []
+        x = self._accounts(by).select("account_id", pl.col(wc).alias("x"), *keys)
         mom = self.moment_rollup(by)
         B = (
             self.account_moments().filter(pl.col("mis").is_not_null()).join(x, on="account_id")
@@ -372,7 +421,7 @@ class _Reference:
         grid = self.meta.select("stage", "moment", "signal", "category", (pl.col("cw") * pl.col("sw")).alias("wb"))
         grid = grid.with_row_index("_j")
         if by:
-            grid = self.acc.select("segment").unique().sort("segment").join(grid, how="cross")
+            grid = self.groups(by)[1].select(keys).join(grid, how="cross")
         out = (
             grid.join(c.select(*keys, "moment", "signal", "cm"), on=[*keys, "moment", "signal"], how="left")
             .join(sc.select(*keys, "moment", "signal", "score"), on=[*keys, "moment", "signal"], how="left")
@@ -390,25 +439,27 @@ class _Reference:
             out = out.with_columns(pl.col("cm").alias("contribution"), pl.col("mm").alias("mis"))
         else:
             out = self._unit_contributions(out, level, by, keys, mom)
-        sort = ["segment", "_j"] if by else ["_j"]
+        sort = ["_g", "_j"] if by else ["_j"]
         return out.sort(sort).select(
             *keys, "stage", "moment", "signal", "category", "weight", "score", "contribution", "mis"
         )
 
-    def _population_weights(self, by: str | None, keys: list[str]) -> pl.DataFrame:
+    def _population_weights(self, by: tuple[str, ...], keys: list[str]) -> pl.DataFrame:
         """Per (population,) moment, signal: the signal's weight ``wp`` (the mean over the
         population's accounts) and the population's total weight ``ptot``."""
-        T = self.acc.group_by("segment").agg(pl.col("a").sum().alias("T"), pl.col("sm").first().alias("sm"))
+        T = self._accounts(by).group_by("segment", *keys).agg(
+            pl.col("a").sum().alias("T"), pl.col("sm").first().alias("sm")
+        )
         return (
             self.segw.join(T, on="segment")
-            .with_columns((pl.col("T") * (pl.col("sm") if by is None else pl.lit(1.0))).alias("pt"))
+            .with_columns(self._pt(by).alias("pt"))
             .group_by(*keys, "moment", "signal")
             .agg(((pl.col("pt") * pl.col("w")).sum() / pl.col("pt").sum()).alias("wp"),
                  pl.col("pt").sum().alias("ptot"))
         )
 
     def _unit_contributions(
-        self, out: pl.DataFrame, level: str, by: str | None, keys: list[str], mom: pl.DataFrame
+        self, out: pl.DataFrame, level: str, by: tuple[str, ...], keys: list[str], mom: pl.DataFrame
     ) -> pl.DataFrame:
         """The signal points ``cm`` in the moment MIS as points in the stage or journey MIS."""
         unit = ["stage"] if level == "stage" else []
@@ -429,11 +480,11 @@ class _Reference:
             pl.col("rm").alias("mis"),
         )
 
-    def score(self, level: str, by: str | None, top: int | None = None) -> pl.DataFrame:
+    def score(self, level: str, by: object, top: int | None = None) -> pl.DataFrame:
         _check_level(level)
-        by = _check_by(level, by)
+        checked = _check_by(level, by)
         if level == "account":
-            df = self.account_rollup(by)
+            df = self.account_rollup(checked)
             df = df.with_columns(_status_expr().alias("status"))
             if top is not None:
                 df = (
@@ -441,14 +492,24 @@ class _Reference:
                     .sort(pl.col("mis").round(_TIE_DECIMALS), "_r").head(top).drop("_r")
                 )
             return df
+        if level == "segment":
+            seg = (self.segment_column,)
+            df = self.labelled(self.journey_rollup(seg), seg).drop("journey")
+            return df.rename({self.segment_column: "segment"}) if self.segment_column != "segment" else df
+        _check_dimensions(checked, self.dims, self.dims.columns)
         if level == "moment":
-            df = self.moment_rollup(by)
+            df = self.moment_rollup(checked)
         elif level == "stage":
-            df = self.stage_rollup(by)
-        elif level == "journey":
-            df = self.journey_rollup(by)
+            df = self.stage_rollup(checked)
         else:
-            df = self.journey_rollup("segment").drop("journey")
-        if by or level == "segment":
-            df = df.sort("segment", maintain_order=True)
-        return df.with_columns(_status_expr().alias("status"))
+            df = self.journey_rollup(checked)
+        return self.labelled(df, checked)
+
+    def labelled(self, df: pl.DataFrame, by: tuple[str, ...], status: bool = True) -> pl.DataFrame:
+        """``df`` with its group number ``_g`` replaced by the group's values (the ``by``
+        columns first), rows in group order, and the status column."""
+        if by:
+            labels = self.groups(by)[1]
+            df = df.sort("_g", maintain_order=True).join(labels, on="_g", how="left", maintain_order="left")
+            df = df.select(*by, pl.exclude("_g", *by))
+        return df.with_columns(_status_expr().alias("status")) if status else df

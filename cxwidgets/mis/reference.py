@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from cxwidgets.journey import Journey
-from cxwidgets.mis.checks import Level, _check_by, _check_level
+from cxwidgets.mis.checks import By, Level, _check_by, _check_level
 from cxwidgets.mis.recompute import _Reference
 from cxwidgets.signals import SignalTable
 
@@ -20,7 +20,7 @@ __all__ = ["contributions_reference", "reference_rollups", "score_reference"]
 
 
 def score_reference(
-    journey: Journey, table: SignalTable, level: Level = "moment", by: str | None = None, top: int | None = None
+    journey: Journey, table: SignalTable, level: Level = "moment", by: By = None, top: int | None = None
 ) -> pl.DataFrame:
     """The full recompute in plain polars: the same frame as :meth:`MISModel.score` for a model
     whose settings are ``journey``'s (``model.to_journey()``), from the raw per-role sums.
@@ -36,7 +36,7 @@ def score_reference(
 
 
 def contributions_reference(
-    journey: Journey, table: SignalTable, level: Level = "moment", by: str | None = None
+    journey: Journey, table: SignalTable, level: Level = "moment", by: By = None
 ) -> pl.DataFrame:
     """The full recompute of :meth:`MISModel.contributions` in plain polars.
 

@@ -6,9 +6,9 @@ every population) without touching accounts, in named steps:
 
 1. ``_group_points``: per group, by the missing policy, the weighted points of each signal in
    the moment MIS, the weight of the accounts that have a MIS and the coverage numerator;
-2. ``_segment_points``: the same summed per segment (``_SegmentPoints``);
-3. ``_populations``: the (P, G) population matrix, how much each segment counts in each
-   population (row 0: segment multipliers, then the identity);
+2. ``_cell_points``: the same summed per cell (``_CellPoints``);
+3. ``_Populations``: how much each cell counts in each population (row 0: all accounts, by the
+   segment multipliers; then each group of the ``by`` slice), applied as sums over cells;
 4. ``_moment_rollups``: the moment level of each population (``_MomentRollups``);
 5. ``_stage_and_journey_rollups``: the stage and journey levels, moment-first weighted means.
 
@@ -16,8 +16,11 @@ every population) without touching accounts, in named steps:
 definitions are those of the package docstring (:mod:`cxwidgets.mis`).
 
 Sizes: as in :mod:`cxwidgets.mis.arrays`, and P populations: row 0 is all accounts (each weighed
-by its segment multiplier), rows 1..G each segment alone (its multiplier cancels). Each array is
-named with its shape where it is computed; "a_i" is the account's roll-up weight (1, or its ARR).
+by its segment multiplier), rows 1..B each group of the ``by`` slice. Within a group the
+accounts weigh by their segment multiplier too, unless the slice includes the segment column
+(then each group is one segment and its multiplier cancels, as ``by="segment"`` always did).
+Each array is named with its shape where it is computed; "a_i" is the account's roll-up weight
+(1, or its ARR).
 """
 
 from __future__ import annotations
@@ -30,8 +33,34 @@ from cxwidgets.journey import CATEGORIES
 from cxwidgets.mis.arrays import _Rollup, _Spec, _Sums
 from cxwidgets.mis.groups import _GroupSums
 
-#: The name of the population of all accounts in ``_Rollup.pops`` (then the segments).
+#: The name of the population of all accounts in ``_Rollup.pops`` (then the groups).
 _ALL = "(all)"
+
+
+@dataclass
+class _Populations:
+    """The (P, K) population matrix, kept sparse: row 0 weighs cell k by ``all_weight[k]``; row
+    1 + b weighs the cells of group b by ``group_weight[k]`` (each cell is in one group)."""
+
+    all_weight: np.ndarray  # (K,)
+    cell_group: np.ndarray  # (K,) int
+    group_weight: np.ndarray  # (K,)
+    n_groups: int  # B (0 without a slice)
+
+    def __call__(self, x: np.ndarray, positive: bool = False) -> np.ndarray:
+        """(P, ...) = population @ x for x of shape (K, ...); ``positive``: the 0/1 pattern
+        of the matrix (which cells a population has) instead of its weights."""
+        a = (self.all_weight > 0).astype(float) if positive else self.all_weight
+        g = (self.group_weight > 0).astype(float) if positive else self.group_weight
+        tail = x.shape[1:]
+        flat = x.reshape(x.shape[0], int(np.prod(tail)) if tail else 1)  # (K, X)
+        rows = [a @ flat]
+        if self.n_groups:
+            out = np.zeros((self.n_groups, flat.shape[1]))
+            for c in range(flat.shape[1]):
+                out[:, c] = np.bincount(self.cell_group, weights=g * flat[:, c], minlength=self.n_groups)
+            return np.vstack([rows[0][None, :], out]).reshape((1 + self.n_groups, *tail))
+        return rows[0].reshape((1, *tail))
 
 
 class _FastRollups(_GroupSums):
@@ -44,7 +73,7 @@ class _FastRollups(_GroupSums):
     _segw: dict[str, dict[str, float]]
     _missing: str
     _arr_weighting: bool
-    _rollup_cache: _Rollup | None
+    _rollup_cache: dict[tuple[str, ...], _Rollup]
 
     def _weight_matrix(self) -> np.ndarray:
         """(G, J): category weight x signal weight, with segment overrides."""
@@ -65,57 +94,59 @@ class _FastRollups(_GroupSums):
         catw = np.array([self._catw.get(c, 1.0) for c in CATEGORIES])
         return np.array([self._sigw[k] for k in spec.keys], dtype=float) * catw[spec.sig_cat]
 
-    def _rollup(self) -> _Rollup:
-        """Every roll-up of the current settings from the group sums (cached by the model until
-        a setting changes): the steps below, each named after what it computes."""
-        if self._rollup_cache is not None:
-            return self._rollup_cache
+    def _rollup(self, by: tuple[str, ...] = ()) -> _Rollup:
+        """Every roll-up of the current settings for all accounts and each group of the slice
+        ``by``, from the group sums (cached by the model until a setting changes): the steps
+        below, each named after what it computes."""
+        cache = self.__dict__.setdefault("_rollup_cache", {})
+        if by in cache:
+            return cache[by]
         spec = self._spec
-        sums = self._group_sums(self._arr_weighting)
-        signal_weight_by_segment = self._weight_matrix()  # (G, J)
-        moment_weight_by_segment = signal_weight_by_segment @ spec.O_sm  # (G, M)
-        by_segment = self._segment_points(sums, signal_weight_by_segment, moment_weight_by_segment)
-        population = self._populations()  # (P, G)
+        sums = self._group_sums(self._arr_weighting, by)
+        _, _, _, labels = self._cell_index(by)
+        signal_weight_by_cell = self._weight_matrix()[sums.cell_segment]  # (K, J)
+        moment_weight_by_cell = signal_weight_by_cell @ spec.O_sm  # (K, M)
+        by_cell = self._cell_points(sums, signal_weight_by_cell, moment_weight_by_cell)
+        population = self._populations(sums, by, labels.height)
         moments = _moment_rollups(
-            spec, sums, population, signal_weight_by_segment, moment_weight_by_segment, by_segment,
-            self._base_weights(),
+            spec, sums, population, signal_weight_by_cell, moment_weight_by_cell, by_cell, self._base_weights(),
         )
         mis_s, cov_s, contrib_s, mis_J, cov_J, contrib_J = _stage_and_journey_rollups(spec, moments)
-        population_has_segment = (population > 0).astype(float)  # (P, G) 0/1
         r = _Rollup(
-            pops=[_ALL, *self._segments],
+            pops=[_ALL, *(str(b) for b in range(labels.height))],
+            labels=labels,
             mis_m=np.clip(moments.mis, 0.0, 100.0),
             cov_m=moments.coverage,
-            n_m=population_has_segment @ sums.n_moment,
+            n_m=population(sums.n_moment, positive=True),
             W_m=moments.weight,
             contrib_j=moments.signal_points,
             score_j=moments.signal_score,
             weight_j=moments.signal_weight,
             mis_s=np.clip(mis_s, 0.0, 100.0),
             cov_s=cov_s,
-            n_s=population_has_segment @ sums.n_stage,
+            n_s=population(sums.n_stage, positive=True),
             W_s=moments.weight @ spec.O_ms,
             contrib_s=contrib_s,
             mis_J=np.clip(mis_J, 0.0, 100.0),
             cov_J=cov_J,
-            n_J=population_has_segment @ sums.n_journey,
+            n_J=population(sums.n_journey, positive=True),
             contrib_J=contrib_J,
         )
-        self._rollup_cache = r
+        cache[by] = r
         return r
 
     def _group_points(
-        self, sums: _Sums, signal_weight_by_segment: np.ndarray, moment_weight_by_segment: np.ndarray
+        self, sums: _Sums, signal_weight_by_cell: np.ndarray, moment_weight_by_cell: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per group, by the missing policy: sum a_i x each signal's points in the moment MIS
         (Q, J), sum a_i if the group's accounts have a MIS else 0 (Q,), and sum a_i x observed
         weight, the coverage numerator (Q,)."""
         # (Q, J) weight of each signal of the group's moment (0 for other signals)
-        group_signal_weight = signal_weight_by_segment[sums.group_segment] * sums.group_member
+        group_signal_weight = signal_weight_by_cell[sums.group_cell] * sums.group_member
         observed = sums.group_observed  # (Q, J) bool
         observed_weight = (group_signal_weight * observed).sum(axis=1)  # (Q,)
         moment_weight = (  # (Q,) total weight of the group's moment
-            moment_weight_by_segment[sums.group_segment, sums.group_moment] if sums.group_moment.size else np.zeros(0)
+            moment_weight_by_cell[sums.group_cell, sums.group_moment] if sums.group_moment.size else np.zeros(0)
         )
         imputed_weight = None  # (Q, J) weight of the signals the impute policy fills in
         if self._missing == "renormalise":
@@ -136,35 +167,40 @@ class _FastRollups(_GroupSums):
         points *= inverse[:, None]
         return points, sums.account_weight_sum * has_mis, sums.account_weight_sum * observed_weight
 
-    def _segment_points(
-        self, sums: _Sums, signal_weight_by_segment: np.ndarray, moment_weight_by_segment: np.ndarray
-    ) -> _SegmentPoints:
-        """The group points of ``_group_points`` summed per segment (x moment)."""
-        points, mis_weight, coverage_numerator = self._group_points(
-            sums, signal_weight_by_segment, moment_weight_by_segment
+    def _cell_points(
+        self, sums: _Sums, signal_weight_by_cell: np.ndarray, moment_weight_by_cell: np.ndarray
+    ) -> _CellPoints:
+        """The group points of ``_group_points`` summed per cell (x moment)."""
+        points, mis_weight, coverage_numerator = self._group_points(sums, signal_weight_by_cell, moment_weight_by_cell)
+        n_cells, n_moments = sums.cell_segment.size, self._spec.M
+
+        def by_cell_moment(values: np.ndarray) -> np.ndarray:  # (Q,) -> (K, M)
+            if not (n_cells and n_moments):
+                return np.zeros((n_cells, n_moments))
+            return np.bincount(sums.cell_moment_key, weights=values, minlength=n_cells * n_moments).reshape(
+                n_cells, n_moments
+            )
+
+        summed = np.zeros((n_cells, points.shape[1]))
+        for j in range(points.shape[1]):
+            summed[:, j] = np.bincount(sums.group_cell, weights=points[:, j], minlength=n_cells)
+        return _CellPoints(
+            points=summed,
+            mis_weight=by_cell_moment(mis_weight),
+            coverage_numerator=by_cell_moment(coverage_numerator),
+            moment_weight=moment_weight_by_cell,
         )
-        n_segments, n_moments = len(self._segments), self._spec.M
 
-        def by_segment_moment(values: np.ndarray) -> np.ndarray:  # (Q,) -> (G, M)
-            if not (n_segments and n_moments):
-                return np.zeros((n_segments, n_moments))
-            return np.bincount(
-                sums.segment_moment_key, weights=values, minlength=n_segments * n_moments
-            ).reshape(n_segments, n_moments)
-
-        return _SegmentPoints(
-            points=sums.group_to_segment @ points,
-            mis_weight=by_segment_moment(mis_weight),
-            coverage_numerator=by_segment_moment(coverage_numerator),
-            moment_weight=moment_weight_by_segment,
-        )
-
-    def _populations(self) -> np.ndarray:
-        """(P, G) how much each segment's accounts count in each population: row 0, all accounts,
-        by the segment multipliers; then each segment alone (the identity: its multiplier cancels)."""
+    def _populations(self, sums: _Sums, by: tuple[str, ...], n_groups: int) -> _Populations:
+        """How much each cell's accounts count in each population: all accounts by the segment
+        multipliers; a group of the slice by them too, unless the slice includes the segment
+        column (then a group is one segment alone: its multiplier cancels)."""
         multiplier = np.array([self._segm.get(s, 1.0) for s in self._segments], dtype=float)  # (G,)
-        n_segments = len(self._segments)
-        return np.vstack([multiplier[None, :], np.eye(n_segments)]) if n_segments else np.zeros((1, 0))
+        cell_multiplier = multiplier[sums.cell_segment] if multiplier.size else np.zeros(0)  # (K,)
+        within = np.ones_like(cell_multiplier) if self._segment_column in by else cell_multiplier
+        return _Populations(
+            all_weight=cell_multiplier, cell_group=sums.cell_group, group_weight=within, n_groups=n_groups
+        )
 
     # ---- the account level (computed only when asked) ---------------------------------------
 
@@ -232,13 +268,13 @@ class _FastRollups(_GroupSums):
 
 
 @dataclass
-class _SegmentPoints:
-    """The group sums of the moment MIS per segment."""
+class _CellPoints:
+    """The group sums of the moment MIS per cell."""
 
-    points: np.ndarray  # (G, J) sum a_i x the signal's points in the moment MIS
-    mis_weight: np.ndarray  # (G, M) sum a_i over the accounts with a MIS at the moment
-    coverage_numerator: np.ndarray  # (G, M) sum a_i x observed weight
-    moment_weight: np.ndarray  # (G, M) total signal weight of the moment
+    points: np.ndarray  # (K, J) sum a_i x the signal's points in the moment MIS
+    mis_weight: np.ndarray  # (K, M) sum a_i over the accounts with a MIS at the moment
+    coverage_numerator: np.ndarray  # (K, M) sum a_i x observed weight
+    moment_weight: np.ndarray  # (K, M) total signal weight of the moment
 
 
 @dataclass
@@ -256,29 +292,30 @@ class _MomentRollups:
 
 
 def _moment_rollups(
-    spec: _Spec, sums: _Sums, population: np.ndarray, signal_weight_by_segment: np.ndarray,
-    moment_weight_by_segment: np.ndarray, by_segment: _SegmentPoints, base_weight: np.ndarray,
+    spec: _Spec, sums: _Sums, population: _Populations, signal_weight_by_cell: np.ndarray,
+    moment_weight_by_cell: np.ndarray, by_cell: _CellPoints, base_weight: np.ndarray,
 ) -> _MomentRollups:
-    """The moment level per population from the per-segment sums (``population``: (P, G))."""
-    population_weight = population * sums.segment_account_weight[None, :]  # (P, G) x the segment's total a_i
-    total_weight = population_weight.sum(axis=1)  # (P,) total roll-up weight of the population
+    """The moment level per population from the per-cell sums."""
+    cell_weight = sums.cell_account_weight  # (K,) the cell's total a_i
+    total_weight = population(cell_weight)  # (P,) total roll-up weight of the population
     with np.errstate(divide="ignore", invalid="ignore"):
-        signal_weight = np.where(  # (P, J) population_weight-weighted mean; no account: the base weight
+        signal_weight = np.where(  # (P, J) roll-up-weighted mean; no account: the base weight
             total_weight[:, None] > 0,
-            (population_weight @ signal_weight_by_segment) / np.where(total_weight > 0, total_weight, 1.0)[:, None],
+            population(cell_weight[:, None] * signal_weight_by_cell)
+            / np.where(total_weight > 0, total_weight, 1.0)[:, None],
             base_weight[None, :],
         )
         weight = signal_weight @ spec.O_sm  # (P, M)
-        mis_weight = population @ by_segment.mis_weight  # (P, M) roll-up weight of the accounts with a MIS
+        mis_weight = population(by_cell.mis_weight)  # (P, M) roll-up weight of the accounts with a MIS
         signal_mis_weight = mis_weight[:, spec.sig_moment]  # (P, J) the same at the signal's moment
-        points = population @ by_segment.points  # (P, J)
+        points = population(by_cell.points)  # (P, J)
         signal_points = np.where(signal_mis_weight > 0, points / signal_mis_weight, np.nan)
         mis = np.where(mis_weight > 0, (np.nan_to_num(signal_points) @ spec.O_sm), np.nan)
-        coverage_denominator = population_weight @ moment_weight_by_segment  # (P, M)
-        coverage_numerator = population @ by_segment.coverage_numerator  # (P, M)
+        coverage_denominator = population(cell_weight[:, None] * moment_weight_by_cell)  # (P, M)
+        coverage_numerator = population(by_cell.coverage_numerator)  # (P, M)
         coverage = np.where(coverage_denominator > 0, coverage_numerator / coverage_denominator, np.nan)
-        observed_weight = population @ sums.segment_observed_weight  # (P, J)
-        signal_score = np.where(observed_weight > 0, (population @ sums.segment_score_sum) / observed_weight, np.nan)
+        observed_weight = population(sums.cell_observed_weight)  # (P, J)
+        signal_score = np.where(observed_weight > 0, population(sums.cell_score_sum) / observed_weight, np.nan)
     return _MomentRollups(
         signal_weight=signal_weight,
         weight=weight,

@@ -22,6 +22,7 @@ from cxwidgets.mis.checks import (
     MISSING_POLICIES,
     _is_number,
     _number,
+    _segment_dimensions,
     _signal_weight,
     _validated_settings,
 )
@@ -44,6 +45,7 @@ class _TunedSettings(_FastRollups):
             "segment_weights": {s: dict(w) for s, w in mis.segment_weights.items()},
             "missing": mis.missing,
             "arr_weighting": mis.arr_weighting,
+            "segment_column": mis.segment_column,
         }
 
     _FIELDS = (
@@ -54,6 +56,7 @@ class _TunedSettings(_FastRollups):
         "segment_weights",
         "missing",
         "arr_weighting",
+        "segment_column",
     )
 
     def _check_signal_weights(self, weights: Mapping[str, Any]) -> dict[str, float]:
@@ -122,9 +125,13 @@ class _TunedSettings(_FastRollups):
                 f"missing must be one of {', '.join(MISSING_POLICIES)}, got {base['missing']!r}"
                 f"{did_you_mean(base['missing'], list(MISSING_POLICIES))}"
             )
+        base["segment_column"] = state.get("segment_column", self.journey.mis.segment_column)
         settings = _validated_settings(MISSettings(), base)
         if settings.arr_weighting:
             self._check_arr()
+        if settings.segment_column != self._segment_column:
+            _segment_dimensions(self._raw_dims, settings.segment_column)  # refuses an unknown column, nothing changed
+            self._index_segments(settings.segment_column)
         self._catw = dict(settings.category_weights)
         self._sigw = sig
         self._rolem = dict(settings.role_multipliers)
@@ -133,7 +140,7 @@ class _TunedSettings(_FastRollups):
         self._missing = settings.missing
         self._arr_weighting = bool(settings.arr_weighting)
         self._refresh_role_values(self._rolem)
-        self._rollup_cache: _Rollup | None = None
+        self._rollup_cache: dict[tuple[str, ...], _Rollup] = {}
         self._arr_note()
 
     def _check_arr(self) -> None:
