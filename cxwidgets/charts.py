@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,7 +30,17 @@ from cxwidgets._util.files import atomic_write
 from cxwidgets._util.html import script_json
 from cxwidgets._util.html import text as html_text
 
-__all__ = ["RAG_COLOURS", "STATUS_LABELS", "chart_html", "mis_chart", "mis_records", "save_chart"]
+__all__ = [
+    "RAG_COLOURS",
+    "STATUS_LABELS",
+    "by_chart",
+    "by_records",
+    "by_title",
+    "chart_html",
+    "mis_chart",
+    "mis_records",
+    "save_chart",
+]
 
 #: Bar colours per status and the status in words: the one palette (:mod:`cxwidgets.palette`),
 #: re-exported here where the charts use it.
@@ -76,6 +87,85 @@ def mis_records(frame: pl.DataFrame, level: str, changes: Mapping[str, int] | No
     return out
 
 
+def by_title(by: str | Sequence[str]) -> str:
+    """The title of a chart of MIS per group: ``"MIS by region"``, ``"MIS by region × plan"``.
+
+    Example:
+        >>> by_title("segment"), by_title(["region", "plan"])
+        ('MIS by segment', 'MIS by region × plan')
+    """
+    return "MIS by " + " × ".join(_by_columns(by))
+
+
+def by_records(frame: pl.DataFrame, by: str | Sequence[str]) -> list[dict[str, Any]]:
+    """The rows a "MIS by <dimension>" chart needs, from ``model.score("journey", by=by)``: per
+    group its label (the dimension's values as text, a null value "(no value)"), MIS, status
+    and the accounts it rests on (``n``), as plain JSON-able dicts in the frame's order.
+
+    Example:
+        >>> import polars as pl
+        >>> f = pl.DataFrame({"region": ["EU", None], "mis": [61.04, None], "n_accounts": [1200, 3],
+        ...                   "status": ["amber", None]})
+        >>> [r["text"] for r in by_records(f, "region")]
+        ['61.0 · Amber · n 1,200', '— · Not scored · n 3']
+        >>> by_records(f, "region")[1]["label"]
+        '(no value)'
+    """
+    from cxwidgets.views import group_label
+
+    columns = _by_columns(by)
+    missing = [c for c in (*columns, "mis", "status") if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"the frame has no {', '.join(map(repr, missing))} column; pass model.score('journey', by={by!r})"
+        )
+    has_n = "n_accounts" in frame.columns
+    out: list[dict[str, Any]] = []
+    for i, row in enumerate(frame.iter_rows(named=True)):
+        mis, status = row["mis"], row["status"]
+        status = status if status in ("green", "amber", "red") else "none"
+        mis = None if mis is None or not math.isfinite(mis) else float(mis)
+        n = int(row["n_accounts"]) if has_n and row["n_accounts"] is not None else None
+        parts = ["—" if mis is None else f"{mis:.1f}", STATUS_LABELS[status]]
+        if n is not None:
+            parts.append(f"n {n:,}")
+        out.append(
+            {
+                "order": i,
+                "label": " · ".join(group_label(row[c]) for c in columns),
+                "mis": None if mis is None else round(mis, 3),
+                "status": status,
+                "state": STATUS_LABELS[status],
+                "text": " · ".join(parts),
+                "change": 0,
+                "n": n,
+            }
+        )
+    return out
+
+
+def by_chart(frame: pl.DataFrame, by: str | Sequence[str], *, width: int = 200) -> Any:
+    """"MIS by <dimension>": a bar per group of ``model.score("journey", by=by)``, coloured and
+    labelled by status, with the accounts of each group (:func:`by_records`).
+
+    Example:
+        >>> import cxwidgets as cx
+        >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(300, seed=0))
+        >>> by_chart(model.score("journey", by="segment"), "segment").to_dict()["title"]
+        'MIS by segment'
+    """
+    return mis_chart(by_records(frame, by), " × ".join(_by_columns(by)), width=width, title=by_title(by))
+
+
+def _by_columns(by: str | Sequence[str]) -> list[str]:
+    if isinstance(by, str):
+        return [by]
+    columns = list(by)
+    if not columns or not all(isinstance(c, str) for c in columns):
+        raise ValueError(f"by must name one accounts column or several, got {by!r}")
+    return columns
+
+
 def mis_chart(
     frame: pl.DataFrame | Sequence[Mapping[str, Any]],
     level: str = "moment",
@@ -112,10 +202,11 @@ def mis_chart(
             legend=None,
         ),
         tooltip=[
-            alt.Tooltip("label:N", title=level.capitalize()),
+            alt.Tooltip("label:N", title=level[:1].upper() + level[1:]),
             alt.Tooltip("mis:Q", format=".1f", title="MIS"),
             alt.Tooltip("state:N", title="Status"),
-            alt.Tooltip("change:Q", title="Rank change"),
+            *([alt.Tooltip("n:Q", format=",", title="Accounts")] if records and all("n" in r for r in records)
+              else [alt.Tooltip("change:Q", title="Rank change")]),
         ],
     )
     text = base.mark_text(align="left", dx=4, baseline="middle").encode(

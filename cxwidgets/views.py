@@ -13,6 +13,7 @@ the same in the notebook, in a standalone page and in a picture.
   text that says what it is and over how many (``NPS +15.7 (n=568)``: the pooled NPS of every
   answer, not a mean of the accounts' NPS).
 - :func:`quartile_thresholds`: where the threshold handles start when a journey has none.
+- :func:`dimensions_of`: the accounts' columns a widget offers to slice by (``model.dimensions``).
 - :func:`group_label`: a group's value as text (a null value: "(no value)").
 - :func:`group_bands`: the band summary of each group of a dimension, as the threshold tuner
   shows it.
@@ -38,6 +39,7 @@ __all__ = [
     "STATUSES",
     "card_score",
     "card_scores",
+    "dimensions_of",
     "format_value",
     "group_bands",
     "group_label",
@@ -229,6 +231,21 @@ def quartile_thresholds(bins: Any, higher_is_better: bool) -> tuple[float, float
         ka = int(np.clip(np.searchsorted(cn, 0.75 * total), lo + 1, hi))
         kg = int(np.clip(min(int(np.searchsorted(cn, 0.5 * total)), ka - 1), lo, hi))
     return float(bins.edges[kg]), float(bins.edges[ka])
+
+
+def dimensions_of(model: Any) -> list[str]:
+    """The accounts' columns one may slice a model's scores by, as the widgets' pickers list
+    them: ``model.dimensions`` (``["segment"]`` for a model that does not list its dimensions).
+
+    Example:
+        >>> class Old: ...
+        >>> dimensions_of(Old())
+        ['segment']
+    """
+    dims = getattr(model, "dimensions", None)
+    if dims is None:
+        return ["segment"]
+    return [str(d) for d in dims]
 
 
 def group_label(value: Any) -> str:

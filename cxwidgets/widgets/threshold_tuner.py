@@ -82,7 +82,7 @@ from cxwidgets.analysis.thresholds import (
 from cxwidgets.charts import save_chart
 from cxwidgets.journey import Journey
 from cxwidgets.mis.gates import DEFAULT_AMBER, DEFAULT_GREEN
-from cxwidgets.views import group_bands, quartile_thresholds
+from cxwidgets.views import dimensions_of, group_bands, quartile_thresholds
 from cxwidgets.widgets._assets import join_css, join_esm
 from cxwidgets.widgets._base import QuietUpdates, RefuseBadState, check_args, deprecated, message_of, serve_request
 from cxwidgets.widgets.threshold_chart import threshold_chart
@@ -201,7 +201,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         self._label = ""
         self._good: tuple[str, float, float, str | None] = (MIS_TARGET, DEFAULT_GREEN, DEFAULT_AMBER, None)
         super().__init__(journey=spec, target_recall=float(target_recall), **kwargs)
-        self.dimensions = _dimensions(model)
+        self.dimensions = dimensions_of(model)
         problems: list[str] = []
         if outcome is not None:
             try:
@@ -554,15 +554,6 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             f"ThresholdTuner(target={self.target!r}, green={self.green!r}, amber={self.amber!r}, "
             f"bins={len(self.bins)}{outcome}{by})"
         )
-
-
-def _dimensions(model: Any) -> list[str]:
-    """The accounts' columns one may group by: ``model.dimensions`` (["segment"] for a model
-    that does not list them)."""
-    dims = getattr(model, "dimensions", None)
-    if dims is None:
-        return ["segment"]
-    return [str(d) for d in dims]
 
 
 def _axis_title(t: ThresholdTarget) -> str:

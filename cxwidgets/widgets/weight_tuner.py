@@ -3,15 +3,16 @@
 A thin view over :class:`~cxwidgets.mis.MISModel`: each slider is one of the model's tunable
 settings (category weights, signal weights, role multipliers, segment multipliers). A slider
 move sets the model through its fast path (milliseconds, whatever the number of accounts) and
-redraws three small altair charts (moment, stage and segment MIS with their status), sending
-only those aggregated rows to the browser, never account data. Moves made in the browser are
+redraws three small altair charts (moment and stage MIS, and the journey MIS by a dimension of
+the accounts picked in the widget, ``by``: segment, region, plan..., each group with its
+accounts), sending only those aggregated rows to the browser, never account data. Moves made in the browser are
 debounced: while a slider is dragged, the model and charts update once the slider has rested
 ``debounce`` seconds, and the last position always lands. A value set from Python
 (``tuner.sliders[key].value = 2``) applies at once.
 
-A setting the model refuses (all category weights at 0, every signal of a moment at 0) shows
-its message above the sliders and the slider springs back to the last good value: the model
-and charts keep their last good state.
+A setting the model refuses (all category weights at 0, every signal of a moment at 0, a
+``by`` that is no column of the accounts) shows its message above the sliders and the control
+springs back to the last good value: the model and charts keep their last good state.
 
 Example:
     >>> import cxwidgets as cx
@@ -20,6 +21,8 @@ Example:
     >>> tuner.sliders["category:outcome"].value = 2.0
     >>> model.category_weights["outcome"]
     2.0
+    >>> tuner.by, tuner.charts["segment"].chart.to_dict()["title"]
+    ('segment', 'MIS by segment')
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ import polars as pl
 import traitlets
 from altair import JupyterChart
 
-from cxwidgets.charts import mis_chart, mis_records, save_chart
+from cxwidgets.charts import by_chart, by_records, mis_chart, mis_records, save_chart
 from cxwidgets.journey import CATEGORIES, split_signal_key
 from cxwidgets.signals import NO_SEGMENT
-from cxwidgets.widgets._base import Flag, PageUpdates, deprecated
+from cxwidgets.views import dimensions_of
+from cxwidgets.widgets._base import Flag, PageUpdates, deprecated, message_of
 
 if TYPE_CHECKING:
     from cxwidgets.mis.checks import Level
@@ -144,18 +148,24 @@ def _slider(description: str, value: float, maximum: float, step: float, tooltip
 
 class WeightTuner(w.VBox):
     """Sliders for category weights, signal weights, role and segment multipliers, beside live
-    MIS charts by moment, stage and segment; rank changes since the last reset; reset; save.
+    MIS charts by moment, stage and a dimension of the accounts; rank changes since the last
+    reset; reset; save.
 
     Args:
         model: the :class:`~cxwidgets.mis.MISModel` to tune (changed in place).
         debounce: seconds to wait after a slider move before rescoring (0: at once).
         path: where "Save config" writes the tuned journey (YAML or JSON by extension).
+        by: the accounts column the third chart slices the journey MIS by (``model.dimensions``
+            lists them; default ``"segment"``).
 
     Attributes:
         sliders: key -> slider, keys ``"category:<name>"``, ``"signal:<Moment/Signal>"``,
             ``"role:<role>"``, ``"segment:<segment>"``.
         missing, arr_weighting: the missing-signal policy (dropdown) and ARR weighting (checkbox).
-        charts: ``{"moment", "stage", "segment"}`` -> altair ``JupyterChart``.
+        by: the dimension of the third chart (a synced trait; the "MIS by" picker sets it).
+        by_picker: the "MIS by" dropdown, listing ``model.dimensions``.
+        charts: ``{"moment", "stage", "segment"}`` -> altair ``JupyterChart``; ``"segment"``
+            is the "MIS by <by>" chart (one bar per group, with its accounts).
         error: the last refused setting's message ("" when none), also shown in the widget.
         rank_changes: moment -> rank change since the last reset (positive: moved up).
         updates: how many times the charts were redrawn (each sends one small spec per chart).
@@ -165,7 +175,12 @@ class WeightTuner(w.VBox):
         >>> tuner  # shows the sliders and charts in a notebook  # doctest: +SKIP
     """
 
-    def __init__(self, model: Any, *, debounce: float = 0.08, path: str | os.PathLike[str] = "journey.yaml") -> None:
+    by = traitlets.Unicode("segment").tag(sync=True)
+
+    def __init__(
+        self, model: Any, *, debounce: float = 0.08, path: str | os.PathLike[str] = "journey.yaml",
+        by: str = "segment",
+    ) -> None:
         from cxwidgets.mis import MISModel
 
         if not isinstance(model, MISModel):
@@ -183,6 +198,8 @@ class WeightTuner(w.VBox):
         self._last_good = self._state()
         self._baseline: dict[str, int] = {}
         self._listeners: list[Callable[[WeightTuner], None]] = []
+        by_frame = self.model.score("journey", by=by)  # a bad by raises here, as score does
+        self.by = by
 
         self.sliders: dict[str, w.FloatSlider] = {}
         sections = self._build_sliders()
@@ -195,7 +212,7 @@ class WeightTuner(w.VBox):
         self.reset_button.on_click(lambda _b: self.reset())
         self.save_button.on_click(lambda _b: self._save_clicked())
 
-        scores = {lvl: self.model.score(lvl) for lvl in _LEVELS}
+        scores = {"moment": self.model.score("moment"), "stage": self.model.score("stage"), "segment": by_frame}
         self._baseline = _ranks(scores["moment"], "moment")
         self.charts: dict[str, JupyterChart] = {
             lvl: _Chart(self._chart(lvl, scores[lvl]), embed_options={"renderer": "svg", "actions": False})
@@ -210,7 +227,15 @@ class WeightTuner(w.VBox):
         self.accordion.selected_index = 0
         left_layout = w.Layout(flex="0 0 38%", min_width="280px", margin="0 16px 0 0", overflow="visible")
         left = w.VBox([self.accordion], layout=left_layout)
-        small_charts = w.HBox([self.charts["stage"], self.charts["segment"]], layout=w.Layout(flex_flow="row wrap"))
+        dims = dimensions_of(self.model)
+        self.by_picker = _Dropdown(
+            options=dims if by in dims else [by, *dims], value=by, description="MIS by",
+            style={"description_width": "4em"}, layout=w.Layout(width="16em"),
+        )
+        self.by_picker._refuse_text = self._refuse
+        self.by_picker.observe(self._on_pick, names="value")
+        by_box = w.VBox([self.by_picker, self.charts["segment"]])
+        small_charts = w.HBox([self.charts["stage"], by_box], layout=w.Layout(flex_flow="row wrap"))
         right_layout = w.Layout(flex="1 1 auto", min_width="0", overflow="auto")
         right = w.VBox([self.charts["moment"], small_charts], layout=right_layout)
         buttons = w.HBox([self.reset_button, self.path, self.save_button])
@@ -388,19 +413,51 @@ class WeightTuner(w.VBox):
             self.arr_weighting.value = bool(state["arr_weighting"])
 
     def _chart(self, level: str, frame: pl.DataFrame, *, background: str = "transparent") -> Any:
-        """The chart of ``level``. In the widget it has no background of its own: it sits on the
-        notebook's (light or dark) background, its text coloured by the theme (weight_tuner.css);
-        exported files get a white one."""
+        """The chart of ``level`` (``"segment"``: MIS by the dimension ``by``). In the widget it
+        has no background of its own: it sits on the notebook's (light or dark) background, its
+        text coloured by the theme (weight_tuner.css); exported files get a white one."""
+        if level == "segment":
+            return by_chart(frame, self.by, width=200).properties(background=background)
         changes = self.rank_changes if level == "moment" else None
         chart = mis_chart(frame, level, changes=changes, width=320 if level == "moment" else 200)
         return chart.properties(background=background)
+
+    def _score(self, level: Level) -> pl.DataFrame:
+        """What the chart of ``level`` draws: the model's roll-up (the fast path)."""
+        return self.model.score("journey", by=self.by) if level == "segment" else self.model.score(level)
+
+    # ---- the dimension of the third chart ----------------------------------------------------
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        if not self._reverting:
+            self.by = change["new"]
+
+    @traitlets.observe("by")
+    def _on_by(self, change: dict[str, Any]) -> None:
+        if self._reverting or not hasattr(self, "charts"):
+            return
+        try:
+            frame = self.model.score("journey", by=change["new"])
+        except (ValueError, TypeError, KeyError) as err:  # CXDataError is a ValueError
+            with self._reverting:
+                self.by = change["old"]
+            self._refuse(message_of(err))
+            return
+        with self._reverting:
+            if change["new"] not in self.by_picker.options:  # a column the model slices by, not listed
+                self.by_picker.options = [*self.by_picker.options, change["new"]]
+            self.by_picker.value = change["new"]
+        self.error = ""
+        self.message.value = ""
+        self.charts["segment"].chart = self._chart("segment", frame)
+        self.updates += 1
 
     def redraw(self) -> None:
         """Redraw the charts from the model (after a change made elsewhere, e.g. its gates)."""
         self._redraw(notify=False)
 
     def _redraw(self, notify: bool = True) -> None:
-        scores = {lvl: self.model.score(lvl) for lvl in _LEVELS}
+        scores = {lvl: self._score(lvl) for lvl in _LEVELS}
         now = _ranks(scores["moment"], "moment")
         self.rank_changes = {
             k: self._baseline[k] - r for k, r in now.items() if k in self._baseline and self._baseline[k] != r
@@ -425,7 +482,10 @@ class WeightTuner(w.VBox):
         self._listeners.append(callback)
 
     def records(self, level: Level = "moment") -> list[dict[str, Any]]:
-        """The rows the chart of ``level`` shows now (label, mis, status, text, change)."""
+        """The rows the chart of ``level`` shows now (label, mis, status, text, change;
+        ``"segment"``: the groups of ``by``, each with its accounts ``n``)."""
+        if level == "segment":
+            return by_records(self._score("segment"), self.by)
         return mis_records(self.model.score(level), level, self.rank_changes if level == "moment" else None)
 
     # ---- actions -----------------------------------------------------------------------------
@@ -482,7 +542,7 @@ class WeightTuner(w.VBox):
         """
         if level not in _LEVELS:
             raise ValueError(f"level must be one of {', '.join(map(repr, _LEVELS))}, got {level!r}")
-        return save_chart(self._chart(level, self.model.score(level), background="white"), path)
+        return save_chart(self._chart(level, self._score(level), background="white"), path)
 
     def save_chart(self, path: str | os.PathLike[str], level: Level = "moment") -> Path:
         """Deprecated name of :meth:`save_image` (kept for one release)."""

@@ -298,3 +298,86 @@ def test_missing_policy_and_arr_weighting(model: MISModel, data: Any) -> None:
     tuner.reset()
     assert model.missing == "renormalise" and tuner.missing.value == "renormalise"
     assert tuner.arr_weighting.value is False and model.arr_weighting is False
+
+
+# ---- the third chart: MIS by a dimension of the accounts (by) ---------------------------------------
+
+needs_dimensions = pytest.mark.skipif(
+    not hasattr(MISModel, "dimensions"), reason="MISModel.dimensions (score by any accounts column) not there yet"
+)
+
+
+def with_region(data: Any) -> Any:
+    """The sample data with a region per account (a null for every 7th) beside the segment."""
+    regions = ["EU", "NA", XSS]
+    accounts = data.accounts.with_row_index("_i").with_columns(
+        pl.when(pl.col("_i") % 7 == 0).then(None).otherwise(
+            pl.col("_i").map_elements(lambda i: regions[i % 3], return_dtype=pl.String)
+        ).alias("region")
+    ).drop("_i")
+    return dataclasses.replace(data, accounts=accounts)
+
+
+def test_the_third_chart_is_mis_by_segment_with_n_by_default(model: MISModel, data: Any) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    assert tuner.by == "segment" and "by" in tuner.keys and tuner.by_picker.value == "segment"
+    spec = tuner.charts["segment"].spec
+    assert spec["title"] == "MIS by segment"
+    rows = chart_rows(tuner, "segment")
+    counts = dict(data.accounts.group_by("segment").len().iter_rows())  # plain polars
+    assert {k: r["n"] for k, r in rows.items()} == counts
+    for k, r in rows.items():
+        assert r["text"].endswith(f"n {counts[k]:,}")
+    # a weight change redraws it (the fast path), matching a fresh model
+    slide(tuner.sliders["category:operational"], 2.5)
+    ref = independent(model.journey, data, category_weights={**model.journey.mis.category_weights, "operational": 2.5})
+    rows = chart_rows(tuner, "segment")
+    for r in ref.score("segment").iter_rows(named=True):
+        assert rows[r["segment"]]["mis"] == pytest.approx(r["mis"], abs=1e-3)
+    assert {r["label"]: r for r in tuner.records("segment")} == rows
+
+
+def test_a_bad_by_shows_the_error_and_keeps_the_last_good_chart(model: MISModel) -> None:
+    tuner = WeightTuner(model, debounce=0)
+    before, updates = chart_rows(tuner, "segment"), tuner.updates
+    tuner.by = "segmnt"
+    assert tuner.by == "segment" and tuner.by_picker.value == "segment"
+    assert "segmnt" in tuner.error and "segmnt" in html.unescape(tuner.message.value)
+    assert chart_rows(tuner, "segment") == before and tuner.updates == updates
+    send_update(tuner.by_picker, index=99)  # an index past the options, from the page: refused the same way
+    assert tuner.by == "segment" and tuner.error
+    slide(tuner.sliders["category:outcome"], 2.0)  # the next good change clears the message
+    assert tuner.error == "" and tuner.by == "segment"
+    with pytest.raises(ValueError):
+        WeightTuner(model, debounce=0, by="segmnt")
+
+
+@needs_dimensions
+def test_the_picker_lists_the_dimensions_and_slices_by_region(data: Any) -> None:
+    regional = with_region(data)
+    model = MISModel(Journey.template("saas"), regional)
+    tuner = WeightTuner(model, debounce=0)
+    assert list(tuner.by_picker.options) == list(model.dimensions) and "region" in model.dimensions
+    send_update(tuner.by_picker, index=list(tuner.by_picker.options).index("region"))  # picked in the page
+    assert tuner.by == "region" and tuner.error == ""
+    assert tuner.charts["segment"].spec["title"] == "MIS by region"
+    rows = chart_rows(tuner, "segment")
+    # n per region by plain polars; a null region is a group of its own
+    counts = {("(no value)" if k is None else k): n for k, n in regional.accounts.group_by("region").len().iter_rows()}
+    assert {k: r["n"] for k, r in rows.items()} == counts
+    assert XSS in rows  # a dimension value is sent as data, drawn as text by Vega
+    # the same figures as the old segment path of a fresh model whose "segment" is the region
+    relabelled = dataclasses.replace(
+        regional, accounts=regional.accounts.drop("segment").rename({"region": "segment"})
+    )
+    ref = MISModel(Journey.template("saas"), relabelled).score("segment")
+    for r in ref.iter_rows(named=True):
+        label = "(no value)" if r["segment"] in (None, "") or r["segment"] not in rows else r["segment"]
+        if label in rows:
+            assert rows[label]["mis"] == pytest.approx(r["mis"], abs=1e-3)
+    slide(tuner.sliders["category:outcome"], 3.0)  # a weight change redraws MIS by region
+    assert tuner.by == "region" and chart_rows(tuner, "segment") != rows
+    tuner.by = "segment"  # from Python: the picker follows
+    assert tuner.by_picker.value == "segment" and chart_rows(tuner, "segment").keys() == {
+        "enterprise", "mid_market", "smb"
+    }
