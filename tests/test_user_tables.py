@@ -105,6 +105,22 @@ def test_a_yes_no_text_column_is_read_by_the_outcome_reader() -> None:
     assert _values(table) == pytest.approx({"00017": 1 / 3, "00102": 0.0, "00003": 1.0})
 
 
+def test_nan_from_pandas_is_missing_not_a_value() -> None:
+    orders = ORDERS.to_pandas()  # pandas writes the null basket as NaN
+    assert orders["basket_value"].isna().sum() == 1
+    table = cx.bind(journey("mean"), {"orders": orders}, progress=False)
+    assert _values(table) == pytest.approx(_by_hand("mean"))
+    assert any("1 rows of orders with basket_value null left out" in n for n in table.notes)
+
+
+def test_the_accounts_table_reads_yes_no_text_by_the_same_rule() -> None:
+    accounts = ACCOUNTS.with_columns(on_trial=pl.Series(["Yes", "no", " YES ", None]))
+    table = cx.bind(journey("share", "on_trial", table="accounts", floor=1, target=0), {"accounts": accounts},
+                    progress=False)
+    assert _values(table) == {"00017": 1.0, "00102": 0.0, "00003": 1.0}
+    assert any("1 accounts with on_trial null left out" in n for n in table.notes)
+
+
 def test_a_filter_on_an_accounts_column_keeps_those_accounts() -> None:
     j = journey("sum", source={"table": "orders", "metric": "basket_value", "aggregate": "sum",
                                "filter": {"segment": "smb"}})
@@ -170,6 +186,27 @@ def test_a_typo_of_a_known_table_in_data_is_an_error() -> None:
 def test_a_table_no_signal_reads_is_a_note() -> None:
     table = cx.bind(journey(), {"orders": ORDERS, "web_visits": ORDERS.head(2)}, progress=False)
     assert "table 'web_visits' in data is read by no signal of the journey: its 2 rows are not used" in table.notes
+
+
+def test_a_table_no_signal_reads_is_not_key_checked() -> None:
+    visits = pl.DataFrame({"account_id": [17, 102], "visits": [3, 4]})  # integer ids: would not match
+    table = cx.bind(journey(), {"accounts": ACCOUNTS, "orders": ORDERS, "web_visits": visits}, progress=False)
+    assert any(n.startswith("table 'web_visits' in data is read by no signal") for n in table.notes)
+
+
+def test_a_registered_binder_reads_its_own_table_from_data() -> None:
+    from cxwidgets.catalog import register_source, unregister_source
+
+    def health(ctx: Any, row: Any) -> pl.DataFrame:
+        return ctx.frames["crm"].select("account_id", pl.col("health").alias("value"))
+
+    register_source("crm", "health", binder=health, needs=("crm",))
+    try:
+        crm = pl.DataFrame({"account_id": ["00017", "00102"], "health": [70.0, 40.0]})
+        table = cx.bind(journey(table="crm", metric="health"), {"accounts": ACCOUNTS, "crm": crm}, progress=False)
+        assert _values(table) == {"00017": 70.0, "00102": 40.0}
+    finally:
+        unregister_source("crm")
 
 
 def test_a_non_numeric_metric_column_is_refused_with_the_rows() -> None:

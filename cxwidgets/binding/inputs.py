@@ -1,10 +1,13 @@
 """The input side of :func:`cxwidgets.binding.bind`: which tables were given, each validated once,
 and the moment described (``as_of``), with the rows that had not happened by then left out.
 
-:func:`journey_rows` and :func:`tables_of` check what ``bind`` was called with;
+:func:`journey_rows` and :func:`tables_of` check what ``bind`` was called with (a name in ``data``
+other than the input tables is a table of your own, unless a likely typo of one);
 :func:`validate_tables` validates every table given (survey scores against the scales the journey's
-signals declare); :func:`cut_at_as_of` resolves ``as_of`` (given, the data's own, else the latest
-timestamp in the data) and leaves out later rows, counted in the notes.
+signals declare) and converts the tables of your own, each one a signal reads required;
+:func:`leave_out_other_moments` leaves out rows of other moments and tables no signal reads;
+:func:`cut_at_as_of` resolves ``as_of`` (given, the data's own, else the latest timestamp in the
+data) and leaves out later rows, counted in the notes (tables of your own are not cut).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import polars as pl
 
 from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
 from cxwidgets.binding.context import UTC, who
-from cxwidgets.catalog import is_user_table, table_near_miss
+from cxwidgets.catalog import binder_for, is_user_table, table_near_miss
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import to_polars
 from cxwidgets.journey import SignalRow, Source
@@ -188,9 +191,10 @@ def leave_out_other_moments(frames: dict[str, pl.DataFrame], journey: Any) -> li
 
     A journey may cover part of the data (two moments of a survey that asks about eight). A
     likely typo of a journey moment never gets here: validation refuses it with "did you mean".
+    A table of your own that no signal reads is left out too (a note; its ids are not checked).
     """
     known = list(journey.moment_names())
-    notes: list[str] = []
+    notes = _leave_out_unread_tables(frames, journey_rows(journey))
     for name in ("responses", "signals"):
         frame = frames.get(name)
         if frame is None or frame.is_empty():
@@ -207,6 +211,24 @@ def leave_out_other_moments(frames: dict[str, pl.DataFrame], journey: Any) -> li
         notes.append(
             f"{name}: {plural(outside.height, 'row')} of {plural(counts.height, 'moment')} outside the journey "
             f"left out ({shown}{more}); {frames[name].height:,} of {frame.height:,} rows used"
+        )
+    return notes
+
+
+def _leave_out_unread_tables(frames: dict[str, pl.DataFrame], rows: list[SignalRow]) -> list[str]:
+    """Tables of your own (names other than the input tables) that no signal reads: left out, noted."""
+    read: set[str] = set()
+    for row in rows:
+        binder = binder_for(row.signal.source.table, row.signal.source.metric)
+        read.update(binder.needs if binder is not None else (row.signal.source.table,))
+    notes: list[str] = []
+    for table in [t for t in frames if t not in TABLES and t not in read]:
+        binder = binder_for(table, "")
+        via = binder.needs if binder is not None and not is_user_table(table) else (table,)
+        hint = f" (a {table} source reads the {' and '.join(map(repr, via))} table)" if via != (table,) else ""
+        notes.append(
+            f"table {short(table)} in data is read by no signal of the journey{hint}: "
+            f"its {plural(frames.pop(table).height, 'row')} are not used"
         )
     return notes
 

@@ -67,29 +67,19 @@ def missing_table_notes(report: list[dict[str, Any]]) -> list[str]:
 
 
 def user_table_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
-    """Tables of your own: those no signal reads (a note, not an error), and, once, that the rows of
-    those read are not cut at as_of (a source declares no time column)."""
-    read = {t for r in rows for t in needs(r.signal.source.table, r.signal.source.metric)}
-    own = [t for t in ctx.frames if t not in TABLES]
-    for table in own:
-        if table not in read:
-            via = needs(table, "") if not is_user_table(table) else (table,)
-            hint = f" (a {table} source reads the {' and '.join(map(repr, via))} table)" if via != (table,) else ""
-            notes.append(
-                f"table {short(table)} in data is read by no signal of the journey{hint}: "
-                f"its {plural(ctx.frames[table].height, 'row')} are not used"
-            )
-    cut = [t for t in own if t in read and is_user_table(t)]
-    if cut and ctx.as_of is not None:
+    """Once: the tables of your own read are not cut at as_of (a source declares no time column).
+    (Those no signal reads were left out, noted, by :func:`cxwidgets.binding.inputs.leave_out_other_moments`.)"""
+    read = [t for t in ctx.frames if t not in TABLES and is_user_table(t)]
+    if read and ctx.as_of is not None:
         notes.append(
-            f"{plural(len(cut), 'table')} of your own ({', '.join(short(t) for t in cut)}) not cut at as_of: "
+            f"{plural(len(read), 'table')} of your own ({', '.join(short(t) for t in read)}) not cut at as_of: "
             "a source declares no time column, so every row counts"
         )
 
 
 def unused_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
     """Count rows of the responses and signals tables that no journey signal reads (and, by
-    :func:`user_table_notes`, the tables of your own no signal reads)."""
+    :func:`user_table_notes`, say that the tables of your own are not cut at as_of)."""
     user_table_notes(ctx, rows, notes)
     for table, key in (("responses", "metric"), ("signals", "signal")):
         frame = ctx.frames.get(table)

@@ -9,7 +9,9 @@ the "which tables does this signal need" rule both read it, so a source register
 ``register_source(..., binder=fn)`` is bound, listed and reported like the built-in ones (its
 observations go through :func:`_observations_of`).
 Every binder keeps the rows ``source.filter`` selects (:func:`_apply_filter`), turns them into
-observations and hands them to :mod:`cxwidgets.binding.aggregates`.
+observations and hands them to :mod:`cxwidgets.binding.aggregates`. A source whose metric is a
+column (accounts, and a table of your own: :func:`_bind_user_table`) is read by one rule,
+:func:`_read_column` (numbers, or yes/no by the one outcome reader).
 """
 
 from __future__ import annotations
@@ -359,7 +361,7 @@ def _read_column(row: SignalRow, frame: pl.DataFrame, table: str) -> pl.DataFram
         value = col.cast(pl.Float64).fill_nan(None)
     else:
         flags, refused = read_yes_no(col)
-        if dtype.is_temporal() or (dtype != pl.Boolean and refused.all()) or int(refused.sum()):
+        if dtype.is_temporal() or refused.any():
             bad = col.filter(refused)
             shown = ", ".join(short(v, 20) for v in bad.unique(maintain_order=True).head(3).to_list())
             raise CXDataError(
@@ -423,7 +425,8 @@ def bindable_sources() -> dict[str, list[str] | None]:
     """The ``(table, metric)`` pairs :func:`bind` can read (``None``: any metric name).
 
     Responses bind any metric name (a registered custom survey metric included), accounts any
-    numeric or boolean column, signals and custom any signal name of the signals table.
+    numeric or yes/no column, signals and custom any signal name of the signals table; and any
+    table of your own (not listed: any name the catalogue does not know) any such column.
 
     Example:
         >>> from cxwidgets.binding import bindable_sources
