@@ -273,7 +273,11 @@ def parse_timestamps(s: pl.Series) -> Parsed:
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is None:
             return Parsed(s.dt.cast_time_unit("us"), "naive")
-        notes = [] if dtype.time_zone == "UTC" else [f"{s.name}: converted from {dtype.time_zone} to UTC"]
+        tz = dtype.time_zone
+        notes = [] if tz == "UTC" else [
+            f"{s.name}: converted from {tz} to UTC (the same instants; validate with naive_tz='{tz}' "
+            f"to keep {tz} for calendar periods)"
+        ]
         return Parsed(to_utc(s), "aware", notes)
     if dtype == pl.Date:
         return Parsed(s.cast(pl.Datetime("us")), "naive", [f"{s.name}: dates read as midnight"])

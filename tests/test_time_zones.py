@@ -150,6 +150,32 @@ def test_lift_boundary_is_local_midnight() -> None:
     assert row["baseline"] == pytest.approx(3.0) and row["comparison"] == pytest.approx(3.5)
 
 
+def test_lift_ranges_are_read_in_the_columns_zone() -> None:
+    tickets = cx.validate(raw_tickets(), table="tickets", naive_tz="Europe/Vienna")
+    # [30 March, 1 April) local: t1 (31 March 23:30) and t4 (30 March 01:30); [1 April, 3 April): t2, t3
+    out = lift(tickets, "csat", period=(("2025-03-30", "2025-04-01"), ("2025-04-01", "2025-04-03")), time="created_at")
+    row = out.row(0, named=True)
+    assert (row["n_baseline"], row["n_comparison"]) == (2, 2)
+    assert row["baseline"] == pytest.approx(3.0) and row["comparison"] == pytest.approx(3.5)
+    # a UTC-aware bound meets local ones by its instant: 1 April 00:00 Vienna is 31 March 22:00 UTC,
+    # so a comparison from 22:30 UTC does not overlap (and holds t2, created at that instant, and t3)
+    after = (dt.datetime(2025, 3, 31, 22, 30, tzinfo=UTC), "2025-04-03")
+    out = lift(tickets, "csat", time="created_at", period=(("2025-03-30", "2025-04-01"), after))
+    assert out.row(0, named=True)["n_comparison"] == 2
+    with pytest.raises(ValueError, match="overlap"):
+        lift(tickets, "csat", time="created_at", period=(
+            ("2025-03-30", "2025-04-01"), (dt.datetime(2025, 3, 31, 21, tzinfo=UTC), "2025-04-03")))
+
+
+def test_aware_input_in_a_zone_is_reported_with_the_way_to_keep_it() -> None:
+    frame = pl.DataFrame({"account_id": ["a"], "event": ["e"], "at": [vienna(2025, 4, 1, 0, 30)]})
+    rep = cx.validate_report(frame, table="events")
+    assert rep.frame.schema["at"] == pl.Datetime("us", "UTC")
+    assert any("converted from Europe/Vienna to UTC" in n and "naive_tz='Europe/Vienna'" in n for n in rep.notes)
+    kept = cx.validate(frame, table="events", naive_tz="Europe/Vienna")
+    assert kept.select(cx.period("at", "month")).item() == vienna(2025, 4, 1)
+
+
 # ---- the time summaries: the instants, and naive input only with a declared zone ---------------
 
 

@@ -132,20 +132,13 @@ def side_exprs(
             "lift: period= is a date (baseline before it, comparison from it) or two (start, end) ranges "
             f"((b_start, b_end), (c_start, c_end)), got {period!r}"
         ) from None
-    def naive(x: Any) -> dt.datetime:
-        v = dt.datetime.fromisoformat(x) if isinstance(x, str) else x
-        if not isinstance(v, dt.datetime):
-            v = dt.datetime(v.year, v.month, v.day)
-        return v.astimezone(dt.UTC).replace(tzinfo=None) if v.tzinfo is not None else v
-
-    try:
-        nb0, nb1, nc0, nc1 = (naive(x) for x in (b0, b1, c0, c1))
-    except (TypeError, ValueError, AttributeError):
+    try:  # the bounds as the column reads them (a naive bound in the column's zone), then checked
+        bs, be, cs, ce = (as_boundary(x, dtype, "period") for x in (b0, b1, c0, c1))
+    except (TypeError, ValueError):
         raise ValueError(f"lift: period ranges must hold dates, datetimes or ISO strings, got {period!r}") from None
+    nb0, nb1, nc0, nc1 = pl.select(bs.alias("b0"), be.alias("b1"), cs.alias("c0"), ce.alias("c1")).row(0)
     if nb1 <= nb0 or nc1 <= nc0:
         raise ValueError(f"lift: each period range must end after it starts, got {period!r}")
     if nb0 < nc1 and nc0 < nb1:
         raise ValueError(f"lift: the baseline and comparison periods overlap, got {period!r}; use disjoint ranges")
-    bs, be = as_boundary(b0, dtype, "period"), as_boundary(b1, dtype, "period")
-    cs, ce = as_boundary(c0, dtype, "period"), as_boundary(c1, dtype, "period")
     return (t >= bs) & (t < be), (t >= cs) & (t < ce), f"{col} [{b0}, {b1}) vs [{c0}, {c1})"
