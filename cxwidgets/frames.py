@@ -42,11 +42,9 @@ def to_polars(
 ) -> pl.DataFrame:
     """Return ``data`` as a polars DataFrame: the one converter from a user's table to polars.
 
-    Accepts a polars DataFrame or LazyFrame, a pandas frame, a dict of columns, any frame
-    narwhals knows (``narwhals.from_native``: a pyarrow Table, a DuckDB relation, ...) and the
-    path (``str`` or ``os.PathLike``) of a CSV (``.csv``, ``.csv.gz``, ``.tsv``) or parquet
-    (``.parquet``, ``.pq``) file, read lazily by polars (see :func:`scan_file`: a CSV is read as
-    text, so ids such as ``00123`` keep their zeros).
+    Accepts a polars DataFrame or LazyFrame, a pandas frame, a dict of columns, any frame narwhals
+    knows (``narwhals.from_native``: a pyarrow Table, a DuckDB relation, ...) and the path of a CSV
+    or parquet file, read lazily by polars (:func:`scan_file`: a CSV as text, ids keep their zeros).
 
     ``columns=`` names the columns the caller needs: a lazy input (a LazyFrame, a file, a DuckDB
     relation, any narwhals lazy frame) reads only those of them it has (a missing one is left for
@@ -121,9 +119,7 @@ def _from_narwhals(data: Any, columns: Sequence[str] | None) -> pl.DataFrame | N
             want = set(columns)
             frame = frame.select([c for c in frame.collect_schema().names() if c in want])
         return frame.collect(backend="polars").to_native()
-    if isinstance(frame, nw.DataFrame):
-        return frame.to_polars()
-    return None  # pragma: no cover - from_native returns a frame or raises
+    return frame.to_polars() if isinstance(frame, nw.DataFrame) else None
 
 
 def _duckdb_instants(frame: pl.DataFrame) -> pl.DataFrame:
@@ -134,7 +130,7 @@ def _duckdb_instants(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(aware).dt.convert_time_zone("UTC")) if aware else frame
 
 
-#: File suffixes read by :func:`scan_file` (lower case), and how.
+#: File suffixes read by :func:`scan_file` (any case).
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -163,7 +159,7 @@ def scan_file(path: str | os.PathLike[str], *, table: str = "data") -> pl.LazyFr
             table=table,
             fix=f"save it as CSV or parquet, or read it and pass the frame (e.g. pl.read_excel({repr(text)}))",
         )
-    where = Path(text)
+    where = Path(text).expanduser()
     if where.is_dir():
         raise CXDataError(
             f"{repr(text)} is a folder, not a file",
@@ -188,11 +184,13 @@ def _read_file(path: str | os.PathLike[str], table: str, columns: Sequence[str] 
     try:
         frame = _project(lf, columns).collect()
     except pl.exceptions.PolarsError as exc:
+        encoding = "utf-8" in str(exc).lower()
         raise CXDataError(
             f"could not read {repr(os.fspath(path))} ({short(exc, 200)})",
             table=table,
-            fix="check that the file is what its suffix says (a CSV: UTF-8 text, comma-separated, one header "
-            "row; a parquet file: not truncated)",
+            fix="save it as UTF-8 (Excel: 'CSV UTF-8'), or read it with pl.read_csv(path, encoding='latin1', "
+            "infer_schema=False) and pass the frame" if encoding else "check that the file is what its suffix "
+            "says (a CSV: UTF-8 text, comma-separated, one header row; a parquet file: not truncated)",
         ) from exc
     return numbers_from_text(frame) if os.fspath(path).lower().endswith(CSV_SUFFIXES) else frame
 
@@ -208,8 +206,9 @@ def numbers_from_text(frame: pl.DataFrame) -> pl.DataFrame:
     Int64 when every value is a whole number, Float64 when every value is a decimal number (``3``,
     ``-0.5``, ``1e3``), surrounding spaces ignored, an empty cell missing. A column stays text when
     any value is something else (``n/a``, ``1,5``, a date: :func:`cxwidgets.validate` names those),
-    when any number has a leading zero (``00123`` is an id or a code, never 123), and when its
-    name is an id (``id``, ``*_id``). Nothing is guessed: a number read back prints as it was written.
+    when any number has a leading zero (``00123`` is an id or a code, never 123) or is a whole
+    number past Int64 (as a decimal it would lose digits), and when its name is an id (``id``,
+    ``*_id``). Nothing is guessed: a code, a padded id or a long number keeps the column text.
 
     >>> f = numbers_from_text(pl.DataFrame({"account_id": ["7"], "zip": ["01067"], "score": ["9"], "x": ["n/a"]}))
     >>> f.schema == pl.Schema({"account_id": pl.String, "zip": pl.String, "score": pl.Int64, "x": pl.String})
@@ -225,9 +224,9 @@ def numbers_from_text(frame: pl.DataFrame) -> pl.DataFrame:
         for pattern, to in ((_INTEGER, pl.Int64), (_DECIMAL, pl.Float64)):
             if bool(text.str.contains(pattern).fill_null(True).all()):
                 number = text.cast(to, strict=False)
-                if number.null_count() == text.null_count():  # every value read (no Int64 overflow)
+                if number.null_count() == text.null_count():  # every value read
                     casts.append(number)
-                    break
+                break  # whole numbers past Int64 stay text: as decimals they would lose digits
     return frame.with_columns(casts) if casts else frame
 
 

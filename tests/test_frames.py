@@ -181,7 +181,8 @@ def _read_back(text: list[str | None]) -> list[object]:
     if not values or any(number(c) is None for c in values):
         return list(text)
     if all(c.lstrip("+-").isdigit() for c in values):
-        return [None if c is None else int(c) for c in cells]
+        ints = [None if c is None else int(c) for c in cells]
+        return ints if all(i is None or -(2**63) <= i < 2**63 for i in ints) else list(text)
     return [None if c is None else float(c) for c in cells]
 
 
@@ -189,6 +190,7 @@ CELL = st.one_of(
     st.integers(-(10**6), 10**6).map(str),
     st.floats(-1e6, 1e6, allow_nan=False).map(repr),
     st.sampled_from(["n/a", "", " 7 ", "007", "0", "0.5", ".5", "1e3", "2E-2", "1,5", "-0", "inf", "NaN", "2025-3-1"]),
+    st.integers(-(2**70), 2**70).map(str),  # past Int64 too
     st.none(),
 )
 
