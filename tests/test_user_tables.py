@@ -113,6 +113,18 @@ def test_nan_from_pandas_is_missing_not_a_value() -> None:
     assert any("1 rows of orders with basket_value null left out" in n for n in table.notes)
 
 
+def test_of_a_lazy_table_only_the_columns_the_sources_name_are_read(tmp_path: Path) -> None:
+    def boom(value: float) -> float:
+        raise AssertionError("a column no source names was read")
+
+    lazy = ORDERS.lazy().with_columns(heavy=pl.col("basket_value").map_elements(boom, return_dtype=pl.Float64))
+    table = cx.bind(journey("sum"), {"orders": lazy, "clicks": lazy}, progress=False)
+    assert _values(table) == pytest.approx(_by_hand("sum"))
+    path = tmp_path / "orders.csv"
+    ORDERS.write_csv(path)  # a CSV file: ids keep their zeros, the basket values are read as numbers
+    assert _values(cx.bind(journey("sum"), {"orders": path}, progress=False)) == pytest.approx(_by_hand("sum"))
+
+
 def test_the_accounts_table_reads_yes_no_text_by_the_same_rule() -> None:
     accounts = ACCOUNTS.with_columns(on_trial=pl.Series(["Yes", "no", " YES ", None]))
     table = cx.bind(journey("share", "on_trial", table="accounts", floor=1, target=0), {"accounts": accounts},

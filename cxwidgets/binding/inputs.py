@@ -125,11 +125,27 @@ def _check_user_tables(raw: Mapping[str, Any], rows: list[SignalRow]) -> None:
         )
 
 
-def _user_frame(name: str, value: Any, readers: list[SignalRow]) -> pl.DataFrame:
-    """A table of your own as polars (:func:`cxwidgets.frames.to_polars`). Read by a source, it needs
-    an ``account_id`` column of text ids (integers are read as text); the rows without an id and the
+def _read_user_table(name: str, value: Any, readers: list[SignalRow], read: bool) -> pl.DataFrame:
+    """A table of your own as polars (:func:`cxwidgets.frames.to_polars`); of a lazy input (a file, a
+    LazyFrame, a DuckDB relation) only the columns needed: those the sources reading it name (all of
+    it when one is missing, for the error's list of columns), the whole table for a registered
+    binder (``read``), ``account_id`` alone for a table no signal reads (its rows are counted)."""
+    if readers:
+        wanted = ["account_id"] + [r.signal.source.metric for r in readers]
+        columns = list(dict.fromkeys(wanted + [c for r in readers for c in (r.signal.source.filter or {})]))
+        frame = to_polars(value, table=name, columns=columns)
+        return frame if all(c in frame.columns for c in wanted) else to_polars(value, table=name)
+    if read:
+        return to_polars(value, table=name)
+    frame = to_polars(value, table=name, columns=["account_id"])
+    return frame if frame.width else to_polars(value, table=name)
+
+
+def _user_frame(name: str, value: Any, readers: list[SignalRow], read: bool = False) -> pl.DataFrame:
+    """A table of your own as polars (:func:`_read_user_table`). Read by a source, it needs an
+    ``account_id`` column of text ids (integers are read as text); the rows without an id and the
     metric columns are checked when each signal is bound."""
-    frame = to_polars(value, table=name)
+    frame = _read_user_table(name, value, readers, read)
     if not readers:
         return frame
     if "account_id" not in frame.columns:
@@ -215,12 +231,15 @@ def leave_out_other_moments(frames: dict[str, pl.DataFrame], journey: Any) -> li
     return notes
 
 
+def _needs(row: SignalRow) -> tuple[str, ...]:
+    """The tables a signal's source reads (its binder's ``needs``)."""
+    binder = binder_for(row.signal.source.table, row.signal.source.metric)
+    return binder.needs if binder is not None else (row.signal.source.table,)
+
+
 def _leave_out_unread_tables(frames: dict[str, pl.DataFrame], rows: list[SignalRow]) -> list[str]:
     """Tables of your own (names other than the input tables) that no signal reads: left out, noted."""
-    read: set[str] = set()
-    for row in rows:
-        binder = binder_for(row.signal.source.table, row.signal.source.metric)
-        read.update(binder.needs if binder is not None else (row.signal.source.table,))
+    read = {t for r in rows for t in _needs(r)}
     notes: list[str] = []
     for table in [t for t in frames if t not in TABLES and t not in read]:
         binder = binder_for(table, "")
@@ -248,9 +267,10 @@ def validate_tables(
             frames[name] = _validate(name, raw[name], journey, rows)
             step(f"validated {name} ({frames[name].height:,} rows)")
     readers = user_tables(rows)
+    needed = {t for r in rows for t in _needs(r)}
     for name in raw:
         if name not in TABLES:
-            frames[name] = _user_frame(name, raw[name], readers.get(name, []))
+            frames[name] = _user_frame(name, raw[name], readers.get(name, []), name in needed)
             step(f"read {name} ({frames[name].height:,} rows)")
     return frames
 

@@ -371,8 +371,9 @@ def _read_column(row: SignalRow, frame: pl.DataFrame, table: str) -> pl.DataFram
                 column=column,
                 rows=[f"row {i}: {short(v, 20)}" for i, v in zip(refused.arg_true().head(5).to_list(), bad.head(5))],
                 n_rows=bad.len(),
-                fix="bind a numeric or boolean column, or derive one first (e.g. pl.col('plan') == 'pro'; "
-                "numbers stored as text: pl.col(c).cast(pl.Float64))",
+                fix="bind a numeric or boolean column, or derive one first (e.g. pl.col('plan') == 'pro'); "
+                "numbers with codes such as 'n/a' among them: map the codes to null, then "
+                "pl.col(c).cast(pl.Float64)",
             )
         value = flags.cast(pl.Float64)
     return frame.with_columns(value.alias(column))
