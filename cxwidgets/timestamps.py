@@ -390,8 +390,11 @@ def localize_naive(s: pl.Series, zone: str) -> pl.Series:
             "(a daylight-saving change)",
             rows=lost.head(5).to_list(),
             count=lost.len(),
-            fix="store timestamps with their UTC offset, or read naive ones in a zone without "
-            "daylight saving (naive_tz='UTC')",
+            fix="store timestamps with their UTC offset; or, when the export has none, say how to read "
+            f"the change-over hours before validating, e.g. pl.col(...).dt.replace_time_zone('{zone}', "
+            "ambiguous='earliest', non_existent='null') (the repeated autumn hour read as summer time, "
+            "a skipped spring time made null: your choice, not cxwidgets' guess); or read naive ones in a "
+            "zone without daylight saving (naive_tz='UTC')",
             short=f"local times invalid in {zone}",
         )
     return to_utc(local)

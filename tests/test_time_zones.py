@@ -225,8 +225,21 @@ def test_a_naive_as_of_is_read_in_the_declared_zone() -> None:
 
 def test_a_skipped_local_time_given_to_a_summary_is_named() -> None:
     bad = raw_tickets().with_columns(created_at=pl.Series([dt.datetime(2025, 3, 30, 2, 30)] * 4))
-    with pytest.raises(CXDataError, match="do not exist or are ambiguous in Europe/Vienna"):
+    with pytest.raises(CXDataError, match="do not exist or are ambiguous in Europe/Vienna") as err:
         resolution_summary(bad, naive_tz="Europe/Vienna")
+    assert "ambiguous='earliest'" in str(err.value.fix)
+
+
+def test_the_repeated_autumn_hour_is_refused_with_an_explicit_way_to_read_it() -> None:
+    # 27 October 2024, Vienna: 02:30 happens twice (CEST, then CET); a naive export cannot say which
+    raw = pl.DataFrame({"account_id": ["a"], "event": ["e"], "at": [dt.datetime(2024, 10, 27, 2, 30)]})
+    with pytest.raises(CXDataError, match="ambiguous") as err:
+        cx.validate(raw, table="events", naive_tz="Europe/Vienna")
+    assert "replace_time_zone('Europe/Vienna', ambiguous='earliest'" in str(err.value.fix)
+    chosen = raw.with_columns(pl.col("at").dt.replace_time_zone("Europe/Vienna", ambiguous="earliest"))
+    out = cx.validate(chosen, table="events", naive_tz="Europe/Vienna")
+    # 02:30 CEST = 00:30 UTC (compared in UTC: Python never equates an ambiguous local time across zones)
+    assert out["at"].dt.convert_time_zone("UTC").item() == dt.datetime(2024, 10, 27, 0, 30, tzinfo=UTC)
 
 
 def test_ttv_summary_reads_naive_dates_in_the_declared_zone() -> None:
