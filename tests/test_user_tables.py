@@ -221,6 +221,20 @@ def test_a_registered_binder_reads_its_own_table_from_data() -> None:
         unregister_source("crm")
 
 
+def test_a_custom_table_in_data_is_told_which_table_custom_reads() -> None:
+    table = cx.bind(journey(), {"orders": ORDERS, "custom": ORDERS}, progress=False)
+    assert any("table 'custom' in data is read by no signal of the journey (a custom source reads the "
+               "'signals' table)" in n for n in table.notes)
+
+
+@pytest.mark.parametrize("known", ["responses", "tickets", "events", "accounts", "signals", "custom"])
+def test_every_case_and_spacing_of_a_known_table_is_a_near_miss(known: str) -> None:
+    from cxwidgets.catalog import table_near_miss
+
+    for variant in (known.upper(), known.title(), f" {known} ", known[:-1], known[:2] + known[3:]):
+        assert table_near_miss(variant) == known, variant
+
+
 def test_a_non_numeric_metric_column_is_refused_with_the_rows() -> None:
     orders = ORDERS.with_columns(pl.col("basket_value").cast(pl.String).fill_null("n/a"))
     with pytest.raises(CXDataError, match=r"orders column 'basket_value' is String, not a number or a yes/no flag"
