@@ -241,3 +241,13 @@ def test_a_summary_over_a_parquet_scan_reads_only_score_metric_and_segment(  # t
     assert sorted(names) == ["metric", "score", "segment"]
     assert f"3/{book.responses.width}" in plan  # the parquet scan itself reads 3 of the 9 columns
     assert out.equals(cx.metrics.nps_summary(book.responses, by="segment"))
+
+
+def test_frames_narwhals_knows_are_read_eager_whole_and_lazy_projected() -> None:
+    import narwhals as nw
+
+    frame = pl.DataFrame({"account_id": ["a1", "a2"], "score": [9.0, 3.0], "x": ["p", "q"]})
+    assert cx.frames.to_polars(nw.from_native(frame)).equals(frame)  # a narwhals frame itself
+    assert cx.frames.to_polars(frame.to_arrow(), columns=["score"]).equals(frame)  # eager: whole
+    lazy = nw.from_native(frame.lazy().with_columns(boom=pl.col("x").str.to_integer()))
+    assert cx.frames.to_polars(lazy, columns=["score", "account_id"]).equals(frame.select("account_id", "score"))
