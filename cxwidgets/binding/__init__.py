@@ -42,6 +42,10 @@ keeps the accounts that match):
 - ``signals``/<name> and ``custom``/<name>: the rows of the user's own ``signals`` table whose
   ``moment`` is the signal's moment and whose ``signal`` is ``<name>`` (``source.metric``),
   summed as they are (per role when the table has a ``role`` column).
+- <a table of your own>/<column> (any source table the catalogue does not know, e.g.
+  ``orders``/``basket_value``): each row's value of that numeric or yes/no column, from the table
+  given in ``data`` under that name (it must be given and have ``account_id``); its rows are not
+  cut at ``as_of`` (noted). A table in ``data`` no signal reads is left out with a note.
 
 Durations give one value per account (``total`` = value, ``n`` = 1, role null) by
 ``source.aggregate``: ``median`` (linear interpolation, as :mod:`cxwidgets.metrics.time`),
@@ -127,9 +131,10 @@ def bind(
             ``moment_names()``).
         data: a dataset object with ``accounts``/``responses``/``tickets``/``events`` (and
             optionally ``signals``, ``as_of``) attributes, such as ``cx.datasets.saas()``, or a
-            dict of tables by name ("responses", "tickets", "events", "accounts", "signals"),
-            each polars or pandas. A missing table is fine: the signals that need it are
-            reported without data. Every table given is validated once
+            dict of tables by name ("responses", "tickets", "events", "accounts", "signals", or
+            a table of your own a source names, such as "orders"), each polars or pandas. A
+            missing input table is fine: the signals that need it are reported without data (a
+            missing table of your own is an error). Every table given is validated once
             (:func:`cxwidgets.schemas.validate`; responses and signals against the journey's
             moments, survey scores against the scales the signals declare).
         as_of: the moment described (timezone-aware). Default: ``data.as_of`` if the data has
