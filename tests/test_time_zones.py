@@ -302,3 +302,26 @@ def test_trend_mis_periods_follow_the_datas_zone_or_tz() -> None:
     assert plain["quarter"].unique().sort().to_list() == [
         dt.datetime(2025, 1, 1, tzinfo=UTC), dt.datetime(2025, 4, 1, tzinfo=UTC)
     ]
+
+
+def test_churn_periods_read_naive_bounds_and_timestamps_in_the_declared_zone() -> None:
+    # a1 churned at its renewal 00:30 on 1 January 2025 in Vienna (23:30 UTC on 31 December): inside a
+    # Vienna first quarter, before a UTC one; a2 renews in March and stays; a3 starts in February
+    raw = pl.DataFrame({
+        "account_id": ["a1", "a2", "a3"],
+        "started_at": [dt.datetime(2024, 1, 1), dt.datetime(2024, 3, 1), dt.datetime(2025, 2, 1)],
+        "renewal_at": [dt.datetime(2025, 1, 1, 0, 30), dt.datetime(2025, 3, 1), dt.datetime(2026, 2, 1)],
+        "churned": [True, False, False],
+    })
+    with pytest.raises(CXDataError, match="naive_tz="):
+        cx.metrics.churn_summary(raw, start=dt.date(2025, 1, 1), end=dt.date(2025, 4, 1))  # type: ignore[arg-type]
+    q1 = {"start": dt.datetime(2025, 1, 1), "end": dt.datetime(2025, 4, 1)}
+    local = cx.metrics.churn_summary(raw, naive_tz="Europe/Vienna", **q1)
+    assert (local["n"].item(), local["lost"].item()) == (2, 1)  # a1 and a2 present at the start, a1 lost
+    accounts = cx.validate(raw, table="accounts", naive_tz="Europe/Vienna")
+    assert cx.metrics.churn_summary(accounts, naive_tz="Europe/Vienna", **q1).equals(local)
+    utc_q1 = {"start": dt.datetime(2025, 1, 1, tzinfo=UTC), "end": dt.datetime(2025, 4, 1, tzinfo=UTC)}
+    in_utc = cx.metrics.churn_summary(accounts, **utc_q1)
+    assert (in_utc["n"].item(), in_utc["lost"].item()) == (1, 0)  # a1 had churned before the UTC quarter
+    kept = cx.metrics.retention_summary(raw, naive_tz="Europe/Vienna", **q1)
+    assert kept["retained"].item() == 1

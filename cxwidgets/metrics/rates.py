@@ -201,13 +201,15 @@ def rate_summary(
 
 
 def _accounts_at_start(
-    accounts: pl.DataFrame, start: datetime | None, end: datetime | None, table: str
+    accounts: pl.DataFrame, start: datetime | None, end: datetime | None, table: str, naive_tz: str | None = None
 ) -> pl.DataFrame:
-    """Accounts present at ``start``, with ``lost`` = churned at their renewal inside the period."""
+    """Accounts present at ``start``, with ``lost`` = churned at their renewal inside the period
+    (naive timestamps and bounds read in ``naive_tz`` when given, else refused)."""
     accounts = yes_no(accounts, "churned", table=table)
     if start is None and end is None:
         return accounts.with_columns(pl.col("churned").alias("_lost"))
-    start, end = check_as_of(start, "start"), check_as_of(end, "end")  # aware datetimes, never a guess
+    # aware datetimes, never a guess (or read in the declared naive_tz)
+    start, end = check_as_of(start, "start", naive_tz=naive_tz), check_as_of(end, "end", naive_tz=naive_tz)
     if start is None or end is None or end <= start:
         raise CXDataError(
             "a churn period needs both start and end, with end after start",
@@ -215,7 +217,7 @@ def _accounts_at_start(
             fix="pass start=datetime(2025, 1, 1, tzinfo=UTC), end=datetime(2025, 4, 1, tzinfo=UTC)",
         )
     require_columns(accounts, ["started_at", "renewal_at"], table=table)
-    accounts = _utc_columns(accounts, ["started_at", "renewal_at"], table)
+    accounts = _utc_columns(accounts, ["started_at", "renewal_at"], table, naive_tz)
     tz = accounts.schema["renewal_at"]
     lit_start = pl.lit(start).cast(tz)
     lit_end = pl.lit(end).cast(tz)
@@ -233,12 +235,15 @@ def churn_summary(
     start: datetime | None = None,
     end: datetime | None = None,
     confidence: float = 0.95,
+    naive_tz: str | None = None,
 ) -> pl.DataFrame:
     """Churn rate by group: customers lost / customers at the start, with a Wilson interval.
 
     Without a period every account counts as present at the start and ``churned`` says whether
     it was lost. With ``start`` and ``end``, the accounts present at ``start`` are the base and
-    an account is lost when it churned at a renewal date inside the period.
+    an account is lost when it churned at a renewal date inside the period. Naive timestamps
+    (and a naive ``start`` / ``end``, or a date) are read in ``naive_tz`` (e.g. "Europe/Vienna")
+    when it is given, else refused.
 
     One of the two accounts in segment a churned, none of the two in b:
 
@@ -253,7 +258,7 @@ def churn_summary(
     require_columns(frame, [churned, *as_list(by)], table="accounts")
     frame = yes_no(frame, churned, table="accounts")  # the one outcome reader, naming the user's column
     frame = frame.rename({churned: "churned"}) if churned != "churned" else frame
-    base = _accounts_at_start(frame, start, end, "accounts")
+    base = _accounts_at_start(frame, start, end, "accounts", naive_tz)
     return rate_summary(base, "_lost", by, name="churn_rate", confidence=confidence, table="accounts").rename(
         {"successes": "lost"}
     )
@@ -267,6 +272,7 @@ def retention_summary(
     start: datetime | None = None,
     end: datetime | None = None,
     confidence: float = 0.95,
+    naive_tz: str | None = None,
 ) -> pl.DataFrame:
     """Retention by group: customers retained / customers at the start (1 - churn rate).
 
@@ -278,7 +284,7 @@ def retention_summary(
     >>> out.select("segment", "n", "retained", "retention_rate").rows()
     [('a', 2, 1, 0.5), ('b', 2, 2, 1.0)]
     """
-    out = churn_summary(accounts, by, churned=churned, start=start, end=end, confidence=confidence)
+    out = churn_summary(accounts, by, churned=churned, start=start, end=end, confidence=confidence, naive_tz=naive_tz)
     return out.with_columns(
         (pl.col("n") - pl.col("lost")).alias("retained"),
         (1 - pl.col("churn_rate")).alias("retention_rate"),

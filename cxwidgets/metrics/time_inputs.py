@@ -89,13 +89,18 @@ def _check_sla(sla: SLA) -> float | dict[str, float] | None:
     return _check_threshold(sla, "sla (argument 'sla')")
 
 
-def check_as_of(as_of: object, argument: str = "as_of", *, naive_tz: str | None = None) -> dt.datetime | None:
+def check_as_of(
+    as_of: object, argument: str = "as_of", *, naive_tz: str | None | Literal[False] = False
+) -> dt.datetime | None:
     """Return ``as_of`` if it is an aware datetime (or None); else raise a clear CXDataError.
 
     Shared by the time metrics and :func:`cxwidgets.binding.bind`, so both read "as of" alike:
     :func:`cxwidgets.timestamps.point_in_time` with ``naive="refuse"`` (its docstring has the policy).
     With ``naive_tz`` (a summary told which zone its naive timestamps are in) a naive datetime, a
-    date or ISO text is read in that zone, as the table's timestamps are. The result is in UTC:
+    date or ISO text is read in that zone, as the table's timestamps are; ``naive_tz=None`` (a
+    summary that takes ``naive_tz=`` but was not given it) refuses them with that fix;
+    ``False`` (the default: a caller without ``naive_tz``, such as ``bind``) refuses them. The
+    result is in UTC:
 
     >>> from cxwidgets.metrics.time import check_as_of
     >>> check_as_of(dt.datetime(2025, 6, 30, 2, tzinfo=dt.timezone(dt.timedelta(hours=2)))).isoformat()
@@ -107,8 +112,17 @@ def check_as_of(as_of: object, argument: str = "as_of", *, naive_tz: str | None 
     >>> check_as_of(dt.datetime(2025, 6, 30), naive_tz="Europe/Vienna").isoformat()
     '2025-06-29T22:00:00+00:00'
     """
-    if naive_tz is not None:
+    if isinstance(naive_tz, str):
         return point_in_time(as_of, argument, naive="utc", zone=_zone_argument(naive_tz))
+    aware = isinstance(as_of, dt.datetime) and as_of.tzinfo is not None and as_of.utcoffset() is not None
+    if naive_tz is None and isinstance(as_of, (dt.date, str)) and not aware:
+        # the summary reads naive points in time when told the zone: say so
+        raise CXDataError(
+            f"{argument} must be timezone-aware, got {short(repr(as_of))} (argument {argument!r})",
+            fix=f"pass {argument}=datetime.datetime(2025, 6, 30, tzinfo=datetime.timezone.utc), or "
+            f"naive_tz='Europe/Vienna' (your zone) to read a naive {argument} (a datetime, a date or "
+            "ISO text) and naive timestamps in it",
+        )
     return point_in_time(as_of, argument, naive="refuse")
 
 
