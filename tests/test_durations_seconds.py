@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from typing import get_args
 
 import polars as pl
 import pytest
@@ -17,7 +18,7 @@ import cxwidgets as cx
 from cxwidgets.catalog import source_info
 from cxwidgets.durations import DURATION_UNITS
 from cxwidgets.errors import CXDataError
-from cxwidgets.metrics.time import UNITS, first_response_summary, first_response_time, resolution_summary
+from cxwidgets.metrics.time import UNITS, Unit, first_response_summary, first_response_time, resolution_summary
 
 UTC = dt.UTC
 T0 = dt.datetime(2025, 3, 3, 9, tzinfo=UTC)
@@ -36,6 +37,7 @@ def calls() -> pl.DataFrame:
 
 
 def test_the_summaries_read_the_one_home_of_units() -> None:
+    assert get_args(Unit) == tuple(DURATION_UNITS)  # the type hint spells the same units, in order
     assert set(UNITS) == set(DURATION_UNITS)
     assert {u: us // 1_000_000 for u, us in UNITS.items()} == DURATION_UNITS
     assert "seconds" in DURATION_UNITS
