@@ -325,3 +325,11 @@ def test_churn_periods_read_naive_bounds_and_timestamps_in_the_declared_zone() -
     assert (in_utc["n"].item(), in_utc["lost"].item()) == (1, 0)  # a1 had churned before the UTC quarter
     kept = cx.metrics.retention_summary(raw, naive_tz="Europe/Vienna", **q1)
     assert kept["retained"].item() == 1
+
+
+def test_trend_refuses_tz_on_naive_timestamps_rather_than_reading_them_as_utc() -> None:
+    with pytest.raises(CXDataError, match="naive_tz='Europe/Vienna'"):
+        trend(raw_tickets(), "csat", time="created_at", every="month", tz="Europe/Vienna")
+    # without tz, naive timestamps are cut on their wall clock: t2 (00:30 on 1 April) is April
+    wall = trend(raw_tickets(), "csat", time="created_at", every="month")
+    assert wall["value"].to_list() == [3.0, 3.5]

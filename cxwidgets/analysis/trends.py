@@ -163,6 +163,13 @@ def trend(
         raise ValueError(f"trend: stat must be 'mean', 'share', 'nps' or 'top2box', got {stat!r}")
     frame = one_metric(frame, metric, keys=keys, value=value, table=table, what="a trend")
     col = resolve_time_column(frame, time, table)
+    if tz is not None and zone_of(frame.schema[col]) is None:
+        raise CXDataError(
+            f"tz={tz!r} with naive timestamps (no time zone): polars would read them as UTC",
+            table=table, column=col, rows=frame.get_column(col).drop_nulls().head(3).to_list(),
+            fix=f"say which zone they were recorded in: cx.validate(df, table=..., naive_tz={tz!r}) (then tz= is "
+            "not needed), or leave tz= out to count periods on their wall clock",
+        )
     pexpr = period_expr(col, every, tz=tz)
     pname = pexpr.meta.output_name()
     frame = frame.filter(pl.col(col).is_not_null()).with_columns(pexpr)

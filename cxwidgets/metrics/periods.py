@@ -21,7 +21,8 @@ def period(time: str | pl.Expr = "responded_at", every: str = "month", *, tz: st
     in Europe/Paris starts at local midnight), else of the timestamps' own zone: the zone a
     table was validated in (:func:`cxwidgets.validate`, ``naive_tz=``, default UTC), so a table
     read as Europe/Vienna counts Vienna calendar months without ``tz``. Naive timestamps are
-    cut on their wall clock.
+    cut on their wall clock; do not pass ``tz`` with them (polars would read them as UTC:
+    validate them with ``naive_tz=`` instead; :func:`cxwidgets.trend` refuses the pair).
 
     23:00 UTC on 31 March 2025 is 01:00 on 1 April in Paris (summer time, UTC+2):
 
