@@ -140,20 +140,27 @@ def threshold_bins(
 
 def _group_labels(model: Any, account_ids: pl.Series, by: str) -> pl.Series:
     """Each account's value of the accounts column ``by`` (null where it has none), in the
-    order of ``account_ids``."""
+    order of ``account_ids``: read where the model's ``score(by=)`` reads it (the bound
+    accounts, segment labelled as in every roll-up, then their other columns), else from the
+    accounts table the model was made from."""
     from cxwidgets._util.text import did_you_mean
 
-    table = getattr(model, "accounts", None)
-    columns = [c for c in (table.columns if table is not None else []) if c != "account_id"]
-    if not isinstance(by, str) or by not in columns:
+    table = getattr(model, "table", None)
+    candidates = (
+        getattr(table, "accounts", None), getattr(table, "attributes", None), getattr(model, "accounts", None)
+    )
+    frames: list[pl.DataFrame] = [f for f in candidates if isinstance(f, pl.DataFrame) and "account_id" in f.columns]
+    source = next((f for f in frames if isinstance(by, str) and by != "account_id" and by in f.columns), None)
+    if source is None:
+        columns = list(dict.fromkeys(c for f in frames for c in f.columns if c != "account_id"))
+        dims = list(getattr(model, "dimensions", None) or columns)
         raise CXDataError(
             f"cannot group by {by!r}: the model's accounts table has no such column{did_you_mean(str(by), columns)}",
             table="accounts", column=str(by),
-            fix=f"group by one of {', '.join(columns)}" if columns else "bind an accounts table with that column",
+            fix=f"group by one of the dimensions: {', '.join(dims)}" if dims else "bind accounts with that column",
         )
-    assert table is not None
     key = pl.col("account_id").cast(pl.String)
-    labels = table.select(key, pl.col(by).alias("_group")).unique("account_id", keep="first")
+    labels = source.select(key, pl.col(by).alias("_group")).unique("account_id", keep="first")
     ids = pl.DataFrame({"account_id": account_ids.cast(pl.String)})
     return ids.join(labels, on="account_id", how="left", maintain_order="left").get_column("_group")
 

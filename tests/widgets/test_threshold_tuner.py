@@ -455,17 +455,28 @@ def test_by_at_construction_with_a_bad_dimension_starts_on_all_accounts(model: A
 
 
 def test_group_labels_with_nulls_and_text_are_text(data: Any) -> None:
-    """A null dimension value is a group of its own; names are sent as text (never HTML)."""
+    """A null dimension value is a group of its own; names are sent as text (never HTML); the
+    groups are those of the MIS roll-ups (the WeightTuner's "MIS by" chart)."""
+    from cxwidgets.widgets import WeightTuner
+
     xss = "<img src=x onerror=alert(1)>"
+    seg = pl.col("segment")
     accounts = data.accounts.with_columns(
-        pl.when(pl.col("segment") == "smb").then(None).when(pl.col("segment") == "enterprise").then(pl.lit(xss))
-        .otherwise(pl.col("segment")).alias("segment")
+        pl.when(seg == "smb").then(None).when(seg == "enterprise").then(pl.lit(xss)).otherwise(seg).alias("segment"),
+        pl.when(seg == "smb").then(pl.lit("EU")).when(seg == "enterprise").then(None).otherwise(pl.lit(xss))
+        .alias("region"),
     )
     model = cx.MISModel(Journey.template("saas"), {**data.tables(), "accounts": accounts, "as_of": data.as_of})
-    t = ThresholdTuner(model, outcome="churned", by="segment")
+    t = ThresholdTuner(model, outcome="churned", by="region")
     labels = [g["group"] for g in t.group_bands]
-    assert labels[-1] == "(no value)" and xss in labels
-    assert sum(g["n"] for g in t.group_bands) == t.bands["n"]
+    assert labels == sorted(["EU", xss]) + ["(no value)"]
+    n = dict(accounts.group_by("region").len().iter_rows())  # plain polars
+    assert [g["n"] + g["n_missing"] for g in t.group_bands] == [n[x] for x in sorted(["EU", xss])] + [n[None]]
+    for by in ("segment", "region"):
+        t.by = by
+        tuner = WeightTuner(model, debounce=0, by=by)
+        assert {g["group"] for g in t.group_bands} == {r["label"] for r in tuner.records("segment")}
+        assert sum(g["n"] for g in t.group_bands) == t.bands["n"]
 
 
 def test_bins_band_summary_per_group_matches_a_direct_count() -> None:

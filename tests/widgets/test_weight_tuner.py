@@ -367,14 +367,19 @@ def test_the_picker_lists_the_dimensions_and_slices_by_region(data: Any) -> None
     assert {k: r["n"] for k, r in rows.items()} == counts
     assert XSS in rows  # a dimension value is sent as data, drawn as text by Vega
     # the same figures as the old segment path of a fresh model whose "segment" is the region
+    # (segment multipliers off in both: they weigh accounts by their real segment)
+    model.set(segment_multipliers={})
+    tuner.redraw()  # a change made on the model, not through the tuner
+    rows = chart_rows(tuner, "segment")
     relabelled = dataclasses.replace(
         regional, accounts=regional.accounts.drop("segment").rename({"region": "segment"})
     )
-    ref = MISModel(Journey.template("saas"), relabelled).score("segment")
+    journey = Journey.from_yaml(model.journey.with_mis(segment_multipliers={}).to_yaml())
+    ref = MISModel(journey, relabelled).score("segment")
+    assert ref.height == len(rows)
     for r in ref.iter_rows(named=True):
-        label = "(no value)" if r["segment"] in (None, "") or r["segment"] not in rows else r["segment"]
-        if label in rows:
-            assert rows[label]["mis"] == pytest.approx(r["mis"], abs=1e-3)
+        label = "(no value)" if r["segment"] == "(no segment)" else r["segment"]
+        assert rows[label]["mis"] == pytest.approx(r["mis"], abs=1e-3)
     slide(tuner.sliders["category:outcome"], 3.0)  # a weight change redraws MIS by region
     assert tuner.by == "region" and chart_rows(tuner, "segment") != rows
     tuner.by = "segment"  # from Python: the picker follows
