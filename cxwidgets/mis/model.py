@@ -39,10 +39,11 @@ from cxwidgets.signals import SignalTable
 __all__ = ["MISModel"]
 
 
-#: Columns of the result tables: a ``by`` column may not take one of these names.
+#: Columns of the result tables: a ``by`` column may not take one of these names (``alerts``
+#: adds owner, owner_sla and due).
 _RESULT_COLUMNS = frozenset(
     {"stage", "moment", "signal", "journey", "category", "mis", "coverage", "n_accounts", "weight", "score",
-     "contribution", "green", "amber", "status", "exits", "owner", "owner_sla", "due"}
+     "contribution", "green", "amber", "status", "exits"}
 )
 
 
@@ -311,11 +312,11 @@ class MISModel(_TunedSettings):
             self.__dict__["_dimension_cache"] = cached
         return list(cached[1])
 
-    def _slice(self, by: tuple[str, ...]) -> tuple[str, ...]:
+    def _slice(self, by: tuple[str, ...], reserved: frozenset[str] = _RESULT_COLUMNS) -> tuple[str, ...]:
         """``by`` checked against the accounts columns (did you mean, the dimensions) and the
         result's own column names."""
         _check_dimensions(by, self._dims, self.dimensions)
-        clash = [c for c in by if c in _RESULT_COLUMNS]
+        clash = [c for c in by if c in reserved]
         if clash:
             raise ValueError(
                 f"by={list(by)!r}: the accounts column {clash[0]!r} has the name of a result column; "
@@ -523,6 +524,7 @@ class MISModel(_TunedSettings):
             0
         """
         when = _as_utc(as_of if as_of is not None else self.as_of)
+        self._slice(_check_by("moment", by), _RESULT_COLUMNS | {"owner", "owner_sla", "due"})
         spec = self._spec
         df = self.score("moment", by=by)
         owners = pl.DataFrame(
