@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from cxwidgets._util.text import closest, did_you_mean, short
+from cxwidgets._util.text import LIKELY_TYPO, did_you_mean, likely_typo, short
 from cxwidgets.durations import DURATION_UNITS
 from cxwidgets.scales import DEFAULT_SCALES
 
@@ -210,7 +210,7 @@ ANY_COLUMN_TABLES: frozenset[str] = frozenset({"accounts"})
 #: How alike (difflib's ratio) a table name must be to a known table to be a likely typo of it
 #: ("resposnes" for "responses": 0.89, "ticket" for "tickets": 0.92; "customers" for "custom",
 #: 0.80, is a table of its own). The same likeness as a near miss of a journey moment.
-TABLE_NEAR_MISS = 0.85
+TABLE_NEAR_MISS = LIKELY_TYPO  # the one rule: cxwidgets._util.text.likely_typo
 #: The longest name of a table of your own (a name, not a text).
 USER_TABLE_NAME_MAX = 100
 
@@ -227,14 +227,7 @@ def table_near_miss(name: str, known: Iterable[str] | None = None) -> str | None
         >>> table_near_miss("support_tickets") is None
         True
     """
-    options = list(_SOURCES if known is None else known)
-    if name in options:
-        return None
-    fold = {"".join(o.replace("_", " ").split()).casefold(): o for o in options}
-    same = fold.get("".join(name.replace("_", " ").split()).casefold())
-    if same is not None:
-        return same
-    return closest(name.strip().casefold(), options, cutoff=TABLE_NEAR_MISS, contains=False)
+    return likely_typo(name, list(_SOURCES if known is None else known))
 
 
 def is_user_table(table: str) -> bool:

@@ -65,6 +65,40 @@ def closest(name: Any, options: Iterable[Any], *, cutoff: float = 0.6, contains:
     return None
 
 
+#: How alike (difflib's ratio, after folding) a name must be to count as a likely typo of another
+#: ("resposnes" for "responses", "Onboarding Kickof" for "Onboarding Kickoff").
+LIKELY_TYPO = 0.85
+
+
+def _fold(name: str) -> str:
+    return "".join(name.replace("_", " ").split()).casefold()
+
+
+def likely_typo(name: str, options: Iterable[str], *, cutoff: float = LIKELY_TYPO) -> str | None:
+    """The option ``name`` is a likely typo of, or None: the one rule for tables and moments.
+
+    A typo is the same name but for case, spaces and underscores, or a name alike by ``cutoff``
+    (difflib's ratio, case aside). A longer or shorter name that only contains another ("support_tickets",
+    "Renewal Decision" for "Renewal") is a different name, not a typo; an exact option is None.
+
+    >>> likely_typo("resposnes", ["responses", "tickets"]), likely_typo("Onboarding_kickoff", ["Onboarding Kickoff"])
+    ('responses', 'Onboarding Kickoff')
+    >>> likely_typo("Renewal Decision", ["Renewal"]) is None
+    True
+    """
+    opts = [o for o in options if isinstance(o, str)]
+    if name in opts:
+        return None
+    same = {_fold(o): o for o in opts}.get(_fold(name))
+    if same is not None:
+        return same
+    # likeness on the name as written (case and runs of spaces aside): "nps_responses" is not
+    # "responses" misspelt, though without its underscore it would be 86% alike
+    plain = {" ".join(o.split()).casefold(): o for o in opts}
+    hit = closest(" ".join(name.split()).casefold(), list(plain), cutoff=cutoff, contains=False)
+    return plain[hit] if hit is not None else None
+
+
 def did_you_mean(name: Any, options: Iterable[Any], *, cutoff: float = 0.6) -> str:
     """``" (did you mean 'x'?)"`` for the closest option, or ``""`` when none is close.
 

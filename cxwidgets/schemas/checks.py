@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
+from cxwidgets._util.text import LIKELY_TYPO, choices, did_you_mean, likely_typo, plural, short
 from cxwidgets.frames import metric_expr
 from cxwidgets.scales import scale_problem
 from cxwidgets.schemas.arguments import _Arguments
@@ -105,27 +105,24 @@ def _order_problems(frame: pl.DataFrame, ok: set[str]) -> list[_Problem]:
 
 #: How alike (difflib's ratio, ignoring case) a moment name must be to a journey moment to count
 #: as a likely typo of it ("Onboarding Kickof" for "Onboarding Kickoff": 0.97).
-NEAR_MISS = 0.85
+NEAR_MISS = LIKELY_TYPO  # the one rule: cxwidgets._util.text.likely_typo
 
 
 def near_misses(names: Iterable[str], known: Iterable[str]) -> dict[str, str]:
     """The names that are likely typos of a known moment: {name: the moment it resembles}.
 
-    Equal ignoring case and spaces, or alike by at least :data:`NEAR_MISS`:
+    The same name but for case, spaces and underscores, or alike by at least :data:`NEAR_MISS`
+    (:func:`cxwidgets._util.text.likely_typo`, the rule tables share):
 
     >>> near_misses(["Onboarding kickoff ", "Wifi", "Renewl"], ["Onboarding Kickoff", "Renewal"])
     {'Onboarding kickoff ': 'Onboarding Kickoff', 'Renewl': 'Renewal'}
     """
     known = list(known)
-    folded = {" ".join(k.split()).lower(): k for k in known}
     out: dict[str, str] = {}
     for name in names:
-        if name in known:
-            continue
-        same = folded.get(" ".join(name.split()).lower())
-        close = same or closest(" ".join(name.split()).lower(), list(folded), cutoff=NEAR_MISS, contains=False)
-        if close is not None:
-            out[name] = same or folded[close]
+        hit = likely_typo(name, known, cutoff=NEAR_MISS)
+        if hit is not None:
+            out[name] = hit
     return out
 
 
