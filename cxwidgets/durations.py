@@ -1,8 +1,10 @@
 """Durations: the units a duration metric may be written in, and the owner-SLA form
 (``"2d"``, ``"4h"``, ``"1d 12h"``) read by :func:`parse_duration` and written by :func:`format_duration`.
 
-It sits below the journey package (the source catalogue, :mod:`cxwidgets.catalog`, reads the
-units); ``cxwidgets.journey`` re-exports its names.
+:data:`DURATION_UNITS` is the one home of the units (seconds to weeks): the time summaries
+(:data:`cxwidgets.metrics.time.UNITS`), the source catalogue (:mod:`cxwidgets.catalog`), a
+journey source's ``unit`` and the binding all read it. It sits below the journey package;
+``cxwidgets.journey`` re-exports its names.
 """
 
 from __future__ import annotations
