@@ -123,7 +123,7 @@ def drivers(
 
     Args:
         frame: one row per unit (account), one numeric or boolean column per driver and the
-            outcome (polars or pandas). Nulls and NaN are missing.
+            outcome (any frame or CSV/parquet path). Nulls and NaN are missing.
         outcome: the outcome column (e.g. ``"churned"``; booleans become 1/0).
         drivers: driver columns; default every numeric column except the outcome and
             ``account_id``.

@@ -181,7 +181,7 @@ def lift(
     """Lift of a metric vs its baseline, with the difference, its interval and a p-value.
 
     Args:
-        data: a long frame (polars or pandas): responses, tickets, accounts, or any table with a
+        data: a long frame (any frame or CSV/parquet path): responses, tickets, accounts, or any table with a
             ``value`` column.
         value: the column compared (``score``, ``csat``, ``renewed``, ``ttv`` ...). Null values are
             skipped (not counted in n).

@@ -106,7 +106,7 @@ def effect_on_outcome(
     """The effect of ``+change`` in a driver on a yes/no outcome, with its interval.
 
     Args:
-        data: one row per account (polars or pandas) with the driver and the outcome.
+        data: one row per account (any frame or CSV/parquet path) with the driver and the outcome.
         driver: numeric column (CSAT, NPS, MIS ...).
         outcome: yes/no column (true/false or 0/1): renewed, churned, expanded.
         change: the change of the driver to price, in its own units (5 CSAT points on 0-100, 0.5

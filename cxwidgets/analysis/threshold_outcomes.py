@@ -24,7 +24,7 @@ def outcome_events(
 ) -> tuple[pl.DataFrame, str]:
     """The outcome as ``account_id`` and ``event`` (Boolean; null where unknown), and a label.
 
-    ``outcome`` is a frame (polars or pandas) with ``account_id`` and one outcome column
+    ``outcome`` is a frame (any frame or CSV/parquet path) with ``account_id`` and one outcome column
     (Boolean or 0/1), or the name of a column of ``accounts``. ``event`` is the value that
     counts as the event ("red" warns of it): ``True`` for ``churned``; ``False`` for
     ``renewed`` (a warning of not renewing).

@@ -130,7 +130,7 @@ def trend(
     """A metric per period with its interval and n, and the periods where its level shifts.
 
     Args:
-        data: a long frame (responses, tickets, accounts ...), polars or pandas.
+        data: a long frame (responses, tickets, accounts ...), any frame or CSV/parquet path.
         value: the column measured (``score``, ``csat``, ``renewed`` ...).
         stat: ``"mean"`` (Student t interval), ``"share"`` of true/1 values (Wilson), ``"top2box"``
             of ``scale`` (Wilson) or ``"nps"`` (points, adjusted Wald).

@@ -1,7 +1,7 @@
 """Binding data to a journey: responses, tickets, events and accounts -> one :class:`SignalTable`.
 
-:func:`bind` reads the input tables of ``docs/tables.md`` (polars or pandas, each validated once
-with :func:`cxwidgets.schemas.validate`), finds the observations of every signal of a
+:func:`bind` reads the input tables of ``docs/tables.md`` (any frame or CSV/parquet path,
+each validated once with :func:`cxwidgets.schemas.validate`), finds the observations of every signal of a
 :class:`~cxwidgets.journey.Journey` through its :class:`~cxwidgets.journey.Source`, and sums
 them per account x moment x signal x role (``total`` and ``n``), so that the MIS engine can
 apply role multipliers later without re-reading raw rows::
@@ -132,7 +132,7 @@ def bind(
         data: a dataset object with ``accounts``/``responses``/``tickets``/``events`` (and
             optionally ``signals``, ``as_of``) attributes, such as ``cx.datasets.saas()``, or a
             dict of tables by name ("responses", "tickets", "events", "accounts", "signals", or
-            a table of your own a source names, such as "orders"), each polars or pandas. A
+            a table of your own a source names, such as "orders"), each any frame or CSV/parquet path. A
             missing input table is fine: the signals that need it are reported without data (a
             missing table of your own is an error). Every table given is validated once
             (:func:`cxwidgets.schemas.validate`; responses and signals against the journey's
