@@ -94,12 +94,14 @@ def _join_groups(groups: list[_MomentGroups], n_signals: int) -> _MomentGroups:
     )
 
 
-def _sum_rows(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """(n, X): the rows of ``values`` (Q, X) summed by ``index`` (Q,) into n rows."""
-    out = np.zeros((n, values.shape[1]))
-    for c in range(values.shape[1]):
-        out[:, c] = np.bincount(index, weights=values[:, c], minlength=n)
-    return out
+def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """(n, X): the rows of ``values`` (R, X) summed by ``index`` (R,) into n rows (one bincount
+    over row x column keys)."""
+    width = values.shape[1]
+    if not (n and width):
+        return np.zeros((n, width))
+    key = (index[:, None] * width + np.arange(width)[None, :]).reshape(-1)
+    return np.bincount(key, weights=values.reshape(-1), minlength=n * width).reshape(n, width)
 
 
 def _column_codes(column: pl.Series) -> np.ndarray:
@@ -208,8 +210,10 @@ class _GroupSums(_ScoreArrays):
             n_moment=n_moment,
             n_stage=n_stage,
             n_journey=n_journey,
-            cell_score_sum=_sum_rows(groups.cell, groups.score_sum, n_cells),
-            cell_observed_weight=_sum_rows(groups.cell, groups.observed * groups.account_weight_sum[:, None], n_cells),
+            cell_score_sum=_sum_by(groups.cell, groups.score_sum, n_cells),
+            cell_observed_weight=_sum_by(
+                groups.cell, groups.observed * groups.account_weight_sum[:, None], n_cells
+            ),
             cell_moment_key=groups.cell * spec.M + groups.moment,
         )
         self._sums[arr, by] = sums

@@ -31,7 +31,7 @@ import numpy as np
 
 from cxwidgets.journey import CATEGORIES
 from cxwidgets.mis.arrays import _Rollup, _Spec, _Sums
-from cxwidgets.mis.groups import _GroupSums
+from cxwidgets.mis.groups import _GroupSums, _sum_by
 
 #: The name of the population of all accounts in ``_Rollup.pops`` (then the groups).
 _ALL = "(all)"
@@ -54,13 +54,10 @@ class _Populations:
         g = (self.group_weight > 0).astype(float) if positive else self.group_weight
         tail = x.shape[1:]
         flat = x.reshape(x.shape[0], int(np.prod(tail)) if tail else 1)  # (K, X)
-        rows = [a @ flat]
+        top = (a @ flat)[None, :]  # (1, X)
         if self.n_groups:
-            out = np.zeros((self.n_groups, flat.shape[1]))
-            for c in range(flat.shape[1]):
-                out[:, c] = np.bincount(self.cell_group, weights=g * flat[:, c], minlength=self.n_groups)
-            return np.vstack([rows[0][None, :], out]).reshape((1 + self.n_groups, *tail))
-        return rows[0].reshape((1, *tail))
+            top = np.vstack([top, _sum_by(self.cell_group, g[:, None] * flat, self.n_groups)])
+        return top.reshape((1 + self.n_groups, *tail))
 
 
 class _FastRollups(_GroupSums):
@@ -103,7 +100,7 @@ class _FastRollups(_GroupSums):
             return cache[by]
         spec = self._spec
         sums = self._group_sums(self._arr_weighting, by)
-        _, _, _, labels = self._cell_index(by)
+        labels = self._group_index(by)[1]  # cached: no pass over the accounts
         signal_weight_by_cell = self._weight_matrix()[sums.cell_segment]  # (K, J)
         moment_weight_by_cell = signal_weight_by_cell @ spec.O_sm  # (K, M)
         by_cell = self._cell_points(sums, signal_weight_by_cell, moment_weight_by_cell)
@@ -181,11 +178,8 @@ class _FastRollups(_GroupSums):
                 n_cells, n_moments
             )
 
-        summed = np.zeros((n_cells, points.shape[1]))
-        for j in range(points.shape[1]):
-            summed[:, j] = np.bincount(sums.group_cell, weights=points[:, j], minlength=n_cells)
         return _CellPoints(
-            points=summed,
+            points=_sum_by(sums.group_cell, points, n_cells),
             mis_weight=by_cell_moment(mis_weight),
             coverage_numerator=by_cell_moment(coverage_numerator),
             moment_weight=moment_weight_by_cell,
