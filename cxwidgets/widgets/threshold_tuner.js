@@ -313,11 +313,11 @@ function render({ model, el }) {
         const b = g[band] || EMPTY;
         return h(
           "tr",
-          { className: `cxtt-row cxtt-row-${band}`, dataset: { band } },
+          { className: `cxtt-group-row cxtt-group-row-${band}`, dataset: { band } },
           h("td", {}, chip(band)),
-          h("td", { className: "cxtt-num cxtt-n", text: count(b.n) }),
+          h("td", { className: "cxtt-num cxtt-group-n", text: count(b.n) }),
           h("td", { className: "cxtt-num", text: pct(b.share) }),
-          outcome ? h("td", { className: "cxtt-num cxtt-rate", text: b.known ? `${pct(b.rate, 1)} (${count(b.events)})` : "—" }) : null,
+          outcome ? h("td", { className: "cxtt-num cxtt-group-rate", text: b.known ? `${pct(b.rate, 1)} (${count(b.events)})` : "—" }) : null,
         );
       });
       const facts = outcome

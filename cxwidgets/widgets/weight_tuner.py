@@ -397,7 +397,8 @@ class WeightTuner(w.VBox):
     def _refuse(self, text: str) -> None:
         self.error = text
         self.message.value = (
-            '<span class="cx-tuner-error" role="alert">' + _escape(text) + " The last good setting is kept.</span>"
+            '<span class="cx-tuner-error" role="alert">' + _escape(text).replace("\n", "<br>")
+            + " The last good setting is kept.</span>"
         )
         self._set_sliders(self._last_good)
 

@@ -236,3 +236,63 @@ def test_a_weak_signal_shows_its_evidence_and_takes_only_when_forced(nb: dict[st
     out = run_code(page, "print(wt.amber == wt.suggested['amber'], wt.error == '')")
     assert "True True" in out
     assert nb["errors"] == []
+
+
+def test_bands_per_group_of_a_dimension(nb: dict[str, Any]) -> None:
+    """Pick "each segment": a small table per segment, Python's band summary of that segment's
+    accounts; a handle move updates them; dimension values are shown as text, never HTML."""
+    page = nb["page"]
+    tuner = page.locator(".cxtt").first
+    tuner.locator(".cxtt-target").select_option(value="mis")
+    page.wait_for_function("() => document.querySelector('.cxtt-target').value === 'mis'", timeout=15_000)
+    tuner.locator(".cxtt-by").select_option(label="each segment")
+    groups = tuner.locator(".cxtt-group")
+    groups.first.wait_for(timeout=30_000)
+    assert groups.count() == 3
+    assert "Bands for each segment" in tuner.locator(".cxtt-groups-title").inner_text()
+    out = run_code(page, "print(tuner.by, *[f\"{g['group']}={g['red']['n']}/{g['n']}\" for g in tuner.group_bands])")
+    by, *python = out.split()
+    assert by == "segment"
+    shown = []
+    for i in range(groups.count()):
+        g = groups.nth(i)
+        name = g.locator(".cxtt-group-name").inner_text()
+        red = int(g.locator(".cxtt-group-row-red .cxtt-group-n").inner_text().replace(",", ""))
+        n = sum(int(x.replace(",", "")) for x in g.locator(".cxtt-group-n").all_inner_texts())
+        shown.append(f"{name}={red}/{n}")
+        assert "precision" in g.locator(".cxtt-group-facts").inner_text()
+    assert shown == python
+    tuner.scroll_into_view_if_needed()
+    tuner.screenshot(path=str(SHOTS / "threshold_tuner_by_segment.png"))
+    # a handle moved in the page: the groups' tables follow (Python sends group_bands)
+    handle = tuner.get_by_role("slider", name="Amber threshold")
+    handle.focus()
+    before = groups.first.locator(".cxtt-group-row-red .cxtt-group-n").inner_text()
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        f"() => document.querySelector('.cxtt-group .cxtt-group-row-red .cxtt-group-n').textContent !== '{before}'",
+        timeout=15_000,
+    )
+    # a dimension whose values are markup: shown as text
+    out = run_code(
+        page,
+        "xss = '<img src=x onerror=alert(1)>'\n"
+        "acc = data.accounts.with_columns(pl.when(pl.col('segment') == 'smb').then(pl.lit(xss))"
+        ".when(pl.col('segment') == 'enterprise').then(None).otherwise(pl.lit('EU')).alias('region'))\n"
+        "m2 = cx.MISModel(cx.Journey.template('saas'), {**data.tables(), 'accounts': acc, 'as_of': data.as_of})\n"
+        "rt = ThresholdTuner(m2, outcome='churned', by='region')\n"
+        "print([g['group'] for g in rt.group_bands]); rt",
+    )
+    assert "(no value)" in out
+    rt = page.locator(".cxtt").last
+    rt.locator(".cxtt-group").first.wait_for(timeout=60_000)
+    names = rt.locator(".cxtt-group-name").all_inner_texts()
+    assert "<img src=x onerror=alert(1)>" in names and "(no value)" in names
+    assert rt.locator(".cxtt-groups img").count() == 0
+    rt.scroll_into_view_if_needed()
+    rt.screenshot(path=str(SHOTS / "threshold_tuner_by_text.png"))
+    # back to all accounts
+    tuner.locator(".cxtt-by").select_option(label="all accounts")
+    tuner.locator(".cxtt-group").first.wait_for(state="detached", timeout=15_000)
+    assert nb["errors"] == []

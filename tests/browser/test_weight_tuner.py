@@ -145,3 +145,47 @@ def test_chart_text_follows_the_dark_theme(nb: dict[str, Any]) -> None:
     finally:
         _theme(page, "JupyterLab Light")
         page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
+
+
+def by_chart_text(page: Any) -> str:
+    chart = page.locator(".cx-weight-tuner .cx-chart").nth(2)
+    chart.locator("svg text").first.wait_for(timeout=60_000)
+    return " | ".join(chart.locator("svg text").all_text_contents())
+
+
+def test_mis_by_a_dimension_picked_in_the_page(nb: dict[str, Any]) -> None:
+    """The third chart is "MIS by <dimension>", each group with its accounts; picking another
+    dimension in the page redraws it and sets the tuner's ``by`` in Python."""
+    page = nb["page"]
+    tuner = page.locator(".cx-weight-tuner").first
+    text = by_chart_text(page)
+    assert "MIS by segment" in text
+    assert re.search(r"\d+\.\d · (Green|Amber|Red) · n \d", text)  # MIS, state in words, n of the group
+    picker = tuner.locator(".widget-dropdown", has_text="MIS by").locator("select")
+    options = picker.locator("option").all_text_contents()
+    assert options[0] == "segment" and "renewed" in options
+    picker.select_option(label="renewed")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.cx-weight-tuner .cx-chart')][2]?.textContent.includes('MIS by renewed')",
+        timeout=60_000,
+    )
+    text = by_chart_text(page)
+    assert "True" in text and "False" in text
+    out = run_code(page, 'print("by", tuner.by, "|", " ; ".join(r["text"] for r in tuner.records("segment")))')
+    assert out.split("|")[0].split() == ["by", "renewed"]
+    for shown in re.findall(r"\d+\.\d · \w+ · n [\d,]+", text):
+        assert shown in out  # the chart shows the model's figures
+    tuner.screenshot(path=str(SHOTS / "weight_tuner_by.png"))
+    # a bad by from Python: the message shows, the chart keeps its last good state
+    run_code(page, 'tuner.by = "regoin"; print(tuner.error[:60])')
+    message = tuner.locator(".cx-tuner-error")
+    message.wait_for(timeout=30_000)
+    assert "regoin" in message.inner_text()
+    assert "MIS by renewed" in by_chart_text(page)
+    tuner.screenshot(path=str(SHOTS / "weight_tuner_by_error.png"))
+    picker.select_option(label="segment")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.cx-weight-tuner .cx-chart')][2]?.textContent.includes('MIS by segment')",
+        timeout=60_000,
+    )
+    assert nb["errors"] == []
