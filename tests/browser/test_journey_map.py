@@ -255,6 +255,18 @@ def test_map_with_data_and_dark_theme(nb: dict[str, Any]) -> None:
     assert len(chips) == 8
     assert all(re.fullmatch(r"[●▲■] (Green|Amber|Red)", c.strip()) for c in chips), chips
     assert m.locator(".cxjm-card-mis").count() == 8
+    # the QBR card: the moment's pooled NPS over every answer with its n (cx.metrics.nps_summary,
+    # the one NPS rule, on the same responses), never a mean of the accounts' NPS
+    card = m.locator(".cxjm-card", has_text="Quarterly Business Review").locator(".cxjm-card-value")
+    pooled = run_code(
+        page,
+        "import polars as pl\n"
+        "r = cx.datasets.saas(n_accounts=2_000, seed=0).responses\n"
+        "r = r.filter(pl.col('moment') == 'Quarterly Business Review')\n"
+        "s = cx.metrics.nps_summary(r)\n"
+        "print(f\"NPS {s['nps'][0]:+.1f} (n={s['n'][0]:,})\")",
+    ).strip()
+    assert card.inner_text().strip() == pooled
     m.scroll_into_view_if_needed()
     m.screenshot(path=str(SHOTS / "journey_map_scored_light.png"))
     # JupyterLab's dark theme: the map follows through the --jp-* variables
