@@ -386,3 +386,16 @@ def test_the_picker_lists_the_dimensions_and_slices_by_region(data: Any) -> None
     assert tuner.by_picker.value == "segment" and chart_rows(tuner, "segment").keys() == {
         "enterprise", "mid_market", "smb"
     }
+
+
+@needs_dimensions
+def test_dimension_values_are_text_in_the_chart_and_its_exports(data: Any, tmp_path: Path) -> None:
+    tuner = WeightTuner(MISModel(Journey.template("saas"), with_region(data)), debounce=0, by="region")
+    assert tuner.charts["segment"].spec["title"] == "MIS by region"
+    svg = tuner.save_image(tmp_path / "by.svg", level="segment")
+    doc = xml.dom.minidom.parse(str(svg))  # well-formed: the markup in a value is escaped
+    texts = [t.firstChild.data for t in doc.getElementsByTagName("text") if t.firstChild]
+    assert XSS in texts and "(no value)" in texts and "MIS by region" in texts
+    assert not doc.getElementsByTagName("img")
+    page = tuner.save_image(tmp_path / "by.html", level="segment").read_text(encoding="utf-8")
+    assert XSS not in page and "\\u003cimg src=x onerror=alert(1)\\u003e" in page
