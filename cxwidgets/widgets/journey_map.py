@@ -15,7 +15,9 @@ Synced traits (all JSON):
 journey_data      the journey spec as plain data, ``Journey.model_dump(mode="json")`` (the
                   Journey itself is :attr:`JourneyMap.journey_spec`)
 scores            moment -> {mis, status, coverage, value, value_text, n_accounts}; ``{}``
-                  when no MIS model is bound
+                  when no MIS model is bound. ``value_text`` says what the figure is and
+                  over how many: ``NPS +20.2 (n=3,750)`` is the pooled NPS of every answer
+                  (:func:`cxwidgets.views.primary_values`)
 selected_moment   the selected moment's name or ``None`` (two-way)
 mode              ``"view"`` or ``"workshop"``
 persona           the persona whose emotion curve is drawn and edited (``None``: the first)
