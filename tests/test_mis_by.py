@@ -117,8 +117,12 @@ def test_hand_worked_segment_column() -> None:
     segs = model.score("segment")
     assert segs["segment"].to_list() == [NO_SEGMENT, "EU", "Mars", "US"]
     assert segs["mis"].to_list() == pytest.approx([20.0, 60.0, None, 60.0], nan_ok=True)
-    # by the segment column: its segment labels, the multiplier cancels
-    assert model.score("moment", by="region")["region"].to_list() == [NO_SEGMENT, "EU", "Mars", "US"]
+    # by the segment column: its segment labels, the multiplier cancels; "segment" means it too
+    by_region = model.score("moment", by="region")
+    assert by_region["region"].to_list() == [NO_SEGMENT, "EU", "Mars", "US"]
+    assert by_region["mis"].to_list() == pytest.approx([20.0, 60.0, None, 60.0], nan_ok=True)
+    assert model.score("moment", by="segment")["segment"].to_list() == by_region["region"].to_list()
+    assert model.dimensions == ["region", "plan"]
     # the account rows' segment is the segment column's label
     assert model.score("account")["segment"].to_list() == ["EU", "EU", "US", NO_SEGMENT, "Mars"]
     # per-segment weights follow the segment column too: switch the CSAT off for US -> US has no MIS
@@ -150,6 +154,10 @@ def test_segment_column_set_on_the_model_and_its_errors() -> None:
         model.set(segment_column="  ")
     with pytest.raises(CXDataError, match="segment_column 'tier'"):
         MISModel(hand_journey(segment_column="tier"), hand_table())
+    # a workshop journey without data takes any segment column (nothing to read yet)
+    workshop = MISModel(hand_journey(segment_column="tier"))
+    assert workshop.segments == [] and workshop.score("segment").height == 0
+    assert workshop.to_journey().mis.segment_column == "tier"
 
 
 def test_segment_column_in_the_journey_file_is_backward_compatible() -> None:
@@ -242,7 +250,9 @@ def test_dimensions_rule() -> None:
     # by takes the others too (up to the cap): a fractional column groups by its values
     assert model.score("journey", by="owner").height == n
     model.segment_column = "region"
-    assert model.dimensions[0] == "region" and "segment" in model.dimensions
+    # "segment" is then the region (as in level="segment" and the account rows), not a dimension of its own
+    assert model.dimensions == ["region", "plan", "tier", "churned"]
+    assert model.score("journey", by="segment")["segment"].to_list() == [NO_SEGMENT, "EU", "US"]
 
 
 def test_bind_carries_the_accounts_columns() -> None:

@@ -38,6 +38,12 @@ sums). The definitions, in the order of DESIGN.md ("Moment Impact Score"):
      not depend on its own segment multiplier (multipliers weigh segments against each
      other), so ``score("moment", by="segment")`` rows are weighted by ``a_i`` only.
 
+   - a slice (``by=`` any accounts columns, :attr:`MISModel.dimensions`): each roll-up over
+     the accounts of one group (one combination of the columns' values; null is a group of its
+     own), weighted ``v_i`` as above; when the slice includes the segment column each group is
+     one segment and ``a_i`` alone weighs (the multiplier cancels, as for ``by="segment"``).
+     The segment is ``accounts.segment`` or the column ``MISSettings.segment_column`` names.
+
    For one account (``level="account"``) the stage and journey MIS are the same weighted means
    over its own moments (weights ``W_m`` of its segment). ``coverage`` of any roll-up is the
    observed signal weight over the total signal weight, summed over the accounts (weighted
@@ -51,7 +57,9 @@ sums). The definitions, in the order of DESIGN.md ("Moment Impact Score"):
 **The fast path.** Scores are computed once into an account x signal matrix (float64, NaN =
 missing). Per moment, accounts are grouped by (segment, presence pattern of the moment's
 signals) and the engine keeps ``score_sum[g, p, j] = sum a_i score_ij`` and
-``account_weight_sum[g, p] = sum a_i``.
+``account_weight_sum[g, p] = sum a_i``; with a slice, the segment ``g`` becomes a cell (one
+segment within one group of the slice), built once per slice (one pass over the accounts) and
+cached.
 Within one pattern, a moment's MIS is linear in the scores, so every roll-up and contribution
 after a change of category, signal or segment weights, segment multipliers or missing policy
 is computed from these small arrays without touching accounts (well under a millisecond of
@@ -69,7 +77,8 @@ check that both agree to 1e-9).
   weights, dates), shared by the model and the reference;
 - ``arrays.py``: the fast path's dense arrays (the journey as index arrays, the account x signal
   scores), with a table naming each array's shape and meaning;
-- ``groups.py``: the per (moment, segment, presence pattern) group sums every roll-up reads;
+- ``groups.py``: the per (moment, cell, presence pattern) group sums every roll-up reads (a cell:
+  a segment within a group of a ``by`` slice);
 - ``rollups.py``: the fast path's roll-ups and contributions from those sums, in named steps, and
   the account level;
 - ``settings.py``: the checks and the applying of the settings the model is tuned with;

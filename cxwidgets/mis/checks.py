@@ -213,8 +213,11 @@ def _account_attributes(table: SignalTable, acc: pl.DataFrame) -> pl.DataFrame:
 
 def _segment_dimensions(dims: pl.DataFrame, segment_column: str) -> tuple[pl.DataFrame, pl.Series]:
     """``dims`` with its segment column as segment labels (:func:`~cxwidgets.signals.segment_labels`:
-    text, null or empty as ``NO_SEGMENT``), and those labels as the Series ``segment``; a
-    CXDataError with "did you mean" when the column is not an accounts column."""
+    text, null or empty as ``NO_SEGMENT``), also as its ``segment`` column (by="segment" is always
+    the segment), and those labels as the Series ``segment``; a CXDataError with "did you mean"
+    when the column is not an accounts column."""
+    if segment_column not in dims.columns and not dims.height:  # no data yet (a workshop): nothing to read
+        dims = dims.with_columns(pl.lit(None, pl.String).alias(segment_column))
     if segment_column not in dims.columns:
         raise CXDataError(
             f"segment_column {short(segment_column)} is not a column of the accounts table"
@@ -224,7 +227,10 @@ def _segment_dimensions(dims: pl.DataFrame, segment_column: str) -> tuple[pl.Dat
             "journey.with_mis(segment_column=...))",
         )
     if segment_column != "segment":  # accounts.segment is labelled already (bind, _checked_accounts)
-        dims = dims.with_columns(segment_labels(pl.col(segment_column)).alias(segment_column))
+        labels = segment_labels(pl.col(segment_column))
+        # "segment" always means the segment, as in level="segment" and the account rows: by="segment"
+        # is the segment column then (the accounts' own segment column is not a dimension)
+        dims = dims.with_columns(labels.alias(segment_column), labels.alias("segment"))
     return dims, dims.get_column(segment_column).alias("segment")
 
 
@@ -238,7 +244,7 @@ def _dimension_names(dims: pl.DataFrame, segment_column: str) -> list[str]:
     :data:`MAX_DIMENSION_VALUES` distinct values."""
     out = [segment_column]
     for name, dtype in dims.schema.items():
-        if name in (segment_column, "arr", "account_id"):
+        if name in (segment_column, "segment", "arr", "account_id"):
             continue
         if not (isinstance(dtype, _LABEL_TYPES) or dtype.is_integer()):
             continue

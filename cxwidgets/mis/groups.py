@@ -105,16 +105,44 @@ def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _column_codes(column: pl.Series) -> np.ndarray:
-    """(N,) int: each value's rank among the column's distinct values, sorted, null last."""
+    """(N,) int: each value's rank among the column's distinct values, sorted, null last (an
+    Enum in its declared order, a Categorical as text, NaN as null)."""
     if column.dtype == pl.Boolean:
         column = column.cast(pl.UInt8)
-    elif isinstance(column.dtype, (pl.Categorical, pl.Enum)):
+    elif isinstance(column.dtype, pl.Enum):
+        column = column.to_physical()
+    elif isinstance(column.dtype, pl.Categorical):
         column = column.cast(pl.String)
     elif column.dtype.is_float():
         column = column.fill_nan(None)  # NaN is no value: the null group
-    ranks = column.rank("dense")  # 1.. (null stays null)
-    top = int(ranks.max() or 0)  # type: ignore[arg-type]
-    return ranks.fill_null(top + 1).cast(pl.Int64).to_numpy() - 1
+    values = column.drop_nulls().unique()
+    if values.len() > MAX_BY_GROUPS:  # rank them all: the caller reports how many
+        ranks = column.rank("dense")
+        return ranks.fill_null(int(ranks.max() or 0) + 1).cast(pl.Int64).to_numpy() - 1  # type: ignore[arg-type]
+    values = values.sort()
+    codes = column.replace_strict(values, pl.int_range(values.len(), eager=True), default=values.len(),
+                                  return_dtype=pl.Int64)
+    return codes.fill_null(values.len()).to_numpy()
+
+
+def _distinct(code: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``code`` (N,) (each in 0..span-1), sorted, and each element's
+    index among them: a bincount when the span is small, else a sort."""
+    if span <= 4 * code.size + 4096:
+        present = np.flatnonzero(np.bincount(code, minlength=span))
+        index_of = np.zeros(span, dtype=np.int64)
+        index_of[present] = np.arange(present.size)
+        return present, index_of[code]
+    distinct, inverse = np.unique(code, return_inverse=True)
+    return distinct, inverse.astype(np.int64)
+
+
+def _first_of_each(index: np.ndarray, n: int) -> np.ndarray:
+    """(n,) the first position of each value 0..n-1 in ``index`` (every value occurs)."""
+    first = np.zeros(n, dtype=np.int64)
+    order = np.arange(index.size - 1, -1, -1)
+    first[index[order]] = order  # the last write wins: the smallest position
+    return first
 
 
 class _GroupSums(_ScoreArrays):
@@ -142,11 +170,11 @@ class _GroupSums(_ScoreArrays):
                 span = int(code.max()) + 1 if code.size else 1
             code = code * size + column_code
             span *= size
-        distinct, first, group = np.unique(code, return_index=True, return_inverse=True)
+        distinct, group = _distinct(code, span)
         if distinct.size > MAX_BY_GROUPS:
             self._too_many_groups(by, distinct.size)
-        labels = self._dims.select(by).gather(first)
-        out = (group.astype(np.int64), labels)
+        labels = self._dims.select(by).gather(_first_of_each(group, distinct.size))
+        out = (group, labels)
         self._group_index_cache[by] = out
         return out
 
@@ -167,7 +195,7 @@ class _GroupSums(_ScoreArrays):
         group, labels = self._group_index(by)
         n_segments = max(len(self._segments), 1)
         pair = group * n_segments + self._seg_codes
-        pairs, cell = np.unique(pair, return_inverse=True)
+        pairs, cell = _distinct(pair, (labels.height or 1) * n_segments)
         cell_segment, cell_group = (pairs % n_segments).astype(np.int64), (pairs // n_segments).astype(np.int64)
         return cell.astype(np.int64), cell_segment, cell_group, labels
 

@@ -298,7 +298,9 @@ class MISModel(_TunedSettings):
         (:data:`~cxwidgets.mis.checks.MAX_DIMENSION_VALUES`, null counted as one). Left out:
         ``account_id``, ``arr``, dates and times, fractional numbers (bin them first), and
         columns of more values (names, ids). ``by=`` itself takes any accounts column except
-        ``account_id``, up to :data:`~cxwidgets.mis.checks.MAX_BY_GROUPS` groups.
+        ``account_id``, up to :data:`~cxwidgets.mis.checks.MAX_BY_GROUPS` groups. ``"segment"``
+        always names the segment: with another :attr:`segment_column`, ``by="segment"`` is
+        that column (the accounts' own ``segment`` column is then not a dimension).
 
         Example:
             >>> import cxwidgets as cx

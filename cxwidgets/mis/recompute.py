@@ -184,7 +184,7 @@ class _Reference:
     # population: () = all accounts, weighed v; a slice: per group, weighed v, or a when the
     # slice includes the segment column (each group is one segment: its multiplier cancels)
     def _wcol(self, by: tuple[str, ...]) -> str:
-        return "a" if self.segment_column in by else "v"
+        return "a" if self.segment_column in by or "segment" in by else "v"
 
     def _pt(self, by: tuple[str, ...]) -> pl.Expr:
         return pl.col("T") * (pl.lit(1.0) if self._wcol(by) == "a" else pl.col("sm"))

@@ -191,7 +191,8 @@ class _FastRollups(_GroupSums):
         column (then a group is one segment alone: its multiplier cancels)."""
         multiplier = np.array([self._segm.get(s, 1.0) for s in self._segments], dtype=float)  # (G,)
         cell_multiplier = multiplier[sums.cell_segment] if multiplier.size else np.zeros(0)  # (K,)
-        within = np.ones_like(cell_multiplier) if self._segment_column in by else cell_multiplier
+        one_segment = self._segment_column in by or "segment" in by  # "segment" is the segment column
+        within = np.ones_like(cell_multiplier) if one_segment else cell_multiplier
         return _Populations(
             all_weight=cell_multiplier, cell_group=sums.cell_group, group_weight=within, n_groups=n_groups
         )
