@@ -37,6 +37,13 @@ By = str | Sequence[str] | None
 #: ``score("account")``. Bin a column with many values first (``pl.col(c).cut(...)``).
 MAX_BY_GROUPS = 10_000
 
+#: Columns of the result tables: a ``by`` column may not take one of these names (``alerts``
+#: adds owner, owner_sla and due).
+RESULT_COLUMNS = frozenset(
+    {"stage", "moment", "signal", "journey", "category", "mis", "coverage", "n_accounts", "weight", "score",
+     "contribution", "green", "amber", "status", "exits"}
+)
+
 #: :attr:`~cxwidgets.mis.MISModel.dimensions` lists label-like columns with at most this many
 #: distinct values (null counted as one): what a "MIS by" picker offers.
 MAX_DIMENSION_VALUES = 100
@@ -86,9 +93,17 @@ def _by_columns(by: Any) -> tuple[str, ...]:
     return out
 
 
-def _check_dimensions(by: tuple[str, ...], dims: pl.DataFrame, dimensions: Sequence[str]) -> None:
+def _check_dimensions(
+    by: tuple[str, ...], dims: pl.DataFrame, dimensions: Sequence[str], reserved: frozenset[str] = frozenset()
+) -> None:
     """Every column of ``by`` is a column of the accounts (``dims``), else a CXDataError with
-    "did you mean" and the dimensions."""
+    "did you mean" and the dimensions; none has the name of a result column (``reserved``)."""
+    clash = [c for c in by if c in reserved and c in dims.columns]
+    if clash:
+        raise ValueError(
+            f"by={list(by)!r}: the accounts column {clash[0]!r} has the name of a result column; "
+            f"rename it in the accounts table (e.g. accounts.rename({{{clash[0]!r}: 'account_{clash[0]}'}}))"
+        )
     for name in by:
         if name in dims.columns:
             continue

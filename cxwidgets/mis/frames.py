@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -97,6 +98,32 @@ def _contrib_frame_from_rollup(spec: _Spec, r: _Rollup, level: str, by: tuple[st
     data["contribution"] = pl.Series("contribution", flat(contrib), pl.Float64)
     data["mis"] = pl.Series("mis", flat(mis), pl.Float64)
     return pl.DataFrame(data).with_columns(pl.col("weight", "score", "contribution", "mis").fill_nan(None))
+
+
+def _alerts_frame(spec: _Spec, moments: pl.DataFrame, when: datetime, by: tuple[str, ...]) -> pl.DataFrame:
+    """The red and amber rows of ``moments`` (``score("moment", by)``) with their owner, SLA and
+    due date (``when`` + SLA), red first, then amber, each by MIS ascending."""
+    owners = pl.DataFrame(
+        {
+            "moment": spec.moment_names,
+            "owner": spec.owners,
+            "owner_sla": spec.owner_slas,
+            "due": [when + s if s is not None else None for s in spec.slas],
+        },
+        schema={"moment": pl.String, "owner": pl.String, "owner_sla": pl.String, "due": pl.Datetime("us", "UTC")},
+    )
+    return (
+        moments.filter(pl.col("status").is_in(["red", "amber"]))
+        .join(owners, on="moment", how="left")
+        .sort(
+            [pl.col("status").replace_strict({"red": 0, "amber": 1}, return_dtype=pl.Int8), "mis"],
+            maintain_order=True,
+        )
+        .select(
+            *by, "stage", "moment", "owner", "owner_sla", "due", "mis", "green", "amber", "status", "coverage",
+            "n_accounts",
+        )
+    )
 
 
 # =============================================================================================

@@ -21,6 +21,7 @@ from cxwidgets._util.text import did_you_mean
 from cxwidgets.journey import Journey, MISSettings, signal_key
 from cxwidgets.mis.arrays import _Spec
 from cxwidgets.mis.checks import (
+    RESULT_COLUMNS,
     By,
     Level,
     _accounts_table,
@@ -30,21 +31,13 @@ from cxwidgets.mis.checks import (
     _check_level,
     _dimension_names,
 )
-from cxwidgets.mis.frames import _account_frame, _contrib_frame_from_rollup, _frame_from_rollup
+from cxwidgets.mis.frames import _account_frame, _alerts_frame, _contrib_frame_from_rollup, _frame_from_rollup
 from cxwidgets.mis.gates import _threshold_fields
 from cxwidgets.mis.reference import score_reference
 from cxwidgets.mis.settings import _TunedSettings
 from cxwidgets.signals import SignalTable
 
 __all__ = ["MISModel"]
-
-
-#: Columns of the result tables: a ``by`` column may not take one of these names (``alerts``
-#: adds owner, owner_sla and due).
-_RESULT_COLUMNS = frozenset(
-    {"stage", "moment", "signal", "journey", "category", "mis", "coverage", "n_accounts", "weight", "score",
-     "contribution", "green", "amber", "status", "exits"}
-)
 
 
 def _ro(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -314,16 +307,9 @@ class MISModel(_TunedSettings):
             self.__dict__["_dimension_cache"] = cached
         return list(cached[1])
 
-    def _slice(self, by: tuple[str, ...], reserved: frozenset[str] = _RESULT_COLUMNS) -> tuple[str, ...]:
-        """``by`` checked against the accounts columns (did you mean, the dimensions) and the
-        result's own column names."""
-        _check_dimensions(by, self._dims, self.dimensions)
-        clash = [c for c in by if c in reserved]
-        if clash:
-            raise ValueError(
-                f"by={list(by)!r}: the accounts column {clash[0]!r} has the name of a result column; "
-                f"rename it in the accounts table (e.g. accounts.rename({{{clash[0]!r}: 'account_{clash[0]}'}}))"
-            )
+    def _slice(self, by: tuple[str, ...], reserved: frozenset[str] = RESULT_COLUMNS) -> tuple[str, ...]:
+        """``by`` checked against the accounts columns and the result's own column names."""
+        _check_dimensions(by, self._dims, self.dimensions, reserved)
         return by
 
     @property
@@ -526,31 +512,8 @@ class MISModel(_TunedSettings):
             0
         """
         when = _as_utc(as_of if as_of is not None else self.as_of)
-        self._slice(_check_by("moment", by), _RESULT_COLUMNS | {"owner", "owner_sla", "due"})
-        spec = self._spec
-        df = self.score("moment", by=by)
-        owners = pl.DataFrame(
-            {
-                "moment": spec.moment_names,
-                "owner": spec.owners,
-                "owner_sla": spec.owner_slas,
-                "due": [when + s if s is not None else None for s in spec.slas],
-            },
-            schema={"moment": pl.String, "owner": pl.String, "owner_sla": pl.String, "due": pl.Datetime("us", "UTC")},
-        )
-        return (
-            df.filter(pl.col("status").is_in(["red", "amber"]))
-            .join(owners, on="moment", how="left")
-            .sort(
-                [pl.col("status").replace_strict({"red": 0, "amber": 1}, return_dtype=pl.Int8), "mis"],
-                maintain_order=True,
-            )
-            .select(
-                *_check_by("moment", by),
-                "stage", "moment", "owner", "owner_sla", "due", "mis", "green", "amber", "status", "coverage",
-                "n_accounts",
-            )
-        )
+        self._slice(_check_by("moment", by), RESULT_COLUMNS | {"owner", "owner_sla", "due"})
+        return _alerts_frame(self._spec, self.score("moment", by=by), when, _check_by("moment", by))
 
     def __repr__(self) -> str:
         return (
