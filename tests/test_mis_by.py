@@ -438,3 +438,29 @@ def test_a_weight_change_reuses_the_group_sums() -> None:
     after = model.score("moment", by=["region", "plan"])
     assert all(model._sums[k] is v for k, v in sums.items())  # no pass over the accounts
     assert_frames_close(after, model._score_full("moment", by=["region", "plan"]))
+
+
+def test_categorical_enum_and_float_dimensions_agree_with_the_reference() -> None:
+    journey, table = random_book(5, 24)
+    accounts = table.accounts if "region" in table.accounts.columns else table.accounts.join(
+        table.attributes, on="account_id", how="left"
+    )
+    n = accounts.height
+    tiers = pl.Enum(["gold", "silver", "bronze"])  # declared order, not alphabetical
+    accounts = accounts.with_columns(
+        tier=pl.Series((["silver", "gold", "bronze", None] * n)[:n], dtype=tiers),
+        team=pl.Series((["b", "a", None] * n)[:n], dtype=pl.Categorical),
+        score=pl.Series(([0.5, float("nan"), 1.5, None] * n)[:n], dtype=pl.Float64),
+    )
+    model = MISModel(journey, SignalTable(observations=table.observations, accounts=accounts))
+    tier = model.score("journey", by="tier")["tier"].to_list()
+    assert tier == ["gold", "silver", "bronze", None]  # the Enum's order, null last
+    assert model.score("journey", by="team")["team"].to_list() == ["a", "b", None]
+    assert model.score("journey", by="score")["score"].to_list() == [0.5, 1.5, None]  # NaN is no value
+    assert "tier" in model.dimensions and "team" in model.dimensions and "score" not in model.dimensions
+    for by in (["tier"], ["team", "score"], ["score", "region"]):
+        for level in ("moment", "stage", "journey"):
+            assert_frames_close(model.score(level, by=by), model._score_full(level, by=by))
+    # "score" is a column of the contributions: there (only) it is refused
+    with pytest.raises(ValueError, match="'score' has the name of a result column"):
+        model.contributions("moment", by="score")

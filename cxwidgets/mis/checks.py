@@ -37,12 +37,12 @@ By = str | Sequence[str] | None
 #: ``score("account")``. Bin a column with many values first (``pl.col(c).cut(...)``).
 MAX_BY_GROUPS = 10_000
 
-#: Columns of the result tables: a ``by`` column may not take one of these names (``alerts``
-#: adds owner, owner_sla and due).
+#: Columns of the ``score`` and ``gates`` tables: a ``by`` column may not take one of these names
+#: (``contributions`` adds :data:`CONTRIBUTION_COLUMNS`, ``alerts`` owner, owner_sla and due).
 RESULT_COLUMNS = frozenset(
-    {"stage", "moment", "signal", "journey", "category", "mis", "coverage", "n_accounts", "weight", "score",
-     "contribution", "green", "amber", "status", "exits"}
+    {"stage", "moment", "journey", "mis", "coverage", "n_accounts", "weight", "green", "amber", "status", "exits"}
 )
+CONTRIBUTION_COLUMNS = frozenset({"signal", "category", "score", "contribution"})
 
 #: :attr:`~cxwidgets.mis.MISModel.dimensions` lists label-like columns with at most this many
 #: distinct values (null counted as one): what a "MIS by" picker offers.

@@ -173,7 +173,9 @@ class _GroupSums(_ScoreArrays):
         distinct, group = _distinct(code, span)
         if distinct.size > MAX_BY_GROUPS:
             self._too_many_groups(by, distinct.size)
-        labels = self._dims.select(by).gather(_first_of_each(group, distinct.size))
+        labels = self._dims.select(
+            pl.col(c).fill_nan(None) if self._dims.schema[c].is_float() else pl.col(c) for c in by
+        ).gather(_first_of_each(group, distinct.size))  # NaN is in the null group
         out = (group, labels)
         self._group_index_cache[by] = out
         return out

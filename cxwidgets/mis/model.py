@@ -21,6 +21,7 @@ from cxwidgets._util.text import did_you_mean
 from cxwidgets.journey import Journey, MISSettings, signal_key
 from cxwidgets.mis.arrays import _Spec
 from cxwidgets.mis.checks import (
+    CONTRIBUTION_COLUMNS,
     RESULT_COLUMNS,
     By,
     Level,
@@ -459,7 +460,7 @@ class MISModel(_TunedSettings):
             seg = (self._segment_column,)
             df = _contrib_frame_from_rollup(self._spec, self._rollup(seg), "journey", seg)
             return df.rename({self._segment_column: "segment"}) if self._segment_column != "segment" else df
-        by_cols = self._slice(checked)
+        by_cols = self._slice(checked, RESULT_COLUMNS | CONTRIBUTION_COLUMNS)
         return _contrib_frame_from_rollup(self._spec, self._rollup(by_cols), level, by_cols)
 
     def signal_scores(self) -> pl.DataFrame:
