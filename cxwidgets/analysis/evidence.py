@@ -34,6 +34,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import polars as pl
@@ -89,17 +90,18 @@ def _interval_stats(long: pl.DataFrame, unit_cols: list[str], pop_col: str) -> p
         ((pl.col("v") * pl.col("mis")).sum() / pl.col("v").sum()).alias("mu"), pl.col("v").sum().alias("V")
     )
     lin = (
-        long.join(mom, on=mkeys, how="left")
+        long.join(mom, on=mkeys, how="left", nulls_equal=True)
         .with_columns((pl.col("a") * pl.col("v") * (pl.col("mis") - pl.col("mu")) / pl.col("V")).alias("u"))
         .group_by([*keys, "account_id"])
         .agg(pl.col("u").sum())
         .group_by(keys)
         .agg((pl.col("u") ** 2).sum().alias("su2"), pl.len().alias("n"))
     )
-    mis = mom.join(long.select(*mkeys, "a").unique(), on=mkeys, how="left").group_by(keys).agg(
+    mis = mom.join(long.select(*mkeys, "a").unique(), on=mkeys, how="left", nulls_equal=True).group_by(keys).agg(
         (pl.col("a") * pl.col("mu")).sum().alias("mis_check")
     )
-    return lin.join(mis, on=keys, how="left").with_columns(
+    # nulls_equal: a group of accounts without a value of a dimension is a group (by=)
+    return lin.join(mis, on=keys, how="left", nulls_equal=True).with_columns(
         pl.when(pl.col("n") >= 2).then((pl.col("n") / (pl.col("n") - 1) * pl.col("su2")).sqrt()).otherwise(None)
         .alias("se")
     ).drop("su2")
@@ -107,16 +109,21 @@ def _interval_stats(long: pl.DataFrame, unit_cols: list[str], pop_col: str) -> p
 
 def evidence_status(
     model: Any,
-    level: Literal["moment", "stage", "segment"] = "moment",
+    level: Literal["moment", "stage", "segment", "journey"] = "moment",
     confidence: float = 0.95,
+    *,
+    by: str | Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """Per moment, stage or segment: MIS, a confidence interval, and a status only where the
     interval is clear of the gate thresholds (else ``"not enough evidence"`` with ``n_needed``).
 
     Args:
         model: a :class:`~cxwidgets.mis.MISModel` with data.
-        level: ``"moment"``, ``"stage"`` or ``"segment"`` (the journey MIS of each segment).
+        level: ``"moment"``, ``"stage"`` or ``"segment"`` (the journey MIS of each segment);
+            with ``by``, ``"journey"`` too (the journey MIS of each group).
         confidence: of the two-sided interval (default 0.95).
+        by: accounts columns to slice by, as :meth:`MISModel.score` takes them (any dimension,
+            or a list): one row per group x unit, the group columns first.
 
     Returns:
         The unit columns (stage, moment / stage / segment), mis (as ``model.score``), n_accounts,
@@ -133,6 +140,8 @@ def evidence_status(
         ['stage', 'mis', 'n_accounts', 'se']
     """
     z = _z(confidence)
+    if by is not None:
+        return _sliced_evidence(model, level, by, z)
     scores, long, unit_cols = _unit_rows(model, level)
     long = long.filter(pl.col("v") > 0)
     stats = _interval_stats(long, unit_cols, "_pop")
@@ -147,9 +156,49 @@ def evidence_status(
             stats.drop("_pop"), on=unit_cols, how="left"
         )
     rows = [_unit_evidence(r, unit_cols, z) for r in out.iter_rows(named=True)]
-    schema = {**{c: pl.String for c in unit_cols}, "mis": pl.Float64, "n_accounts": pl.Int64, "se": pl.Float64,
-              "lower": pl.Float64, "upper": pl.Float64, "green": pl.Float64, "amber": pl.Float64,
-              "status": pl.String, "evidence": pl.String, "threshold": pl.Float64, "n_needed": pl.Int64}
+    schema = {**{c: pl.String for c in unit_cols}, **_EVIDENCE_SCHEMA}
+    return pl.DataFrame(rows, schema=schema)
+
+
+_EVIDENCE_SCHEMA: dict[str, pl.DataType] = {
+    "mis": pl.Float64(), "n_accounts": pl.Int64(), "se": pl.Float64(), "lower": pl.Float64(),
+    "upper": pl.Float64(), "green": pl.Float64(), "amber": pl.Float64(), "status": pl.String(),
+    "evidence": pl.String(), "threshold": pl.Float64(), "n_needed": pl.Int64(),
+}
+
+
+def _sliced_evidence(model: Any, level: str, by: str | Sequence[str], z: float) -> pl.DataFrame:
+    """:func:`evidence_status` by a dimension: the groups are part of each unit's key."""
+    groups = model.account_groups(by)
+    cols = groups.columns[1:]
+    if level not in ("moment", "stage", "journey"):
+        raise ValueError(f"with by=, level must be 'moment', 'stage' or 'journey', got {level!r}")
+    acc = model.score("account", by="moment")
+    acc = acc.drop([c for c in cols if c in acc.columns and c != "segment"]).join(
+        groups.drop("segment") if "segment" in cols else groups, on="account_id", how="left"
+    )
+    scores = model.score(level, by=cols)
+    unit_cols = [*cols, *{"moment": ["stage", "moment"], "stage": ["stage"], "journey": []}[level]]
+    if level == "moment":
+        long = acc.with_columns(pl.lit(1.0).alias("a"))
+    else:
+        w = model.score("moment", by=cols).select(*cols, "moment", "weight")
+        long = acc.join(w, on=[*cols, "moment"], how="left", nulls_equal=True)
+    long = long.with_columns(_account_weights(model, True).alias("v"), pl.lit("all").alias("_pop"))
+    long = long.filter(pl.col("mis").is_not_null() & (pl.col("v") > 0))
+    if level != "moment":  # a_m: moment weight over the unit's moments that have a MIS
+        defined = long.select("_pop", *unit_cols, "moment", "weight").unique()
+        share = pl.col("weight") / pl.col("weight").sum().over(["_pop", *unit_cols])
+        defined = defined.with_columns(share.alias("a"))
+        long = long.join(
+            defined.select("_pop", *unit_cols, "moment", "a"), on=["_pop", *unit_cols, "moment"], nulls_equal=True
+        )
+    stats = _interval_stats(long, unit_cols, "_pop").drop("_pop")
+    out = scores.select(*unit_cols, "mis", "green", "amber", "status").join(
+        stats, on=unit_cols, how="left", nulls_equal=True
+    )
+    rows = [_unit_evidence(r, unit_cols, z) for r in out.iter_rows(named=True)]
+    schema = {**{c: scores.schema[c] for c in unit_cols}, **_EVIDENCE_SCHEMA}
     return pl.DataFrame(rows, schema=schema)
 
 

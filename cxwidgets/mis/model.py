@@ -11,7 +11,7 @@ their checks and applying are :mod:`cxwidgets.mis.settings`) and the public view
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -307,6 +307,21 @@ class MISModel(_TunedSettings):
             cached = (self._segment_column, _dimension_names(self._dims, self._segment_column))
             self.__dict__["_dimension_cache"] = cached
         return list(cached[1])
+
+    def account_groups(self, by: str | Sequence[str]) -> pl.DataFrame:
+        """Each account's group for ``by``, as :meth:`score` groups them: ``account_id`` then the
+        ``by`` columns (``"segment"`` names the segment column), one row per account.
+
+        Example:
+            >>> import cxwidgets as cx
+            >>> model = cx.MISModel(cx.Journey.template("saas"), cx.datasets.saas(200, seed=0))
+            >>> model.account_groups(["segment", "renewed"]).columns
+            ['account_id', 'segment', 'renewed']
+        """
+        cols = self._slice(_check_by("journey", by))
+        return pl.concat(
+            [pl.DataFrame({"account_id": self._account_ids}), self._dims.select(cols)], how="horizontal"
+        )
 
     def _slice(self, by: tuple[str, ...], reserved: frozenset[str] = RESULT_COLUMNS) -> tuple[str, ...]:
         """``by`` checked against the accounts columns and the result's own column names."""

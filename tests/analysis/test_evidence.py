@@ -241,3 +241,43 @@ def test_docstring_examples_run() -> None:
 
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_evidence_by_a_dimension_is_the_evidence_of_each_group_alone() -> None:
+    # independent computation: the model of each region's accounts alone (the saas template's
+    # normalisers score an account from its own values, so a region's scores do not depend on
+    # the other regions), through the unsliced code path
+    data = cx.datasets.saas(600, seed=4)
+    region = pl.Series("region", ["north", "south", None] * 200)
+    accounts = data.accounts.with_columns(region)
+    tables = {"responses": data.responses, "tickets": data.tickets, "events": data.events}
+    journey = Journey.template("saas")
+    model = MISModel(journey, {**tables, "accounts": accounts}, as_of=data.as_of, progress=False)
+    for level in ("moment", "stage"):
+        sliced = evidence_status(model, level, by="region")
+        assert sliced["mis"].to_list() == model.score(level, by="region")["mis"].to_list()
+        for name in ("north", "south", None):
+            ids = accounts.filter(pl.col("region").eq_missing(name))["account_id"].to_list()
+            alone = MISModel(
+                journey,
+                {
+                    **{k: v.filter(pl.col("account_id").is_in(ids)) for k, v in tables.items()},
+                    "accounts": accounts.filter(pl.col("account_id").is_in(ids)),
+                },
+                as_of=data.as_of,
+                progress=False,
+            )
+            want = evidence_status(alone, level)
+            got = sliced.filter(pl.col("region").eq_missing(name)).drop("region")
+            assert got["n_accounts"].to_list() == want["n_accounts"].to_list()
+            assert got["evidence"].to_list() == want["evidence"].to_list()
+            for column in ("mis", "se", "lower", "upper"):
+                for a, b in zip(got[column].to_list(), want[column].to_list()):
+                    assert (a is None and b is None) or a == pytest.approx(b, rel=1e-9, abs=1e-9)
+
+
+def test_evidence_of_the_journey_by_segment_is_the_segment_level() -> None:
+    model = MISModel(Journey.template("saas"), cx.datasets.saas(400, seed=2), progress=False)
+    assert evidence_status(model, "journey", by="segment").equals(evidence_status(model, "segment"))
+    with pytest.raises(cx.CXDataError, match="did you mean 'segment'"):
+        evidence_status(model, "stage", by="segmnt")
