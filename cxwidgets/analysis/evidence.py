@@ -156,7 +156,7 @@ def evidence_status(
             stats.drop("_pop"), on=unit_cols, how="left"
         )
     rows = [_unit_evidence(r, unit_cols, z) for r in out.iter_rows(named=True)]
-    schema = {**{c: pl.String for c in unit_cols}, **_EVIDENCE_SCHEMA}
+    schema: dict[str, pl.DataType] = {**{c: pl.String() for c in unit_cols}, **_EVIDENCE_SCHEMA}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -198,7 +198,7 @@ def _sliced_evidence(model: Any, level: str, by: str | Sequence[str], z: float) 
         stats, on=unit_cols, how="left", nulls_equal=True
     )
     rows = [_unit_evidence(r, unit_cols, z) for r in out.iter_rows(named=True)]
-    schema = {**{c: scores.schema[c] for c in unit_cols}, **_EVIDENCE_SCHEMA}
+    schema: dict[str, pl.DataType] = {**{c: scores.schema[c] for c in unit_cols}, **_EVIDENCE_SCHEMA}
     return pl.DataFrame(rows, schema=schema)
 
 
