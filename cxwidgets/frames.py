@@ -3,6 +3,7 @@ parquet file) into one polars frame."""
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -138,7 +139,8 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 def scan_file(path: str | os.PathLike[str], *, table: str = "data") -> pl.LazyFrame:
     """The CSV or parquet file at ``path`` as a polars LazyFrame (nothing is read yet).
 
-    A CSV (``.csv``, ``.csv.gz``; ``.tsv`` tab-separated) is read as text, every column: the
+    A CSV (``.csv``, ``.csv.gz``; ``.tsv`` tab-separated; a header without commas but with
+    semicolons, tabs or pipes is read with that separator) is read as text, every column: the
     reading rule is :func:`numbers_from_text`, applied after the needed columns are read. A
     parquet file (``.parquet``, ``.pq``) keeps its types. A missing file, a folder or another
     suffix raises :class:`CXDataError` naming the path and the fix.
@@ -174,8 +176,28 @@ def scan_file(path: str | os.PathLike[str], *, table: str = "data") -> pl.LazyFr
             f"({os.getcwd()})",
         )
     if is_csv:
-        return pl.scan_csv(where, infer_schema=False, separator="\t" if lower.endswith(".tsv") else ",")
+        return pl.scan_csv(where, infer_schema=False, separator=_separator(where))
     return pl.scan_parquet(where)
+
+
+def _separator(where: Path) -> str:
+    """The CSV's separator, read from its header line: a comma unless the header has none and has
+    semicolons, tabs or pipes (European spreadsheets save ``;``-separated CSV). Read by hand
+    because the header is all that decides it: a sniffer guessing from the data rows can be
+    misled by commas inside comments."""
+    if where.name.lower().endswith(".tsv"):
+        return "\t"
+    opener = gzip.open if where.name.lower().endswith(".gz") else open
+    try:
+        with opener(where, "rt", encoding="utf-8-sig", errors="replace") as handle:
+            header = handle.readline()
+    except OSError:
+        return ","  # polars will say what is wrong with the file
+    if "," in header:
+        return ","
+    counts = {sep: header.count(sep) for sep in (";", "\t", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
 
 
 def _read_file(path: str | os.PathLike[str], table: str, columns: Sequence[str] | None) -> pl.DataFrame:

@@ -4,6 +4,7 @@ by every analysis that takes an outcome, with the same result as a Boolean colum
 from __future__ import annotations
 
 import math
+import pathlib
 import re
 
 import polars as pl
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cxwidgets as cx
+import cxwidgets.frames
 from cxwidgets.analysis.thresholds import cutoff_table, outcome_events
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import NO, YES, yes_no
@@ -134,8 +136,7 @@ def test_gzipped_csv_tsv_and_parquet_paths_are_read(tmp_path) -> None:  # type: 
     [
         ("missing.csv", "no file at", "check the name and folder"),
         ("folder.csv", "is a folder, not a file", "pass the path of one file"),
-        ("answers.xlsx", "only CSV (.csv, .csv.gz, .tsv) and parquet (.parquet, .pq) files are read",
-         "pl.read_excel"),
+        ("answers.xlsx", "only CSV (.csv, .csv.gz, .tsv) and parquet (.parquet, .pq) files are read", "pl.read_excel"),
     ],
 )
 def test_a_path_that_is_not_a_readable_file_is_named_with_the_fix(  # type: ignore[no-untyped-def]
@@ -251,3 +252,18 @@ def test_frames_narwhals_knows_are_read_eager_whole_and_lazy_projected() -> None
     assert cx.frames.to_polars(frame.to_arrow(), columns=["score"]).equals(frame)  # eager: whole
     lazy = nw.from_native(frame.lazy().with_columns(boom=pl.col("x").str.to_integer()))
     assert cx.frames.to_polars(lazy, columns=["score", "account_id"]).equals(frame.select("account_id", "score"))
+
+
+def test_a_semicolon_separated_csv_is_read_by_its_header(tmp_path: pathlib.Path) -> None:
+    # European spreadsheets save CSV with ';' (the decimal comma takes ','); a byte-order mark too
+    path = tmp_path / "export.csv"
+    path.write_text("account_id;moment;metric;score\n001;M;nps;9\n002;M;nps;\n", encoding="utf-8-sig")
+    frame = cx.validate(path, table="responses")
+    assert frame["account_id"].to_list() == ["001", "002"]
+    assert frame["score"].to_list() == [9.0, None]
+    piped = tmp_path / "piped.csv"
+    piped.write_text("account_id|segment\nA|smb\n")
+    assert cx.validate(piped, table="accounts")["segment"].to_list() == ["smb"]
+    commas = tmp_path / "commas.csv"
+    commas.write_text('account_id,comment\nA,"fine; thanks"\n')
+    assert cxwidgets.frames.to_polars(commas)["comment"].to_list() == ["fine; thanks"]
