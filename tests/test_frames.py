@@ -267,3 +267,11 @@ def test_a_semicolon_separated_csv_is_read_by_its_header(tmp_path: pathlib.Path)
     commas = tmp_path / "commas.csv"
     commas.write_text('account_id,comment\nA,"fine; thanks"\n')
     assert cxwidgets.frames.to_polars(commas)["comment"].to_list() == ["fine; thanks"]
+
+
+def test_a_decimal_comma_is_named_with_its_fix(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text('account_id;moment;metric;score\n001;M;csat;"4,5"\n002;M;csat;4\n')
+    with pytest.raises(CXDataError, match="written with a decimal comma") as err:
+        cx.validate(path, table="responses", continuous=["csat"])
+    assert err.value.column == "score" and "str.replace(',', '.')" in (err.value.fix or "")

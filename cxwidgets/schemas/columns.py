@@ -79,12 +79,17 @@ def _to_float(s: pl.Series) -> tuple[pl.Series, list[str]]:
         num = text.str.strip_chars().cast(pl.Float64, strict=False)
         failed = (num.is_null() & text.is_not_null()).arg_true()
         if failed.len():
+            bad = text.gather(failed).str.strip_chars()
+            comma = bool(bad.str.contains(r"^[+-]?[0-9]*,[0-9]+$").all())  # "4,5": a decimal comma
             raise _bad(
                 text,
                 failed,
-                f"{plural(failed.len(), 'value')} of {s.len():,} cannot be read as numbers",
-                f"map the labels to numbers first (e.g. pl.col('{s.name}').replace_strict({{...}})) "
-                "or drop those rows",
+                f"{plural(failed.len(), 'value')} of {s.len():,} cannot be read as numbers"
+                + (" (they are written with a decimal comma)" if comma else ""),
+                f"read the decimal comma first: pl.col('{s.name}').str.replace(',', '.').cast(pl.Float64)"
+                if comma
+                else f"map the labels to numbers first (e.g. pl.col('{s.name}').replace_strict({{...}})), map "
+                "'not applicable' codes to null, or drop those rows",
                 "text that is not a number",
             )
         notes = [f"{s.name}: numeric text read as numbers"]
