@@ -60,7 +60,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import os
 import pathlib
 from collections.abc import Mapping
@@ -70,7 +69,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from cxwidgets._util.text import did_you_mean, short
+from cxwidgets._util.text import short
 from cxwidgets.analysis.thresholds import (
     MIS_TARGET,
     Bins,
@@ -83,8 +82,10 @@ from cxwidgets.charts import save_chart
 from cxwidgets.journey import Journey
 from cxwidgets.mis.gates import DEFAULT_AMBER, DEFAULT_GREEN
 from cxwidgets.views import dimensions_of, group_bands, quartile_thresholds
+from cxwidgets.widgets import _threshold_parts as parts
 from cxwidgets.widgets._assets import join_css, join_esm
 from cxwidgets.widgets._base import QuietUpdates, RefuseBadState, check_args, deprecated, message_of, serve_request
+from cxwidgets.widgets._threshold_parts import OPS
 from cxwidgets.widgets.threshold_chart import threshold_chart
 
 __all__ = ["ThresholdTuner", "threshold_chart"]
@@ -96,25 +97,6 @@ _CSS_PATH = _HERE / "threshold_tuner.css"
 #: CSS variables + static/theme.css + threshold_tuner.css (joined here, at load time: see _assets)
 _ESM = join_esm(_ESM_PATH)
 _CSS = join_css(_CSS_PATH, "cxtt")
-
-#: Operations of the request protocol: op -> (required args, optional args).
-OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "take_suggestion": ((), ("force",)),
-    "reset": ((), ()),
-    "set": (("green", "amber"), ()),
-}
-
-#: "the grouping in use now" (``_load``'s default)
-_SAME: Any = object()
-
-#: what the tuner needs of its model: the tuned state it edits and saves lives there
-_MODEL_API = ("journey", "score", "set_gates", "set_signal_thresholds", "to_journey")
-
-
-def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise ValueError(f"{what} must be a finite number, got {short(value)}")
-    return float(value)
 
 
 class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
@@ -185,7 +167,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         spec = getattr(model, "journey", None)
-        if not isinstance(spec, Journey) or not all(hasattr(model, a) for a in _MODEL_API):
+        if not isinstance(spec, Journey) or not all(hasattr(model, a) for a in parts.MODEL_API):
             raise TypeError(
                 f"ThresholdTuner needs an MIS model (cx.MISModel(journey, data)), got {type(model).__name__}"
             )
@@ -248,25 +230,12 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             return resolve_target(self.journey, self.target)
         return self._target
 
-    def _settings_key(self) -> Any:
-        m = self._model
-        try:
-            config = m.config().model_dump_json()
-            weights = tuple(sorted(dict(m.signal_weights).items()))
-        except Exception:  # noqa: BLE001 - a model without settings: cache by identity only
-            config, weights = None, ()
-        return (id(getattr(m, "table", None)), config, weights)
-
     def _binned(self, key: str, by: str | None) -> tuple[Bins, ThresholdTarget, str]:
-        settings = self._settings_key()
+        settings = parts.settings_key(self._model)
         if settings != self._cache_key:
             self._cache, self._cache_key = {}, settings
         t = resolve_target(self.journey, key)
-        if by is not None and by not in self.dimensions:
-            raise ValueError(
-                f"by must be one of the accounts' dimensions ({', '.join(self.dimensions) or 'none'}) or None, "
-                f"got {short(by)}{did_you_mean(str(by), self.dimensions)}"
-            )
+        parts.check_by(by, list(self.dimensions))
         if (t.key, by) not in self._cache:
             outcome, accounts, event = self._outcome or (None, None, True)
             self._cache[(t.key, by)] = threshold_bins(
@@ -275,10 +244,10 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         bins, _, label = self._cache[(t.key, by)]
         return bins, t, label  # t carries the journey's current thresholds
 
-    def _load(self, key: str, by: Any = _SAME) -> None:
+    def _load(self, key: str, by: Any = parts.SAME) -> None:
         """Bin ``key`` (cached), by ``by`` (default: as now), and show it with the journey's
         thresholds for it."""
-        by = self._good[3] if by is _SAME else by
+        by = self._good[3] if by is parts.SAME else by
         bins, t, label = self._binned(key, by)
         notes = list(bins.notes)
         green, amber = t.green, t.amber
@@ -289,25 +258,11 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         summary = bins.band_summary(green=g, amber=a)
         groups = group_bands(bins, g, a)
         self._bins, self._target, self._label = bins, t, label
-        lo, hi = bins.allowed
         with self.quietly():
             self.target = t.key
             self.by = by
             self.bins = bins.records()
-            self.info = {
-                "key": t.key,
-                "label": t.label,
-                "axis": _axis_title(t),
-                "kind": t.kind,
-                "higher_is_better": t.higher_is_better,
-                "strict": t.strict,
-                "unit": t.unit,
-                "outcome": label,
-                "allowed": [lo, hi],
-                "n_missing": bins.n_missing,
-                "n_unknown": bins.n_unknown,
-                "notes": notes,
-            }
+            self.info = parts.info_of(t, bins, label, notes)
             self.green, self.amber = g, a
             self.bands = summary
             self.group_bands = groups
@@ -319,14 +274,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         return quartile_thresholds(bins, t.higher_is_better)
 
     def _suggest(self) -> None:
-        bins, t = self._bins, self._target
-        if bins is None or t is None or not bins.has_outcome:
-            self.suggested = {}
-            return
-        try:
-            self.suggested = bins.suggest(self.target_recall, self._watch, strict=t.strict).as_dict()
-        except ValueError as err:
-            self.suggested = {"note": message_of(err)}
+        self.suggested = parts.suggestion_of(self._bins, self._target, self.target_recall, self._watch)
 
     def refresh(self) -> None:
         """Re-bin the current target (after the model's weights or data changed)."""
@@ -382,18 +330,14 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         """
         if green is None and amber is None:
             raise ValueError("give green= and/or amber= (on the target's scale)")
-        g = self.green if green is None else _number(green, "green")
-        a = self.amber if amber is None else _number(amber, "amber")
+        g = self.green if green is None else parts.number(green, "green")
+        a = self.amber if amber is None else parts.number(amber, "amber")
         bins, t = self.bins_data, self.target_spec
         g, a = bins.snap(g, "green"), bins.snap(a, "amber")  # off the axis: refused
         summary = bins.band_summary(green=g, amber=a)  # raises when out of order
         groups = group_bands(bins, g, a)
         # the model owns the tuned state; it raises (and stays as it was) when the journey rejects them
-        if t.kind == "signal":
-            assert t.moment is not None and t.signal is not None
-            self._model.set_signal_thresholds(t.moment, t.signal, green=g, amber=a)
-        else:
-            self._model.set_gates(g, a, moment=t.key if t.kind == "moment" else None)
+        parts.write_thresholds(self._model, t, g, a)
         journey = self._model.journey
         with self.quietly():
             self.green, self.amber, self.bands, self.group_bands = g, a, summary, groups
@@ -520,11 +464,7 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         Example:
             >>> tuner.chart().save("thresholds.svg")  # doctest: +SKIP
         """
-        return threshold_chart(
-            self.bins, self.green, self.amber, higher_is_better=self.target_spec.higher_is_better,
-            title=self.target_spec.label, unit=self.target_spec.unit, axis=_axis_title(self.target_spec),
-            width=width, height=height,
-        )
+        return parts.chart_of(self.bins, self.green, self.amber, self.target_spec, width=width, height=height)
 
     def save_image(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
         """Export the chart as a PNG or SVG picture (by extension, through vl-convert: no
@@ -554,11 +494,3 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
             f"ThresholdTuner(target={self.target!r}, green={self.green!r}, amber={self.amber!r}, "
             f"bins={len(self.bins)}{outcome}{by})"
         )
-
-
-def _axis_title(t: ThresholdTarget) -> str:
-    if t.kind == "mis":
-        return "Journey MIS of each account (0-100)"
-    if t.kind == "moment":
-        return f"MIS at {t.key} of each account (0-100)"
-    return f"{t.signal} of each account" + (f" ({t.unit})" if t.unit else "")
