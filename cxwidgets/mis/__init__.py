@@ -82,11 +82,12 @@ check that both agree to 1e-9).
 - ``rollups.py``: the fast path's roll-ups and contributions from those sums, in named steps, and
   the account level;
 - ``settings.py``: the checks and the applying of the settings the model is tuned with;
+- ``slices.py``: the private steps of ``by=`` slicing (dimensions, each account's group);
 - ``model.py``: :class:`MISModel`, the settings users tune and the public views;
 - ``frames.py``: the result tables (score, contributions, account rows) built from the arrays;
 - ``reference.py``: the slow, obvious recompute in polars (:func:`score_reference`,
   :func:`contributions_reference`, :func:`reference_rollups`) the tests check the fast path against;
-  ``recompute.py`` holds it (``_Reference``).
+  ``recompute.py`` holds it (``_Reference``), its contributions in ``recompute_contributions.py``.
 
 Example:
     >>> import polars as pl

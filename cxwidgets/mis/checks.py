@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from cxwidgets._util.text import choices, did_you_mean, short
 from cxwidgets.errors import CXDataError
-from cxwidgets.journey import MISSettings, check_weight
+from cxwidgets.journey import Journey, MISSettings, check_weight
 from cxwidgets.signals import ACCOUNT_SCHEMA, NO_SEGMENT, SignalTable, segment_labels
 from cxwidgets.timestamps import point_in_time
 
@@ -284,6 +284,31 @@ def _validated_settings(base: MISSettings, changes: Mapping[str, Any]) -> MISSet
             msgs.append(f"{loc}: {msg}" if loc and not msg.startswith(loc.split(".")[0]) else msg)
         raise ValueError("invalid MIS settings: " + "; ".join(msgs)) from None
 
+
+
+def _signal_table(journey: Journey, data: Any, as_of: datetime | date | None, progress: Any) -> SignalTable:
+    """What :class:`~cxwidgets.mis.MISModel` scores: an empty table for ``data=None`` (a
+    workshop journey), ``data`` itself if it is a SignalTable, else ``bind(journey, data)``."""
+    if data is None:
+        return SignalTable(
+            observations=pl.DataFrame(
+                schema={"account_id": pl.String, "moment": pl.String, "signal": pl.String, "role": pl.String,
+                        "total": pl.Float64, "n": pl.Int64}
+            ),
+            accounts=pl.DataFrame(schema={"account_id": pl.String, "segment": pl.String, "arr": pl.Float64}),
+        )
+    if isinstance(data, SignalTable):
+        return data
+    try:
+        from cxwidgets.binding import bind
+    except ImportError as err:  # pragma: no cover - binding.py is written separately
+        raise TypeError(
+            f"MISModel: data is a {type(data).__name__}, not a SignalTable, and cxwidgets.binding is not "
+            f"available to bind it ({err}); pass a SignalTable"
+        ) from None
+    # bind needs an aware datetime and refuses anything else (a date: CXDataError naming as_of),
+    # a check of its own that is kept; a date is meant for the model's alerts
+    return bind(journey, data, as_of=cast(datetime | None, as_of), progress=progress)
 
 
 def _accounts_table(data: Any) -> pl.DataFrame | None:

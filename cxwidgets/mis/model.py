@@ -5,7 +5,7 @@ their checks and applying are :mod:`cxwidgets.mis.settings`) and the public view
 (:meth:`MISModel.score`, :meth:`MISModel.contributions`, :meth:`MISModel.gates`,
 :meth:`MISModel.alerts`, ...). The arithmetic is the fast path's (:mod:`cxwidgets.mis.arrays`,
 :mod:`cxwidgets.mis.groups`, :mod:`cxwidgets.mis.rollups`); the tables are built by
-:mod:`cxwidgets.mis.frames`.
+:mod:`cxwidgets.mis.frames`; the private steps of ``by=`` slicing are :mod:`cxwidgets.mis.slices`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 import polars as pl
 
 from cxwidgets._util.text import did_you_mean
-from cxwidgets.journey import Journey, MISSettings, signal_key
+from cxwidgets.journey import Journey, MISSettings
 from cxwidgets.mis.arrays import _Spec
 from cxwidgets.mis.checks import (
     CONTRIBUTION_COLUMNS,
@@ -28,24 +28,20 @@ from cxwidgets.mis.checks import (
     _accounts_table,
     _as_utc,
     _check_by,
-    _check_dimensions,
     _check_level,
-    _dimension_names,
+    _signal_table,
 )
 from cxwidgets.mis.frames import _account_frame, _alerts_frame, _contrib_frame_from_rollup, _frame_from_rollup
 from cxwidgets.mis.gates import _threshold_fields
 from cxwidgets.mis.reference import score_reference
-from cxwidgets.mis.settings import _TunedSettings
+from cxwidgets.mis.settings import _ro
+from cxwidgets.mis.slices import _Slices
 from cxwidgets.signals import SignalTable
 
 __all__ = ["MISModel"]
 
 
-def _ro(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
-    return types.MappingProxyType(dict(mapping))
-
-
-class MISModel(_TunedSettings):
+class MISModel(_Slices):
     """Moment Impact Scores of a journey on data, with tunable weights and multipliers.
 
     Args:
@@ -81,27 +77,7 @@ class MISModel(_TunedSettings):
     ) -> None:
         if not isinstance(journey, Journey):
             raise TypeError(f"MISModel needs a cxwidgets Journey, got {type(journey).__name__}")
-        if data is None:
-            table = SignalTable(
-                observations=pl.DataFrame(
-                    schema={"account_id": pl.String, "moment": pl.String, "signal": pl.String, "role": pl.String,
-                            "total": pl.Float64, "n": pl.Int64}
-                ),
-                accounts=pl.DataFrame(schema={"account_id": pl.String, "segment": pl.String, "arr": pl.Float64}),
-            )
-        elif isinstance(data, SignalTable):
-            table = data
-        else:
-            try:
-                from cxwidgets.binding import bind
-            except ImportError as err:  # pragma: no cover - binding.py is written separately
-                raise TypeError(
-                    f"MISModel: data is a {type(data).__name__}, not a SignalTable, and cxwidgets.binding is not "
-                    f"available to bind it ({err}); pass a SignalTable"
-                ) from None
-            # bind needs an aware datetime and refuses anything else (a date: CXDataError naming as_of),
-            # a check of its own that is kept; a date is meant for the model's alerts
-            table = bind(journey, data, as_of=cast(datetime | None, as_of), progress=progress)
+        table = _signal_table(journey, data, as_of, progress)  # data=None: an empty table (a workshop)
         self.journey: Journey = journey
         self.table: SignalTable = table
         #: the accounts table of the data bound (every column, e.g. churned / renewed), or None:
@@ -302,11 +278,7 @@ class MISModel(_TunedSettings):
             >>> model.dimensions
             ['segment', 'churned', 'expanded', 'renewed']
         """
-        cached = self.__dict__.get("_dimension_cache")
-        if cached is None or cached[0] != self._segment_column:
-            cached = (self._segment_column, _dimension_names(self._dims, self._segment_column))
-            self.__dict__["_dimension_cache"] = cached
-        return list(cached[1])
+        return self._dimension_list()
 
     def account_groups(self, by: str | Sequence[str]) -> pl.DataFrame:
         """Each account's group for ``by``, as :meth:`score` groups them: ``account_id`` then the
@@ -318,15 +290,7 @@ class MISModel(_TunedSettings):
             >>> model.account_groups(["segment", "renewed"]).columns
             ['account_id', 'segment', 'renewed']
         """
-        cols = self._slice(_check_by("journey", by))
-        return pl.concat(
-            [pl.DataFrame({"account_id": self._account_ids}), self._dims.select(cols)], how="horizontal"
-        )
-
-    def _slice(self, by: tuple[str, ...], reserved: frozenset[str] = RESULT_COLUMNS) -> tuple[str, ...]:
-        """``by`` checked against the accounts columns and the result's own column names."""
-        _check_dimensions(by, self._dims, self.dimensions, reserved)
-        return by
+        return self._account_group_frame(_check_by("journey", by))
 
     @property
     def n_accounts(self) -> int:
@@ -367,14 +331,7 @@ class MISModel(_TunedSettings):
             >>> model.to_journey().signal("Advocacy Ask", "Promoter activation").weight
             3.0
         """
-        data = self.journey.model_dump()
-        data["mis"] = self.config().model_dump()
-        for st in data["stages"]:
-            for m in st["moments"]:
-                for s in m["signals"]:
-                    s["weight"] = self._sigw[signal_key(m["name"], s["name"])]
-        return Journey.model_validate(data)
-
+        return self._tuned_journey(self.config())
 
     def account_mis(self, moment: str | None = None) -> pl.DataFrame:
         """Each account's journey MIS (or one ``moment``'s MIS): columns account_id and mis
@@ -448,9 +405,7 @@ class MISModel(_TunedSettings):
         if level == "account":
             return _account_frame(self, checked, top)
         if level == "segment":
-            seg = (self._segment_column,)
-            df = _frame_from_rollup(self._spec, self._rollup(seg), "journey", seg).drop("journey")
-            return df.rename({self._segment_column: "segment"}) if self._segment_column != "segment" else df
+            return self._segment_frame()
         by_cols = self._slice(checked)
         return _frame_from_rollup(self._spec, self._rollup(by_cols), level, by_cols)
 
@@ -472,9 +427,7 @@ class MISModel(_TunedSettings):
         _check_level(level, ("moment", "stage", "segment", "journey"))
         checked = _check_by(level, by)
         if level == "segment":
-            seg = (self._segment_column,)
-            df = _contrib_frame_from_rollup(self._spec, self._rollup(seg), "journey", seg)
-            return df.rename({self._segment_column: "segment"}) if self._segment_column != "segment" else df
+            return self._segment_frame(contributions=True)
         by_cols = self._slice(checked, RESULT_COLUMNS | CONTRIBUTION_COLUMNS)
         return _contrib_frame_from_rollup(self._spec, self._rollup(by_cols), level, by_cols)
 

@@ -1,5 +1,6 @@
 """The reference recompute itself: ``_Reference``, every definition of the engine written
-directly, slowly and obviously, in polars (the entry points are :mod:`cxwidgets.mis.reference`).
+directly, slowly and obviously, in polars (the entry points are :mod:`cxwidgets.mis.reference`;
+the contributions are :mod:`cxwidgets.mis.recompute_contributions`).
 
 It shares no code with the fast path beyond the journey's structure (``_Spec``), the input
 checks, the status rule and the normaliser registry.
@@ -21,6 +22,7 @@ from cxwidgets.mis.checks import (
 )
 from cxwidgets.mis.frames import _TIE_DECIMALS
 from cxwidgets.mis.gates import _status_expr
+from cxwidgets.mis.recompute_contributions import _reference_contributions
 from cxwidgets.normalise import normalise
 from cxwidgets.signals import SignalTable
 
@@ -385,100 +387,9 @@ class _Reference:
         ).select("account_id", "segment", "arr", *keys, "mis", "coverage", "green", "amber")
 
     def contributions(self, level: str, by: object) -> pl.DataFrame:
-        """The signals' points per signal (x group of the slice ``by``); level segment: the journey per segment."""
-        checked: tuple[str, ...] = _check_by(level, by)
-        if level == "segment":
-            seg = (self.segment_column,)
-            df = self.labelled(self._contributions("journey", seg), seg, status=False)
-            return df.rename({self.segment_column: "segment"}) if self.segment_column != "segment" else df
-        _check_dimensions(checked, self.dims, self.dims.columns)
-        return self.labelled(self._contributions(level, checked), checked, status=False)
-
-    def _contributions(self, level: str, by: tuple[str, ...]) -> pl.DataFrame:
-        self.account_moments()
-        cells = self._cells
-        assert cells is not None
-        wc = self._wcol(by)
-        keys = ["_g"] if by else []
-        x = self._accounts(by).select("account_id", pl.col(wc).alias("x"), *keys)
-        mom = self.moment_rollup(by)
-        B = (
-            self.account_moments().filter(pl.col("mis").is_not_null()).join(x, on="account_id")
-            .group_by(*keys, "moment").agg(pl.col("x").sum().alias("B"))
-        )
-        c = (
-            cells.join(x, on="account_id").group_by(*keys, "moment", "signal")
-            .agg((pl.col("x") * pl.col("c")).sum().alias("CN"))
-            .join(B, on=[*keys, "moment"])
-            .with_columns(pl.when(pl.col("B") > 0).then(pl.col("CN") / pl.col("B")).alias("cm"))
-        )
-        sc = (
-            self.vals.join(x, on="account_id").group_by(*keys, "moment", "signal")
-            .agg((pl.col("x") * pl.col("score")).sum().alias("SN"), pl.col("x").sum().alias("SD"))
-            .with_columns(pl.when(pl.col("SD") > 0).then(pl.col("SN") / pl.col("SD")).alias("score"))
-        )
-        wj = self._population_weights(by, keys)
-        grid = self.meta.select("stage", "moment", "signal", "category", (pl.col("cw") * pl.col("sw")).alias("wb"))
-        grid = grid.with_row_index("_j")
-        if by:
-            grid = self.groups(by)[1].select(keys).join(grid, how="cross")
-        out = (
-            grid.join(c.select(*keys, "moment", "signal", "cm"), on=[*keys, "moment", "signal"], how="left")
-            .join(sc.select(*keys, "moment", "signal", "score"), on=[*keys, "moment", "signal"], how="left")
-            .join(wj, on=[*keys, "moment", "signal"], how="left")
-            .join(
-                mom.select(*keys, "moment", pl.col("mis").alias("mm"), pl.col("weight").alias("Wm")),
-                on=[*keys, "moment"],
-            )
-            .with_columns(
-                pl.when(pl.col("ptot") > 0).then(pl.col("wp")).otherwise(pl.col("wb")).alias("weight"),
-                pl.when(pl.col("mm").is_not_null()).then(pl.col("cm").fill_null(0.0)).alias("cm"),
-            )
-        )
-        if level == "moment":
-            out = out.with_columns(pl.col("cm").alias("contribution"), pl.col("mm").alias("mis"))
-        else:
-            out = self._unit_contributions(out, level, by, keys, mom)
-        sort = ["_g", "_j"] if by else ["_j"]
-        return out.sort(sort).select(
-            *keys, "stage", "moment", "signal", "category", "weight", "score", "contribution", "mis"
-        )
-
-    def _population_weights(self, by: tuple[str, ...], keys: list[str]) -> pl.DataFrame:
-        """Per (population,) moment, signal: the signal's weight ``wp`` (the mean over the
-        population's accounts) and the population's total weight ``ptot``."""
-        T = self._accounts(by).group_by("segment", *keys).agg(
-            pl.col("a").sum().alias("T"), pl.col("sm").first().alias("sm")
-        )
-        return (
-            self.segw.join(T, on="segment")
-            .with_columns(self._pt(by).alias("pt"))
-            .group_by(*keys, "moment", "signal")
-            .agg(((pl.col("pt") * pl.col("w")).sum() / pl.col("pt").sum()).alias("wp"),
-                 pl.col("pt").sum().alias("ptot"))
-        )
-
-    def _unit_contributions(
-        self, out: pl.DataFrame, level: str, by: tuple[str, ...], keys: list[str], mom: pl.DataFrame
-    ) -> pl.DataFrame:
-        """The signal points ``cm`` in the moment MIS as points in the stage or journey MIS."""
-        unit = ["stage"] if level == "stage" else []
-        roll = self.stage_rollup(by) if level == "stage" else self.journey_rollup(by)
-        wd = mom.filter(pl.col("mis").is_not_null()).group_by(*keys, *unit).agg(pl.col("weight").sum().alias("WD"))
-        if keys or unit:
-            out = out.join(wd, on=[*keys, *unit], how="left").join(
-                roll.select(*keys, *unit, pl.col("mis").alias("rm")), on=[*keys, *unit], how="left"
-            )
-        else:
-            out = out.with_columns(
-                pl.lit(wd["WD"][0] if wd.height else None, pl.Float64).alias("WD"),
-                pl.lit(roll["mis"][0], pl.Float64).alias("rm"),
-            )
-        return out.with_columns(
-            pl.when(pl.col("cm").is_not_null() & (pl.col("WD") > 0))
-            .then(pl.col("cm") * pl.col("Wm") / pl.col("WD")).alias("contribution"),
-            pl.col("rm").alias("mis"),
-        )
+        """The signals' points per signal (x group of the slice ``by``); level segment: the journey per segment
+        (:mod:`cxwidgets.mis.recompute_contributions`)."""
+        return _reference_contributions(self, level, by)
 
     def score(self, level: str, by: object, top: int | None = None) -> pl.DataFrame:
         _check_level(level)

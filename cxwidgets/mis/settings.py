@@ -3,12 +3,14 @@
 ``_TunedSettings`` holds the private steps of the model's settings: the journey's own settings
 (``_journey_state``), the checks of signal and segment weights, ``_apply`` (validate every
 setting together, then store them and refresh what depends on them: role values, the roll-up
-cache, the ARR note) and ``_set_journey`` (new gates or thresholds: nothing to rescore). The
-public setters, ``set`` and ``reset`` are :class:`~cxwidgets.mis.MISModel`'s own.
+cache, the ARR note), ``_tuned_journey`` (the tuned state as a journey) and ``_set_journey`` (new
+gates or thresholds: nothing to rescore). The public setters, ``set`` and ``reset`` are
+:class:`~cxwidgets.mis.MISModel`'s own.
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from cxwidgets._util.text import did_you_mean, short
 from cxwidgets.errors import CXDataError
-from cxwidgets.journey import Journey, MISSettings
+from cxwidgets.journey import Journey, MISSettings, signal_key
 from cxwidgets.mis.arrays import _Rollup, _Spec
 from cxwidgets.mis.checks import (
     MISSING_POLICIES,
@@ -27,6 +29,11 @@ from cxwidgets.mis.checks import (
     _validated_settings,
 )
 from cxwidgets.mis.rollups import _FastRollups
+
+
+def _ro(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A read-only copy of a settings mapping (what the model's getters return)."""
+    return types.MappingProxyType(dict(mapping))
 
 
 class _TunedSettings(_FastRollups):
@@ -162,6 +169,16 @@ class _TunedSettings(_FastRollups):
                     f"arr_weighting: {missing:,} of {self._N:,} accounts have no ARR and weigh 0 in the roll-ups "
                     "(they are not counted in n_accounts)"
                 )
+
+    def _tuned_journey(self, settings: MISSettings) -> Journey:
+        """The journey with the tuned signal weights in its signals and ``settings`` as its MIS settings."""
+        data = self.journey.model_dump()
+        data["mis"] = settings.model_dump()
+        for st in data["stages"]:
+            for m in st["moments"]:
+                for s in m["signals"]:
+                    s["weight"] = self._sigw[signal_key(m["name"], s["name"])]
+        return Journey.model_validate(data)
 
     def _set_journey(self, journey: Journey) -> None:
         """A new journey of the same structure (gates or thresholds changed): nothing to rescore."""
