@@ -186,13 +186,8 @@ def _sliced_evidence(model: Any, level: str, by: str | Sequence[str], z: float) 
         long = acc.join(w, on=[*cols, "moment"], how="left", nulls_equal=True)
     long = long.with_columns(_account_weights(model, True).alias("v"), pl.lit("all").alias("_pop"))
     long = long.filter(pl.col("mis").is_not_null() & (pl.col("v") > 0))
-    if level != "moment":  # a_m: moment weight over the unit's moments that have a MIS
-        defined = long.select("_pop", *unit_cols, "moment", "weight").unique()
-        share = pl.col("weight") / pl.col("weight").sum().over(["_pop", *unit_cols])
-        defined = defined.with_columns(share.alias("a"))
-        long = long.join(
-            defined.select("_pop", *unit_cols, "moment", "a"), on=["_pop", *unit_cols, "moment"], nulls_equal=True
-        )
+    if level != "moment":
+        long = _with_moment_shares(long, ["_pop", *unit_cols])
     stats = _interval_stats(long, unit_cols, "_pop").drop("_pop")
     out = scores.select(*unit_cols, "mis", "green", "amber", "status").join(
         stats, on=unit_cols, how="left", nulls_equal=True
@@ -231,12 +226,15 @@ def _unit_rows(model: Any, level: str) -> tuple[pl.DataFrame, pl.DataFrame, list
         )
         unit_cols = []
     long = long.filter(pl.col("mis").is_not_null() & (pl.col("v") > 0))
-    # a_m: moment weight over the unit's moments that have a MIS (with any account weight)
-    grp = ["_pop", *unit_cols]
+    return scores, _with_moment_shares(long, ["_pop", *unit_cols]), unit_cols
+
+
+def _with_moment_shares(long: pl.DataFrame, grp: list[str]) -> pl.DataFrame:
+    """``long`` with ``a``, each moment's weight as a share of the weights of the moments of its
+    unit (``grp``) that have a MIS (with any account weight). A null key is a group (``by=``)."""
     defined = long.select(*grp, "moment", "weight").unique()
     defined = defined.with_columns((pl.col("weight") / pl.col("weight").sum().over(grp)).alias("a"))
-    long = long.join(defined.select(*grp, "moment", "a"), on=[*grp, "moment"], how="left")
-    return scores, long, unit_cols
+    return long.join(defined.select(*grp, "moment", "a"), on=[*grp, "moment"], how="left", nulls_equal=True)
 
 
 def _unit_evidence(r: dict[str, Any], unit_cols: list[str], z: float) -> dict[str, Any]:
