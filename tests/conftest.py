@@ -45,3 +45,45 @@ def clean_registries() -> Iterator[None]:
                 del reg[name]
     for name in set(known_aggregates()) - aggs:
         journey._AGGREGATES.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local PySpark session (``local[2]``) for the whole test session, stopped at the end.
+
+    Skipped where pyspark or Java is missing, except in CI (``CI=true``), where ``.ci/run`` installs
+    both and a missing one is a failure, so the engine matrix cannot silently shrink.
+    """
+    import os
+    import shutil
+
+    missing = None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing = "pyspark is not installed (pip install 'cx-moments[spark]')"
+    if missing is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing = "Java is not installed (Debian: apt-get install openjdk-17-jre-headless)"
+    if missing is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    import warnings
+
+    from pyspark.sql import SparkSession
+
+    with warnings.catch_warnings():  # pyspark warns about pandas >= 3 on import of its pandas layer
+        warnings.simplefilter("ignore", FutureWarning)
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("cxwidgets-tests")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.driver.memory", "2g")
+            .getOrCreate()
+        )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cxwidgets"
 LAYERS: list[tuple[str, ...]] = [
     ("_util",),
     ("errors",),
-    ("frames", "input_files", "timestamps", "palette", "durations"),
+    ("frames", "input_files", "engines", "timestamps", "palette", "durations"),
     ("scales",),
     ("schemas", "keys", "surveys"),
     ("metrics",),
