@@ -8,6 +8,7 @@ Example:
 """
 
 from cxwidgets.datasets.before_after import BeforeAfterData, ProgrammeEffects, saas_before_after
+from cxwidgets.datasets.book import Book, open_book, write_book
 from cxwidgets.datasets.saas import MAX_OPEN_AGE, MOMENTS, ObservedSignal, SaasData, Truth, saas
 
 __all__ = [
@@ -20,4 +21,7 @@ __all__ = [
     "BeforeAfterData",
     "ProgrammeEffects",
     "saas_before_after",
+    "Book",
+    "open_book",
+    "write_book",
 ]
