@@ -7,16 +7,20 @@ groups pandera's failure cases by column and kind and writes one problem for eac
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
-import pandera.errors as pa_errors
 import polars as pl
-from pandera.config import ValidationDepth, config_context
 
 from cxwidgets._util.text import plural
-from cxwidgets.schemas.models import _schema, _spec
+from cxwidgets.schemas.models import _PYSPARK_PANDAS_WARNING, _schema, _spec
 from cxwidgets.schemas.problems import _MAX_ROWS_SHOWN, _fmt, _Problem, _series_rows
 from cxwidgets.timestamps import to_utc
+
+with warnings.catch_warnings():  # pandera imported quietly, as in cxwidgets.schemas.models (why: there)
+    warnings.filterwarnings("ignore", message=_PYSPARK_PANDAS_WARNING, category=FutureWarning)
+    import pandera.errors as pa_errors
+    from pandera.config import ValidationDepth, config_context
 
 #: Rows of the failure cases, by (column, kind of failure): "null", "nonfinite", "duplicate", "negative".
 _Groups = dict[tuple[str | None, str], set[int]]

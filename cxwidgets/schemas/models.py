@@ -8,17 +8,30 @@ This module and :mod:`cxwidgets.schemas.failure_cases` are the only ones that im
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 from typing import Annotated, Literal
 
-import pandera.polars as pa
 import polars as pl
 
 from cxwidgets._util.text import closest
 from cxwidgets.errors import CXDataError
+
+#: The warning pyspark prints when it is imported with pandas 3 (the message's start).
+_PYSPARK_PANDAS_WARNING = "PySpark does not yet fully support pandas"
+
+# Importing pandera imports pyspark.pandas whenever pyspark is installed (pandera.external_config
+# and pandera.typing.pyspark), and pyspark.pandas warns (FutureWarning) about pandas >= 3 although
+# cxwidgets never uses pyspark.pandas: that one warning is silenced here, for this import only.
+# (Keeping pandera from importing pyspark.pandas at all, e.g. by hiding the module, would turn
+# off pandera's own pyspark.pandas support for the rest of the user's session.) Whichever of
+# this module and failure_cases runs first imports pandera; both do it the same way.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=_PYSPARK_PANDAS_WARNING, category=FutureWarning)
+    import pandera.polars as pa
 
 __all__ = [
     "MODELS",
