@@ -128,15 +128,19 @@ def is_detractor(x: Any) -> Any:
     return x <= DETRACTOR_MAX
 
 
-def nps_points(x: pl.Expr) -> pl.Expr:
+def nps_points(x: Any) -> Any:
     """Each NPS answer as its contribution to the NPS: +100 (promoter), 0 (passive), -100
-    (detractor), so a mean of them is the NPS in points (a null answer gives 0).
+    (detractor), so a mean of them is the NPS in points (a null answer gives 0). ``x`` is a polars
+    expression, or a narwhals one (the same rule on a lazy table of any engine).
 
     >>> import polars as pl
     >>> pl.DataFrame({"x": [10, 8, 3]}).select(nps_points(pl.col("x"))).to_series().to_list()
     [100.0, 0.0, -100.0]
     """
-    return pl.when(is_promoter(x)).then(100.0).when(is_detractor(x)).then(-100.0).otherwise(0.0)
+    ns: Any = pl
+    if not isinstance(x, pl.Expr):
+        import narwhals as ns  # a narwhals expression: its own when/then
+    return ns.when(is_promoter(x)).then(100.0).when(is_detractor(x)).then(-100.0).otherwise(0.0)
 
 
 def in_top_box(x: Any, scale: Any, top: int, what: str) -> Any:
@@ -207,26 +211,65 @@ def scale_problem(
     ``where`` limits the check to some rows (e.g. one metric); ``row_label`` names an id
     column to show instead of the row position; ``fix`` replaces the default advice.
     """
-    x = pl.col(column).cast(pl.Float64)
     lf = frame.lazy().with_row_index("_row")
     if where is not None:
         lf = lf.filter(where)
-    nonfinite = x.is_nan() | x.is_infinite()
-    outside = ~nonfinite & ((x < scale[0]) | (x > scale[1])) if scale is not None else pl.lit(False)
-    fraction = ~nonfinite & ~outside & (x.round(0) != x) if integer else pl.lit(False)
-    counts = lf.select(
-        nonfinite.fill_null(False).sum().alias("nonfinite"),
-        outside.fill_null(False).sum().alias("outside"),
-        fraction.fill_null(False).sum().alias("fraction"),
-    ).collect().row(0, named=True)
-    counts = {k: int(v or 0) for k, v in counts.items()}
-    n = sum(counts.values())
-    if n == 0:
+    classes = scale_classes(pl.col(column), scale, integer=integer)
+    counts = lf.select(*(flag.sum().alias(kind) for kind, flag in classes.items())).collect().row(0, named=True)
+    if not sum(int(v or 0) for v in counts.values()):
         return None
     show = row_label or "_row"
     bad = lf.filter(out_of_scale(pl.col(column), scale, integer=integer)).select(show, column).head(5).collect()
-    who = row_label or "row"
-    rows = [f"{who} {_fmt(r)}: {_fmt(v)}" for r, v in bad.iter_rows()]
+    return describe_scale_problem(counts, bad.rows(), scale, label=label, row_label=row_label or "row", fix=fix)
+
+
+def scale_classes(value: Any, scale: Scale | None, *, integer: bool) -> dict[str, Any]:
+    """The answers :func:`out_of_scale` refuses, by kind: ``{"nonfinite": .., "outside": ..,
+    "fraction": ..}``, each a Boolean expression (null answers False) of the kinds that apply
+    (``outside`` needs a scale, ``fraction`` a whole-point one). ``value`` is a polars expression
+    or a narwhals one (the same rule counted on a lazy table of any engine, e.g. per group).
+
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"x": [10.0, 11, 6.5, None, float("nan")]})
+    >>> f.select(**scale_classes(pl.col("x"), NPS_SCALE, integer=True)).sum().row(0)
+    (1, 1, 1)
+    """
+    ns: Any = pl
+    if not isinstance(value, pl.Expr):
+        import narwhals as ns  # a narwhals expression (its backend has no is_infinite: abs == inf)
+    x = value.cast(ns.Float64)
+    nonfinite = x.is_nan() | (x.abs() == math.inf)
+    classes = {"nonfinite": nonfinite}
+    if scale is not None:
+        classes["outside"] = ~nonfinite & ((x < scale[0]) | (x > scale[1]))
+    if integer:
+        fraction = ~nonfinite & (x.round(0) != x)
+        classes["fraction"] = fraction & ~classes["outside"] if scale is not None else fraction
+    return {kind: flag.fill_null(False) for kind, flag in classes.items()}
+
+
+def describe_scale_problem(
+    counts: Mapping[str, Any],
+    bad: Any,
+    scale: Scale | None,
+    *,
+    label: str,
+    row_label: str | None = "row",
+    fix: str | None = None,
+) -> ScaleProblem | None:
+    """:func:`scale_problem`'s wording from answers already counted by kind (``counts``, the sums
+    of :func:`scale_classes`; a kind left out is 0) and a few offending ``(id, value)`` rows
+    (``row_label`` names the id; None shows the values alone): how a summary words what it
+    counted on an engine. None when nothing is off the scale.
+
+    >>> describe_scale_problem({"outside": 2}, [("A1", 11.0)], NPS_SCALE, label="NPS", row_label="account_id").message
+    '2 NPS answers are outside the declared NPS scale 0-10'
+    """
+    counts = {kind: int(counts.get(kind) or 0) for kind in ("nonfinite", "outside", "fraction")}
+    n = sum(counts.values())
+    if n == 0:
+        return None
+    rows = [f"{row_label} {_fmt(r)}: {_fmt(v)}" if row_label is not None else _fmt(v) for r, v in bad]
     span = f"{scale[0]:g}-{scale[1]:g}" if scale is not None else None
     parts = []
     if counts["outside"]:

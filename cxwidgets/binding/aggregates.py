@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import cast
+from typing import Any, cast
 
+import narwhals as nw
 import polars as pl
 
 from cxwidgets._util.text import plural, short
 from cxwidgets.binding.context import Bound, who
+from cxwidgets.engines import collect, native_engine
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import SignalRow
 from cxwidgets.plugins import METRICS, CXPluginError, Metric, aggregate_expression, calling
@@ -54,7 +56,7 @@ def _check_range(
     lo_seen: float | None,
     hi_seen: float | None,
     bounds: tuple[float, float] | None,
-    obs: pl.LazyFrame,
+    obs: Any,
     table: str,
     column: str,
     why: str,
@@ -65,9 +67,9 @@ def _check_range(
     lo, hi = bounds
     if lo <= lo_seen and hi_seen <= hi:
         return
-    outside = obs.filter((pl.col("x") < lo) | (pl.col("x") > hi))
-    bad = outside.select("account_id", "x").head(5).collect()
-    n_bad = outside.select(pl.len()).collect().item()
+    outside = obs.filter((nw.col("x") < lo) | (nw.col("x") > hi))
+    bad = collect(outside.select("account_id", "x").head(5), what=f"{who(row)}: rows outside {why}")
+    n_bad = int(collect(outside.select(nw.len().cast(nw.Int64)), what="count").item())
     raise CXDataError(
         f"{who(row)}: observations outside {why} {lo:g}-{hi:g} (seen {lo_seen:g}-{hi_seen:g})",
         table=table,
@@ -78,8 +80,31 @@ def _check_range(
     )
 
 
-def sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str) -> Bound:
-    """Observations (account_id, role, x, _t) -> per account x role sums, by the aggregate.
+def _polars_only(agg: str) -> bool:
+    """An aggregate written as a polars expression: ``last`` (sort_by inside a group-by, which
+    narwhals has no lazy form of) and a metric registered by the user or a plugin."""
+    return agg == "last" or (agg not in MEAN_LIKE and agg not in PER_ACCOUNT and quantile_of(agg) is None)
+
+
+def _refuse_on_engine(row: SignalRow, obs: Any, table: str, what: str) -> None:
+    """A CXDataError naming the signal when ``what`` cannot run on the engine ``obs`` lives on."""
+    engine = native_engine(obs)
+    if engine == "polars":
+        return
+    raise CXDataError(
+        f"{who(row)}: {what} runs on polars frames only, and table {short(table)} is a {engine} table "
+        "(bind computes on the engine where the data lives, through narwhals; see docs/scale.md)",
+        table=table,
+        fix="collect that table into polars first (a DuckDB relation: .pl(); a Spark DataFrame: "
+        "pl.from_arrow(df.toArrow())), or use one of the aggregates every engine runs: "
+        + ", ".join(a for a in MEAN_LIKE + PER_ACCOUNT if a != "last")
+        + " or a percentile such as p90",
+    )
+
+
+def sum_observations(row: SignalRow, obs: Any, table: str, column: str) -> Bound:
+    """Observations (a narwhals LazyFrame: account_id, role, x, _t) -> per account x role sums, by
+    the aggregate, computed where the rows live (only the per-account sums are collected).
 
     Mean-like aggregates (mean, share, top2box, nps) transform each observation and keep
     per-role sums; other aggregates give one value per account (role null, n = 1).
@@ -87,54 +112,99 @@ def sum_observations(row: SignalRow, obs: pl.LazyFrame, table: str, column: str)
     src = row.signal.source
     agg = src.aggregate
     scale = _scale_for(row)
-    x = pl.col("x")
     whole = agg in ("nps", "top2box")  # the scale rule (cxwidgets.scales): counted answers are whole points
-    checks = [x.min().alias("_lo"), x.max().alias("_hi"), (x.round(0) != x).fill_null(False).sum().alias("_frac")]
-    if agg in MEAN_LIKE:
-        if agg == "top2box":
-            if scale is None:
-                raise CXDataError(
-                    f"{who(row)}: aggregate 'top2box' needs a declared scale to know its top two points",
-                    table=table,
-                    column=column,
-                    fix="declare the scale on the source, e.g. scale: [1, 5], or use aggregate 'mean'",
-                )
-            value = in_top_box(x, scale, 2, who(row)).cast(pl.Float64)
-        elif agg == "nps":
-            value = nps_points(x)
-        else:
-            value = x
-        out = (
-            obs.group_by("account_id", "role")
-            .agg(value.sum().alias("total"), pl.len().cast(pl.Int64).alias("n"), *checks)
-            .collect()
-        )
-        n_obs = int(out.get_column("n").sum()) if out.height else 0
+    if _polars_only(agg):
+        _refuse_on_engine(row, obs, table, f"aggregate {short(agg)}")
+        out = _per_account_polars(row, agg, obs.to_native(), table)
     else:
-        expr = _per_account_expr(row, agg, table)
-        plugin = plugin_metric(agg)
-        with calling("metric", agg, who(row)) if plugin is not None else contextlib.nullcontext():
-            out = (
-                obs.group_by("account_id")
-                .agg(expr.alias("total"), pl.len().cast(pl.Int64).alias("_count"), *checks)
-                .collect()
+        obs = obs.with_columns(nw.col("x").cast(nw.Float64))
+        x = nw.col("x")
+        checks = [
+            x.min().alias("_lo"),
+            x.max().alias("_hi"),
+            (x.round(0) != x).fill_null(False).cast(nw.Int64).sum().cast(nw.Int64).alias("_frac"),
+        ]
+        if agg in MEAN_LIKE:
+            value = _mean_like_value(row, agg, scale, table, column)
+            grouped = obs.group_by("account_id", "role").agg(
+                value.sum().alias("total"), nw.len().cast(nw.Int64).alias("n"), *checks
             )
-        if plugin is not None:
-            _check_plugin_values(row, plugin, out)
+        else:
+            grouped = obs.group_by("account_id").agg(
+                _per_account_expr(row, agg, table).alias("total"), nw.len().cast(nw.Int64).alias("_count"), *checks
+            )
+        out = _typed(collect(grouped, what=f"{who(row)}: per account"))
+    if "_count" in out.columns:
         n_obs = int(out.get_column("_count").sum()) if out.height else 0
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("role"), pl.lit(1, dtype=pl.Int64).alias("n"))
+    else:
+        n_obs = int(out.get_column("n").sum()) if out.height else 0
     if out.height:
         _check_values_seen(row, out, obs, scale, whole, table, column)
     return Bound(
-        obs=out.select("account_id", "role", pl.col("total").cast(pl.Float64), pl.col("n").cast(pl.Int64)),
+        obs=out.select("account_id", "role", pl.col("total").cast(pl.Float64), pl.col("n").cast(pl.Int64)).sort(
+            "account_id", "role", nulls_last=False
+        ),
         n_observations=n_obs,
     )
+
+
+def _typed(out: pl.DataFrame) -> pl.DataFrame:
+    """An engine's per-account aggregates in the dtypes every engine agrees on (DuckDB sums give
+    decimals, Spark counts longs): ids and roles text, totals and ranges Float64, counts Int64."""
+    casts = {"account_id": pl.String, "role": pl.String, "total": pl.Float64, "_lo": pl.Float64, "_hi": pl.Float64}
+    casts |= {c: pl.Int64 for c in ("n", "_count", "_frac")}
+    return out.with_columns(pl.col(c).cast(t) for c, t in casts.items() if c in out.columns)
+
+
+def _mean_like_value(row: SignalRow, agg: str, scale: tuple[float, float] | None, table: str, column: str) -> Any:
+    """Each observation as the mean-like aggregate counts it (a narwhals expression)."""
+    x = nw.col("x")
+    if agg == "top2box":
+        if scale is None:
+            raise CXDataError(
+                f"{who(row)}: aggregate 'top2box' needs a declared scale to know its top two points",
+                table=table,
+                column=column,
+                fix="declare the scale on the source, e.g. scale: [1, 5], or use aggregate 'mean'",
+            )
+        return in_top_box(x, scale, 2, who(row)).cast(nw.Float64)
+    if agg == "nps":
+        return nps_points(x)
+    return x
+
+
+def _per_account_polars(row: SignalRow, agg: str, obs: pl.LazyFrame, table: str) -> pl.DataFrame:
+    """The polars-only aggregates (:func:`_polars_only`) per account, on a polars plan."""
+    x = pl.col("x")
+    if agg == "last":
+        expr = x.sort_by("_t", nulls_last=False, maintain_order=True).last()
+    else:
+        expr = aggregate_expression(agg, x, called_for=who(row))  # a metric registered by the user or a plugin
+        if expr is None:
+            raise CXDataError(
+                f"{who(row)}: bind cannot compute aggregate {short(agg)} "
+                "(it is registered, but bind does not know how)",
+                table=table,
+                fix=f"use one of {', '.join(MEAN_LIKE + PER_ACCOUNT)} or a percentile such as 'p75'",
+            )
+    checks = [x.min().alias("_lo"), x.max().alias("_hi"), (x.round(0) != x).fill_null(False).sum().alias("_frac")]
+    plugin = plugin_metric(agg)
+    with calling("metric", agg, who(row)) if plugin is not None else contextlib.nullcontext():
+        out = (
+            obs.group_by("account_id")
+            .agg(expr.alias("total"), pl.len().cast(pl.Int64).alias("_count"), *checks)
+            .collect()
+        )
+    if plugin is not None:
+        _check_plugin_values(row, plugin, out)
+    return _typed(out)
 
 
 def _check_values_seen(
     row: SignalRow,
     out: pl.DataFrame,
-    obs: pl.LazyFrame,
+    obs: Any,
     scale: tuple[float, float] | None,
     whole: bool,
     table: str,
@@ -155,7 +225,7 @@ def _check_values_seen(
     )
     if outside or (whole and out.get_column("_frac").sum()):
         off = scale_problem(
-            obs, "x", scale, integer=whole, label=src.metric, row_label="account_id",
+            _offending(obs, scale, whole), "x", scale, integer=whole, label=src.metric, row_label="account_id",
             fix="correct those rows or map 'not applicable' codes to null, or declare the scale the data "
             "uses on the signal's source (scale: [low, high])",
         )
@@ -168,6 +238,21 @@ def _check_values_seen(
             row, lo_seen, hi_seen, (0.0, 1.0), obs, table, column, "the range of a share,",
             "aggregate 'share' takes values from 0 to 1 (80% is 0.8); use 'mean' or 'top2box' for scores",
         )
+
+
+def _offending(obs: Any, scale: tuple[float, float] | None, whole: bool) -> pl.LazyFrame:
+    """The observations off the scale, as polars rows for :func:`cxwidgets.scales.scale_problem`:
+    a polars plan as it is; on another engine only the offending rows are collected."""
+    native = obs.to_native()
+    if isinstance(native, pl.LazyFrame):
+        return native
+    x = nw.col("x").cast(nw.Float64)
+    bad = x.is_nan() | x.is_infinite()
+    if scale is not None:
+        bad = bad | (x < scale[0]) | (x > scale[1])
+    if whole:
+        bad = bad | (x.round(0) != x)
+    return collect(obs.filter(bad.fill_null(False)).select("account_id", "x"), what="rows off the scale").lazy()
 
 
 def plugin_metric(agg: str) -> Metric | None:
@@ -208,8 +293,9 @@ def _check_plugin_values(row: SignalRow, metric: Metric, out: pl.DataFrame) -> N
             )
 
 
-def _per_account_expr(row: SignalRow, agg: str, table: str) -> pl.Expr:
-    x = pl.col("x")
+def _per_account_expr(row: SignalRow, agg: str, table: str) -> Any:
+    """One value per account (a narwhals expression every engine runs)."""
+    x = nw.col("x")
     q = quantile_of(agg)
     if q is not None:
         return x.quantile(q, interpolation="linear")
@@ -217,15 +303,11 @@ def _per_account_expr(row: SignalRow, agg: str, table: str) -> pl.Expr:
         "min": x.min(),
         "max": x.max(),
         "sum": x.sum(),
-        "count": pl.len().cast(pl.Float64),
-        "last": x.sort_by("_t", nulls_last=False, maintain_order=True).last(),
+        "count": nw.len().cast(nw.Float64),
         "mean": x.mean(),
     }
     if agg in simple:
         return simple[agg]
-    plugin = aggregate_expression(agg, x, called_for=who(row))  # a metric registered by the user or a plugin
-    if plugin is not None:
-        return plugin
     raise CXDataError(
         f"{who(row)}: bind cannot compute aggregate {short(agg)} (it is registered, but bind does not know how)",
         table=table,
@@ -233,9 +315,8 @@ def _per_account_expr(row: SignalRow, agg: str, table: str) -> pl.Expr:
     )
 
 
-
 def duration_values(
-    row: SignalRow, items: pl.LazyFrame, table: str, what: tuple[str, str], *, one_per_account: bool = False
+    row: SignalRow, items: Any, table: str, what: tuple[str, str], *, one_per_account: bool = False
 ) -> Bound:
     """Items (account_id, _d closed duration or null, _age open age or null) -> one value per
     account: the worse (larger) of the aggregate of its closed durations and its oldest open age.
@@ -253,25 +334,30 @@ def duration_values(
     if one_per_account:
         per = items.select(
             "account_id",
-            pl.col("_d").alias("_closed"),
-            pl.col("_age").alias("_open_age"),
-            pl.lit(1, dtype=pl.Int64).alias("_items"),
-            pl.col("_age").is_not_null().cast(pl.Int64).alias("_n_open"),
+            nw.col("_d").alias("_closed"),
+            nw.col("_age").alias("_open_age"),
+            nw.lit(1).cast(nw.Int64).alias("_items"),
+            ~nw.col("_age").is_null().cast(nw.Int64).alias("_n_open"),
         )
     else:
-        d = pl.col("_d")
+        d = nw.col("_d")
         closed = d.quantile(q, interpolation="linear") if q is not None else getattr(d, agg)()
         per = items.group_by("account_id").agg(
             closed.alias("_closed"),
-            pl.col("_age").max().alias("_open_age"),
-            pl.len().cast(pl.Int64).alias("_items"),
-            pl.col("_age").is_not_null().sum().cast(pl.Int64).alias("_n_open"),
+            nw.col("_age").max().alias("_open_age"),
+            nw.len().cast(nw.Int64).alias("_items"),
+            ~nw.col("_age").is_null().cast(nw.Int64).sum().cast(nw.Int64).alias("_n_open"),
         )
+    per_df = collect(per, what=f"{who(row)}: per account").with_columns(
+        pl.col("account_id").cast(pl.String),
+        pl.col("_closed", "_open_age").cast(pl.Float64),
+        pl.col("_items", "_n_open").cast(pl.Int64),
+    )
     closed_c, open_c = pl.col("_closed"), pl.col("_open_age")
-    per_df = per.with_columns(
+    per_df = per_df.with_columns(
         pl.max_horizontal(closed_c, open_c).alias("total"),
         (open_c.is_not_null() & (closed_c.is_null() | (open_c > closed_c))).alias("_used_open"),
-    ).collect()
+    ).sort("account_id")
     stats = per_df.select(
         pl.col("_used_open").sum().alias("used_open"),
         (pl.col("_used_open") & pl.col("_closed").is_null()).sum().alias("only_open"),

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from cxwidgets._util.text import short
+from cxwidgets.engines import lazy_frame
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import SignalRow
 
@@ -28,10 +29,28 @@ class NeedsTable(Exception):
 
 @dataclass
 class Context:
+    """``frames``: the tables in this process (polars); ``lazy``: the tables that live on an engine
+    (a narwhals LazyFrame each: polars lazy, DuckDB, PySpark), read through :meth:`table`."""
+
     frames: dict[str, pl.DataFrame]
     as_of: dt.datetime | None
     journey: Any
     notes: list[str]
+    lazy: dict[str, Any] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.lazy or name in self.frames
+
+    def table(self, name: str) -> Any:
+        """The table as a narwhals LazyFrame, on the engine where it lives (polars for a frame in hand)."""
+        if name in self.lazy:
+            return self.lazy[name]
+        return lazy_frame(self.frames[name])
+
+    def columns(self, name: str) -> list[str]:
+        if name in self.lazy:
+            return list(self.lazy[name].collect_schema().names())
+        return list(self.frames[name].columns)
 
 
 @dataclass

@@ -10,13 +10,18 @@ reader) and :func:`_column_values` (its non-null values as observations).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
+from functools import reduce
+from typing import Any
 
+import narwhals as nw
 import polars as pl
 
 from cxwidgets._util.text import choices, closest, plural, short, shorten
 from cxwidgets.binding.aggregates import sum_observations
-from cxwidgets.binding.context import UTC, Bound, Context, NeedsTable, who
+from cxwidgets.binding.context import Bound, Context, NeedsTable, who
+from cxwidgets.engines import collect, lazy_frame, native_engine
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import read_yes_no
 from cxwidgets.journey import SignalRow
@@ -27,38 +32,38 @@ from cxwidgets.journey import SignalRow
 def _apply_filter(
     ctx: Context,
     row: SignalRow,
-    lf: pl.LazyFrame,
+    lf: Any,
     columns: Iterable[str],
     table: str,
     wanted: Mapping[str, str | list[str]] | None = None,
-) -> pl.LazyFrame:
-    """Keep the rows of ``lf`` (a ``table`` frame) that match ``source.filter`` (or ``wanted``);
-    a filter column only the accounts table has keeps the accounts that match."""
+) -> Any:
+    """Keep the rows of ``lf`` (a narwhals LazyFrame of ``table``) that match ``source.filter`` (or
+    ``wanted``); a filter column only the accounts table has keeps the accounts that match."""
     if wanted is None:
         wanted = row.signal.source.filter
     if not wanted:
         return lf
     have = set(columns)
-    acc = ctx.frames.get("accounts")
-    own: list[pl.Expr] = []
-    on_accounts: list[pl.Expr] = []
+    acc_columns = set(ctx.columns("accounts")) if ctx.has("accounts") else None
+    own: list[Any] = []
+    on_accounts: list[Any] = []
     for column, value in wanted.items():
         values = [value] if isinstance(value, str) else list(value)
-        expr = pl.col(column).cast(pl.String).is_in(values)
+        expr = nw.col(column).cast(nw.String).is_in(values)
         if column in have:
             own.append(expr)
-        elif acc is not None and column in acc.columns:
+        elif acc_columns is not None and column in acc_columns:
             on_accounts.append(expr)
-        elif acc is None and table != "accounts":
+        elif acc_columns is None and table != "accounts":
             raise NeedsTable(f"table 'accounts' not given (the source filter on {short(column)} reads it)")
         else:
-            options = sorted(have | (set(acc.columns) if acc is not None else set()))
+            options = sorted(have | (acc_columns or set()))
             close = closest(column, options)
             raise CXDataError(
                 f"{who(row)}: its source filter names column {short(column)}, which table '{table}' "
                 + (
                     "and the accounts table do not have"
-                    if acc is not None
+                    if acc_columns is not None
                     else "does not have (and no accounts table was given)"
                 ),
                 table=table,
@@ -67,27 +72,44 @@ def _apply_filter(
                 + f"filter on one of: {choices(options, limit=20)}",
             )
     if own:
-        lf = lf.filter(pl.all_horizontal(own))
+        lf = lf.filter(reduce(operator.and_, own))
     if on_accounts:
-        assert acc is not None
-        keep = acc.lazy().filter(pl.all_horizontal(on_accounts)).select("account_id")
+        keep = _accounts_beside(ctx, lf, table).filter(reduce(operator.and_, on_accounts)).select("account_id")
         lf = lf.join(keep, on="account_id", how="semi")
     return lf
+
+
+def _accounts_beside(ctx: Context, lf: Any, table: str) -> Any:
+    """The accounts table on the engine ``lf`` lives on, to join with it there (a CXDataError when the
+    two live on different engines: a join across engines would collect one of them whole)."""
+    engine = native_engine(lf)
+    if "accounts" in ctx.lazy and native_engine(ctx.lazy["accounts"]) == engine:
+        return ctx.lazy["accounts"]
+    if engine == "polars" and "accounts" in ctx.frames:
+        return lazy_frame(ctx.frames["accounts"])
+    where = native_engine(ctx.lazy["accounts"]) if "accounts" in ctx.lazy else "polars (in memory)"
+    raise CXDataError(
+        f"table {short(table)} lives on {engine} and the accounts table on {where}: bind joins them where "
+        "they live, so both must be on the same engine",
+        table=table,
+        fix="pass the accounts table on the same engine (a DuckDB relation of the same connection, a Spark "
+        "DataFrame of the same session, or both as polars)",
+    )
 
 
 # ---- observations: role and time columns ------------------------------------------------------
 
 
-def _role(frame_columns: Iterable[str]) -> pl.Expr:
+def _role(frame_columns: Iterable[str]) -> Any:
     if "role" in set(frame_columns):
-        return pl.col("role").cast(pl.String)
-    return pl.lit(None, dtype=pl.String).alias("role")
+        return nw.col("role").cast(nw.String)
+    return nw.lit(None, dtype=nw.String).alias("role")
 
 
-def _time_or_null(frame_columns: Iterable[str], column: str) -> pl.Expr:
+def _time_or_null(frame_columns: Iterable[str], column: str) -> Any:
     if column in set(frame_columns):
-        return pl.col(column).alias("_t")
-    return pl.lit(None, dtype=UTC).alias("_t")
+        return nw.col(column).alias("_t")
+    return nw.lit(None, dtype=nw.Datetime("us", "UTC")).alias("_t")
 
 
 # ---- a column as the metric: accounts, a table of your own ---------------------------------
@@ -130,19 +152,49 @@ def _read_column(row: SignalRow, frame: pl.DataFrame, table: str) -> pl.DataFram
     return frame.with_columns(value.alias(column))
 
 
-def _column_values(ctx: Context, row: SignalRow, lf: pl.LazyFrame, columns: list[str], table: str, what: str) -> Bound:
-    """The rows of ``lf`` (the column read by :func:`_read_column`) kept by the source's filter, as
-    observations; null values left out and counted (``what``: "accounts", "rows of orders")."""
+def _column_values(ctx: Context, row: SignalRow, lf: Any, columns: list[str], table: str, what: str) -> Bound:
+    """The rows of ``lf`` (a narwhals LazyFrame; the column read by :func:`_read_column`) kept by
+    the source's filter, as observations; null values left out and counted (``what``: "accounts",
+    "rows of orders")."""
     column = row.signal.source.metric
     lf = _apply_filter(ctx, row, lf, columns, table)
-    n_null = lf.select(pl.col(column).is_null().sum()).collect().item()
-    obs = lf.filter(pl.col(column).is_not_null()).select(
+    n_null = collect(lf.select(nw.col(column).is_null().cast(nw.Int64).sum().cast(nw.Int64)), what="nulls").item()
+    obs = lf.filter(~nw.col(column).is_null()).select(
         "account_id",
-        pl.lit(None, dtype=pl.String).alias("role"),
-        pl.col(column).alias("x"),
-        pl.lit(None, dtype=UTC).alias("_t"),
+        nw.lit(None, dtype=nw.String).alias("role"),
+        nw.col(column).alias("x"),
+        nw.lit(None, dtype=nw.Datetime("us", "UTC")).alias("_t"),
     )
     bound = sum_observations(row, obs, table, column)
     if n_null:
         bound.notes.append(f"{n_null:,} {what} with {column} null left out")
     return bound
+
+
+def _read_column_on_engine(row: SignalRow, lf: Any, table: str) -> Any:
+    """:func:`_read_column` for a table that lives on an engine: a numeric or boolean column read as
+    Float64 (NaN as null) there; text flags are read by the one outcome reader, which runs on polars,
+    so a text column is refused with the fix (narwhals has no such reader on other engines)."""
+    column = row.signal.source.metric
+    schema = lf.collect_schema()
+    if column not in schema:
+        close = closest(column, list(schema.names()))
+        raise CXDataError(
+            f"{who(row)}: the {table} table has no column {short(column)} ({table} metrics are column names)",
+            table=table,
+            column=shorten(column),
+            fix=(f"did you mean {short(close)}? " if close else "")
+            + f"columns: {choices(list(schema.names()), limit=20)}",
+        )
+    dtype = schema[column]
+    if not (dtype.is_numeric() or dtype == nw.Boolean):
+        raise CXDataError(
+            f"{who(row)}: {table} column {short(column)} is {dtype}, not a number or a boolean flag "
+            f"(the table lives on {native_engine(lf)}, where text yes/no flags are not read)",
+            table=table,
+            column=column,
+            fix="cast the column at the engine, e.g. CASE WHEN plan = 'pro' THEN 1 ELSE 0 END, or "
+            "CAST(x AS DOUBLE) with the 'n/a' codes mapped to NULL",
+        )
+    x = nw.col(column).cast(nw.Float64)
+    return lf.with_columns(nw.when(~x.is_nan()).then(x).alias(column))

@@ -17,50 +17,81 @@ reader). Those shared rules live in :mod:`cxwidgets.binding.observations` (impor
 
 from __future__ import annotations
 
-import warnings
+import datetime as dt
+from typing import Any
 
+import narwhals as nw
 import polars as pl
 
 from cxwidgets._util.text import choices, plural, short, shorten
 from cxwidgets.binding.aggregates import duration_values, sum_observations
 from cxwidgets.binding.context import US_PER_SECOND, Bound, Context, NeedsTable, as_of_lit, who
-from cxwidgets.binding.observations import _apply_filter, _column_values, _read_column, _role, _time_or_null
+from cxwidgets.binding.observations import (
+    _accounts_beside,
+    _apply_filter,
+    _column_values,
+    _read_column,
+    _read_column_on_engine,
+    _role,
+    _time_or_null,
+)
 from cxwidgets.catalog import _BINDERS, Binder, binder_for
+from cxwidgets.engines import collect, epoch_micros, lazy_frame
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import metric_name
 from cxwidgets.journey import DURATION_UNITS, SignalRow
-from cxwidgets.metrics.time import ttv_frame
+from cxwidgets.metrics.ttv import first_milestone, no_milestone_text
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 _TICKET_END = {"resolution_time": "resolved_at", "first_response_time": "first_response_at"}
 
 
-# ---- responses --------------------------------------------------------------------------------
+# ---- responses ----------------------------------------------------------------------------------
+
+
+def _count(lf: Any, condition: Any, what: str) -> int:
+    """How many rows of ``lf`` meet ``condition``, counted where the rows live."""
+    return int(collect(lf.select(condition.cast(nw.Int64).sum().cast(nw.Int64)), what=what).item() or 0)
+
+
+def _rows(lf: Any, what: str) -> int:
+    """How many rows ``lf`` has, counted where the rows live."""
+    return int(collect(lf.select(nw.len().cast(nw.Int64)), what=what).item() or 0)
 
 
 def _bind_responses(ctx: Context, row: SignalRow) -> Bound:
     src = row.signal.source
-    frame = ctx.frames["responses"]
+    columns = ctx.columns("responses")
     # validation stores metric names by frames.metric_name's rule; read the journey's the same way
-    lf = frame.lazy().filter((pl.col("metric") == metric_name(src.metric)) & (pl.col("moment") == row.moment.name))
-    lf = _apply_filter(ctx, row, lf, frame.columns, "responses")
+    lf = ctx.table("responses").filter(
+        (nw.col("metric") == metric_name(src.metric)) & (nw.col("moment") == row.moment.name)
+    )
+    lf = _apply_filter(ctx, row, lf, columns, "responses")
     # an unanswered question (a null score) is missing: left out of every aggregate and counted
-    n_null = lf.select(pl.col("score").is_null().sum()).collect().item()
-    obs = lf.filter(pl.col("score").is_not_null()).select(
-        "account_id", _role(frame.columns), pl.col("score").alias("x"), _time_or_null(frame.columns, "responded_at")
+    n_null = _count(lf, nw.col("score").is_null(), f"{who(row)}: unanswered")
+    obs = lf.filter(~nw.col("score").is_null()).select(
+        "account_id", _role(columns), nw.col("score").alias("x"), _time_or_null(columns, "responded_at")
     )
     bound = sum_observations(row, obs, "responses", "score")
     assert bound.obs is not None
     if n_null:
         bound.notes.append(f"{plural(n_null, 'answer')} without a score (unanswered or not applicable) left out")
     if not bound.n_observations:
-        bound.notes.append(_what_the_moment_holds(frame, row))
+        bound.notes.append(_what_the_moment_holds(ctx, row))
     return bound
 
 
-def _what_the_moment_holds(frame: pl.DataFrame, row: SignalRow) -> str:
+def _what_the_moment_holds(ctx: Context, row: SignalRow) -> str:
     """Why a responses signal found nothing: the metrics its moment's rows do hold."""
     wanted = metric_name(row.signal.source.metric)
-    held = frame.filter(pl.col("moment") == row.moment.name).group_by("metric").len().sort("metric")
+    held = collect(
+        ctx.table("responses")
+        .filter(nw.col("moment") == row.moment.name)
+        .group_by("metric")
+        .agg(nw.len().cast(nw.Int64).alias("len")),
+        what="metrics held",
+    ).sort("metric")
     if held.is_empty():
         return f"no responses at moment {short(row.moment.name)}"
     have = ", ".join(f"{short(m)} ({n:,})" for m, n in held.iter_rows())
@@ -81,31 +112,40 @@ def _unit_us(row: SignalRow) -> tuple[str, float]:
     return unit, float(DURATION_UNITS[unit] * US_PER_SECOND)
 
 
+def _cut_us(ctx: Context) -> float:
+    """``as_of`` in microseconds since 1970-01-01 UTC (the time axis of :func:`cxwidgets.engines.epoch_micros`)."""
+    if ctx.as_of is None:  # pragma: no cover - tickets and events always give a timestamp
+        as_of_lit(ctx)
+    assert ctx.as_of is not None
+    return float((ctx.as_of - _EPOCH) // dt.timedelta(microseconds=1))
+
 
 def _bind_ticket_time(ctx: Context, row: SignalRow) -> Bound:
     src = row.signal.source
-    frame = ctx.frames["tickets"]
+    columns = ctx.columns("tickets")
     _, us = _unit_us(row)
     end_col = _TICKET_END[src.metric]
-    if end_col not in frame.columns:
+    if end_col not in columns:
         return Bound(missing=f"tickets table has no {end_col!r} column")
-    cut = as_of_lit(ctx)
-    end = pl.col(end_col)
+    cut = _cut_us(ctx)
+    lf = ctx.table("tickets")
+    end = nw.col(end_col)
     notes: list[str] = []
-    if end_col == "first_response_at" and "resolved_at" in frame.columns:
-        n_fill = frame.select((end.is_null() & pl.col("resolved_at").is_not_null()).sum()).item()
+    if end_col == "first_response_at" and "resolved_at" in columns:
+        n_fill = _count(lf, end.is_null() & ~nw.col("resolved_at").is_null(), "tickets to fill")
         if n_fill:
-            end = pl.coalesce(end, pl.col("resolved_at"))
+            end = nw.coalesce(end, nw.col("resolved_at"))
             notes.append(
                 f"{n_fill:,} resolved tickets without first_response_at: their resolution counts as the first response"
             )
-    lf = _apply_filter(ctx, row, frame.lazy(), frame.columns, "tickets")
-    created = pl.col("created_at")
-    done = pl.when(end <= cut).then(end)
+    lf = _apply_filter(ctx, row, lf, columns, "tickets").select("account_id", "created_at", end.alias("_end"))
+    lf = epoch_micros(lf, {"_c": "created_at", "_e": "_end"})
+    created = nw.col("_c")
+    done = nw.when(nw.col("_e") <= cut).then(nw.col("_e"))
     items = lf.select(
         "account_id",
-        ((done - created).dt.total_microseconds().cast(pl.Float64) / us).alias("_d"),
-        pl.when(done.is_null()).then((cut - created).dt.total_microseconds().cast(pl.Float64) / us).alias("_age"),
+        ((done - created) / us).alias("_d"),
+        nw.when(done.is_null()).then((cut - created) / us).alias("_age"),
     )
     bound = duration_values(row, items, "tickets", ("ticket", "tickets"))
     bound.notes = notes + bound.notes
@@ -113,16 +153,16 @@ def _bind_ticket_time(ctx: Context, row: SignalRow) -> Bound:
 
 
 def _bind_ticket_csat(ctx: Context, row: SignalRow) -> Bound:
-    frame = ctx.frames["tickets"]
-    if "csat" not in frame.columns:
+    columns = ctx.columns("tickets")
+    if "csat" not in columns:
         return Bound(missing="tickets table has no 'csat' column")
-    lf = _apply_filter(ctx, row, frame.lazy(), frame.columns, "tickets")
-    n_null = lf.select(pl.col("csat").is_null().sum()).collect().item()
-    obs = lf.filter(pl.col("csat").is_not_null()).select(
+    lf = _apply_filter(ctx, row, ctx.table("tickets"), columns, "tickets")
+    n_null = _count(lf, nw.col("csat").is_null(), "tickets not rated")
+    obs = lf.filter(~nw.col("csat").is_null()).select(
         "account_id",
-        pl.lit(None, dtype=pl.String).alias("role"),
-        pl.col("csat").alias("x"),
-        _time_or_null(frame.columns, "resolved_at"),
+        nw.lit(None, dtype=nw.String).alias("role"),
+        nw.col("csat").alias("x"),
+        _time_or_null(columns, "resolved_at"),
     )
     bound = sum_observations(row, obs, "tickets", "csat")
     if n_null:
@@ -133,65 +173,70 @@ def _bind_ticket_csat(ctx: Context, row: SignalRow) -> Bound:
 # ---- events -----------------------------------------------------------------------------------
 
 
-def _events(ctx: Context, row: SignalRow) -> pl.LazyFrame:
-    frame = ctx.frames["events"]
-    return _apply_filter(ctx, row, frame.lazy(), frame.columns, "events")
+def _events(ctx: Context, row: SignalRow) -> Any:
+    return _apply_filter(ctx, row, ctx.table("events"), ctx.columns("events"), "events")
 
 
 def _bind_first_touch(ctx: Context, row: SignalRow) -> Bound:
+    """Each inquiry's first touch at or after it (an as-of join forward, written as a join and a
+    minimum so that every engine runs it: narwhals has no as-of join on Spark)."""
     _, us = _unit_us(row)
-    cut = as_of_lit(ctx)
+    cut = _cut_us(ctx)
     ev = _events(ctx, row)
-    inquiries = ev.filter(pl.col("event") == "inquiry_received").select("account_id", "at").sort("at")
-    touches = (
-        ev.filter(pl.col("event") == "first_touch").select("account_id", pl.col("at").alias("_touch")).sort("_touch")
+    inquiries = ev.filter(nw.col("event") == "inquiry_received").select("account_id", "at")
+    touches = ev.filter(nw.col("event") == "first_touch").select("account_id", nw.col("at").alias("_touch"))
+    firsts = (
+        inquiries.unique(["account_id", "at"])
+        .join(touches, on="account_id", how="inner")
+        .filter(nw.col("_touch") >= nw.col("at"))
+        .group_by("account_id", "at")
+        .agg(nw.col("_touch").min())
     )
-    pairs = inquiries.join_asof(
-        touches, left_on="at", right_on="_touch", by="account_id", strategy="forward", check_sortedness=False
-    )
+    pairs = epoch_micros(inquiries.join(firsts, on=["account_id", "at"], how="left"), {"_a": "at", "_t": "_touch"})
     items = pairs.select(
         "account_id",
-        ((pl.col("_touch") - pl.col("at")).dt.total_microseconds().cast(pl.Float64) / us).alias("_d"),
-        pl.when(pl.col("_touch").is_null())
-        .then((cut - pl.col("at")).dt.total_microseconds().cast(pl.Float64) / us)
-        .alias("_age"),
+        ((nw.col("_t") - nw.col("_a")) / us).alias("_d"),
+        nw.when(nw.col("_t").is_null()).then((cut - nw.col("_a")) / us).alias("_age"),
     )
     return duration_values(row, items, "events", ("inquiry (no first_touch yet)", "inquiries (no first_touch yet)"))
 
 
 def _bind_ttv(ctx: Context, row: SignalRow) -> Bound:
     unit, us = _unit_us(row)
-    acc = ctx.frames["accounts"]
-    if "started_at" not in acc.columns:
+    if "started_at" not in ctx.columns("accounts"):
         return Bound(missing="accounts table has no 'started_at' column (TTV runs from the account's start)")
-    events = ctx.frames["events"]
+    acc_columns, ev_columns = ctx.columns("accounts"), ctx.columns("events")
     # a filter column of the accounts table selects accounts; one of the events table, events
     wanted = row.signal.source.filter or {}
-    on_events = {k: v for k, v in wanted.items() if k not in acc.columns and k in events.columns}
+    on_events = {k: v for k, v in wanted.items() if k not in acc_columns and k in ev_columns}
     on_accounts = {k: v for k, v in wanted.items() if k not in on_events}
-    accounts = _apply_filter(ctx, row, acc.lazy(), acc.columns, "accounts", on_accounts).collect()
+    events = ctx.table("events")
+    accounts = _apply_filter(ctx, row, _accounts_beside(ctx, events, "events"), acc_columns, "accounts", on_accounts)
     if on_events:
-        events = _apply_filter(ctx, row, events.lazy(), events.columns, "events", on_events).collect()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        frame, _ = ttv_frame(
-            accounts, events, milestone="first_value", start="started_at", keys=[], as_of=ctx.as_of, default_as_of=False
-        )
-    notes = [str(w.message) for w in caught]
-    cut = as_of_lit(ctx)
-    start, reached = pl.col("_start"), pl.col("_reached_at")
-    per = frame.select(
-        "account_id",
-        ((reached - start).dt.total_microseconds().cast(pl.Float64) / us).alias("_d"),
-        pl.when(reached.is_null()).then((cut - start).dt.total_microseconds().cast(pl.Float64) / us).alias("_age"),
-        start.is_null().alias("_no_start"),
-    ).collect()
+        events = _apply_filter(ctx, row, events, ev_columns, "events", on_events)
+    notes = _ttv_milestone_notes(events)
+    cut = _cut_us(ctx)
+    base = accounts.select("account_id", nw.col("started_at").alias("_start"))
+    if ctx.as_of is not None:  # accounts that start after as_of do not exist yet; a null start is kept
+        base = base.filter(nw.col("_start").is_null() | (nw.col("_start") <= nw.lit(ctx.as_of)))
+    hits = events.filter(nw.col("event") == "first_value").select("account_id", "at")
+    frame = epoch_micros(first_milestone(base, hits), {"_s": "_start", "_r": "_reached_at"})
+    start, reached = nw.col("_s"), nw.col("_r")
+    per = collect(
+        frame.select(
+            "account_id",
+            ((reached - start) / us).alias("_d"),
+            nw.when(reached.is_null()).then((cut - start) / us).alias("_age"),
+            nw.col("_start").is_null().alias("_no_start"),
+        ),
+        what=f"{who(row)}: per account",
+    ).with_columns(pl.col("account_id").cast(pl.String), pl.col("_d", "_age").cast(pl.Float64))
     n_no_start = int(per.get_column("_no_start").sum())
     if n_no_start:
         notes.append(f"{n_no_start:,} accounts without started_at have no TTV (left out)")
     per = per.filter(~pl.col("_no_start"))
     bound = duration_values(
-        row, per.lazy().drop("_no_start"), "events", ("account", "accounts"), one_per_account=True
+        row, lazy_frame(per.drop("_no_start")), "events", ("account", "accounts"), one_per_account=True
     )
     bound.notes = []
     n_open = per.filter(pl.col("_age").is_not_null()).height
@@ -213,21 +258,43 @@ def _bind_ttv(ctx: Context, row: SignalRow) -> Bound:
     return bound
 
 
+def _ttv_milestone_notes(events: Any) -> list[str]:
+    """The checks :func:`cxwidgets.metrics.time.ttv_frame` makes of the milestone events, counted
+    where the events live: one without a time is an error; none at all a note with the event names."""
+    hits = events.filter(nw.col("event") == "first_value")
+    n_null = _count(hits, nw.col("at").is_null(), "milestones without a time")
+    if n_null:
+        raise CXDataError(
+            f"{n_null} 'first_value' event(s) without a time",
+            table="events",
+            column="at",
+            rows=[f"account {short(a)}" for (a,) in collect(
+                hits.filter(nw.col("at").is_null()).select("account_id").head(5), what="rows"
+            ).iter_rows()],
+            n_rows=n_null,
+            fix="every milestone event needs its time; fill it or drop those events explicitly",
+        )
+    if _rows(hits, "milestones") or not _rows(events, "events"):
+        return []
+    names = collect(events.select("event").unique(), what="event names").get_column("event").drop_nulls()
+    return [no_milestone_text("first_value", sorted(names.to_list()))]
+
+
 def _bind_promoter_activation(ctx: Context, row: SignalRow) -> Bound:
     ev = _events(ctx, row)
     asked = (
-        ev.filter(pl.col("event") == "referral_asked").group_by("account_id").agg(pl.col("at").min().alias("_asked"))
+        ev.filter(nw.col("event") == "referral_asked").group_by("account_id").agg(nw.col("at").min().alias("_asked"))
     )
-    made = ev.filter(pl.col("event") == "referral_made").group_by("account_id").agg(pl.col("at").max().alias("_made"))
-    per = asked.join(made, on="account_id", how="left", maintain_order="left")
+    made = ev.filter(nw.col("event") == "referral_made").group_by("account_id").agg(nw.col("at").max().alias("_made"))
+    per = asked.join(made, on="account_id", how="left")
     obs = per.select(
         "account_id",
-        pl.lit(None, dtype=pl.String).alias("role"),
-        (pl.col("_made") >= pl.col("_asked")).fill_null(False).cast(pl.Float64).alias("x"),
-        pl.col("_asked").alias("_t"),
-    ).sort("account_id")
+        nw.lit(None, dtype=nw.String).alias("role"),
+        (nw.col("_made") >= nw.col("_asked")).fill_null(False).cast(nw.Float64).alias("x"),
+        nw.col("_asked").alias("_t"),
+    )
     bound = sum_observations(row, obs, "events", "event")
-    unasked = made.join(asked, on="account_id", how="anti").select(pl.len()).collect().item()
+    unasked = _rows(made.join(asked, on="account_id", how="anti"), "referrals unasked")
     if unasked:
         bound.notes.append(
             f"{unasked:,} accounts made a referral without being asked: not counted (activation is per ask)"
@@ -239,9 +306,9 @@ def _bind_promoter_activation(ctx: Context, row: SignalRow) -> Bound:
 
 def _bind_accounts(ctx: Context, row: SignalRow) -> Bound:
     frame = ctx.frames["accounts"]
-    lf = _read_column(row, frame, "accounts").lazy()
+    lf = lazy_frame(_read_column(row, frame, "accounts"))
     if ctx.as_of is not None and "started_at" in frame.columns:
-        lf = lf.filter(pl.col("started_at").is_null() | (pl.col("started_at") <= as_of_lit(ctx)))
+        lf = lf.filter(nw.col("started_at").is_null() | (nw.col("started_at") <= nw.lit(ctx.as_of)))
     return _column_values(ctx, row, lf, frame.columns, "accounts", "accounts")
 
 
@@ -259,11 +326,13 @@ def _bind_user_table(ctx: Context, row: SignalRow) -> Bound:
             fix="use mean, sum, median, min, max, count, share or a percentile such as p90; or keep one row "
             "per account (its latest) in the table first",
         )
-    frame = ctx.frames[src.table]
-    n_no_id = frame.get_column("account_id").null_count()
+    if src.table in ctx.lazy:
+        lf = _read_column_on_engine(row, ctx.lazy[src.table], src.table)
+    else:
+        lf = lazy_frame(_read_column(row, ctx.frames[src.table], src.table))
+    n_no_id = _count(lf, nw.col("account_id").is_null(), "rows without an id")
     bound = _column_values(
-        ctx, row, _read_column(row, frame, src.table).lazy().drop_nulls("account_id"), frame.columns, src.table,
-        f"rows of {src.table}",
+        ctx, row, lf.filter(~nw.col("account_id").is_null()), ctx.columns(src.table), src.table, f"rows of {src.table}",
     )
     if n_no_id:
         bound.notes.insert(0, f"{plural(n_no_id, 'row')} of {src.table} without an account_id left out")
@@ -272,11 +341,11 @@ def _bind_user_table(ctx: Context, row: SignalRow) -> Bound:
 
 def _bind_signals(ctx: Context, row: SignalRow) -> Bound:
     src = row.signal.source
-    frame = ctx.frames["signals"]
-    lf = frame.lazy().filter((pl.col("moment") == row.moment.name) & (pl.col("signal") == src.metric))
-    lf = _apply_filter(ctx, row, lf, frame.columns, "signals")
+    columns = ctx.columns("signals")
+    lf = ctx.table("signals").filter((nw.col("moment") == row.moment.name) & (nw.col("signal") == src.metric))
+    lf = _apply_filter(ctx, row, lf, columns, "signals")
     obs = lf.select(
-        "account_id", _role(frame.columns), pl.col("value").alias("x"), _time_or_null(frame.columns, "observed_at")
+        "account_id", _role(columns), nw.col("value").alias("x"), _time_or_null(columns, "observed_at")
     )
     return sum_observations(row, obs, "signals", "value")
 
@@ -367,11 +436,11 @@ def _observations_of(ctx: Context, row: SignalRow, frame: object) -> Bound:
             table=src.table,
             fix="return one row per observation with columns account_id and value (optionally role, observed_at)",
         )
-    frame = _apply_filter(ctx, row, frame, columns, src.table)
-    obs = frame.select(
-        pl.col("account_id"),
+    lf = _apply_filter(ctx, row, lazy_frame(frame), columns, src.table)
+    obs = lf.select(
+        nw.col("account_id"),
         _role(columns),
-        pl.col("value").cast(pl.Float64).alias("x"),
+        nw.col("value").cast(nw.Float64).alias("x"),
         _time_or_null(columns, "observed_at"),
     )
     return sum_observations(row, obs, src.table, "value")
@@ -380,9 +449,20 @@ def _observations_of(ctx: Context, row: SignalRow, frame: object) -> Bound:
 def bind_signal(ctx: Context, row: SignalRow) -> Bound:
     """One signal of the journey bound: its binder run if the tables it needs were given."""
     binder = _binder(row)
-    absent = [t for t in binder.needs if t not in ctx.frames]
+    absent = [t for t in binder.needs if not ctx.has(t)]
     if absent:
         return Bound(missing=f"table {' and '.join(repr(t) for t in absent)} not given", n_accounts=0)
+    on_engine = [t for t in binder.needs if t in ctx.lazy]
+    if on_engine and not isinstance(binder.fn, str):  # a registered binder reads polars frames (ctx.frames)
+        src = row.signal.source
+        raise CXDataError(
+            f"{who(row)}: the binder of source {src.table}/{src.metric} (registered with register_source) reads "
+            f"polars frames, and table {short(on_engine[0])} is a lazy table (bind does not collect it for you)",
+            table=on_engine[0],
+            fix="collect the tables that binder reads first (a LazyFrame: .collect(); a DuckDB relation: .pl(); "
+            "a Spark DataFrame: pl.from_arrow(df.toArrow())), or compute the values at the engine and pass "
+            "them as the 'signals' table",
+        )
     try:
         bound = binder.read(ctx, row)
         if not isinstance(bound, Bound):  # a registered binder gives observations

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from typing import Any
 
 import polars as pl
 
@@ -76,16 +77,28 @@ def ttv_frame(
         # accounts that start after as_of do not exist yet; a null start is kept (and counted)
         base = base.filter(pl.col("_start").is_null() | (pl.col("_start") <= as_of_lit))
         hits = hits.filter(pl.col("at") <= as_of_lit)
+    import narwhals as nw  # on first use: `import cxwidgets` loads no dataframe backend
+
+    base = base.with_row_index("_order")  # the accounts' order, kept through the join
+    out = first_milestone(nw.from_native(base), nw.from_native(hits.lazy())).to_native()
+    return out.sort("_order").drop("_order"), as_of
+
+
+def first_milestone(base: Any, hits: Any) -> Any:
+    """The one rule of "reached": each account of ``base`` (account_id, _start) with ``_reached_at``,
+    its first milestone (``hits``: account_id, at) at or after its start (null: not reached).
+    Narwhals LazyFrames in and out, so the same rule runs where the data lives (polars, DuckDB,
+    Spark: :func:`cxwidgets.bind` on a lazy events table)."""
+    import narwhals as nw
+
     first = (
-        hits.lazy()
-        .select("account_id", "at")
+        hits.select("account_id", "at")
         .join(base.select("account_id", "_start"), on="account_id", how="inner")
-        .filter(pl.col("at") >= pl.col("_start"))
+        .filter(nw.col("at") >= nw.col("_start"))
         .group_by("account_id")
-        .agg(pl.col("at").min().alias("_reached_at"))
+        .agg(nw.col("at").min().alias("_reached_at"))
     )
-    out = base.join(first, on="account_id", how="left", maintain_order="left")
-    return out, as_of
+    return base.join(first, on="account_id", how="left")
 
 
 def _read_accounts_events(
@@ -119,6 +132,15 @@ def _read_accounts_events(
     return acc, ev
 
 
+def no_milestone_text(milestone: str, names: list[Any]) -> str:
+    """The words for an events table without the milestone (``names``: the event names it has, sorted)."""
+    return (
+        f"no {short(milestone)} event in the events table"
+        + (did_you_mean(milestone, sorted(map(str, names))) or f" (found: {choices(names, limit=8)})")
+        + "; no account has reached it"
+    )
+
+
 def _milestone_hits(ev: pl.DataFrame, milestone: str) -> pl.DataFrame:
     """The ``milestone`` events; one without a time is an error, none at all a warning (did you mean)."""
     hits = ev.filter(pl.col("event") == milestone)
@@ -135,9 +157,7 @@ def _milestone_hits(ev: pl.DataFrame, milestone: str) -> pl.DataFrame:
     if ev.height and hits.height == 0:
         names = ev.get_column("event").drop_nulls().unique().sort().to_list()
         warnings.warn(
-            f"no {short(milestone)} event in the events table"
-            + (did_you_mean(milestone, sorted(map(str, names))) or f" (found: {choices(names, limit=8)})")
-            + "; no account has reached it",
+            no_milestone_text(milestone, names),
             UserWarning,
             stacklevel=4,
         )
