@@ -488,7 +488,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def measure_size(
-    responses: int, book: Any, jobs: list[str], engines: list[str] | None, args: Any, previous: dict[str, Any]
+    responses: int, book: Any, jobs: list[str], engines: list[str] | None, args: Any, previous: dict[Any, Any]
 ) -> list[dict[str, Any]]:
     rows = []
     for job in jobs:

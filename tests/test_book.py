@@ -185,6 +185,19 @@ def test_open_book_without_book_json(tmp_path: Path) -> None:
         cx.datasets.open_book(tmp_path)
 
 
+def test_an_unfinished_book_is_refused_then_replaced(tmp_path: Path) -> None:
+    cx.datasets.write_book(tmp_path, n_accounts=400, chunk_accounts=200)
+    (tmp_path / "book.json").unlink()  # as if the writing had stopped before its end
+    (tmp_path / "responses" / ".part-00002.parquet.tmp").write_bytes(b"half a file")
+    with pytest.raises(cx.CXDataError, match="did not finish"):
+        cx.datasets.open_book(tmp_path)
+    with pytest.raises(cx.CXDataError, match="not empty"):
+        cx.datasets.write_book(tmp_path, n_accounts=100)
+    book = cx.datasets.write_book(tmp_path, n_accounts=100, overwrite=True)
+    assert sorted(p.name for p in (tmp_path / "responses").iterdir()) == ["part-00000.parquet"]
+    assert cx.datasets.open_book(tmp_path) == book
+
+
 def test_refuses_fewer_answers_than_the_sample(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="below what the sample gives"):
         cx.datasets.write_book(tmp_path, n_accounts=300, responses_per_account=2)

@@ -239,7 +239,7 @@ def _prepare_folder(root: Path, overwrite: bool) -> None:
             fix="give an empty or new folder, or overwrite=True to replace a book written there",
         )
     if content:
-        other = [c for c in content if c not in (*TABLES, _META)]
+        other = [c for c in content if c not in (*TABLES, _META, f".{_META}.tmp")]
         other += [
             f"{t}/{p.name}"
             for t in TABLES
@@ -255,6 +255,7 @@ def _prepare_folder(root: Path, overwrite: bool) -> None:
                 fix="give an empty or new folder, or remove those files",
             )
         (root / _META).unlink(missing_ok=True)
+        (root / f".{_META}.tmp").unlink(missing_ok=True)
         for t in TABLES:
             if (root / t).is_dir():
                 shutil.rmtree(root / t)
