@@ -487,6 +487,27 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
+def _too_big(responses: int, job: str, engine: str, previous: dict[Any, Any], args: Any) -> str | None:
+    """Why ``engine`` is not run at ``responses`` (above 10M): its 10M peak RSS is not under
+    ``--big-rss-mib``, or the line through its 1M and 10M peaks passes 80% of ``--max-rss-gib`` here."""
+    ten, one = previous.get((10**7, job, engine)), previous.get((10**6, job, engine))
+    if ten is None or "error" in ten or "peak_rss_mib" not in ten:
+        seen = "not measured" if ten is None else ten.get("error") or ten.get("note")
+        return f"skipped: runs above 10M only after a 10M run (10M: {seen})"
+    peak = ten["peak_rss_mib"]
+    if peak >= args.big_rss_mib:
+        return f"skipped: its 10M peak RSS {peak:.0f} MiB is not under {args.big_rss_mib:.0f} MiB"
+    if one is not None and "peak_rss_mib" in one:
+        slope = max(peak - one["peak_rss_mib"], 0.0) / (10**7 - 10**6)
+        guess = peak + slope * (responses - 10**7)
+        if guess > 0.8 * args.max_rss_gib * 1024:
+            return (
+                f"skipped: its peak RSS grows with the size (1M {one['peak_rss_mib']:.0f}, 10M {peak:.0f} MiB): "
+                f"about {guess / 1024:.1f} GiB expected here, over 80% of the {args.max_rss_gib:.0f} GiB allowed"
+            )
+    return None
+
+
 def measure_size(
     responses: int, book: Any, jobs: list[str], engines: list[str] | None, args: Any, previous: dict[Any, Any]
 ) -> list[dict[str, Any]]:
@@ -502,13 +523,7 @@ def measure_size(
             if engine in IN_MEMORY and responses > args.in_memory_max:
                 skip = f"skipped: reads whole tables into Python; not above {args.in_memory_max:,.0f} responses"
             elif responses > 10**7:
-                prev = previous.get((job, engine))
-                if prev is None or "error" in prev or prev.get("peak_rss_mib", math.inf) >= args.big_rss_mib:
-                    seen = "not measured" if prev is None else prev.get("error") or f"{prev['peak_rss_mib']:.0f} MiB"
-                    skip = (
-                        f"skipped: only run above 10M when its 10M peak RSS is under {args.big_rss_mib:.0f} MiB "
-                        f"(10M: {seen})"
-                    )
+                skip = _too_big(responses, job, engine, previous, args)
             if skip:
                 row["note"] = skip
                 print(f"  {job:5} {engine:17} {skip}", flush=True)
@@ -610,20 +625,21 @@ def main() -> None:
     engines = [e for e in args.engines.split(",") if e] or None
 
     out_json = Path(args.out + ".json")
-    previous: dict[Any, Any] = {}
-    if out_json.exists():  # the last stored 10M results decide what runs at 100M when 10M is not rerun
-        for r in json.loads(out_json.read_text()).get("results", []):
-            if r["responses"] == 10**7:
-                previous[(r["job"], r["engine"])] = r
+    stored = json.loads(out_json.read_text()) if out_json.exists() else {}
+    kept = [r for r in stored.get("results", []) if r["responses"] not in sizes]  # sizes not rerun stay
+    # the stored 1M and 10M results decide what runs above 10M when they are not rerun
+    previous: dict[Any, Any] = {(r["responses"], r["job"], r["engine"]): r for r in stored.get("results", [])}
     payload: dict[str, Any] = {
         "machine": machine(),
         "duckdb_settings": DUCKDB_SETTINGS,
         "bind_baseline_covers": BIND_COVERS,
-        "books": {},
-        "results": [],
+        "books": {k: v for k, v in stored.get("books", {}).items() if k not in {size_label(s) for s in sizes}},
+        "results": kept,
     }
     if not args.no_generation_memory:
         payload["generation_memory"] = generation_memory(Path(tempfile.gettempdir()))
+    elif "generation_memory" in stored:
+        payload["generation_memory"] = stored["generation_memory"]
     for responses in sizes:
         label = size_label(responses)
         folder = Path(args.dir.format(size=label))
@@ -632,9 +648,8 @@ def main() -> None:
         payload["books"][label] = info
         print(f"{responses:,} responses ({book.n_accounts:,} accounts): {info}", flush=True)
         rows = measure_size(responses, book, jobs, engines, args, previous)
-        payload["results"] += rows
-        if responses == 10**7:
-            previous |= {(r["job"], r["engine"]): r for r in rows}
+        payload["results"] = sorted([*payload["results"], *rows], key=lambda r: r["responses"])
+        previous |= {(r["responses"], r["job"], r["engine"]): r for r in rows}
         dump(str(out_json), payload)
         Path(args.out + ".md").write_text(markdown(payload))
     print()
