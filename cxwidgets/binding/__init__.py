@@ -97,6 +97,15 @@ import polars as pl
 
 from cxwidgets.binding.context import Context
 from cxwidgets.binding.inputs import cut_at_as_of, journey_rows, leave_out_other_moments, tables_of, validate_tables
+from cxwidgets.binding.lazy_inputs import (
+    check_lazy_table,
+    collect_accounts,
+    cut_lazy,
+    latest_lazy,
+    leave_out_other_moments_lazy,
+    refuse_mixed_engines,
+    split_lazy,
+)
 from cxwidgets.binding.notes import key_notes, missing_table_notes, role_notes, unused_notes
 from cxwidgets.binding.progress import Progress, ProgressCallback
 from cxwidgets.binding.result import (
@@ -172,14 +181,22 @@ def bind(
     """
     rows = journey_rows(journey)
     raw, data_as_of = tables_of(data)
+    eager, on_engine = split_lazy(raw)  # tables in hand, and tables that live on an engine
+    if "accounts" in on_engine:  # one row per account: collected, validated in hand, kept for joins there
+        eager["accounts"] = collect_accounts(on_engine["accounts"], rows)
     steps = Progress(progress, total=len(raw) + len(rows) + 1)
-    frames = validate_tables(raw, journey, rows, steps.step)
-    outside = leave_out_other_moments(frames, journey)
-    notes = key_notes(frames, raw) + outside
-    frames, as_of_v = cut_at_as_of(frames, as_of, data_as_of, notes)
-    ctx = Context(frames=frames, as_of=as_of_v, journey=journey, notes=notes)
+    frames = validate_tables(eager, journey, rows, steps.step, lazy=on_engine)
+    lazy = {name: check_lazy_table(name, value, journey, rows) for name, value in on_engine.items()}
+    refuse_mixed_engines(lazy, rows)
+    outside = leave_out_other_moments(frames, journey) + leave_out_other_moments_lazy(lazy, journey)
+    notes = key_notes(frames, eager) + outside
+    latest = latest_lazy(lazy) if lazy and as_of is None and data_as_of is None else None
+    frames, as_of_v = cut_at_as_of(frames, as_of, data_as_of, notes, latest)
+    if as_of_v is not None and lazy:
+        cut_lazy(lazy, as_of_v, notes)
+    ctx = Context(frames=frames, as_of=as_of_v, journey=journey, notes=notes, lazy=lazy)
     parts, report = _bind_each_signal(ctx, rows, steps)
-    _require_a_bound_signal(rows, frames, report)
+    _require_a_bound_signal(rows, {**frames, **lazy}, report)
     return _signal_table(ctx, rows, parts, report, steps)
 
 
@@ -200,7 +217,7 @@ def _bind_each_signal(
 
 
 def _require_a_bound_signal(
-    rows: list[SignalRow], frames: dict[str, pl.DataFrame], report: list[dict[str, Any]]
+    rows: list[SignalRow], frames: dict[str, Any], report: list[dict[str, Any]]
 ) -> None:
     """A clear error when no signal of the journey could read a table given."""
     bound_any = [r for r in report if r["note"] is None or r["note"] == "no observations"]

@@ -12,6 +12,7 @@ age at ``as_of``: open is not zero.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from typing import Any, cast
 
@@ -177,6 +178,7 @@ def _mean_like_value(row: SignalRow, agg: str, scale: tuple[float, float] | None
 def _per_account_polars(row: SignalRow, agg: str, obs: pl.LazyFrame, table: str) -> pl.DataFrame:
     """The polars-only aggregates (:func:`_polars_only`) per account, on a polars plan."""
     x = pl.col("x")
+    expr: pl.Expr | None
     if agg == "last":
         expr = x.sort_by("_t", nulls_last=False, maintain_order=True).last()
     else:
@@ -247,7 +249,7 @@ def _offending(obs: Any, scale: tuple[float, float] | None, whole: bool) -> pl.L
     if isinstance(native, pl.LazyFrame):
         return native
     x = nw.col("x").cast(nw.Float64)
-    bad = x.is_nan() | x.is_infinite()
+    bad = x.is_nan() | (x.abs() == math.inf)  # narwhals has no is_infinite on every engine
     if scale is not None:
         bad = bad | (x < scale[0]) | (x > scale[1])
     if whole:
@@ -337,7 +339,7 @@ def duration_values(
             nw.col("_d").alias("_closed"),
             nw.col("_age").alias("_open_age"),
             nw.lit(1).cast(nw.Int64).alias("_items"),
-            ~nw.col("_age").is_null().cast(nw.Int64).alias("_n_open"),
+            (~nw.col("_age").is_null()).cast(nw.Int64).alias("_n_open"),
         )
     else:
         d = nw.col("_d")
@@ -346,7 +348,7 @@ def duration_values(
             closed.alias("_closed"),
             nw.col("_age").max().alias("_open_age"),
             nw.len().cast(nw.Int64).alias("_items"),
-            ~nw.col("_age").is_null().cast(nw.Int64).sum().cast(nw.Int64).alias("_n_open"),
+            (~nw.col("_age").is_null()).cast(nw.Int64).sum().cast(nw.Int64).alias("_n_open"),
         )
     per_df = collect(per, what=f"{who(row)}: per account").with_columns(
         pl.col("account_id").cast(pl.String),

@@ -253,14 +253,20 @@ def _leave_out_unread_tables(frames: dict[str, pl.DataFrame], rows: list[SignalR
 
 
 def validate_tables(
-    raw: Mapping[str, Any], journey: Any, rows: list[SignalRow], step: Callable[[str], None]
+    raw: Mapping[str, Any],
+    journey: Any,
+    rows: list[SignalRow],
+    step: Callable[[str], None],
+    lazy: Mapping[str, Any] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Every table given, validated once (:func:`cxwidgets.schemas.validate`); ``step`` after each.
+    """Every table given in hand, validated once (:func:`cxwidgets.schemas.validate`); ``step``
+    after each. ``lazy``: the tables that live on an engine, checked there instead
+    (:mod:`cxwidgets.binding.lazy_inputs`).
 
     A table of your own (any other name in ``data``) is converted (:func:`_user_frame`); every one
     a signal reads must be given (checked first, before the long validations).
     """
-    _check_user_tables(raw, rows)
+    _check_user_tables({**raw, **(lazy or {})}, rows)
     frames: dict[str, pl.DataFrame] = {}
     for name in TABLES:
         if name in raw:
@@ -276,13 +282,13 @@ def validate_tables(
 
 
 def _resolve_as_of(
-    as_of: Any, data_as_of: Any, frames: Mapping[str, pl.DataFrame]
+    as_of: Any, data_as_of: Any, frames: Mapping[str, pl.DataFrame], latest_elsewhere: dt.datetime | None = None
 ) -> tuple[dt.datetime | None, str]:
     if as_of is not None:
         return check_as_of(as_of), "given"
     if data_as_of is not None:
         return check_as_of(data_as_of), "the data's as_of"
-    latest: dt.datetime | None = None
+    latest: dt.datetime | None = latest_elsewhere
     for name, frame in frames.items():
         for col in _TIME_COLUMNS.get(name, ()):
             if col in frame.columns and frame.schema[col] == UTC:
@@ -322,10 +328,15 @@ def _point_in_time(frames: dict[str, pl.DataFrame], as_of: dt.datetime, notes: l
 
 
 def cut_at_as_of(
-    frames: dict[str, pl.DataFrame], as_of: Any, data_as_of: Any, notes: list[str]
+    frames: dict[str, pl.DataFrame],
+    as_of: Any,
+    data_as_of: Any,
+    notes: list[str],
+    latest_elsewhere: dt.datetime | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dt.datetime | None]:
-    """The moment described (noted with where it came from) and the tables as they were then."""
-    as_of_v, how = _resolve_as_of(as_of, data_as_of, frames)
+    """The moment described (noted with where it came from) and the tables as they were then
+    (``latest_elsewhere``: the latest timestamp of the tables that live on an engine)."""
+    as_of_v, how = _resolve_as_of(as_of, data_as_of, frames, latest_elsewhere)
     if as_of_v is not None:
         notes.append(f"as_of {as_of_v.isoformat()} ({how})")
         frames = _point_in_time(frames, as_of_v, notes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import narwhals as nw
 import polars as pl
 
 from cxwidgets._util.text import plural, short
@@ -19,6 +20,7 @@ from cxwidgets.binding.context import Context
 from cxwidgets.binding.inputs import KEYED
 from cxwidgets.binding.sources import needs
 from cxwidgets.catalog import is_user_table
+from cxwidgets.engines import collect
 from cxwidgets.journey import SignalRow
 from cxwidgets.keys import check_keys, id_kind
 from cxwidgets.schemas import TABLES
@@ -82,15 +84,15 @@ def unused_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
     :func:`user_table_notes`, say that the tables of your own are not cut at as_of)."""
     user_table_notes(ctx, rows, notes)
     for table, key in (("responses", "metric"), ("signals", "signal")):
-        frame = ctx.frames.get(table)
-        if frame is None or not frame.height:
+        pairs = _counts_by(ctx, table, ["moment", key], None)
+        if pairs is None or not pairs.height:
             continue
         read = [
             (r.moment.name, r.signal.source.metric)
             for r in rows
             if table in needs(r.signal.source.table, r.signal.source.metric)  # custom reads the signals table
         ]
-        pairs = frame.group_by("moment", key).len().sort("moment", key)
+        pairs = pairs.sort("moment", key)
         if read:
             used = pl.DataFrame(read, schema={"moment": pl.String, key: pl.String}, orient="row")
             pairs = pairs.join(used.unique(), on=["moment", key], how="anti")
@@ -104,15 +106,26 @@ def unused_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
             )
 
 
+def _counts_by(ctx: Context, table: str, keys: list[str], where: Any) -> pl.DataFrame | None:
+    """Rows of ``table`` per ``keys`` (keys..., len), counted where the table lives (None: not given)."""
+    if not ctx.has(table):
+        return None
+    lf = ctx.table(table)
+    if where is not None:
+        lf = lf.filter(where)
+    return collect(lf.group_by(*keys).agg(nw.len().cast(nw.Int64).alias("len")), what=f"{table} counts")
+
+
 def role_notes(ctx: Context, rows: list[SignalRow], observations: pl.DataFrame, notes: list[str]) -> None:
-    responses = ctx.frames.get("responses")
+    columns = ctx.columns("responses") if ctx.has("responses") else []
     weighted = {
         (r.moment.name, r.signal.source.metric)
         for r in rows
         if r.signal.source.table == "responses" and r.signal.source.aggregate in MEAN_LIKE
     }
-    if responses is not None and weighted and "role" in responses.columns:
-        no_role = responses.filter(pl.col("role").is_null()).group_by("moment", "metric").len()
+    if weighted and "role" in columns:
+        no_role = _counts_by(ctx, "responses", ["moment", "metric"], nw.col("role").is_null())
+        assert no_role is not None
         n = sum(k for m, met, k in no_role.iter_rows() if (m, met) in weighted)
         if n:
             notes.append(f"{plural(n, 'response')} without a role: multiplier 1.0")

@@ -1,0 +1,260 @@
+"""The input side of :func:`cxwidgets.binding.bind` for tables that live on an engine.
+
+A lazy input table (a polars LazyFrame or ``pl.scan_parquet``, a DuckDB relation, a PySpark
+DataFrame: :func:`cxwidgets.engines.engine_of`) is never collected whole. Instead of the row-by-row
+validation of :func:`cxwidgets.schemas.validate` (which reads every row into polars), it is checked
+where it lives, by its schema and by aggregate queries whose answers are small:
+
+- the documented columns it must have are there, with types that can be read: ids as text (an
+  integer id is cast to text), scores and values numbers, times timestamps with a time zone (read
+  as UTC; a timestamp without a zone is refused: which zone it meant is not known), metric names by
+  the one rule (:func:`cxwidgets.frames.metric_name`: spaces dropped, lower case);
+- no row lacks an account id (counted, a few shown);
+- responses and signals name the journey's moments: a likely typo of one is an error (did you
+  mean), rows of other moments are left out and counted (:func:`leave_out_other_moments`);
+- scores are checked against the declared scale by each signal's own aggregate query (the least
+  and greatest value and a count of fractions per account, :mod:`cxwidgets.binding.aggregates`).
+
+The accounts table is one row per account, the size of what bind returns anyway: it is collected
+(its documented columns and those the signals read) and validated as a table in hand, and kept on
+its engine too, for the joins a source filter or TTV makes there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import narwhals as nw
+import polars as pl
+
+from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
+from cxwidgets.binding.context import who
+from cxwidgets.engines import collect, engine_of, lazy_frame, native_engine
+from cxwidgets.errors import CXDataError
+from cxwidgets.journey import SignalRow
+from cxwidgets.schemas import TABLES
+from cxwidgets.schemas.checks import near_misses
+from cxwidgets.schemas.models import _spec
+
+_TIME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "responses": ("responded_at",),
+    "tickets": ("created_at", "first_response_at", "resolved_at"),
+    "events": ("at",),
+    "signals": ("observed_at",),
+}
+_CUT = {
+    "responses": ("responded_at", "responses answered"),
+    "events": ("at", "events"),
+    "signals": ("observed_at", "signals rows observed"),
+    "tickets": ("created_at", "tickets created"),
+}
+
+
+def split_lazy(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The tables given, split into those in hand and those that live on an engine."""
+    eager = {k: v for k, v in raw.items() if engine_of(v) is None}
+    lazy = {k: v for k, v in raw.items() if engine_of(v) is not None}
+    return eager, lazy
+
+
+def collect_accounts(data: Any, rows: list[SignalRow]) -> pl.DataFrame:
+    """A lazy accounts table collected: its documented columns and those the signals or their
+    filters read (one row per account; validated as a table in hand afterwards)."""
+    frame = lazy_frame(data)
+    have = list(frame.collect_schema().names())
+    wanted = set(_spec("accounts")) | {"segment", "arr"}
+    for row in rows:
+        src = row.signal.source
+        if src.table == "accounts":
+            wanted.add(src.metric)
+        wanted.update(src.filter or {})
+    return collect(frame.select([c for c in have if c in wanted]), what="accounts table")
+
+
+def check_lazy_table(name: str, data: Any, journey: Any, rows: list[SignalRow]) -> Any:
+    """One lazy table checked where it lives (this module's docstring); returned as a narwhals
+    LazyFrame with ids as text, metric names normalised and times in UTC."""
+    frame = lazy_frame(data)
+    schema = frame.collect_schema()
+    if name not in TABLES:
+        return _user_table(name, frame, schema)
+    spec = _spec(name)
+    missing = [c.name for c in spec.values() if c.required and c.name not in schema]
+    if missing:
+        have = list(schema.names())
+        hints = "; ".join(
+            f"did you mean {short(closest(m, have))} for {short(m)}?" for m in missing if closest(m, have)
+        )
+        raise CXDataError(
+            f"{name}: required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} missing "
+            f"(the {native_engine(frame)} table has: {choices(have, limit=20)})",
+            table=name,
+            column=missing[0],
+            fix=(hints + " " if hints else "")
+            + f"rename the columns at the engine (docs/tables.md lists the {name} table)",
+        )
+    exprs = [_read_as_documented(name, c, schema[c.name], frame) for c in spec.values() if c.name in schema]
+    frame = frame.with_columns(*[e for e in exprs if e is not None])
+    _no_missing_ids(name, frame)
+    if name in ("responses", "signals"):
+        _no_likely_typos(name, frame, list(journey.moment_names()))
+    return frame
+
+
+def _read_as_documented(name: str, col: Any, dtype: Any, frame: Any) -> Any:
+    """The expression reading one documented column as validation would store it (None: as it is)."""
+    c = nw.col(col.name)
+    if col.kind == "text":
+        if not (dtype == nw.String or dtype.is_integer() or dtype == nw.Categorical):
+            raise _wrong_type(name, col.name, dtype, "text", frame)
+        text = c.cast(nw.String)
+        return (text.str.strip_chars().str.to_lowercase() if col.name == "metric" else text).alias(col.name)
+    if col.kind in ("float", "bool"):
+        if not (dtype.is_numeric() or dtype == nw.Boolean):
+            raise _wrong_type(name, col.name, dtype, "a number", frame)
+        return c.cast(nw.Float64).alias(col.name) if col.kind == "float" else None
+    if col.kind == "datetime":
+        if not isinstance(dtype, nw.Datetime):
+            raise _wrong_type(name, col.name, dtype, "a timestamp with a time zone", frame)
+        if dtype.time_zone is None:
+            raise CXDataError(
+                f"{name}: column {col.name!r} holds timestamps without a time zone (on {native_engine(frame)}), so "
+                "the instants they mean are not known",
+                table=name,
+                column=col.name,
+                fix="attach the zone they were recorded in at the engine (DuckDB: col AT TIME ZONE 'Europe/Paris' "
+                "or CAST(... AS TIMESTAMPTZ); Spark: to_utc_timestamp(col, 'Europe/Paris'); polars: "
+                "pl.col(c).dt.replace_time_zone('Europe/Paris'))",
+            )
+        if dtype.time_zone == "UTC" or native_engine(frame) != "polars":
+            return None  # DuckDB and Spark keep instants and label them with the session's zone
+        return c.dt.convert_time_zone("UTC").alias(col.name)
+    return None
+
+
+def _wrong_type(name: str, column: str, dtype: Any, expected: str, frame: Any) -> CXDataError:
+    shown = collect(frame.select(column).head(5), what="rows shown").get_column(column).to_list()
+    return CXDataError(
+        f"{name}: column {column!r} is {dtype} on {native_engine(frame)}, not {expected}",
+        table=name,
+        column=column,
+        rows=[short(v) for v in shown],
+        fix=f"cast it at the engine (e.g. CAST({column} AS DOUBLE), with codes such as 'n/a' mapped to NULL), "
+        "or collect the table and pass it to cx.validate to see every value it cannot read",
+    )
+
+
+def _no_missing_ids(name: str, frame: Any) -> None:
+    n = int(collect(frame.select(nw.col("account_id").is_null().cast(nw.Int64).sum().cast(nw.Int64)), what="ids")
+            .item() or 0)
+    if n:
+        raise CXDataError(
+            f"{name}: {plural(n, 'row')} without an account_id",
+            table=name,
+            column="account_id",
+            n_rows=n,
+            fix="drop those rows at the engine or give each its account id",
+        )
+
+
+def _no_likely_typos(name: str, frame: Any, known: list[str]) -> None:
+    """A moment name that looks like a typo of one of the journey's (the one rule, near_misses) is an error."""
+    seen = collect(frame.group_by("moment").agg(nw.len().cast(nw.Int64).alias("n")), what="moments")
+    outside = [m for m in seen.get_column("moment").to_list() if m is not None and m not in known]
+    near = near_misses(outside, known)
+    if not near:
+        return
+    counts = dict(seen.iter_rows())
+    named = [f"{short(m)}{did_you_mean(k, [k])} ({counts[m]:,} rows)" for m, k in list(near.items())[:5]]
+    raise CXDataError(
+        f"{name}: {plural(sum(counts[m] for m in near), 'row')} name {plural(len(near), 'moment')} the journey "
+        "does not have, each like one of its moments: " + ", ".join(named),
+        table=name,
+        column="moment",
+        fix=f"rename them to the journey's moments ({choices(known)}) at the engine, or add them to the journey",
+    )
+
+
+def _user_table(name: str, frame: Any, schema: Any) -> Any:
+    if "account_id" not in schema:
+        close = closest("account_id", list(schema.names()))
+        raise CXDataError(
+            f"table {short(name)} has no 'account_id' column (its columns: {choices(list(schema.names()), limit=20)})",
+            table=name,
+            column="account_id",
+            fix=(f"rename {short(close)} to 'account_id'" if close else "add each row's account id as 'account_id'")
+            + " (text ids, as in the accounts table)",
+        )
+    return frame.with_columns(nw.col("account_id").cast(nw.String))
+
+
+def leave_out_other_moments_lazy(lazy: dict[str, Any], journey: Any) -> list[str]:
+    """:func:`cxwidgets.binding.inputs.leave_out_other_moments` for lazy responses and signals: the
+    rows of other moments filtered out at the engine, counted by a group-by there."""
+    known = list(journey.moment_names())
+    notes: list[str] = []
+    for name in ("responses", "signals"):
+        frame = lazy.get(name)
+        if frame is None:
+            continue
+        seen = collect(frame.group_by("moment").agg(nw.len().cast(nw.Int64).alias("len")), what="moments")
+        outside = seen.filter(~pl.col("moment").is_in(known) | pl.col("moment").is_null())
+        if outside.is_empty():
+            continue
+        lazy[name] = frame.filter(nw.col("moment").is_in(known))
+        counts = outside.sort(["len", "moment"], descending=[True, False], nulls_last=True)
+        shown = ", ".join(
+            f"{short(m) if m is not None else 'no moment'} ({n:,})" for m, n in counts.head(5).iter_rows()
+        )
+        more = f" and {counts.height - 5:,} more" if counts.height > 5 else ""
+        n_out, n_all = int(outside.get_column("len").sum()), int(seen.get_column("len").sum())
+        notes.append(
+            f"{name}: {plural(n_out, 'row')} of {plural(counts.height, 'moment')} outside the journey "
+            f"left out ({shown}{more}); {n_all - n_out:,} of {n_all:,} rows used"
+        )
+    return notes
+
+
+def latest_lazy(lazy: Mapping[str, Any]) -> dt.datetime | None:
+    """The latest timestamp of the lazy tables (for ``as_of`` by default), one aggregate per table."""
+    latest: dt.datetime | None = None
+    for name, frame in lazy.items():
+        cols = [c for c in _TIME_COLUMNS.get(name, ()) if c in frame.collect_schema()]
+        if not cols:
+            continue
+        row = collect(frame.select(*(nw.col(c).max() for c in cols)), what="latest timestamp").row(0)
+        for value in row:
+            if value is not None and (latest is None or value > latest):
+                latest = value
+    return latest
+
+
+def cut_lazy(lazy: dict[str, Any], as_of: dt.datetime, notes: list[str]) -> None:
+    """Leave out the lazy tables' rows that had not happened at ``as_of`` (counted at the engine)."""
+    for name, (col, label) in _CUT.items():
+        frame = lazy.get(name)
+        if frame is None or col not in frame.collect_schema():
+            continue
+        late = int(collect(frame.select((nw.col(col) > nw.lit(as_of)).cast(nw.Int64).sum().cast(nw.Int64)),
+                           what="rows after as_of").item() or 0)
+        if late:
+            lazy[name] = frame.filter(nw.col(col).is_null() | (nw.col(col) <= nw.lit(as_of)))
+            notes.append(f"{late:,} {label} after as_of left out")
+
+
+def refuse_mixed_engines(lazy: Mapping[str, Any], rows: list[SignalRow]) -> None:
+    """Tables a signal joins (a TTV signal: accounts and events) must live on one engine."""
+    engines = {name: native_engine(frame) for name, frame in lazy.items()}
+    if len(set(engines.values())) <= 1:
+        return
+    for row in rows:
+        if row.signal.source.table == "events" and row.signal.source.metric == "ttv":
+            if "accounts" in engines and "events" in engines and engines["accounts"] != engines["events"]:
+                raise CXDataError(
+                    f"{who(row)} joins the accounts table ({engines['accounts']}) with the events table "
+                    f"({engines['events']}): bind joins tables where they live, so both must be on one engine",
+                    table="events",
+                    fix="pass both tables on the same engine",
+                )
