@@ -17,16 +17,28 @@ answer; the summaries raise :class:`~cxwidgets.errors.CXDataError` naming the ro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from cxwidgets._util.text import short
+from cxwidgets.engines import collect, is_lazy, lazy_frame
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, metric_rows, require_columns, to_polars
 from cxwidgets.metrics.intervals import adjusted_wald_nps, t_interval, wilson
-from cxwidgets.scales import NPS_SCALE, check_scale, guard, in_top_box, is_detractor, is_promoter, scale_error
+from cxwidgets.scales import (
+    NPS_SCALE,
+    check_scale,
+    describe_scale_problem,
+    guard,
+    in_top_box,
+    is_detractor,
+    is_promoter,
+    scale_classes,
+    scale_error,
+)
 
 __all__ = [
     "NPS_SCALE",
@@ -185,45 +197,137 @@ def ces(
 # ----------------------------------------------------------------------------------------
 
 
-def _prepare(
-    df: object, score: str, by: By, metric: str | None, table: str
-) -> tuple[pl.DataFrame, list[str]]:
+@dataclass
+class _Rows:
+    """The rows a summary reads: a narwhals LazyFrame on the engine where they live (an eager
+    input as polars' lazy), with the metric filter applied; ``lazy`` when they live on an engine."""
+
+    frame: Any
+    keys: list[str]
+    score: str
+    table: str
+    lazy: bool
+    ids: str | None  # the id column an engine's error shows (an engine has no row positions)
+
+
+def _prepare(df: object, score: str, by: By, metric: str | None, table: str) -> _Rows:
+    """The summary's rows, checked: the columns are there, the metric's rows only (its name read by
+    :func:`~cxwidgets.frames.metric_rows`' rule, over the distinct names), the score a number.
+    A lazy input (:func:`cxwidgets.engines.is_lazy`) stays on its engine; another is read into
+    polars (only the needed columns of a file) and goes through the same steps."""
+    import narwhals as nw
+
     keys = as_list(by)
     needed = [score, *keys, *(["metric"] if metric is not None else [])]
-    frame = to_polars(df, table=table, columns=needed)  # a lazy input reads only these
-    require_columns(frame, [score, *keys], table=table)
-    if metric is not None and "metric" in frame.columns:
-        frame = metric_rows(frame, metric, table=table)  # "NPS", " nps " read as "nps"
-    if not frame.schema[score].is_numeric():
+    lazy = is_lazy(df)
+    if lazy:
+        frame = lazy_frame(df)
+        names = frame.collect_schema().names()
+        ids = next((c for c in ("account_id", "respondent_id") if c in names), None)
+        keep = set(needed) | ({ids} if ids else set())
+        frame = frame.select([c for c in names if c in keep])
+    else:
+        eager = to_polars(df, table=table, columns=needed)  # a file reads only these
+        frame, names, ids = lazy_frame(eager), eager.columns, None
+    require_columns(pl.DataFrame({c: [] for c in names}), [score, *keys], table=table)
+    if metric is not None and "metric" in names:
+        # the distinct names cross, each read by metric_name's rule ("NPS", " nps " are "nps")
+        spellings = _run(frame.select("metric").unique(), what=f"{table}: metric names", lazy=lazy)
+        spelled = metric_rows(spellings, metric, table=table).get_column("metric").to_list()
+        if spelled:
+            frame = frame.filter(nw.col("metric").is_in(spelled))
+    rows = _Rows(frame, keys, score, table, lazy, ids)
+    dtype = frame.collect_schema()[score]
+    if not dtype.is_numeric():
+        head = _run(frame.select(score).head(5), what=f"{table}: rows of {score}", lazy=lazy)
         raise CXDataError(
-            f"scores must be numbers, found dtype {frame.schema[score]}",
+            f"scores must be numbers, found dtype {head.schema[score]}",
             table=table,
             column=score,
-            rows=[short(v) for v in frame.get_column(score).head(5).to_list()],
+            rows=[short(v) for v in head.get_column(score).to_list()],
             fix="cast the column to numbers or run cx.validate(df, table='responses') first",
         )
-    return frame, keys
+    return rows
 
 
-def _check_values(
-    frame: pl.DataFrame, score: str, scale: Scale | None, table: str, what: str, *, integer: bool
-) -> None:
-    """Raise the scale rule's CXDataError if any answer is off ``scale`` (see :mod:`cxwidgets.scales`)."""
-    err = scale_error(frame, score, scale, integer=integer, table=table, label=what)
-    if err is not None:
-        raise err
+def _count(flag: Any) -> Any:
+    """How many rows a narwhals Boolean expression holds true (Spark cannot sum a boolean: cast first)."""
+    import narwhals as nw
+
+    return flag.fill_null(False).cast(nw.Int64).sum().cast(nw.Int64)
 
 
-def _counts(s: pl.Expr) -> list[pl.Expr]:
-    return [s.count().cast(pl.Int64).alias("n"), (pl.len() - s.count()).cast(pl.Int64).alias("n_missing")]
+def _run(frame: Any, *, what: str, lazy: bool) -> pl.DataFrame:
+    """A narwhals LazyFrame run where it lives and brought back as polars: counted by
+    :func:`cxwidgets.engines.collected` when it comes from an engine; polars' streaming engine for
+    an eager input (several times faster than the in-memory engine for a few aggregations over
+    millions of rows)."""
+    if lazy:
+        return collect(frame, what=what)
+    native: pl.LazyFrame = frame.to_native()
+    return native.collect(engine="streaming")
 
 
 def _group(frame: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.DataFrame:
-    """One pass: group and aggregate with polars' streaming engine (several times faster than
-    the in-memory engine for a few aggregations over millions of rows), groups sorted by key."""
+    """One pass over an in-memory frame (the rate summaries): group and aggregate with polars'
+    streaming engine, groups sorted by key."""
     lf = frame.lazy()
     lf = lf.group_by(keys).agg(aggs).sort(keys, nulls_last=True) if keys else lf.select(aggs)
     return lf.collect(engine="streaming")
+
+
+def _aggregate(
+    rows: _Rows, scale: Scale | None, label: str, *, integer: bool, aggs: dict[str, Any]
+) -> pl.DataFrame:
+    """One pass over the rows, on their engine: per group, n, n_missing, the answers off the scale
+    by kind (:func:`cxwidgets.scales.scale_classes`) and ``aggs`` (name -> narwhals expression of
+    ``x``, the score as Float64). One row per group crosses; the groups are sorted by key. Raises
+    the scale rule's CXDataError when any answer is off the scale."""
+    import narwhals as nw
+
+    x = nw.col(rows.score).cast(nw.Float64)
+    classes = scale_classes(x, scale, integer=integer)
+    exprs = [
+        x.count().cast(nw.Int64).alias("n"),
+        nw.len().cast(nw.Int64).alias("_len"),
+        *(flag.cast(nw.Int64).sum().cast(nw.Int64).alias(f"_{kind}") for kind, flag in classes.items()),
+        *(expr.alias(name) for name, expr in aggs.items()),
+    ]
+    keys = rows.keys
+    plan = rows.frame.group_by(keys).agg(*exprs) if keys else rows.frame.select(*exprs)
+    by = f" by {', '.join(keys)}" if keys else ""
+    out = _run(plan, what=f"{rows.table}: {label} summary{by}", lazy=rows.lazy)
+    if keys:
+        out = out.sort(keys, nulls_last=True)
+    counts = {kind: int(out.get_column(f"_{kind}").sum()) for kind in classes}
+    if any(counts.values()):
+        raise _scale_error(rows, scale, label, integer=integer, counts=counts)
+    n_missing = (pl.col("_len") - pl.col("n")).alias("n_missing")
+    return out.with_columns(n_missing).drop("_len", *(f"_{kind}" for kind in classes))
+
+
+def _scale_error(
+    rows: _Rows, scale: Scale | None, label: str, *, integer: bool, counts: dict[str, int]
+) -> CXDataError:
+    """The scale rule's error for answers counted off the scale. A polars input shows row positions
+    (as :func:`cxwidgets.validate` does); an engine has none, so its rows show the answer's id
+    column (account_id, else respondent_id), fetched at the engine with a filter and head(5)."""
+    import narwhals as nw
+
+    native = rows.frame.to_native()
+    if isinstance(native, pl.LazyFrame):
+        err = scale_error(native, rows.score, scale, integer=integer, table=rows.table, label=label)
+        if err is not None:
+            return err
+    bad = nw.any_horizontal(*scale_classes(nw.col(rows.score), scale, integer=integer).values(), ignore_nulls=True)
+    show = [rows.ids, rows.score] if rows.ids else [rows.score]
+    head = _run(rows.frame.filter(bad).select(show).head(5), what=f"{rows.table}: rows off the {label} scale",
+                lazy=rows.lazy)
+    found = head.rows() if rows.ids else [(None, v) for (v,) in head.rows()]
+    problem = describe_scale_problem(counts, found, scale, label=label, row_label=rows.ids)
+    assert problem is not None  # counts hold at least one answer off the scale
+    return CXDataError(problem.message, table=rows.table, column=rows.score, rows=problem.rows, fix=problem.fix,
+                       n_rows=problem.n)
 
 
 def nps_summary(
@@ -253,18 +357,13 @@ def nps_summary(
     >>> out.select(pl.col("nps_low", "nps_high").round(2)).rows()
     [(-44.16, 72.73), (-73.34, 73.34)]
     """
-    frame, keys = _prepare(df, score, by, metric, table)
-    s = pl.col(score)
-    _check_values(frame, score, NPS_SCALE, table, "NPS", integer=True)
-    agg = _group(
-        frame,
-        keys,
-        [
-            *_counts(s),
-            is_promoter(s).sum().cast(pl.Int64).alias("_p"),
-            is_detractor(s).sum().cast(pl.Int64).alias("_d"),
-        ],
-    )
+    import narwhals as nw
+
+    rows = _prepare(df, score, by, metric, table)
+    keys = rows.keys
+    x = nw.col(score).cast(nw.Float64)
+    aggs = {"_p": _count(is_promoter(x)), "_d": _count(is_detractor(x))}
+    agg = _aggregate(rows, NPS_SCALE, "NPS", integer=True, aggs=aggs)
     n, p, d = pl.col("n"), pl.col("_p"), pl.col("_d")
     low, high = adjusted_wald_nps(p, d, n, confidence)
     nf = n.cast(pl.Float64)
@@ -292,12 +391,15 @@ def _share_summary(
     confidence: float,
     table: str,
 ) -> pl.DataFrame:
-    frame, keys = _prepare(df, score, by, metric, table)
+    import narwhals as nw
+
     lo, hi = check_scale(scale, name)
-    s = pl.col(score)
-    top_answer = in_top_box(s, scale, 2, name)
-    _check_values(frame, score, (lo, hi), table, name.upper(), integer=True)
-    agg = _group(frame, keys, [*_counts(s), top_answer.sum().cast(pl.Int64).alias("_k"), s.mean().alias("mean")])
+    in_top_box(0, scale, 2, name)  # the scale has top two boxes, before any data is read
+    rows = _prepare(df, score, by, metric, table)
+    keys = rows.keys
+    x = nw.col(score).cast(nw.Float64)
+    aggs = {"_k": _count(in_top_box(x, scale, 2, name)), "mean": x.mean()}
+    agg = _aggregate(rows, (lo, hi), name.upper(), integer=True, aggs=aggs)
     low, high = wilson(pl.col("_k"), pl.col("n"), confidence)
     return agg.with_columns(
         pl.when(pl.col("n") > 0).then(pl.col("_k") / pl.col("n").cast(pl.Float64)).alias(name),
@@ -320,12 +422,14 @@ def _mean_summary(
 ) -> pl.DataFrame:
     if not isinstance(continuous, bool):
         raise ValueError(f"{name}: continuous must be True or False, got {continuous!r}")
-    frame, keys = _prepare(df, score, by, metric, table)
-    s = pl.col(score)
+    import narwhals as nw
+
     if scale is not None:
         scale = check_scale(scale, name)
-    _check_values(frame, score, scale, table, name.upper(), integer=not continuous)
-    agg = _group(frame, keys, [*_counts(s), s.mean().alias(name), s.std().alias("sd")])
+    rows = _prepare(df, score, by, metric, table)
+    keys = rows.keys
+    x = nw.col(score).cast(nw.Float64)
+    agg = _aggregate(rows, scale, name.upper(), integer=not continuous, aggs={name: x.mean(), "sd": x.std(ddof=1)})
     low, high = t_interval(
         agg.get_column(name).to_numpy(), agg.get_column("sd").to_numpy(), agg.get_column("n").to_numpy(), confidence
     )
