@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from cxwidgets.analysis.thresholds import cutoff_table, suggest_thresholds, threshold_bins
     from cxwidgets.analysis.trends import trend, trend_mis
     from cxwidgets.binding import bind
+    from cxwidgets.engines import collected
     from cxwidgets.catalog import register_source
     from cxwidgets.formatting import readable
     from cxwidgets.journey import (
@@ -120,6 +121,7 @@ __all__ = [
     "JourneyMap",
     "WeightTuner",
     "bind",
+    "collected",
     "CURRENT_SCHEMA_VERSION",
     "Journey",
     "JourneyError",
@@ -176,6 +178,7 @@ _LAZY: dict[str, str] = {
     "register_source": "cxwidgets.catalog",
     **dict.fromkeys(("Question", "responses_from_wide"), "cxwidgets.surveys"),
     "bind": "cxwidgets.binding",
+    "collected": "cxwidgets.engines",
     **dict.fromkeys(
         (
             "CURRENT_SCHEMA_VERSION",

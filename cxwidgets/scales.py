@@ -140,7 +140,8 @@ def nps_points(x: Any) -> Any:
     ns: Any = pl
     if not isinstance(x, pl.Expr):
         import narwhals as ns  # a narwhals expression: its own when/then
-    return ns.when(is_promoter(x)).then(100.0).when(is_detractor(x)).then(-100.0).otherwise(0.0)
+    # nested, not chained: narwhals 2.10 (the floor) has no when().then().when()
+    return ns.when(is_promoter(x)).then(100.0).otherwise(ns.when(is_detractor(x)).then(-100.0).otherwise(0.0))
 
 
 def in_top_box(x: Any, scale: Any, top: int, what: str) -> Any:
