@@ -58,8 +58,8 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from cxwidgets.analysis.thresholds import cutoff_table, suggest_thresholds, threshold_bins
     from cxwidgets.analysis.trends import trend, trend_mis
     from cxwidgets.binding import bind
-    from cxwidgets.engines import collected
     from cxwidgets.catalog import register_source
+    from cxwidgets.engines import collected
     from cxwidgets.formatting import readable
     from cxwidgets.journey import (
         CURRENT_SCHEMA_VERSION,
