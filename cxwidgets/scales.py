@@ -140,7 +140,7 @@ def nps_points(x: Any) -> Any:
     ns: Any = pl
     if not isinstance(x, pl.Expr):
         import narwhals as ns  # a narwhals expression: its own when/then
-    # nested, not chained: narwhals 2.10 (the floor) has no when().then().when()
+    # nested, not chained: narwhals before 2.29 had no when().then().when()
     return ns.when(is_promoter(x)).then(100.0).otherwise(ns.when(is_detractor(x)).then(-100.0).otherwise(0.0))
 
 
