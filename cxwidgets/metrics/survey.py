@@ -234,8 +234,9 @@ def _prepare(df: object, score: str, by: By, metric: str | None, table: str) -> 
         # the distinct names cross, each read by metric_name's rule ("NPS", " nps " are "nps")
         spellings = _run(frame.select("metric").unique(), what=f"{table}: metric names", lazy=lazy)
         spelled = metric_rows(spellings, metric, table=table).get_column("metric").to_list()
-        if spelled:
-            frame = frame.filter(nw.col("metric").is_in(spelled))
+        if spelled:  # one spelling: an equality (polars' is_in on text is several times slower)
+            col = nw.col("metric")
+            frame = frame.filter(col == spelled[0] if len(spelled) == 1 else col.is_in(spelled))
     rows = _Rows(frame, keys, score, table, lazy, ids)
     dtype = frame.collect_schema()[score]
     if not dtype.is_numeric():
@@ -248,13 +249,6 @@ def _prepare(df: object, score: str, by: By, metric: str | None, table: str) -> 
             fix="cast the column to numbers or run cx.validate(df, table='responses') first",
         )
     return rows
-
-
-def _count(flag: Any) -> Any:
-    """How many rows a narwhals Boolean expression holds true (Spark cannot sum a boolean: cast first)."""
-    import narwhals as nw
-
-    return flag.fill_null(False).cast(nw.Int64).sum().cast(nw.Int64)
 
 
 def _run(frame: Any, *, what: str, lazy: bool) -> pl.DataFrame:
@@ -277,31 +271,48 @@ def _group(frame: pl.DataFrame, keys: list[str], aggs: list[pl.Expr]) -> pl.Data
 
 
 def _aggregate(
-    rows: _Rows, scale: Scale | None, label: str, *, integer: bool, aggs: dict[str, Any]
+    rows: _Rows,
+    scale: Scale | None,
+    label: str,
+    *,
+    integer: bool,
+    counts: dict[str, Any] | None = None,
+    mean: str | None = None,
+    sd: str | None = None,
 ) -> pl.DataFrame:
     """One pass over the rows, on their engine: per group, n, n_missing, the answers off the scale
-    by kind (:func:`cxwidgets.scales.scale_classes`) and ``aggs`` (name -> narwhals expression of
-    ``x``, the score as Float64). One row per group crosses; the groups are sorted by key. Raises
-    the scale rule's CXDataError when any answer is off the scale."""
+    by kind (:func:`cxwidgets.scales.scale_classes`), the rows each of ``counts`` holds true (name
+    -> a narwhals Boolean expression of the score), and the score's ``mean`` and ``sd`` (sample,
+    ddof 1) under those names. The score is read as Float64 and every count cast to Int64 at the
+    engine (DuckDB sums integers as DECIMAL, Spark cannot sum a boolean). One row per group
+    crosses; the groups are sorted by key. Raises the scale rule's CXDataError when any answer is
+    off the scale."""
     import narwhals as nw
 
     x = nw.col(rows.score).cast(nw.Float64)
     classes = scale_classes(x, scale, integer=integer)
-    exprs = [
-        x.count().cast(nw.Int64).alias("n"),
-        nw.len().cast(nw.Int64).alias("_len"),
-        *(flag.cast(nw.Int64).sum().cast(nw.Int64).alias(f"_{kind}") for kind, flag in classes.items()),
-        *(expr.alias(name) for name, expr in aggs.items()),
-    ]
+    flags = {f"_{kind}": flag for kind, flag in classes.items()} | (counts or {})
     keys = rows.keys
-    plan = rows.frame.group_by(keys).agg(*exprs) if keys else rows.frame.select(*exprs)
+    # the row values first, then plain aggregations of columns (what every engine streams fastest)
+    values = rows.frame.select(
+        *keys, x.alias("_x"), *(flag.fill_null(False).cast(nw.Int64).alias(name) for name, flag in flags.items())
+    )
+    v = nw.col("_x")
+    exprs = [
+        v.count().cast(nw.Int64).alias("n"),
+        nw.len().cast(nw.Int64).alias("_len"),
+        *(nw.col(name).sum().cast(nw.Int64).alias(name) for name in flags),
+        *([v.mean().alias(mean)] if mean else []),
+        *([v.std(ddof=1).alias(sd)] if sd else []),
+    ]
+    plan = values.group_by(keys).agg(*exprs) if keys else values.select(*exprs)
     by = f" by {', '.join(keys)}" if keys else ""
     out = _run(plan, what=f"{rows.table}: {label} summary{by}", lazy=rows.lazy)
     if keys:
         out = out.sort(keys, nulls_last=True)
-    counts = {kind: int(out.get_column(f"_{kind}").sum()) for kind in classes}
-    if any(counts.values()):
-        raise _scale_error(rows, scale, label, integer=integer, counts=counts)
+    off = {kind: int(out.get_column(f"_{kind}").sum()) for kind in classes}
+    if any(off.values()):
+        raise _scale_error(rows, scale, label, integer=integer, counts=off)
     n_missing = (pl.col("_len") - pl.col("n")).alias("n_missing")
     return out.with_columns(n_missing).drop("_len", *(f"_{kind}" for kind in classes))
 
@@ -362,8 +373,7 @@ def nps_summary(
     rows = _prepare(df, score, by, metric, table)
     keys = rows.keys
     x = nw.col(score).cast(nw.Float64)
-    aggs = {"_p": _count(is_promoter(x)), "_d": _count(is_detractor(x))}
-    agg = _aggregate(rows, NPS_SCALE, "NPS", integer=True, aggs=aggs)
+    agg = _aggregate(rows, NPS_SCALE, "NPS", integer=True, counts={"_p": is_promoter(x), "_d": is_detractor(x)})
     n, p, d = pl.col("n"), pl.col("_p"), pl.col("_d")
     low, high = adjusted_wald_nps(p, d, n, confidence)
     nf = n.cast(pl.Float64)
@@ -398,8 +408,8 @@ def _share_summary(
     rows = _prepare(df, score, by, metric, table)
     keys = rows.keys
     x = nw.col(score).cast(nw.Float64)
-    aggs = {"_k": _count(in_top_box(x, scale, 2, name)), "mean": x.mean()}
-    agg = _aggregate(rows, (lo, hi), name.upper(), integer=True, aggs=aggs)
+    top = {"_k": in_top_box(x, scale, 2, name)}
+    agg = _aggregate(rows, (lo, hi), name.upper(), integer=True, counts=top, mean="mean")
     low, high = wilson(pl.col("_k"), pl.col("n"), confidence)
     return agg.with_columns(
         pl.when(pl.col("n") > 0).then(pl.col("_k") / pl.col("n").cast(pl.Float64)).alias(name),
@@ -422,14 +432,11 @@ def _mean_summary(
 ) -> pl.DataFrame:
     if not isinstance(continuous, bool):
         raise ValueError(f"{name}: continuous must be True or False, got {continuous!r}")
-    import narwhals as nw
-
     if scale is not None:
         scale = check_scale(scale, name)
     rows = _prepare(df, score, by, metric, table)
     keys = rows.keys
-    x = nw.col(score).cast(nw.Float64)
-    agg = _aggregate(rows, scale, name.upper(), integer=not continuous, aggs={name: x.mean(), "sd": x.std(ddof=1)})
+    agg = _aggregate(rows, scale, name.upper(), integer=not continuous, mean=name, sd="sd")
     low, high = t_interval(
         agg.get_column(name).to_numpy(), agg.get_column("sd").to_numpy(), agg.get_column("n").to_numpy(), confidence
     )
