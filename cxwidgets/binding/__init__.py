@@ -189,7 +189,7 @@ def bind(
     lazy = {name: check_lazy_table(name, value, journey, rows) for name, value in on_engine.items()}
     refuse_mixed_engines(lazy, rows)
     outside = leave_out_other_moments(frames, journey) + leave_out_other_moments_lazy(lazy, journey)
-    notes = key_notes(frames, eager) + outside
+    notes = key_notes(frames, raw, lazy) + outside
     latest = latest_lazy(lazy) if lazy and as_of is None and data_as_of is None else None
     frames, as_of_v = cut_at_as_of(frames, as_of, data_as_of, notes, latest)
     if as_of_v is not None and lazy:

@@ -27,21 +27,29 @@ from cxwidgets.schemas import TABLES
 from cxwidgets.signals import NO_SEGMENT
 
 
-def key_notes(frames: Mapping[str, pl.DataFrame], raw: Mapping[str, Any]) -> list[str]:
+def key_notes(
+    frames: Mapping[str, pl.DataFrame], raw: Mapping[str, Any], lazy: Mapping[str, Any] | None = None
+) -> list[str]:
     """Check the account ids of every table bind joins (:func:`cxwidgets.keys.check_keys`).
 
     With an accounts table, each other table's ids against it (too few matching is an error, a
     few unmatched a note). Without one, each pair of tables: no id in common where a repair
-    (cast, padding, prefix, case) would make them match is an error.
+    (cast, padding, prefix, case) would make them match is an error. A table that lives on an
+    engine (``lazy``) hands over its distinct ids only (one row per account, as the accounts table).
     """
     acc = frames.get("accounts")
     out: list[str] = []
-    own = [t for t in frames if t not in TABLES and "account_id" in frames[t].columns]  # tables of your own
-    given = [t for t in (*KEYED, *own) if t in frames and frames[t].height]
+    ids = {name: frame.get_column("account_id") for name, frame in frames.items() if "account_id" in frame.columns}
+    for name, frame in (lazy or {}).items():
+        if name != "accounts" and "account_id" in frame.collect_schema():
+            # sorted: a lazy table has no row order, and the examples a note shows must not vary by run
+            ids[name] = collect(frame.select("account_id").unique(), what=f"{name} ids").get_column("account_id").sort()
+    own = [t for t in ids if t not in TABLES]  # tables of your own
+    given = [t for t in (*KEYED, *own) if t in ids and ids[t].len()]
     if acc is not None and acc.height:
         for name in given:
             checked = check_keys(
-                frames[name].get_column("account_id"), acc.get_column("account_id"), table=name,
+                ids[name], acc.get_column("account_id"), table=name,
                 kinds=(id_kind(raw.get(name)), id_kind(raw.get("accounts"))),
                 consequence=f"their rows are scored as accounts with segment {NO_SEGMENT!r} and no ARR",
             )
@@ -51,7 +59,7 @@ def key_notes(frames: Mapping[str, pl.DataFrame], raw: Mapping[str, Any]) -> lis
     for i, left in enumerate(given):
         for right in given[i + 1 :]:
             check_keys(
-                frames[left].get_column("account_id"), frames[right].get_column("account_id"), table=left,
+                ids[left], ids[right], table=left,
                 against=right, kinds=(id_kind(raw.get(left)), id_kind(raw.get(right))), only_if_explained=True,
             )
     return out
