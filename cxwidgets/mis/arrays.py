@@ -3,9 +3,9 @@
 - ``_Spec``: the structure of a journey as index arrays (built again when gates change; shared
   with the reference, which reads names, gates and signals from it).
 - ``_ScoreArrays``: the state :class:`~cxwidgets.mis.MISModel` builds once from a signal table
-  (``_prepare``, in named steps: accounts, observed roles, observation rows, cells): the account
-  x signal score matrix, the per-cell values and the per-role rows a change of role multipliers
-  recomputes from.
+  (``_prepare``, in named steps: the signal of each row; the observation rows and the unlisted
+  accounts, in one join; the cells): the account x signal score matrix, the per-cell values and
+  the per-role sums a change of role multipliers recomputes from.
 - ``_Sums`` and ``_Rollup``: the containers of the group sums (computed in
   :mod:`cxwidgets.mis.groups`) and of the roll-ups (:mod:`cxwidgets.mis.rollups`).
 
@@ -29,10 +29,8 @@ name                shape      meaning
 ``_base_total``     (C,)       sum of ``total`` over the cell's observations without a role
 ``_base_n``         (C,)       sum of ``n`` over the same
 ``_role_cellidx``   (Cr,)      int: the cells that have observations with a role
-``_role_pos``       (Rr,)      int: per observation with a role, its cell (index into
-                               ``_role_cellidx``)
-``_role_code``      (Rr,)      int: its role (index into ``_roles``)
-``_role_total``     (Rr,)      its ``total``; ``_role_n``: its ``n``
+``_role_total``     (R, Cr)    sum of ``total`` over the observations of role r in each of
+                               those cells; ``_role_n``: the sum of their ``n``
 ``_seg_codes``      (N,)       int: the account's segment (index into ``_segments``)
 ``_dims``           (N rows)   polars: the accounts columns ``by=`` may name (segment labelled)
 ``_arr``            (N,)       the account's ARR (NaN: none)
@@ -55,7 +53,13 @@ import polars as pl
 
 from cxwidgets._util.text import short
 from cxwidgets.journey import CATEGORIES, Journey, Signal, signal_key
-from cxwidgets.mis.checks import _account_attributes, _accounts_and_observations, _segment_dimensions
+from cxwidgets.mis.checks import (
+    _account_attributes,
+    _checked_accounts,
+    _checked_observations,
+    _segment_dimensions,
+    _with_unlisted_accounts,
+)
 from cxwidgets.normalise import DEFAULT_NORMALISER, normalise
 from cxwidgets.signals import SignalTable
 
@@ -199,16 +203,6 @@ class _Rollup:
     contrib_J: np.ndarray  # (P, J) points in the journey MIS
 
 
-def _first_cell_of_runs(row_cell: np.ndarray, row_cell_pos: np.ndarray) -> np.ndarray:
-    """(C,) the distinct cells of the rows, sorted: ``row_cell`` is sorted and ``row_cell_pos``
-    numbers its runs of equal cells 0, 1, ..."""
-    if not row_cell.size:
-        return np.zeros(0, dtype=np.int64)
-    first_row = np.empty(int(row_cell_pos[-1]) + 1, dtype=np.int64)  # (C,) a row of each run
-    first_row[row_cell_pos[::-1]] = np.arange(row_cell.size - 1, -1, -1)
-    return row_cell[first_row]
-
-
 class _ScoreArrays:
     """The dense state of :class:`~cxwidgets.mis.MISModel` (see the module docstring) and the
     group sums computed from it."""
@@ -230,8 +224,6 @@ class _ScoreArrays:
     _base_total: np.ndarray
     _base_n: np.ndarray
     _role_cellidx: np.ndarray
-    _role_pos: np.ndarray
-    _role_code: np.ndarray
     _role_total: np.ndarray
     _role_n: np.ndarray
     _role_signals: list[int]
@@ -242,16 +234,19 @@ class _ScoreArrays:
 
     def _prepare(self, table: SignalTable) -> None:
         """Build the arrays of the module docstring from ``table``, and score every signal."""
-        accounts, observations, notes = _accounts_and_observations(table)
+        observations = _checked_observations(table)
+        accounts = _checked_accounts(table.accounts)
+        signal_of_row = self._signal_of_rows(observations)
+        self._roles = sorted(observations.get_column("role").drop_nulls().unique().to_list())
+        rows, extra = self._observation_rows(observations, accounts, signal_of_row)
+        accounts, notes = _with_unlisted_accounts(accounts, extra, observations.get_column("account_id"))
         self.notes.extend(notes)
         self._raw_dims = _account_attributes(table, accounts)
         self._account_ids = accounts["account_id"]
         self._arr = accounts["arr"].to_numpy().astype(np.float64, copy=False)
         self._N = accounts.height
         self._index_segments(self._segment_column)
-        signal_columns = self._signal_columns()
-        self._roles = self._observed_roles(observations, signal_columns)
-        self._index_cells(self._observation_rows(observations, accounts, signal_columns))
+        self._index_cells(*rows)
         # score matrix, signal-major: X[j, i]; signals with roles are scored by _refresh_role_values
         self._X = np.full((self._spec.J, self._N), np.nan)
         role_signals = set(self._role_signals)
@@ -283,72 +278,108 @@ class _ScoreArrays:
             schema={"moment": pl.String, "signal": pl.String, "_col": pl.Int64},
         )
 
-    def _observed_roles(self, observations: pl.DataFrame, signal_columns: pl.DataFrame) -> list[str]:
-        """The respondent roles the observations name, sorted; one small pass that also notes the
-        rows whose moment/signal pair is not in the journey (they are left out)."""
-        kinds = observations.lazy().group_by("moment", "signal", "role").agg(pl.len().alias("rows")).collect()
-        unknown = kinds.join(signal_columns, on=["moment", "signal"], how="anti")
+    def _signal_of_rows(self, observations: pl.DataFrame) -> np.ndarray:
+        """(rows,) int: each observation's signal, its row j of X (-1: a moment/signal pair not in
+        the journey; those rows are counted in a note and left out). The pairs are read per run of
+        equal (moment, signal) rows, so a table stacked signal by signal (what bind returns) costs
+        one comparison per row and a join of a few runs."""
+        runs = (
+            observations.select(pl.struct("moment", "signal").rle().alias("_run")).unnest("_run")
+            .unnest("value").with_row_index("_run")
+        )
+        runs = runs.join(self._signal_columns(), on=["moment", "signal"], how="left").sort("_run")
+        unknown = runs.filter(pl.col("_col").is_null())
         if unknown.height:
-            shown = unknown.select("moment", "signal").unique(maintain_order=True).head(3)
+            pairs = unknown.group_by("moment", "signal", maintain_order=True).agg(pl.col("len").sum())
             self.notes.append(
-                f"{int(unknown['rows'].sum()):,} observation rows name a moment/signal pair that is not in the "
-                "journey and were left out: " + ", ".join(short(signal_key(m, s)) for m, s in shown.iter_rows())
+                f"{int(pairs['len'].sum()):,} observation rows name a moment/signal pair that is not in the "
+                "journey and were left out: "
+                + ", ".join(short(signal_key(m, s)) for m, s, _ in pairs.head(3).iter_rows())
             )
-        return sorted(kinds["role"].drop_nulls().unique().to_list())
+        codes = runs.get_column("_col").fill_null(-1).to_numpy()
+        return np.repeat(codes, runs.get_column("len").to_numpy())
 
     def _observation_rows(
-        self, observations: pl.DataFrame, accounts: pl.DataFrame, signal_columns: pl.DataFrame
-    ) -> pl.DataFrame:
-        """The observations of known signals and accounts, one row each, sorted by cell: ``_cell``
-        (flat index j * N + i into X), ``_role`` (index into the roles; R: none), ``total``, ``n``
-        and ``_pos`` (the run of equal cells the row belongs to, 0, 1, ...)."""
-        n_accounts, roles = self._N, self._roles
-        n_roles = len(roles)
-        account_rows = (
-            accounts.lazy().select("account_id").with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
-        )
+        self, observations: pl.DataFrame, accounts: pl.DataFrame, signal_of_row: np.ndarray
+    ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], pl.Series]:
+        """The observations of known signals as arrays (signal j, account row i, role code (R:
+        none), total, n), in no particular order, and the distinct sorted ids of observed accounts
+        that have no accounts row (their rows i follow the accounts': ``len(accounts) + rank``).
+        One join of the observations with the accounts does both."""
+        n_roles = len(self._roles)
         role_code = (
-            pl.col("role").replace_strict(roles, list(range(n_roles)), default=n_roles, return_dtype=pl.Int32)
-            .fill_null(n_roles)
+            pl.col("role").cast(pl.Enum(self._roles)).to_physical().cast(pl.Int32).fill_null(n_roles)
             if n_roles
             else pl.lit(0, pl.Int32)
         )
-        return (
+        account_rows = accounts.lazy().select("account_id").with_row_index("_row").with_columns(
+            pl.col("_row").cast(pl.Int64)
+        )
+        joined = (
             observations.lazy()
-            .join(signal_columns.lazy(), on=["moment", "signal"], how="inner")
-            .join(account_rows, on="account_id", how="inner")
+            .with_columns(pl.Series("_j", signal_of_row, dtype=pl.Int64))
+            .join(account_rows, on="account_id", how="left")
             .select(
-                (pl.col("_col") * n_accounts + pl.col("_row")).alias("_cell"), role_code.alias("_role"), "total", "n"
+                "_j", "_row", role_code.alias("_role"), "total", "n",
+                pl.when(pl.col("_row").is_null()).then(pl.col("account_id")).alias("_unlisted"),
             )
-            .sort("_cell")
-            .with_columns(pl.col("_cell").rle_id().cast(pl.Int64).alias("_pos"))
             .collect()
         )
+        extra = joined.get_column("_unlisted").drop_nulls().unique().sort()
+        if extra.len():  # rows of unlisted accounts: their rows follow the accounts'
+            rank = pl.DataFrame({"_unlisted": extra, "_rank": np.arange(extra.len(), dtype=np.int64)})
+            joined = joined.join(rank, on="_unlisted", how="left").with_columns(
+                pl.coalesce("_row", pl.col("_rank") + accounts.height).alias("_row")
+            )
+        joined = joined.filter((pl.col("_j") >= 0) & pl.col("_row").is_not_null())
+        arrays = (
+            joined.get_column("_j").to_numpy(),
+            joined.get_column("_row").to_numpy(),
+            joined.get_column("_role").to_numpy(),
+            joined.get_column("total").to_numpy(),
+            joined.get_column("n").to_numpy(),
+        )
+        return arrays, extra
 
-    def _index_cells(self, rows: pl.DataFrame) -> None:
-        """The observed cells, their values and the rows with a role kept for a change of role
-        multipliers, from the rows of ``_observation_rows``."""
-        row_cell_pos = rows["_pos"].to_numpy()  # (rows,) index into the cells
-        row_role = rows["_role"].to_numpy()  # (rows,) index into the roles; R: none
-        row_total = rows["total"].to_numpy()  # (rows,)
-        row_n = rows["n"].to_numpy()  # (rows,)
-        cells = _first_cell_of_runs(rows["_cell"].to_numpy(), row_cell_pos)  # (C,)
+    def _index_cells(
+        self, row_j: np.ndarray, row_i: np.ndarray, row_role: np.ndarray, row_total: np.ndarray, row_n: np.ndarray
+    ) -> None:
+        """The observed cells, their values and the per-role sums of cells with a role (kept for a
+        change of role multipliers), from the rows of ``_observation_rows``. No sort: the cells are
+        marked in a (J * N,) mask, whose running count is each cell's position."""
+        n_roles = len(self._roles)
+        row_cell = row_j * self._N + row_i  # (rows,) flat index into X
+        mask = np.zeros(self._spec.J * self._N, dtype=bool)
+        mask[row_cell] = True
+        cells = np.flatnonzero(mask)  # (C,) sorted, signal-major
         n_cells = cells.size
+        position = np.cumsum(mask, dtype=np.int32 if n_cells < 2**31 else np.int64)
+        del mask
+        row_cell_pos = position[row_cell] - 1  # (rows,) index into the cells
+        del position, row_cell
         # value = (tb + sum_r m_r t_r) / (nb + sum_r m_r n_r): tb, nb sum the observations without
-        # a role (multiplier 1.0); the rows with a role are kept for a change of multipliers
-        row_has_role = row_role != len(self._roles)  # (rows,)
-        row_base = ~row_has_role
-        self._base_total = np.bincount(row_cell_pos[row_base], weights=row_total[row_base], minlength=n_cells)
-        self._base_n = np.bincount(row_cell_pos[row_base], weights=row_n[row_base], minlength=n_cells)
+        # a role (multiplier 1.0); the sums of each role, t_r and n_r, are kept for a change of multipliers
+        row_base = row_role == n_roles  # (rows,)
+        base_pos = row_cell_pos[row_base]
+        self._base_total = np.bincount(base_pos, weights=row_total[row_base], minlength=n_cells)
+        self._base_n = np.bincount(base_pos, weights=row_n[row_base], minlength=n_cells)
+        del base_pos
+        row_has_role = ~row_base
+        role_rows_pos = row_cell_pos[row_has_role]  # (rows with a role,) index into the cells
         cell_has_role = np.zeros(n_cells, dtype=bool)  # (C,)
-        cell_has_role[row_cell_pos[row_has_role]] = True
+        cell_has_role[role_rows_pos] = True
         self._role_cellidx = np.flatnonzero(cell_has_role)
+        n_role_cells = self._role_cellidx.size
         role_cell_of_cell = np.full(n_cells, -1, dtype=np.int64)  # (C,) index into _role_cellidx
-        role_cell_of_cell[self._role_cellidx] = np.arange(self._role_cellidx.size)
-        self._role_pos = role_cell_of_cell[row_cell_pos[row_has_role]]
-        self._role_code = row_role[row_has_role]
-        self._role_total = row_total[row_has_role]
-        self._role_n = row_n[row_has_role]
+        role_cell_of_cell[self._role_cellidx] = np.arange(n_role_cells)
+        # one weighted count per sum over (role, role cell), role-major
+        key = row_role[row_has_role].astype(np.int64) * n_role_cells + role_cell_of_cell[role_rows_pos]
+        del role_cell_of_cell, role_rows_pos
+        size = n_roles * n_role_cells
+        self._role_total = np.bincount(key, weights=row_total[row_has_role], minlength=size).reshape(
+            n_roles, n_role_cells
+        )  # (R, Cr)
+        self._role_n = np.bincount(key, weights=row_n[row_has_role], minlength=size).reshape(n_roles, n_role_cells)
         self._cells = cells  # sorted, signal-major: flat index j * N + i into X
         self._cell_bounds = np.searchsorted(cells, np.arange(self._spec.J + 1, dtype=np.int64) * self._N)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -373,7 +404,7 @@ class _ScoreArrays:
                 flat[cells[ok]] = normalise(v[ok], sig, _normaliser_of(sig))
 
     def _refresh_role_values(self, role_multipliers: Mapping[str, float]) -> None:
-        """One pass over the (account x signal x role) rows of role-dependent cells."""
+        """The values of the role-dependent cells again: one pass per role over their per-role sums."""
         key = tuple(
             sorted((r, float(m)) for r, m in role_multipliers.items() if r in self._roles and float(m) != 1.0)
         )
@@ -383,12 +414,13 @@ class _ScoreArrays:
         rc = self._role_cellidx
         if rc.size == 0:
             return
-        mult = np.ones(len(self._roles) + 1)
-        for r, m in key:
-            mult[self._roles.index(r)] = m
-        row_mult = mult[self._role_code]
-        num = np.bincount(self._role_pos, weights=row_mult * self._role_total, minlength=rc.size)
-        den = np.bincount(self._role_pos, weights=row_mult * self._role_n, minlength=rc.size)
+        mult = dict(key)
+        num = np.zeros(rc.size)
+        den = np.zeros(rc.size)
+        for r, role in enumerate(self._roles):  # in role order: the same sums whatever the rows' order
+            m = mult.get(role, 1.0)
+            num += m * self._role_total[r]
+            den += m * self._role_n[r]
         num += self._base_total[rc]
         den += self._base_n[rc]
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -138,7 +138,10 @@ def _checked_accounts(acc: pl.DataFrame) -> pl.DataFrame:
     )
     if acc["account_id"].null_count():
         raise CXDataError("account_id has nulls", table="accounts", column="account_id", fix="give every account an id")
-    dup = acc.filter(pl.col("account_id").is_duplicated())["account_id"].unique(maintain_order=True)
+    if acc["account_id"].n_unique() == acc.height:  # one hash pass; the repeated ids only when there are some
+        dup = acc["account_id"].clear()
+    else:
+        dup = acc.filter(pl.col("account_id").is_duplicated())["account_id"].unique(maintain_order=True)
     if dup.len():
         raise CXDataError(
             f"{dup.len()} account ids appear more than once", table="accounts", column="account_id",
@@ -150,12 +153,12 @@ def _checked_accounts(acc: pl.DataFrame) -> pl.DataFrame:
     return acc
 
 
-def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
-    """Checked, typed copies of the table's accounts (extended, in id order, with accounts that
-    have observations but no accounts row) and observations, and notes on what was added."""
+def _checked_observations(table: SignalTable) -> pl.DataFrame:
+    """The table's observations, typed: account_id, moment, signal, role (text), total, n (floats);
+    a CXDataError naming a required column that is missing."""
     if not isinstance(table, SignalTable):
         raise TypeError(f"expected a SignalTable, got {type(table).__name__}")
-    obs, acc = table.observations, table.accounts
+    obs = table.observations
     need_obs = ["account_id", "moment", "signal", "total", "n"]
     for col in need_obs:
         if col not in obs.columns:
@@ -165,8 +168,7 @@ def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.Dat
                 column=col,
                 fix=f"observations need {', '.join(need_obs)} (and optionally role); build them with cxwidgets.bind",
             )
-    acc = _checked_accounts(acc)
-    obs = obs.select(
+    return obs.select(
         pl.col("account_id").cast(pl.String),
         pl.col("moment").cast(pl.String),
         pl.col("signal").cast(pl.String),
@@ -174,24 +176,42 @@ def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.Dat
         pl.col("total").cast(pl.Float64),
         pl.col("n").cast(pl.Float64),
     )
-    notes: list[str] = []
-    if acc.height:  # the one key rule (cxwidgets.keys): ids spelled two ways (1 vs 'ACC-001') are an error
+
+
+def _with_unlisted_accounts(
+    acc: pl.DataFrame, extra: pl.Series, observed_ids: pl.Series
+) -> tuple[pl.DataFrame, list[str]]:
+    """``acc`` extended with ``extra`` (the distinct, sorted ids of observations that have no
+    accounts row), and the note that says so. Only when there are such ids can the ids be spelled
+    two ways (1 vs 'ACC-001'), so only then is the one key rule (cxwidgets.keys) asked: an error
+    when no observed id matches an account and a repair would make them match."""
+    if not extra.len():
+        return acc, []
+    if acc.height:
         from cxwidgets.keys import check_keys
 
-        check_keys(obs.get_column("account_id"), acc.get_column("account_id"), table="signals",
+        check_keys(observed_ids, acc.get_column("account_id"), table="signals",
                    against="the SignalTable's accounts", only_if_explained=True)
+    note = (
+        f"{extra.len():,} accounts have observations but no row in the accounts table; they are scored with "
+        f"segment {NO_SEGMENT!r} and no ARR (e.g. {', '.join(extra.head(3).to_list())})"
+    )
+    unlisted = pl.DataFrame({"account_id": extra}).with_columns(
+        pl.lit(NO_SEGMENT).alias("segment"), pl.lit(None, pl.Float64).alias("arr")
+    )
+    return pl.concat([acc, unlisted]), [note]
+
+
+def _accounts_and_observations(table: SignalTable) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Checked, typed copies of the table's accounts (extended, in id order, with accounts that
+    have observations but no accounts row) and observations, and notes on what was added."""
+    obs = _checked_observations(table)
+    acc = _checked_accounts(table.accounts)
     extra = (
         obs.lazy().select("account_id").join(acc.lazy().select("account_id"), on="account_id", how="anti")
         .unique().drop_nulls().sort("account_id").collect()
-    )
-    if extra.height:
-        notes.append(
-            f"{extra.height:,} accounts have observations but no row in the accounts table; they are scored with "
-            f"segment {NO_SEGMENT!r} and no ARR (e.g. {', '.join(extra['account_id'].head(3).to_list())})"
-        )
-        acc = pl.concat(
-            [acc, extra.with_columns(pl.lit(NO_SEGMENT).alias("segment"), pl.lit(None, pl.Float64).alias("arr"))]
-        )
+    ).get_column("account_id")
+    acc, notes = _with_unlisted_accounts(acc, extra, obs.get_column("account_id"))
     return acc, obs, notes
 
 

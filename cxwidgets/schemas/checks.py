@@ -36,8 +36,11 @@ def _range_problem(
 
 
 def _scale_problems(
-    frame: pl.DataFrame, table: str, scales: dict[str, tuple[float, float]], whole: set[str]
+    frame: pl.DataFrame, table: str, scales: dict[str, tuple[float, float]], whole: set[str],
+    present: list[str] | None = None,
 ) -> list[_Problem]:
+    """The answers outside their metric's scale; ``present``: the metric names of the rows, in
+    order of first appearance, when known already (:func:`_normalise_metrics`)."""
     out: list[_Problem] = []
     if table == "tickets" and "csat" in frame.columns and "csat" in scales:
         p = _range_problem(frame, "csat", pl.lit(True), scales["csat"], "csat", "csat" in whole)
@@ -45,7 +48,8 @@ def _scale_problems(
             out.append(p)
     if table != "responses":
         return out
-    present = frame.get_column("metric").drop_nulls().unique(maintain_order=True).to_list()
+    if present is None:
+        present = frame.get_column("metric").drop_nulls().unique(maintain_order=True).to_list()
     for key in present:
         if key in scales:
             p = _range_problem(frame, "score", pl.col("metric") == key, scales[key], key, key in whole)
@@ -54,27 +58,28 @@ def _scale_problems(
     return out
 
 
-def _normalise_metrics(frame: pl.DataFrame, known: Iterable[str], notes: list[str]) -> pl.DataFrame:
-    """``metric`` stored once, normalised (``" NPS "`` -> ``"nps"``), so every consumer reads one name."""
-    raw = frame.get_column("metric")
-    normal = frame.select(metric_expr()).to_series()
-    changed = (raw != normal).fill_null(False)
-    if changed.any():
-        pairs = frame.filter(changed).select(pl.col("metric").alias("a"), normal.filter(changed).alias("b")).unique(
-            maintain_order=True
-        )
-        shown = ", ".join(f"{short(a)} -> {short(b)}" for a, b in pairs.head(5).iter_rows())
+def _normalise_metrics(frame: pl.DataFrame, known: Iterable[str], notes: list[str]) -> tuple[pl.DataFrame, list[str]]:
+    """``metric`` stored once, normalised (``" NPS "`` -> ``"nps"``), so every consumer reads one name;
+    and the names present (normalised, in order of first appearance). The rule reads one value at a
+    time, so it is applied to the distinct names (a handful) and to the rows only if one changes."""
+    names = frame.group_by("metric", maintain_order=True).len().with_columns(metric_expr().alias("_normal"))
+    changed = names.filter((pl.col("metric") != pl.col("_normal")).fill_null(False))
+    if changed.height:
+        pairs = changed.select("metric", "_normal").head(5).iter_rows()
+        shown = ", ".join(f"{short(a)} -> {short(b)}" for a, b in pairs)
         notes.append(
-            f"metric: {plural(int(changed.sum()), 'name')} stored in lower case without surrounding spaces ({shown})"
+            f"metric: {plural(int(changed['len'].sum()), 'name')} stored in lower case without surrounding spaces "
+            f"({shown})"
         )
-        frame = frame.with_columns(normal)
+        frame = frame.with_columns(metric_expr())
+    normal = names.get_column("_normal").drop_nulls()
     known = list(known)
-    for name in normal.drop_nulls().unique().sort().to_list():
+    for name in normal.unique().sort().to_list():
         if name not in known:
             hint = did_you_mean(name, known)
             if hint:
                 notes.append(f"metric {short(name)} has no declared scale and is not a standard metric{hint}")
-    return frame
+    return frame, normal.unique(maintain_order=True).to_list()
 
 
 def _order_problems(frame: pl.DataFrame, ok: set[str]) -> list[_Problem]:
@@ -168,10 +173,11 @@ def _argument_checks(
     frame: pl.DataFrame, table: str, ok: set[str], args: _Arguments, problems: list[_Problem], notes: list[str]
 ) -> pl.DataFrame:
     """The checks of this module on the converted columns ``ok``; metric names normalised in ``responses``."""
+    present: list[str] | None = None
     if table == "responses" and "metric" in ok:
-        frame = _normalise_metrics(frame, args.scales, notes)
+        frame, present = _normalise_metrics(frame, args.scales, notes)
     if (table == "responses" and {"score", "metric"} <= ok) or (table == "tickets" and "csat" in ok):
-        problems.extend(_scale_problems(frame, table, args.scales, args.whole))
+        problems.extend(_scale_problems(frame, table, args.scales, args.whole, present))
     if table == "tickets":
         problems.extend(_order_problems(frame, ok))
     if args.known is not None:

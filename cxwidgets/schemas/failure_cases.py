@@ -32,6 +32,16 @@ def _pandera_check(frame: pl.DataFrame, table: str, failed: set[str]) -> list[_P
     drop = [c for c in failed if c in schema.columns]
     if drop:
         schema = schema.remove_columns(drop)
+    # pandera checks uniqueness with is_duplicated, seconds for millions of ids; a column whose
+    # values are all distinct (one hash count, n_unique) passes that check for sure, so it is not
+    # asked again; a column with a repeat (or two nulls) is left to pandera, whose failure cases
+    # (every repeated row) the problems are written from
+    distinct = [
+        c for c, col in schema.columns.items()
+        if col.unique and c in frame.columns and frame.get_column(c).n_unique() == frame.height
+    ]
+    if distinct:
+        schema = schema.update_columns({c: {"unique": False} for c in distinct})
     # the models declare Datetime("us", "UTC"); a table in another zone (naive_tz) is checked on its instants
     in_utc = [
         to_utc(pl.col(c)) for c, d in frame.schema.items()
