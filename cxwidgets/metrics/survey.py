@@ -12,6 +12,13 @@ The scale rule (:mod:`cxwidgets.scales`) is the same everywhere: an answer off i
 scale (NaN, outside it, or a fraction on a whole-point scale) never enters a share or a mean.
 An expression cannot raise inside ``agg``, so it returns null for a group holding such an
 answer; the summaries raise :class:`~cxwidgets.errors.CXDataError` naming the rows.
+
+The summaries take a table in hand or a lazy one (a polars LazyFrame or ``scan_parquet``, a DuckDB
+relation, a PySpark DataFrame: :mod:`cxwidgets.engines`). Either way their work is one narwhals
+group-by: the engine where the rows live filters the metric, groups, counts (n, missing, promoters,
+detractors, top boxes, the answers off the scale by kind) and takes means and sds; one row per
+group crosses into Python, where the intervals are computed. A table in hand goes through the same
+step on polars, so there is one formula for every engine.
 """
 
 from __future__ import annotations
@@ -367,6 +374,14 @@ def nps_summary(
     [('a', 4, 0.5, 0.25, 0.25, 25.0), ('b', 2, 0.5, 0.0, 0.5, 0.0)]
     >>> out.select(pl.col("nps_low", "nps_high").round(2)).rows()
     [(-44.16, 72.73), (-73.34, 73.34)]
+
+    A lazy table (here polars'; a DuckDB relation or a Spark DataFrame alike) is grouped where it
+    lives, and only one row per moment crosses:
+
+    >>> with cx.collected() as wire:
+    ...     lazy = cx.metrics.nps_summary(df.lazy(), by="moment")
+    >>> wire.rows, lazy.equals(out)
+    (2, True)
     """
     import narwhals as nw
 
