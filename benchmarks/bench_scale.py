@@ -84,6 +84,15 @@ def _wire() -> Any:
     return make() if make is not None else None
 
 
+def _queries(wire: Any) -> dict[str, Any] | None:
+    """How many queries crossed inside a ``collected()`` block and the three largest (what, rows, bytes)."""
+    found = getattr(wire, "queries", None)
+    if found is None:
+        return None
+    largest = sorted(found, key=lambda q: -q[2])[:3]
+    return {"count": len(found), "largest": [[str(w), int(r), int(b)] for w, r, b in largest]}
+
+
 def _frame_bytes(frame: Any) -> tuple[int, int]:
     import polars as pl
 
@@ -125,7 +134,7 @@ def job_nps(engine: str, book: Any) -> dict[str, Any]:
     glob = {t: book.glob(t) for t in ("responses", "accounts")}
     keys = ["moment", "segment", "month"]
     need = ["account_id", "moment", "metric", "score", "responded_at"]
-    wire = None
+    wire, queries = None, None
     t0 = time.perf_counter()
     if engine == "duckdb_sql":
         result = _duckdb_con().sql(_sql_nps(glob)).pl()
@@ -193,7 +202,7 @@ def job_nps(engine: str, book: Any) -> dict[str, Any]:
         if wire is not None:
             with wire as w:
                 result = cx.metrics.nps_summary(frame, by=keys)
-            rows, size = int(w.rows), int(w.bytes)
+            rows, size, queries = int(w.rows), int(w.bytes), _queries(w)
         else:
             result = cx.metrics.nps_summary(frame, by=keys)
             rows, size = _frame_bytes(result)
@@ -207,6 +216,7 @@ def job_nps(engine: str, book: Any) -> dict[str, Any]:
         "rows_collected": rows,
         "bytes_collected": size,
         "collected_from": "engines.collected()" if wire is not None else "result / tables read",
+        "queries": queries,
         "result_rows": result.height,
         "check": _nps_rows(result),
     }
@@ -290,7 +300,7 @@ def job_bind(engine: str, book: Any) -> dict[str, Any]:
     import polars as pl
 
     glob = {t: book.glob(t) for t in ("responses", "tickets", "events", "accounts")}
-    wire = None
+    wire, queries = None, None
     t0 = time.perf_counter()
     if engine == "duckdb_sql":
         con = _duckdb_con()
@@ -312,7 +322,7 @@ def job_bind(engine: str, book: Any) -> dict[str, Any]:
             if wire is not None:
                 with wire as w:
                     bound = cx.bind(journey, tables, as_of=book.as_of, progress=False)
-                rows, size = int(w.rows), int(w.bytes)
+                rows, size, queries = int(w.rows), int(w.bytes), _queries(w)
             else:
                 bound = cx.bind(journey, tables, as_of=book.as_of, progress=False)
                 rows, size = _frame_bytes(bound.observations)
@@ -336,6 +346,7 @@ def job_bind(engine: str, book: Any) -> dict[str, Any]:
         "rows_collected": rows,
         "bytes_collected": size,
         "collected_from": "engines.collected()" if wire is not None else "result / tables read",
+        "queries": queries,
         "result_rows": result_rows,
         "check": _bind_check(parts),
     }
@@ -602,6 +613,13 @@ def markdown(payload: dict[str, Any]) -> str:
             f"{_fmt(r.get('rss_vs_sql'), '.2f')} | {_fmt(r.get('time_vs_polars_memory'), '.2f')} | "
             f"{_fmt(r.get('rss_vs_polars_memory'), '.2f')} | {r.get('agrees_with_sql', '')} | {note} |"
         )
+    big = [r for r in payload["results"] if r.get("queries")]
+    if big:
+        lines += ["", "What crossed into Python for cxwidgets on lazy tables (queries, the largest three):", ""]
+        for r in big:
+            q = r["queries"]
+            top = "; ".join(f"{w} {n:,} rows / {b / 2**20:.1f} MiB" for w, n, b in q["largest"])
+            lines.append(f"- {r['responses']:,} {r['job']} {r['engine']}: {q['count']} queries; {top}")
     return "\n".join(lines) + "\n"
 
 
