@@ -133,10 +133,14 @@ def near_misses(names: Iterable[str], known: Iterable[str]) -> dict[str, str]:
 
 def _moment_problem(frame: pl.DataFrame, known: list[str], *, near_only: bool = False) -> _Problem | None:
     """Rows naming a moment the journey does not have; with ``near_only`` only likely typos of one."""
-    bad = pl.col("moment").is_not_null() & ~pl.col("moment").is_in(known)
-    if near_only:
-        outside = frame.filter(bad).get_column("moment").unique().to_list()
-        bad = bad & pl.col("moment").is_in(list(near_misses(outside, known)))
+    # the names are read once, distinct (a handful; is_in over millions of text rows is slow), and
+    # the rows are searched only when a name is refused
+    known_set = set(known)
+    outside = [m for m in frame.get_column("moment").drop_nulls().unique().to_list() if m not in known_set]
+    refused = list(near_misses(outside, known)) if near_only else outside
+    if not refused:
+        return None
+    bad = pl.col("moment").is_in(refused)
     hits = frame.select(pl.int_range(pl.len()).filter(bad).alias("row")).get_column("row")
     if hits.len() == 0:
         return None
