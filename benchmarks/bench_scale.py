@@ -572,6 +572,18 @@ def measure_size(
     return rows
 
 
+def _merge(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``old`` with every (responses, job, engine) measured again replaced by ``new``, in size, job and engine order."""
+    rows = {(r["responses"], r["job"], r["engine"]): r for r in [*old, *new]}
+    order = {"nps": NPS_ENGINES, "bind": BIND_ENGINES}
+
+    def key(k: tuple[int, str, str]) -> tuple[int, int, int]:
+        engines = order.get(k[1], ())
+        return k[0], list(order).index(k[1]) if k[1] in order else 9, engines.index(k[2]) if k[2] in engines else 99
+
+    return [rows[k] for k in sorted(rows, key=key)]
+
+
 def _fmt(value: Any, spec: str) -> str:
     return "" if value is None else format(value, spec)
 
@@ -653,7 +665,7 @@ def main() -> None:
 
     out_json = Path(args.out + ".json")
     stored = json.loads(out_json.read_text()) if out_json.exists() else {}
-    kept = [r for r in stored.get("results", []) if r["responses"] not in sizes]  # sizes not rerun stay
+    kept = stored.get("results", [])  # a measurement not rerun stays; a rerun one is replaced
     # the stored 1M and 10M results decide what runs above 10M when they are not rerun
     previous: dict[Any, Any] = {(r["responses"], r["job"], r["engine"]): r for r in stored.get("results", [])}
     payload: dict[str, Any] = {
@@ -676,7 +688,7 @@ def main() -> None:
         payload["books"][label] = info
         print(f"{responses:,} responses ({book.n_accounts:,} accounts): {info}", flush=True)
         rows = measure_size(responses, book, jobs, engines, args, previous)
-        payload["results"] = sorted([*payload["results"], *rows], key=lambda r: r["responses"])
+        payload["results"] = _merge(payload["results"], rows)
         previous |= {(r["responses"], r["job"], r["engine"]): r for r in rows}
         dump(str(out_json), payload)
         Path(args.out + ".md").write_text(markdown(payload))
