@@ -260,9 +260,8 @@ class _ScoreArrays:
         self._dims, segment = _segment_dimensions(self._raw_dims, segment_column)
         self._segment_column = segment_column
         self._segments = sorted(segment.unique().to_list())
-        codes = list(range(len(self._segments)))
-        self._seg_codes = (
-            segment.replace_strict(self._segments, codes, return_dtype=pl.Int64).to_numpy()
+        self._seg_codes = (  # index into the sorted labels: the physical code of an Enum of them
+            segment.cast(pl.Enum(self._segments)).to_physical().cast(pl.Int64).to_numpy()
             if self._N
             else np.zeros(0, dtype=np.int64)
         )
