@@ -23,7 +23,21 @@ spawned process (``_harness.measure``), best-of-N wall time and peak extra memor
 - ``pandas``: an idiomatic pandas implementation of the same roll-ups (categorical keys,
   ``observed=True``, named aggregations) from the same observations.
 
-Results (and ratios: full / fast, pandas / fast) go to ``benchmarks/results/mis.json``; they
+Building from raw data (``--build-sizes``, default 100,000 and 1,000,000 accounts of
+``cx.datasets.saas``; ``--only-build`` runs this part alone):
+
+- ``build_from_data``: ``MISModel(Journey.template("saas"), data)``: validation, binding (every
+  signal's per-account values, open items, as_of, notes) and the MIS engine's arrays;
+- ``polars_user_values``: what a polars user would otherwise write for the same ten signals'
+  per-account values: one group-by per source over the same tables (survey sums per account x
+  moment x metric x role, NPS as +100/0/-100; P1 resolution hours and ticket CSAT per account;
+  first touch after each inquiry by ``join_asof``; days to first value; promoter activation),
+  with no validation, no open items (closed items only), no as_of cut and no notes: a lower bound
+  for the same per-account numbers (``check_user_values_agree`` checks that its survey and ticket
+  CSAT values equal bind's).
+
+Their ratio (time and peak extra memory, build / user pipeline) goes to ``build_from_data`` in
+the results. Results (and ratios: full / fast, pandas / fast) go to ``benchmarks/results/mis.json``; they
 are reported, never asserted. Run: ``python benchmarks/bench_mis.py [--sizes 10000 100000 1000000]``.
 """
 
@@ -444,6 +458,133 @@ def check_pandas_agrees(n: int = 5_000) -> None:
     assert np.allclose([got[k] for k in seg["segment"]], seg["mis"].to_numpy())
 
 
+# ---- building from raw data -------------------------------------------------------------------
+
+
+def make_book(n: int) -> Any:
+    import cxwidgets as cx
+
+    return cx.datasets.saas(n, seed=0)
+
+
+def build_from_data(data: Any) -> Any:
+    """The model from the raw tables: validation, binding and the engine's arrays."""
+    import cxwidgets as cx
+
+    return cx.MISModel(cx.Journey.template("saas"), data, progress=False)
+
+
+#: (moment, metric) of the saas template's survey signals.
+SURVEYS = [
+    ("Demo Or Trial Setup", "ces"),
+    ("Onboarding Kickoff", "csat"),
+    ("Quarterly Business Review", "nps"),
+    ("Quarterly Business Review", "goal_attainment"),
+    ("Renewal Decision", "intent"),
+]
+
+
+def polars_user_values(data: Any) -> dict[str, pl.DataFrame]:
+    """The ten signals' per-account values in hand-written polars, one group-by per source."""
+    surveys = pl.DataFrame(SURVEYS, schema=["moment", "metric"], orient="row").lazy()
+    score = pl.col("score")
+    value = (
+        pl.when(pl.col("metric") == "nps")
+        .then(pl.when(score >= 9).then(100.0).when(score >= 7).then(0.0).otherwise(-100.0))
+        .otherwise(score)
+    )
+    answers = (
+        data.responses.lazy().join(surveys, on=["moment", "metric"], how="semi").filter(score.is_not_null())
+        .group_by("account_id", "moment", "metric", "role")
+        .agg(value.sum().alias("total"), pl.len().alias("n"))
+    )
+    tickets = data.tickets.lazy()
+    p1 = (
+        tickets.filter((pl.col("priority") == "P1") & pl.col("resolved_at").is_not_null())
+        .group_by("account_id")
+        .agg(((pl.col("resolved_at") - pl.col("created_at")).dt.total_seconds() / 3600).median().alias("value"))
+    )
+    csat = tickets.filter(pl.col("csat").is_not_null()).group_by("account_id").agg(
+        pl.col("csat").sum().alias("total"), pl.len().alias("n")
+    )
+    events = data.events.lazy()
+    inquiries = events.filter(pl.col("event") == "inquiry_received").select("account_id", "at").sort("at")
+    touches = (
+        events.filter(pl.col("event") == "first_touch").select("account_id", pl.col("at").alias("touch")).sort("touch")
+    )
+    first_touch = (
+        inquiries.join_asof(touches, left_on="at", right_on="touch", by="account_id", strategy="forward")
+        .filter(pl.col("touch").is_not_null())
+        .group_by("account_id")
+        .agg(((pl.col("touch") - pl.col("at")).dt.total_seconds() / 60).median().alias("value"))
+    )
+    first_value = events.filter(pl.col("event") == "first_value").group_by("account_id").agg(pl.col("at").min())
+    ttv = (
+        data.accounts.lazy().select("account_id", "started_at")
+        .join(first_value, on="account_id")
+        .filter(pl.col("at") >= pl.col("started_at"))
+        .select("account_id", ((pl.col("at") - pl.col("started_at")).dt.total_seconds() / 86400).alias("value"))
+    )
+    asked = events.filter(pl.col("event") == "referral_asked").group_by("account_id").agg(pl.col("at").min())
+    made = events.filter(pl.col("event") == "referral_made").select("account_id", pl.col("at").alias("made"))
+    promoter = (
+        asked.join(made, on="account_id", how="left")
+        .group_by("account_id")
+        .agg((pl.col("made") >= pl.col("at")).any().cast(pl.Float64).alias("value"))
+    )
+    names = ["surveys", "p1_resolution", "ticket_csat", "first_touch", "ttv", "promoter"]
+    frames = pl.collect_all([answers, p1, csat, first_touch, ttv, promoter])
+    return dict(zip(names, frames, strict=True))
+
+
+def check_user_values_agree(n: int = 3_000) -> None:
+    """The hand-written survey and ticket CSAT sums equal bind's (a guard that the baseline
+    computes the same per-account numbers, not a timing)."""
+    import cxwidgets as cx
+
+    data = make_book(n)
+    table = cx.bind(cx.Journey.template("saas"), data, progress=False)
+    mine = polars_user_values(data)
+    obs = table.observations
+    by_signal = {r.signal.name: (r.moment.name, r.signal.source.metric) for r in cx.Journey.template("saas").signals()}
+    for sig, (moment, metric) in by_signal.items():
+        if (moment, metric) not in SURVEYS:
+            continue
+        sums = (pl.col("total").sum(), pl.col("n").sum())
+        theirs = obs.filter(pl.col("signal") == sig).group_by("account_id").agg(*sums)
+        of_signal = (pl.col("moment") == moment) & (pl.col("metric") == metric)
+        ours = mine["surveys"].filter(of_signal).group_by("account_id").agg(*sums)
+        both = theirs.join(ours, on="account_id", how="full", coalesce=True)
+        assert both.height == theirs.height == ours.height, sig
+        assert np.allclose(both["total"].to_numpy(), both["total_right"].to_numpy()), sig
+        assert (both["n"].cast(pl.Int64) == both["n_right"].cast(pl.Int64)).all(), sig
+    theirs = obs.filter(pl.col("signal") == "Support CSAT").select("account_id", "total", "n")
+    both = theirs.join(mine["ticket_csat"], on="account_id", how="full", coalesce=True)
+    assert both.height == theirs.height == mine["ticket_csat"].height
+    assert np.allclose(both["total"].to_numpy(), both["total_right"].to_numpy())
+
+
+def bench_build(sizes: list[int], repeat: int) -> list[dict[str, Any]]:
+    check_user_values_agree()
+    out = []
+    for n in sizes:
+        row: dict[str, Any] = {"accounts": n}
+        row["build_from_data"] = measure(make_book, (n,), build_from_data, repeat)
+        row["polars_user_values"] = measure(make_book, (n,), polars_user_values, repeat)
+        b, u = row["build_from_data"], row["polars_user_values"]
+        row["ratio_time_build_vs_user_values"] = b["best_s"] / u["best_s"]
+        row["ratio_peak_build_vs_user_values"] = b["peak_extra_mib"] / max(u["peak_extra_mib"], 1.0)
+        out.append(row)
+        print(
+            f"{n:>9,} accounts from raw data: build {b['best_s']:.2f} s, peak +{b['peak_extra_mib']:.0f} MiB | "
+            f"hand-written polars per-account values {u['best_s']:.2f} s, peak +{u['peak_extra_mib']:.0f} MiB | "
+            f"ratio time {row['ratio_time_build_vs_user_values']:.1f}x, "
+            f"memory {row['ratio_peak_build_vs_user_values']:.1f}x",
+            flush=True,
+        )
+    return out
+
+
 # ---- main ------------------------------------------------------------------------------------
 
 FAST = {
@@ -462,7 +603,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="timed runs of the slow contenders (best of)")
     ap.add_argument("--fast-repeat", type=int, default=40, help="timed runs of a fast-path change (best of)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "mis.json"))
+    ap.add_argument("--build-sizes", type=int, nargs="+", default=[100_000, 1_000_000],
+                    help="accounts of cx.datasets.saas for building from raw data")
+    ap.add_argument("--build-repeat", type=int, default=2, help="timed builds from raw data (best of)")
+    ap.add_argument("--only-build", action="store_true", help="run only the builds from raw data")
     args = ap.parse_args()
+    if args.only_build:
+        _store_build(args.out, bench_build(args.build_sizes, args.build_repeat))
+        return
     check_pandas_agrees()
     results = []
     t_start = time.perf_counter()
@@ -517,8 +665,23 @@ def main() -> None:
             "journey": "4 stages x 2 moments x 2 signals; experience signals are surveys with 1-2 role rows",
             "frames_per_change": ["moment", "moment by segment", "stage", "segment", "journey"],
             "results": results,
+            "build_from_data": bench_build(args.build_sizes, args.build_repeat),
         },
     )
+
+
+def _store_build(path: str, rows: list[dict[str, Any]]) -> None:
+    """The builds from raw data written into the results file (the other results kept)."""
+    import json
+
+    payload: dict[str, Any] = {}
+    if os.path.exists(path):
+        with open(path) as fh:
+            payload = json.load(fh)
+    payload["machine"] = machine()
+    payload["build_from_data"] = rows
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    dump(path, payload)
 
 
 if __name__ == "__main__":
