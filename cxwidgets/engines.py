@@ -34,6 +34,10 @@ GAPS: dict[str, str] = {
         "a time between two timestamps is computed with Spark's own unix_micros() on each timestamp "
         "(engines.epoch_micros), then subtracted"
     ),
+    "duckdb: a difference of two TIMESTAMPTZ values": (
+        "taken in the session's time zone (off by an hour across a DST change): DuckDB's own epoch_us() "
+        "on each timestamp instead (engines.epoch_micros)"
+    ),
     "pyspark: sum of a boolean": "booleans are cast to integers before they are summed (on every engine)",
     "duckdb: a sum of integers is a DECIMAL (HUGEINT)": (
         "the summaries' counts are cast to Int64 at the engine, their means and sds computed on Float64"
@@ -148,9 +152,16 @@ def epoch_micros(frame: Any, columns: dict[str, str]) -> Any:
     """``frame`` with new columns of microseconds since 1970-01-01 UTC (Float64), one per timestamp
     column (``{new name: timestamp column}``), so that times between instants are a subtraction on
     every engine. Spark: narwhals has no ``dt.total_microseconds`` there (:data:`GAPS`), so Spark's
-    own ``unix_micros`` is used; elsewhere the narwhals expression."""
+    own ``unix_micros`` is used; DuckDB: its own ``epoch_us`` (a difference of TIMESTAMPTZ values
+    there follows the session's zone across a DST change); elsewhere the narwhals expression."""
     import narwhals as nw
 
+    if native_engine(frame) == "duckdb":
+        # DuckDB subtracts TIMESTAMPTZ values in the session's time zone (a DST change shifts a
+        # difference by an hour): its own epoch_us() reads the instant whatever the session's zone
+        rel = frame.to_native()
+        parts = ", ".join(f'CAST(epoch_us("{col}") AS DOUBLE) AS "{new}"' for new, col in columns.items())
+        return nw.from_native(rel.project(f"*, {parts}"))
     if native_engine(frame) == "pyspark":
         from pyspark.sql import functions as F  # only reached with a Spark DataFrame in hand
 

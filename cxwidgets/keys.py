@@ -38,6 +38,7 @@ from typing import Any, cast
 import polars as pl
 
 from cxwidgets._util.text import short
+from cxwidgets.engines import engine_of
 from cxwidgets.errors import CXDataError, describe_rows
 
 __all__ = ["MIN_KEY_OVERLAP", "KeyOverlap", "check_keys", "id_kind"]
@@ -82,6 +83,16 @@ def id_kind(values: Any) -> str | None:
     ('integers', 'text')
     """
     col = values
+    if engine_of(values) in ("duckdb", "pyspark"):  # a table on an engine: its schema, through narwhals
+        import narwhals as nw
+
+        schema = nw.from_native(values).collect_schema()
+        if "account_id" not in schema:
+            return None
+        dtype = schema["account_id"]
+        return "integers" if dtype.is_integer() else "decimals" if dtype.is_float() else (
+            "text" if dtype == nw.String else None
+        )
     try:
         if isinstance(values, pl.LazyFrame):  # its schema, not .columns (which warns)
             schema = values.collect_schema()
