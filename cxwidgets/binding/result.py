@@ -67,9 +67,10 @@ def signal_observations(row: SignalRow, bound: Bound) -> pl.DataFrame | None:
 
 def stack_observations(parts: list[pl.DataFrame]) -> pl.DataFrame:
     """Every signal's observations as one table of :data:`~cxwidgets.signals.OBSERVATION_SCHEMA`."""
-    return (
-        pl.concat(parts, how="vertical", rechunk=False) if parts else pl.DataFrame(schema=OBSERVATION_SCHEMA)
-    ).select([pl.col(c).cast(t) for c, t in OBSERVATION_SCHEMA.items()])
+    # each part is cast (small), not the stacked table (a copy of millions of rows at 1M accounts)
+    typed = [pl.col(c).cast(t) for c, t in OBSERVATION_SCHEMA.items()]
+    parts = [p if list(p.schema.items()) == list(OBSERVATION_SCHEMA.items()) else p.select(typed) for p in parts]
+    return pl.concat(parts, how="vertical", rechunk=False) if parts else pl.DataFrame(schema=OBSERVATION_SCHEMA)
 
 
 def moments_without_data(journey: Any, report: pl.DataFrame) -> tuple[str, ...]:
