@@ -109,6 +109,22 @@ def test_a_score_off_the_scale_is_the_same_error_on_every_engine(
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_nan_score_is_refused_on_every_engine(engine: str, book: Any, request: pytest.FixtureRequest) -> None:
+    """NaN is no answer: validation refuses it in hand; on an engine the signal's own query counts it
+    (DuckDB holds NaN equal to itself and sorts it above every number, so min / max would miss it)."""
+    journey = cx.Journey.template("saas")
+    first_nps = book.responses.with_row_index("i").filter(pl.col("metric") == "nps")["i"][0]
+    responses = book.responses.with_columns(
+        pl.when(pl.int_range(pl.len()) == first_nps).then(float("nan")).otherwise(pl.col("score")).alias("score")
+    )
+    with pytest.raises(CXDataError):
+        bind(journey, {"responses": responses}, progress=False)
+    with pytest.raises(CXDataError, match="NaN") as err:
+        bind(journey, {"responses": _on(engine, responses, request)}, progress=False)
+    assert err.value.column == "score"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_typo_of_a_moment_is_refused_with_did_you_mean(
     engine: str, book: Any, request: pytest.FixtureRequest
 ) -> None:

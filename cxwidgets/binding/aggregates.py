@@ -124,6 +124,10 @@ def sum_observations(row: SignalRow, obs: Any, table: str, column: str) -> Bound
             x.min().alias("_lo"),
             x.max().alias("_hi"),
             (x.round(0) != x).fill_null(False).cast(nw.Int64).sum().cast(nw.Int64).alias("_frac"),
+            # NaN and infinities counted on their own: engines order NaN differently in min / max,
+            # and DuckDB holds NaN equal to itself (a table in hand is refused them by validation)
+            (x.is_nan() | (x.abs() == math.inf)).fill_null(False).cast(nw.Int64).sum().cast(nw.Int64)
+            .alias("_nonfinite"),
         ]
         if agg in MEAN_LIKE:
             value = _mean_like_value(row, agg, scale, table, column)
@@ -154,7 +158,7 @@ def _typed(out: pl.DataFrame) -> pl.DataFrame:
     """An engine's per-account aggregates in the dtypes every engine agrees on (DuckDB sums give
     decimals, Spark counts longs): ids and roles text, totals and ranges Float64, counts Int64."""
     casts = {"account_id": pl.String, "role": pl.String, "total": pl.Float64, "_lo": pl.Float64, "_hi": pl.Float64}
-    casts |= {c: pl.Int64 for c in ("n", "_count", "_frac")}
+    casts |= {c: pl.Int64 for c in ("n", "_count", "_frac", "_nonfinite")}
     return out.with_columns(pl.col(c).cast(t) for c, t in casts.items() if c in out.columns)
 
 
@@ -190,7 +194,12 @@ def _per_account_polars(row: SignalRow, agg: str, obs: pl.LazyFrame, table: str)
                 table=table,
                 fix=f"use one of {', '.join(MEAN_LIKE + PER_ACCOUNT)} or a percentile such as 'p75'",
             )
-    checks = [x.min().alias("_lo"), x.max().alias("_hi"), (x.round(0) != x).fill_null(False).sum().alias("_frac")]
+    checks = [
+        x.min().alias("_lo"),
+        x.max().alias("_hi"),
+        (x.round(0) != x).fill_null(False).sum().alias("_frac"),
+        (x.is_nan() | x.is_infinite()).fill_null(False).sum().alias("_nonfinite"),
+    ]
     plugin = plugin_metric(agg)
     with calling("metric", agg, who(row)) if plugin is not None else contextlib.nullcontext():
         out = (
@@ -225,7 +234,8 @@ def _check_values_seen(
         and hi_seen is not None
         and (lo_seen < scale[0] or hi_seen > scale[1])
     )
-    if outside or (whole and out.get_column("_frac").sum()):
+    nonfinite = bool(out.get_column("_nonfinite").sum()) if "_nonfinite" in out.columns else False
+    if outside or nonfinite or (whole and out.get_column("_frac").sum()):
         off = scale_problem(
             _offending(obs, scale, whole), "x", scale, integer=whole, label=src.metric, row_label="account_id",
             fix="correct those rows or map 'not applicable' codes to null, or declare the scale the data "
