@@ -196,3 +196,23 @@ def test_account_ids_that_do_not_match_get_the_same_error_as_in_hand(
     with pytest.raises(CXDataError) as lazy:
         bind(journey, {"responses": _on(engine, shouted, request), "accounts": book.accounts}, progress=False)
     assert str(lazy.value) == str(in_hand.value)
+
+
+@pytest.mark.parametrize("engine", ["polars-lazy", "duckdb"])
+def test_tickets_out_of_order_or_repeated_are_refused_on_the_engine(
+    engine: str, book: Any, request: pytest.FixtureRequest
+) -> None:
+    """The rules validation applies in hand (resolved before created, a ticket_id twice), counted
+    where the table lives: a negative duration or a ticket counted twice never reaches a value."""
+    journey = cx.Journey.template("saas")
+    early = book.tickets.with_columns(
+        pl.when(pl.int_range(pl.len()) < 2).then(pl.col("created_at") - pl.duration(hours=5))
+        .otherwise(pl.col("resolved_at")).alias("resolved_at")
+    )
+    with pytest.raises(CXDataError, match="2 tickets have resolved_at earlier than created_at") as err:
+        bind(journey, {"tickets": _on(engine, early, request), "accounts": book.accounts}, progress=False)
+    assert err.value.column == "resolved_at"
+    twice = pl.concat([book.tickets, book.tickets.head(3)])
+    with pytest.raises(CXDataError, match="3 rows repeat a ticket_id") as err:
+        bind(journey, {"tickets": _on(engine, twice, request), "accounts": book.accounts}, progress=False)
+    assert err.value.column == "ticket_id"

@@ -98,6 +98,9 @@ def check_lazy_table(name: str, data: Any, journey: Any, rows: list[SignalRow]) 
     exprs = [_read_as_documented(name, c, schema[c.name], frame) for c in spec.values() if c.name in schema]
     frame = frame.with_columns(*[e for e in exprs if e is not None])
     _no_missing_ids(name, frame)
+    if name == "tickets":
+        _no_time_travel(frame)
+        _no_repeated_tickets(frame)
     if name in ("responses", "signals"):
         _no_likely_typos(name, frame, list(journey.moment_names()))
     return frame
@@ -156,6 +159,52 @@ def _no_missing_ids(name: str, frame: Any) -> None:
             column="account_id",
             n_rows=n,
             fix="drop those rows at the engine or give each its account id",
+        )
+
+
+def _no_repeated_tickets(frame: Any) -> None:
+    """Each ticket_id once (a repeated ticket would count twice), counted at the engine."""
+    if "ticket_id" not in frame.collect_schema():
+        return
+    counts = collect(
+        frame.select(nw.len().cast(nw.Int64).alias("n"), nw.col("ticket_id").n_unique().cast(nw.Int64).alias("u")),
+        what="ticket ids",
+    ).row(0)
+    if counts[0] == counts[1]:
+        return
+    repeated = collect(
+        frame.group_by("ticket_id").agg(nw.len().cast(nw.Int64).alias("n")).filter(nw.col("n") > 1).head(5),
+        what="repeated tickets",
+    )
+    raise CXDataError(
+        f"tickets: {plural(counts[0] - counts[1], 'row')} repeat a ticket_id (each ticket would count more than once)",
+        table="tickets",
+        column="ticket_id",
+        rows=[f"ticket {short(t)}: {n} rows" for t, n in repeated.iter_rows()],
+        n_rows=counts[0] - counts[1],
+        fix="keep one row per ticket at the engine (its latest state), e.g. SELECT DISTINCT ON (ticket_id) ...",
+    )
+
+
+def _no_time_travel(frame: Any) -> None:
+    """No ticket is answered or resolved before it was created (the rule validation applies in hand)."""
+    columns = frame.collect_schema()
+    for later in ("first_response_at", "resolved_at"):
+        if later not in columns or "created_at" not in columns:
+            continue
+        early = frame.filter(nw.col(later) < nw.col("created_at"))
+        n = int(collect(early.select(nw.len().cast(nw.Int64)), what="tickets out of order").item() or 0)
+        if not n:
+            continue
+        shown = collect(early.select("account_id", later, "created_at").head(5), what="rows shown")
+        raise CXDataError(
+            f"tickets: {plural(n, 'ticket')} {'has' if n == 1 else 'have'} {later} earlier than created_at",
+            table="tickets",
+            column=later,
+            rows=[f"account {short(a)}: {later}={x.isoformat()} < created_at={y.isoformat()}"
+                  for a, x, y in shown.iter_rows()],
+            n_rows=n,
+            fix="fix those rows; if whole columns are hours apart, check the time zones the engine stored them in",
         )
 
 
