@@ -29,12 +29,21 @@ from cxwidgets.schemas import DEFAULT_SCALES, TABLES, validate
 
 #: The input tables other than accounts that carry an account_id (joined to accounts, or to each other).
 KEYED = ("responses", "tickets", "events", "signals")
-_TIME_COLUMNS: dict[str, tuple[str, ...]] = {
+TIME_COLUMNS: dict[str, tuple[str, ...]] = {
     "responses": ("responded_at",),
     "tickets": ("created_at", "first_response_at", "resolved_at"),
     "events": ("at",),
     "accounts": ("started_at",),
     "signals": ("observed_at",),
+}
+
+
+#: The time column that says when a row happened (rows after ``as_of`` are left out), and its words.
+CUT_COLUMNS: dict[str, tuple[str, str]] = {
+    "responses": ("responded_at", "responses answered"),
+    "events": ("at", "events"),
+    "signals": ("observed_at", "signals rows observed"),
+    "tickets": ("created_at", "tickets created"),
 }
 
 
@@ -290,7 +299,7 @@ def _resolve_as_of(
         return check_as_of(data_as_of), "the data's as_of"
     latest: dt.datetime | None = latest_elsewhere
     for name, frame in frames.items():
-        for col in _TIME_COLUMNS.get(name, ()):
+        for col in TIME_COLUMNS.get(name, ()):
             if col in frame.columns and frame.schema[col] == UTC:
                 # a UTC datetime column: its latest datetime, None when empty or all null
                 value = cast(dt.datetime | None, frame.get_column(col).max())
@@ -304,14 +313,8 @@ def _resolve_as_of(
 def _point_in_time(frames: dict[str, pl.DataFrame], as_of: dt.datetime, notes: list[str]) -> dict[str, pl.DataFrame]:
     """Leave out rows that had not happened at ``as_of`` (counted)."""
     cut = pl.lit(as_of, dtype=UTC)
-    what = {
-        "responses": ("responded_at", "responses answered"),
-        "events": ("at", "events"),
-        "signals": ("observed_at", "signals rows observed"),
-        "tickets": ("created_at", "tickets created"),
-    }
     out = dict(frames)
-    for name, (col, label) in what.items():
+    for name, (col, label) in CUT_COLUMNS.items():
         frame = frames.get(name)
         if frame is None or col not in frame.columns:
             continue

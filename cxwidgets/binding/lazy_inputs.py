@@ -31,25 +31,13 @@ import polars as pl
 
 from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
 from cxwidgets.binding.context import who
+from cxwidgets.binding.inputs import CUT_COLUMNS, TIME_COLUMNS
 from cxwidgets.engines import collect, engine_of, lazy_frame, native_engine
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import SignalRow
 from cxwidgets.schemas import TABLES
 from cxwidgets.schemas.checks import near_misses
 from cxwidgets.schemas.models import _spec
-
-_TIME_COLUMNS: dict[str, tuple[str, ...]] = {
-    "responses": ("responded_at",),
-    "tickets": ("created_at", "first_response_at", "resolved_at"),
-    "events": ("at",),
-    "signals": ("observed_at",),
-}
-_CUT = {
-    "responses": ("responded_at", "responses answered"),
-    "events": ("at", "events"),
-    "signals": ("observed_at", "signals rows observed"),
-    "tickets": ("created_at", "tickets created"),
-}
 
 
 def split_lazy(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -270,7 +258,7 @@ def latest_lazy(lazy: Mapping[str, Any]) -> dt.datetime | None:
     """The latest timestamp of the lazy tables (for ``as_of`` by default), one aggregate per table."""
     latest: dt.datetime | None = None
     for name, frame in lazy.items():
-        cols = [c for c in _TIME_COLUMNS.get(name, ()) if c in frame.collect_schema()]
+        cols = [c for c in TIME_COLUMNS.get(name, ()) if c in frame.collect_schema()]
         if not cols:
             continue
         row = collect(frame.select(*(nw.col(c).max() for c in cols)), what="latest timestamp").row(0)
@@ -282,7 +270,7 @@ def latest_lazy(lazy: Mapping[str, Any]) -> dt.datetime | None:
 
 def cut_lazy(lazy: dict[str, Any], as_of: dt.datetime, notes: list[str]) -> None:
     """Leave out the lazy tables' rows that had not happened at ``as_of`` (counted at the engine)."""
-    for name, (col, label) in _CUT.items():
+    for name, (col, label) in CUT_COLUMNS.items():
         frame = lazy.get(name)
         if frame is None or col not in frame.collect_schema():
             continue
