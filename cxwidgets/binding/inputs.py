@@ -228,16 +228,20 @@ def leave_out_other_moments(frames: dict[str, pl.DataFrame], journey: Any) -> li
         if outside.is_empty():
             continue
         frames[name] = frame.filter(pl.col("moment").is_in(known))
-        counts = outside.group_by("moment").len().sort(["len", "moment"], descending=[True, False], nulls_last=True)
-        shown = ", ".join(
-            f"{short(m) if m is not None else 'no moment'} ({n:,})" for m, n in counts.head(5).iter_rows()
-        )
-        more = f" and {counts.height - 5:,} more" if counts.height > 5 else ""
-        notes.append(
-            f"{name}: {plural(outside.height, 'row')} of {plural(counts.height, 'moment')} outside the journey "
-            f"left out ({shown}{more}); {frames[name].height:,} of {frame.height:,} rows used"
-        )
+        notes.append(other_moments_note(name, outside.group_by("moment").len(), frame.height))
     return notes
+
+
+def other_moments_note(name: str, counts: pl.DataFrame, n_all: int) -> str:
+    """The note on rows of moments outside the journey (``counts``: moment, len of those moments)."""
+    counts = counts.sort(["len", "moment"], descending=[True, False], nulls_last=True)
+    n_out = int(counts.get_column("len").sum())
+    shown = ", ".join(f"{short(m) if m is not None else 'no moment'} ({n:,})" for m, n in counts.head(5).iter_rows())
+    more = f" and {counts.height - 5:,} more" if counts.height > 5 else ""
+    return (
+        f"{name}: {plural(n_out, 'row')} of {plural(counts.height, 'moment')} outside the journey "
+        f"left out ({shown}{more}); {n_all - n_out:,} of {n_all:,} rows used"
+    )
 
 
 def _needs(row: SignalRow) -> tuple[str, ...]:

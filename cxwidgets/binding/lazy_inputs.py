@@ -31,7 +31,7 @@ import polars as pl
 
 from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
 from cxwidgets.binding.context import who
-from cxwidgets.binding.inputs import CUT_COLUMNS, TIME_COLUMNS
+from cxwidgets.binding.inputs import CUT_COLUMNS, TIME_COLUMNS, other_moments_note
 from cxwidgets.engines import collect, engine_of, lazy_frame, native_engine
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import SignalRow
@@ -241,16 +241,7 @@ def leave_out_other_moments_lazy(lazy: dict[str, Any], journey: Any) -> list[str
         if outside.is_empty():
             continue
         lazy[name] = frame.filter(nw.col("moment").is_in(known))
-        counts = outside.sort(["len", "moment"], descending=[True, False], nulls_last=True)
-        shown = ", ".join(
-            f"{short(m) if m is not None else 'no moment'} ({n:,})" for m, n in counts.head(5).iter_rows()
-        )
-        more = f" and {counts.height - 5:,} more" if counts.height > 5 else ""
-        n_out, n_all = int(outside.get_column("len").sum()), int(seen.get_column("len").sum())
-        notes.append(
-            f"{name}: {plural(n_out, 'row')} of {plural(counts.height, 'moment')} outside the journey "
-            f"left out ({shown}{more}); {n_all - n_out:,} of {n_all:,} rows used"
-        )
+        notes.append(other_moments_note(name, outside, int(seen.get_column("len").sum())))
     return notes
 
 
