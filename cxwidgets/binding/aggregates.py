@@ -147,9 +147,7 @@ def sum_observations(row: SignalRow, obs: Any, table: str, column: str) -> Bound
     if out.height:
         _check_values_seen(row, out, obs, scale, whole, table, column)
     return Bound(
-        obs=out.select("account_id", "role", pl.col("total").cast(pl.Float64), pl.col("n").cast(pl.Int64)).sort(
-            "account_id", "role", nulls_last=False
-        ),
+        obs=out.select("account_id", "role", pl.col("total").cast(pl.Float64), pl.col("n").cast(pl.Int64)),
         n_observations=n_obs,
     )
 
@@ -369,7 +367,7 @@ def duration_values(
     per_df = per_df.with_columns(
         pl.max_horizontal(closed_c, open_c).alias("total"),
         (open_c.is_not_null() & (closed_c.is_null() | (open_c > closed_c))).alias("_used_open"),
-    ).sort("account_id")
+    )
     stats = per_df.select(
         pl.col("_used_open").sum().alias("used_open"),
         (pl.col("_used_open") & pl.col("_closed").is_null()).sum().alias("only_open"),
