@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -239,6 +239,7 @@ class _ScoreArrays:
         signal_of_row = self._signal_of_rows(observations)
         self._roles = sorted(observations.get_column("role").drop_nulls().unique().to_list())
         rows, extra = self._observation_rows(observations, accounts, signal_of_row)
+        del signal_of_row
         accounts, notes = _with_unlisted_accounts(accounts, extra, observations.get_column("account_id"))
         self.notes.extend(notes)
         self._raw_dims = _account_attributes(table, accounts)
@@ -247,6 +248,7 @@ class _ScoreArrays:
         self._N = accounts.height
         self._index_segments(self._segment_column)
         self._index_cells(*rows)
+        del rows  # the observation rows (8M at 1M accounts) are not kept: the cells' sums are
         # score matrix, signal-major: X[j, i]; signals with roles are scored by _refresh_role_values
         self._X = np.full((self._spec.J, self._N), np.nan)
         role_signals = set(self._role_signals)
@@ -295,7 +297,7 @@ class _ScoreArrays:
                 "journey and were left out: "
                 + ", ".join(short(signal_key(m, s)) for m, s, _ in pairs.head(3).iter_rows())
             )
-        codes = runs.get_column("_col").fill_null(-1).to_numpy()
+        codes = runs.get_column("_col").fill_null(-1).cast(pl.Int32).to_numpy()
         return np.repeat(codes, runs.get_column("len").to_numpy())
 
     def _observation_rows(
@@ -304,39 +306,40 @@ class _ScoreArrays:
         """The observations of known signals as arrays (signal j, account row i, role code (R:
         none), total, n), in no particular order, and the distinct sorted ids of observed accounts
         that have no accounts row (their rows i follow the accounts': ``len(accounts) + rank``).
-        One join of the observations with the accounts does both."""
+        One join of the observations with the accounts; a second only when some are unlisted."""
         n_roles = len(self._roles)
         role_code = (
             pl.col("role").cast(pl.Enum(self._roles)).to_physical().cast(pl.Int32).fill_null(n_roles)
             if n_roles
             else pl.lit(0, pl.Int32)
         )
-        account_rows = accounts.lazy().select("account_id").with_row_index("_row").with_columns(
-            pl.col("_row").cast(pl.Int64)
+        rows = observations.lazy().select(
+            pl.Series("_j", signal_of_row, dtype=pl.Int32), "account_id", role_code.alias("_role"), "total", "n"
         )
-        joined = (
-            observations.lazy()
-            .with_columns(pl.Series("_j", signal_of_row, dtype=pl.Int64))
-            .join(account_rows, on="account_id", how="left")
-            .select(
-                "_j", "_row", role_code.alias("_role"), "total", "n",
-                pl.when(pl.col("_row").is_null()).then(pl.col("account_id")).alias("_unlisted"),
+
+        def joined(book: pl.DataFrame, how: Literal["left", "inner"]) -> pl.DataFrame:
+            account_rows = book.lazy().select("account_id").with_row_index("_row")  # UInt32
+            out = rows.join(account_rows, on="account_id", how=how)
+            return out.select("_j", "_row", "_role", "total", "n").collect()
+
+        out = joined(accounts, "left")
+        extra = pl.Series("account_id", [], pl.String)
+        if out.get_column("_row").null_count():  # an observed id without an accounts row (or a null id)
+            extra = (
+                observations.lazy().select("account_id")
+                .join(accounts.lazy().select("account_id"), on="account_id", how="anti")
+                .unique().drop_nulls().sort("account_id").collect().get_column("account_id")
             )
-            .collect()
-        )
-        extra = joined.get_column("_unlisted").drop_nulls().unique().sort()
-        if extra.len():  # rows of unlisted accounts: their rows follow the accounts'
-            rank = pl.DataFrame({"_unlisted": extra, "_rank": np.arange(extra.len(), dtype=np.int64)})
-            joined = joined.join(rank, on="_unlisted", how="left").with_columns(
-                pl.coalesce("_row", pl.col("_rank") + accounts.height).alias("_row")
-            )
-        joined = joined.filter((pl.col("_j") >= 0) & pl.col("_row").is_not_null())
+            book = pl.concat([accounts.select("account_id"), extra.to_frame()])
+            out = joined(book, "inner")  # the unlisted accounts' rows follow the accounts'
+        if (out.get_column("_j") < 0).any():  # rows of a moment/signal pair not in the journey
+            out = out.filter(pl.col("_j") >= 0)
         arrays = (
-            joined.get_column("_j").to_numpy(),
-            joined.get_column("_row").to_numpy(),
-            joined.get_column("_role").to_numpy(),
-            joined.get_column("total").to_numpy(),
-            joined.get_column("n").to_numpy(),
+            out.get_column("_j").to_numpy(),
+            out.get_column("_row").to_numpy(),
+            out.get_column("_role").to_numpy(),
+            out.get_column("total").to_numpy(),
+            out.get_column("n").to_numpy(),
         )
         return arrays, extra
 
@@ -347,7 +350,7 @@ class _ScoreArrays:
         change of role multipliers), from the rows of ``_observation_rows``. No sort: the cells are
         marked in a (J * N,) mask, whose running count is each cell's position."""
         n_roles = len(self._roles)
-        row_cell = row_j * self._N + row_i  # (rows,) flat index into X
+        row_cell = row_j.astype(np.int64) * self._N + row_i  # (rows,) flat index into X
         mask = np.zeros(self._spec.J * self._N, dtype=bool)
         mask[row_cell] = True
         cells = np.flatnonzero(mask)  # (C,) sorted, signal-major
