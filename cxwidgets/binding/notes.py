@@ -48,6 +48,8 @@ def key_notes(
     given = [t for t in (*KEYED, *own) if t in ids and ids[t].len()]
     if acc is not None and acc.height:
         for name in given:
+            if _all_known(ids[name], acc.get_column("account_id")):
+                continue  # nothing to say (check_keys is silent when every id matches): one join, not its passes
             checked = check_keys(
                 ids[name], acc.get_column("account_id"), table=name,
                 kinds=(id_kind(raw.get(name)), id_kind(raw.get("accounts"))),
@@ -114,6 +116,14 @@ def unused_notes(ctx: Context, rows: list[SignalRow], notes: list[str]) -> None:
             )
 
 
+def _all_known(ids: pl.Series, known: pl.Series) -> bool:
+    """Every id (text, no nulls) is one of ``known`` (text): an anti join, the fast path of the common case."""
+    if ids.dtype != pl.String or known.dtype != pl.String or ids.null_count():
+        return False
+    missing = ids.to_frame("id").lazy().join(known.to_frame("id").lazy(), on="id", how="anti").select(pl.len())
+    return missing.collect().item() == 0
+
+
 def _counts_by(ctx: Context, table: str, keys: list[str], where: Any) -> pl.DataFrame | None:
     """Rows of ``table`` per ``keys`` (keys..., len), counted where the table lives (None: not given)."""
     if not ctx.has(table):
@@ -140,11 +150,13 @@ def role_notes(ctx: Context, rows: list[SignalRow], observations: pl.DataFrame, 
     listed = dict(getattr(getattr(ctx.journey, "mis", None), "role_multipliers", {}) or {})
     if not listed or not observations.height:
         return
-    roles = (
-        observations.filter(pl.col("role").is_not_null() & ~pl.col("role").is_in(list(listed)))
+    roles = (  # grouped first (a few roles), then filtered: not a filter of millions of rows
+        observations.lazy()
         .group_by("role")
         .agg(pl.col("n").sum())
+        .filter(pl.col("role").is_not_null() & ~pl.col("role").is_in(list(listed)))
         .sort("role")
+        .collect()
     )
     if roles.height:
         shown = ", ".join(f"{short(r)} ({n:,})" for r, n in roles.head(8).iter_rows())
