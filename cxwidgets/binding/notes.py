@@ -20,7 +20,7 @@ from cxwidgets.binding.context import Context
 from cxwidgets.binding.inputs import KEYED
 from cxwidgets.binding.sources import needs
 from cxwidgets.catalog import is_user_table
-from cxwidgets.engines import collect
+from cxwidgets.engines import collect, native_engine
 from cxwidgets.journey import SignalRow
 from cxwidgets.keys import check_keys, id_kind
 from cxwidgets.schemas import TABLES
@@ -41,9 +41,12 @@ def key_notes(
     out: list[str] = []
     ids = {name: frame.get_column("account_id") for name, frame in frames.items() if "account_id" in frame.columns}
     for name, frame in (lazy or {}).items():
-        if name != "accounts" and "account_id" in frame.collect_schema():
-            # sorted: a lazy table has no row order, and the examples a note shows must not vary by run
-            ids[name] = collect(frame.select("account_id").unique(), what=f"{name} ids").get_column("account_id").sort()
+        if name == "accounts" or "account_id" not in frame.collect_schema():
+            continue
+        if acc is not None and _all_known_there(frame, (lazy or {}).get("accounts")):
+            continue  # every id is an account's, counted at the engine: nothing to say, nothing to fetch
+        # sorted: a lazy table has no row order, and the examples a note shows must not vary by run
+        ids[name] = collect(frame.select("account_id").unique(), what=f"{name} ids").get_column("account_id").sort()
     own = [t for t in ids if t not in TABLES]  # tables of your own
     given = [t for t in (*KEYED, *own) if t in ids and ids[t].len()]
     if acc is not None and acc.height:
@@ -122,6 +125,15 @@ def _all_known(ids: pl.Series, known: pl.Series) -> bool:
         return False
     missing = ids.to_frame("id").lazy().join(known.to_frame("id").lazy(), on="id", how="anti").select(pl.len())
     return missing.collect().item() == 0
+
+
+def _all_known_there(frame: Any, accounts: Any) -> bool:
+    """Every id of a lazy table is one of the (lazy) accounts table's, by an anti join on their
+    engine (False when the two live on different engines: then the ids are fetched and checked)."""
+    if accounts is None or native_engine(frame) != native_engine(accounts):
+        return False
+    missing = frame.select("account_id").unique().join(accounts.select("account_id"), on="account_id", how="anti")
+    return int(collect(missing.select(nw.len().cast(nw.Int64)), what="ids not in accounts").item() or 0) == 0
 
 
 def _counts_by(ctx: Context, table: str, keys: list[str], where: Any) -> pl.DataFrame | None:

@@ -18,6 +18,7 @@ reader). Those shared rules live in :mod:`cxwidgets.binding.observations` (impor
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import narwhals as nw
@@ -222,37 +223,39 @@ def _bind_ttv(ctx: Context, row: SignalRow) -> Bound:
     hits = events.filter(nw.col("event") == "first_value").select("account_id", "at")
     frame = epoch_micros(first_milestone(base, hits), {"_s": "_start", "_r": "_reached_at"})
     start, reached = nw.col("_s"), nw.col("_r")
-    per = collect(
-        frame.select(
-            "account_id",
-            ((reached - start) / us).alias("_d"),
-            nw.when(reached.is_null()).then((cut - start) / us).alias("_age"),
-            nw.col("_start").is_null().alias("_no_start"),
+    per = frame.select(
+        "account_id",
+        ((reached - start) / us).alias("_d"),
+        nw.when(reached.is_null()).then((cut - start) / us).alias("_age"),
+        nw.col("_start").is_null().alias("_no_start"),
+    )
+    sig = row.signal
+    started, age = ~nw.col("_no_start"), nw.col("_age")
+    target = float(sig.target) if sig.target is not None else -math.inf
+    counts = collect(
+        per.select(
+            nw.col("_no_start").cast(nw.Int64).sum().cast(nw.Int64).alias("no_start"),
+            (started & ~age.is_null()).cast(nw.Int64).sum().cast(nw.Int64).alias("open"),
+            (started & (age < target)).fill_null(False).cast(nw.Int64).sum().cast(nw.Int64).alias("young"),
         ),
-        what=f"{who(row)}: per account",
-    ).with_columns(pl.col("account_id").cast(pl.String), pl.col("_d", "_age").cast(pl.Float64))
-    n_no_start = int(per.get_column("_no_start").sum())
+        what=f"{who(row)}: counts",
+    ).row(0, named=True)
+    n_no_start, n_open, young = (int(counts[k] or 0) for k in ("no_start", "open", "young"))
     if n_no_start:
         notes.append(f"{n_no_start:,} accounts without started_at have no TTV (left out)")
-    per = per.filter(~pl.col("_no_start"))
-    bound = duration_values(
-        row, lazy_frame(per.drop("_no_start")), "events", ("account", "accounts"), one_per_account=True
-    )
-    bound.notes = []
-    n_open = per.filter(pl.col("_age").is_not_null()).height
+    # one value per account, collected once (by duration_values)
+    bound = duration_values(row, per.filter(started).drop("_no_start"), "events", ("account", "accounts"),
+                            one_per_account=True)
     if n_open:
         text = (
             f"{n_open:,} accounts have not reached first_value by as_of: their TTV is the {unit} elapsed since "
             "started_at (the least it can still be; open is not zero)"
         )
-        sig = row.signal
-        if sig.lower_is_better:
-            young = per.filter(pl.col("_age") < sig.target).height
-            if young:
-                text += (
-                    f"; {young:,} of them are younger than the target {sig.target:g} {unit} "
-                    "and may yet reach it in time"
-                )
+        if sig.lower_is_better and young:
+            text += (
+                f"; {young:,} of them are younger than the target {sig.target:g} {unit} "
+                "and may yet reach it in time"
+            )
         notes.append(text)
     bound.notes = notes
     return bound
