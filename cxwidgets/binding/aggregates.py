@@ -105,7 +105,8 @@ def _refuse_on_engine(row: SignalRow, obs: Any, table: str, what: str) -> None:
 
 def sum_observations(row: SignalRow, obs: Any, table: str, column: str) -> Bound:
     """Observations (a narwhals LazyFrame: account_id, role, x, _t) -> per account x role sums, by
-    the aggregate, computed where the rows live (only the per-account sums are collected).
+    the aggregate, computed where the rows live (only the per-account sums are collected). A null
+    ``x`` is no observation: counted (``Bound.n_null``) in the same pass, left out of every value.
 
     Mean-like aggregates (mean, share, top2box, nps) transform each observation and keep
     per-role sums; other aggregates give one value per account (role null, n = 1).
@@ -116,7 +117,9 @@ def sum_observations(row: SignalRow, obs: Any, table: str, column: str) -> Bound
     whole = agg in ("nps", "top2box")  # the scale rule (cxwidgets.scales): counted answers are whole points
     if _polars_only(agg):
         _refuse_on_engine(row, obs, table, f"aggregate {short(agg)}")
-        out = _per_account_polars(row, agg, obs.to_native(), table)
+        native = obs.to_native()
+        n_null = int(native.select(pl.col("x").is_null().sum()).collect().item())
+        out = _per_account_polars(row, agg, native.filter(pl.col("x").is_not_null()), table)
     else:
         obs = obs.with_columns(nw.col("x").cast(nw.Float64))
         x = nw.col("x")
@@ -129,16 +132,20 @@ def sum_observations(row: SignalRow, obs: Any, table: str, column: str) -> Bound
             (x.is_nan() | (x.abs() == math.inf)).fill_null(False).cast(nw.Int64).sum().cast(nw.Int64)
             .alias("_nonfinite"),
         ]
+        # a null x (an unanswered question) is counted in the same pass, and in no aggregate
+        checks.append(x.is_null().cast(nw.Int64).sum().cast(nw.Int64).alias("_null"))
         if agg in MEAN_LIKE:
-            value = _mean_like_value(row, agg, scale, table, column)
+            value = nw.when(~x.is_null()).then(_mean_like_value(row, agg, scale, table, column))
             grouped = obs.group_by("account_id", "role").agg(
-                value.sum().alias("total"), nw.len().cast(nw.Int64).alias("n"), *checks
+                value.sum().alias("total"), x.count().cast(nw.Int64).alias("n"), *checks
             )
         else:
             grouped = obs.group_by("account_id").agg(
-                _per_account_expr(row, agg, table).alias("total"), nw.len().cast(nw.Int64).alias("_count"), *checks
+                _per_account_expr(row, agg, table).alias("total"), x.count().cast(nw.Int64).alias("_count"), *checks
             )
         out = _typed(collect(grouped, what=f"{who(row)}: per account"))
+        n_null = int(out.get_column("_null").sum()) if out.height else 0
+        out = out.filter(pl.col("_count" if "_count" in out.columns else "n") > 0)  # accounts with answers only
     if "_count" in out.columns:
         n_obs = int(out.get_column("_count").sum()) if out.height else 0
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("role"), pl.lit(1, dtype=pl.Int64).alias("n"))
@@ -149,6 +156,7 @@ def sum_observations(row: SignalRow, obs: Any, table: str, column: str) -> Bound
     return Bound(
         obs=out.select("account_id", "role", pl.col("total").cast(pl.Float64), pl.col("n").cast(pl.Int64)),
         n_observations=n_obs,
+        n_null=n_null,
     )
 
 
@@ -156,7 +164,7 @@ def _typed(out: pl.DataFrame) -> pl.DataFrame:
     """An engine's per-account aggregates in the dtypes every engine agrees on (DuckDB sums give
     decimals, Spark counts longs): ids and roles text, totals and ranges Float64, counts Int64."""
     casts = {"account_id": pl.String, "role": pl.String, "total": pl.Float64, "_lo": pl.Float64, "_hi": pl.Float64}
-    casts |= {c: pl.Int64 for c in ("n", "_count", "_frac", "_nonfinite")}
+    casts |= {c: pl.Int64 for c in ("n", "_count", "_frac", "_nonfinite", "_null")}
     return out.with_columns(pl.col(c).cast(t) for c, t in casts.items() if c in out.columns)
 
 
@@ -313,7 +321,7 @@ def _per_account_expr(row: SignalRow, agg: str, table: str) -> Any:
         "min": x.min(),
         "max": x.max(),
         "sum": x.sum(),
-        "count": nw.len().cast(nw.Float64),
+        "count": x.count().cast(nw.Float64),
         "mean": x.mean(),
     }
     if agg in simple:

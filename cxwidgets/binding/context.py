@@ -59,6 +59,7 @@ class Bound:
     n_accounts: int | None = None  # None: count the distinct account_id of obs
     n_observations: int = 0
     n_open: int = 0
+    n_null: int = 0  # observations without a value (an unanswered question), left out
     missing: str | None = None  # why there is no data (a table not given, a column missing)
     notes: list[str] = field(default_factory=list)
 

@@ -70,12 +70,10 @@ def _bind_responses(ctx: Context, row: SignalRow) -> Bound:
     )
     lf = _apply_filter(ctx, row, lf, columns, "responses")
     # an unanswered question (a null score) is missing: left out of every aggregate and counted
-    n_null = _count(lf, nw.col("score").is_null(), f"{who(row)}: unanswered")
-    obs = lf.filter(~nw.col("score").is_null()).select(
-        "account_id", _role(columns), nw.col("score").alias("x"), _time_or_null(columns, "responded_at")
-    )
+    obs = lf.select("account_id", _role(columns), nw.col("score").alias("x"), _time_or_null(columns, "responded_at"))
     bound = sum_observations(row, obs, "responses", "score")
     assert bound.obs is not None
+    n_null = bound.n_null
     if n_null:
         bound.notes.append(f"{plural(n_null, 'answer')} without a score (unanswered or not applicable) left out")
     if not bound.n_observations:
@@ -158,16 +156,15 @@ def _bind_ticket_csat(ctx: Context, row: SignalRow) -> Bound:
     if "csat" not in columns:
         return Bound(missing="tickets table has no 'csat' column")
     lf = _apply_filter(ctx, row, ctx.table("tickets"), columns, "tickets")
-    n_null = _count(lf, nw.col("csat").is_null(), "tickets not rated")
-    obs = lf.filter(~nw.col("csat").is_null()).select(
+    obs = lf.select(
         "account_id",
         nw.lit(None, dtype=nw.String).alias("role"),
         nw.col("csat").alias("x"),
         _time_or_null(columns, "resolved_at"),
     )
     bound = sum_observations(row, obs, "tickets", "csat")
-    if n_null:
-        bound.notes.append(f"{n_null:,} tickets without csat (not rated) left out")
+    if bound.n_null:
+        bound.notes.append(f"{bound.n_null:,} tickets without csat (not rated) left out")
     return bound
 
 
