@@ -89,9 +89,7 @@ def check_lazy_table(name: str, data: Any, journey: Any, rows: list[SignalRow]) 
     if name == "tickets":
         _no_time_travel(frame)
         _no_repeated_tickets(frame)
-    if name in ("responses", "signals"):
-        _no_likely_typos(name, frame, list(journey.moment_names()))
-    return frame
+    return frame  # the moments (a likely typo is an error) are checked by leave_out_other_moments_lazy
 
 
 def _read_as_documented(name: str, col: Any, dtype: Any, frame: Any) -> Any:
@@ -196,9 +194,9 @@ def _no_time_travel(frame: Any) -> None:
         )
 
 
-def _no_likely_typos(name: str, frame: Any, known: list[str]) -> None:
-    """A moment name that looks like a typo of one of the journey's (the one rule, near_misses) is an error."""
-    seen = collect(frame.group_by("moment").agg(nw.len().cast(nw.Int64).alias("n")), what="moments")
+def _no_likely_typos(name: str, seen: pl.DataFrame, known: list[str]) -> None:
+    """A moment name that looks like a typo of one of the journey's (the one rule, near_misses) is
+    an error (``seen``: the table's moments and their row counts, ``moment``, ``len``)."""
     outside = [m for m in seen.get_column("moment").to_list() if m is not None and m not in known]
     near = near_misses(outside, known)
     if not near:
@@ -229,7 +227,8 @@ def _user_table(name: str, frame: Any, schema: Any) -> Any:
 
 def leave_out_other_moments_lazy(lazy: dict[str, Any], journey: Any) -> list[str]:
     """:func:`cxwidgets.binding.inputs.leave_out_other_moments` for lazy responses and signals: the
-    rows of other moments filtered out at the engine, counted by a group-by there."""
+    rows of other moments filtered out at the engine, counted by a group-by there (one per table, which
+    also finds a likely typo of a journey moment: an error, as validation makes it in hand)."""
     known = list(journey.moment_names())
     notes: list[str] = []
     for name in ("responses", "signals"):
@@ -237,6 +236,7 @@ def leave_out_other_moments_lazy(lazy: dict[str, Any], journey: Any) -> list[str
         if frame is None:
             continue
         seen = collect(frame.group_by("moment").agg(nw.len().cast(nw.Int64).alias("len")), what="moments")
+        _no_likely_typos(name, seen, known)
         outside = seen.filter(~pl.col("moment").is_in(known) | pl.col("moment").is_null())
         if outside.is_empty():
             continue
