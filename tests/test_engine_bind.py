@@ -216,3 +216,17 @@ def test_tickets_out_of_order_or_repeated_are_refused_on_the_engine(
     with pytest.raises(CXDataError, match="3 rows repeat a ticket_id") as err:
         bind(journey, {"tickets": _on(engine, twice, request), "accounts": book.accounts}, progress=False)
     assert err.value.column == "ticket_id"
+
+
+def test_a_column_of_a_lazy_accounts_table_is_a_dimension_of_the_model(book: Any, duck: Any) -> None:
+    """Every column of the accounts table can slice the MIS, as for a table in hand (issue 13)."""
+    journey = cx.Journey.template("saas")
+    accounts = book.accounts.with_columns(
+        pl.when(pl.int_range(pl.len()) % 3 == 0).then(pl.lit("north")).otherwise(pl.lit("south")).alias("region")
+    )
+    tables = {**{n: getattr(book, n) for n in TABLES}, "accounts": accounts}
+    eager = cx.MISModel(journey, tables)
+    lazy = cx.MISModel(journey, {n: duck.from_arrow(f.to_arrow()) for n, f in tables.items()})
+    a, b = eager.score(level="moment", by="region"), lazy.score(level="moment", by="region")
+    assert a.height == b.height > 0
+    assert_frame_equal(a, b, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)

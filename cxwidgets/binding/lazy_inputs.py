@@ -16,7 +16,7 @@ where it lives, by its schema and by aggregate queries whose answers are small:
   and greatest value and a count of fractions per account, :mod:`cxwidgets.binding.aggregates`).
 
 The accounts table is one row per account, the size of what bind returns anyway: it is collected
-(its documented columns and those the signals read) and validated as a table in hand, and kept on
+(every column: each is a dimension of the model) and validated as a table in hand, and kept on
 its engine too, for the joins a source filter or TTV makes there.
 """
 
@@ -48,17 +48,11 @@ def split_lazy(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def collect_accounts(data: Any, rows: list[SignalRow]) -> pl.DataFrame:
-    """A lazy accounts table collected: its documented columns and those the signals or their
-    filters read (one row per account; validated as a table in hand afterwards)."""
-    frame = lazy_frame(data)
-    have = list(frame.collect_schema().names())
-    wanted = set(_spec("accounts")) | {"segment", "arr"}
-    for row in rows:
-        src = row.signal.source
-        if src.table == "accounts":
-            wanted.add(src.metric)
-        wanted.update(src.filter or {})
-    return collect(frame.select([c for c in have if c in wanted]), what="accounts table")
+    """A lazy accounts table collected whole: one row per account, the size of what bind returns
+    anyway, and every column of it is a dimension of the model (``MISModel.score(by="region")``)
+    as for a table in hand (validated as one afterwards). ``rows``: kept for the signature."""
+    del rows
+    return collect(lazy_frame(data), what="accounts table")
 
 
 def check_lazy_table(name: str, data: Any, journey: Any, rows: list[SignalRow]) -> Any:
