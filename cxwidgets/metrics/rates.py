@@ -15,7 +15,7 @@ import polars as pl
 from cxwidgets.errors import CXDataError
 from cxwidgets.frames import as_list, require_columns, to_polars, yes_no
 from cxwidgets.metrics.intervals import wilson
-from cxwidgets.metrics.survey import _group
+from cxwidgets.metrics.summary_rows import _group
 from cxwidgets.metrics.time_inputs import _utc_columns, check_as_of
 from cxwidgets.scales import NPS_SCALE, guard, is_promoter, scale_error
 
