@@ -533,7 +533,7 @@ def measure_size(
             skip = None
             if engine in IN_MEMORY and responses > args.in_memory_max:
                 skip = f"skipped: reads whole tables into Python; not above {args.in_memory_max:,.0f} responses"
-            elif responses > 10**7:
+            elif responses > 10**7 and not args.force:
                 skip = _too_big(responses, job, engine, previous, args)
             if skip:
                 row["note"] = skip
@@ -654,6 +654,7 @@ def main() -> None:
         "--big-rss-mib", type=float, default=4096, help="above 10M, run an engine only if its 10M peak is under this"
     )
     ap.add_argument("--repeat", type=int, default=1, help="fresh processes per measurement (best time, largest peak)")
+    ap.add_argument("--force", action="store_true", help="above 10M, run without the 10M guard (the watchdog stays)")
     ap.add_argument("--max-rss-gib", type=float, default=10.0, help="kill a child whose RSS passes this")
     ap.add_argument("--timeout", type=float, default=1800.0, help="kill a child running longer (s)")
     ap.add_argument("--no-generation-memory", action="store_true", help="skip writing 200k / 800k account books")
