@@ -588,12 +588,22 @@ def _fmt(value: Any, spec: str) -> str:
     return "" if value is None else format(value, spec)
 
 
+def _runs(results: list[dict[str, Any]]) -> str:
+    """Runs per measurement, by size: "2 runs per measurement at 1,000,000, 1 at 100,000,000"."""
+    by_size: dict[int, int] = {}
+    for r in results:
+        if "runs" in r:
+            by_size[r["responses"]] = max(by_size.get(r["responses"], 0), int(r["runs"]))
+    parts = [f"{n} at {size:,}" for size, n in sorted(by_size.items())]
+    return "runs per measurement: " + (", ".join(parts) if parts else "1")
+
+
 def markdown(payload: dict[str, Any]) -> str:
     lines = [
         "# bench_scale: NPS by moment x segment x month and bind over a parquet book",
         "",
         f"Machine: {payload['machine']}. DuckDB settings: {payload['duckdb_settings']}. One fresh process per "
-        f"run, {payload.get('repeat', 1)} run(s) per measurement (best time, largest peak); time = the job "
+        f"run, {_runs(payload['results'])} (best time, largest peak); time = the job "
         "alone (imports before the clock), peak RSS = the whole process "
         "(ru_maxrss). Collected = rows / bytes that crossed into Python. Ratios: against hand-written DuckDB "
         "SQL (`duckdb_sql`) and in-memory polars (`cx_polars_memory`: the book read whole, then cxwidgets).",
@@ -659,7 +669,11 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=1800.0, help="kill a child running longer (s)")
     ap.add_argument("--no-generation-memory", action="store_true", help="skip writing 200k / 800k account books")
     ap.add_argument("--out", default=str(HERE / "results" / "bench_scale"))
+    ap.add_argument("--markdown-only", action="store_true", help="rewrite <out>.md from <out>.json, run nothing")
     args = ap.parse_args()
+    if args.markdown_only:
+        Path(args.out + ".md").write_text(markdown(json.loads(Path(args.out + ".json").read_text())))
+        return
     sizes = sorted(int(float(s)) for s in args.sizes.split(",") if s)
     jobs = [j for j in args.jobs.split(",") if j]
     engines = [e for e in args.engines.split(",") if e] or None
@@ -691,7 +705,11 @@ def main() -> None:
         rows = measure_size(responses, book, jobs, engines, args, previous)
         payload["results"] = _merge(payload["results"], rows)
         previous |= {(r["responses"], r["job"], r["engine"]): r for r in rows}
-        dump(str(out_json), payload)
+        # the per-group check values stay out of the file (the verdict is agrees_with_sql)
+        dump(
+            str(out_json),
+            {**payload, "results": [{k: v for k, v in r.items() if k != "check"} for r in payload["results"]]},
+        )
         Path(args.out + ".md").write_text(markdown(payload))
     print()
     print(markdown(payload))
