@@ -335,9 +335,13 @@ def metric_name(name: Any) -> str:
     return str(name).strip().lower()
 
 
-def metric_expr(column: str = "metric") -> pl.Expr:
-    """The ``metric`` column read by :func:`metric_name`'s rule, as an expression."""
-    return pl.col(column).cast(pl.String).str.strip_chars().str.to_lowercase()
+def metric_expr(column: str = "metric", *, narwhals: bool = False) -> Any:
+    """The ``metric`` column read by :func:`metric_name`'s rule, as a polars expression (a narwhals
+    one with ``narwhals=True``: the same rule on a table that lives on an engine)."""
+    ns: Any = pl
+    if narwhals:
+        import narwhals as ns  # on first use: `import cxwidgets` loads no dataframe backend
+    return ns.col(column).cast(ns.String).str.strip_chars().str.to_lowercase()
 
 
 def metric_rows(frame: pl.DataFrame, metric: str, *, table: str = "data") -> pl.DataFrame:

@@ -19,7 +19,7 @@ import polars as pl
 from cxwidgets._util.text import short
 from cxwidgets.engines import collect, is_lazy, lazy_frame
 from cxwidgets.errors import CXDataError
-from cxwidgets.frames import as_list, metric_rows, require_columns, to_polars
+from cxwidgets.frames import as_list, metric_expr, metric_name, metric_rows, require_columns, to_polars
 from cxwidgets.scales import describe_scale_problem, scale_classes, scale_error
 
 Scale = tuple[float, float]
@@ -37,6 +37,8 @@ class _Rows:
     table: str
     lazy: bool
     ids: str | None  # the id column an engine's error shows (an engine has no row positions)
+    metric: str | None = None  # on an engine: the metric filtered there, checked for no rows after the pass
+    unfiltered: Any = None  # the rows before that filter (for the error's list of the metrics held)
 
 
 def _prepare(df: object, score: str, by: By, metric: str | None, table: str) -> _Rows:
@@ -59,14 +61,19 @@ def _prepare(df: object, score: str, by: By, metric: str | None, table: str) -> 
         eager = to_polars(df, table=table, columns=needed)  # a file reads only these
         frame, names, ids = lazy_frame(eager), eager.columns, None
     require_columns(pl.DataFrame({c: [] for c in names}), [score, *keys], table=table)
-    if metric is not None and "metric" in names:
-        # the distinct names cross, each read by metric_name's rule ("NPS", " nps " are "nps")
+    unfiltered = frame
+    if metric is not None and "metric" in names and lazy:
+        # on an engine: the rule applied there in the same pass (a pass for the names alone would run
+        # a joined table's join twice); the names are fetched only to word the error of no rows
+        frame = frame.filter(metric_expr("metric", narwhals=True) == metric_name(metric))
+    elif metric is not None and "metric" in names:
+        # in hand: the distinct names, each read by metric_name's rule ("NPS", " nps " are "nps")
         spellings = _run(frame.select("metric").unique(), what=f"{table}: metric names", lazy=lazy)
         spelled = metric_rows(spellings, metric, table=table).get_column("metric").to_list()
         if spelled:  # one spelling: an equality (polars' is_in on text is several times slower)
             col = nw.col("metric")
             frame = frame.filter(col == spelled[0] if len(spelled) == 1 else col.is_in(spelled))
-    rows = _Rows(frame, keys, score, table, lazy, ids)
+    rows = _Rows(frame, keys, score, table, lazy, ids, metric if lazy and "metric" in names else None, unfiltered)
     dtype = frame.collect_schema()[score]
     if not dtype.is_numeric():
         head = _run(frame.select(score).head(5), what=f"{table}: rows of {score}", lazy=lazy)
@@ -137,6 +144,8 @@ def _aggregate(
     plan = values.group_by(keys).agg(*exprs) if keys else values.select(*exprs)
     by = f" by {', '.join(keys)}" if keys else ""
     out = _run(plan, what=f"{rows.table}: {label} summary{by}", lazy=rows.lazy)
+    if rows.metric is not None and not int(out.get_column("_len").sum() or 0):
+        _no_rows_of_the_metric(rows)
     if keys:
         out = out.sort(keys, nulls_last=True)
     off = {kind: int(out.get_column(f"_{kind}").sum()) for kind in classes}
@@ -144,6 +153,15 @@ def _aggregate(
         raise _scale_error(rows, scale, label, integer=integer, counts=off)
     n_missing = (pl.col("_len") - pl.col("n")).alias("n_missing")
     return out.with_columns(n_missing).drop("_len", *(f"_{kind}" for kind in classes))
+
+
+def _no_rows_of_the_metric(rows: _Rows) -> None:
+    """An engine's table without a row of the metric: the names it holds fetched (one small query)
+    and :func:`~cxwidgets.frames.metric_rows`' error raised, as for a table in hand."""
+    spellings = _run(rows.unfiltered.select("metric").unique(), what=f"{rows.table}: metric names", lazy=True)
+    if spellings.height:
+        assert rows.metric is not None
+        metric_rows(spellings, rows.metric, table=rows.table)  # raises: none of them is the metric
 
 
 def _scale_error(
