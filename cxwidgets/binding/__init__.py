@@ -1,7 +1,9 @@
 """Binding data to a journey: responses, tickets, events and accounts -> one :class:`SignalTable`.
 
 :func:`bind` reads the input tables of ``docs/tables.md`` (any frame or CSV/parquet path,
-each validated once with :func:`cxwidgets.schemas.validate`), finds the observations of every signal of a
+each validated once with :func:`cxwidgets.schemas.validate`; a lazy table, a polars LazyFrame, a
+DuckDB relation or a PySpark DataFrame, is checked and bound where it lives and only aggregates
+are collected: :mod:`~cxwidgets.binding.lazy_inputs`, ``docs/scale.md``), finds the observations of every signal of a
 :class:`~cxwidgets.journey.Journey` through its :class:`~cxwidgets.journey.Source`, and sums
 them per account x moment x signal x role (``total`` and ``n``), so that the MIS engine can
 apply role multipliers later without re-reading raw rows::
@@ -141,7 +143,8 @@ def bind(
         data: a dataset object with ``accounts``/``responses``/``tickets``/``events`` (and
             optionally ``signals``, ``as_of``) attributes, such as ``cx.datasets.saas()``, or a
             dict of tables by name ("responses", "tickets", "events", "accounts", "signals", or
-            a table of your own a source names, such as "orders"), each any frame or CSV/parquet path. A
+            a table of your own a source names, such as "orders"), each any frame or CSV/parquet path
+            (a polars LazyFrame, a DuckDB relation or a Spark DataFrame stays on its engine). A
             missing input table is fine: the signals that need it are reported without data (a
             missing table of your own is an error). Every table given is validated once
             (:func:`cxwidgets.schemas.validate`; responses and signals against the journey's
