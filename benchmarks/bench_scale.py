@@ -52,8 +52,32 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 RESPONSES_PER_ACCOUNT = 10
-NPS_ENGINES = ("duckdb_sql", "polars_lazy", "pandas", "cx_polars_memory", "cx_polars_lazy", "cx_duckdb")
-BIND_ENGINES = ("duckdb_sql", "polars_lazy", "cx_polars_memory", "cx_polars_lazy", "cx_duckdb")
+NPS_ENGINES = ("duckdb_sql", "polars_lazy", "pandas", "cx_polars_memory", "cx_polars_lazy", "cx_duckdb", "cx_spark")
+BIND_ENGINES = ("duckdb_sql", "polars_lazy", "cx_polars_memory", "cx_polars_lazy", "cx_duckdb", "cx_spark")
+_SPARK: Any = None  # one local[2] session per child process, started before the clock (see child())
+
+
+def _spark() -> Any:
+    """PySpark in local mode (``cx_spark``): the JVM is a process of its own, so the peak RSS
+    reported for this engine is the Python process's only (the JVM's memory is not in it)."""
+    global _SPARK
+    if _SPARK is None:
+        import warnings
+
+        from pyspark.sql import SparkSession
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            _SPARK = (
+                SparkSession.builder.master("local[2]")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.driver.memory", "4g")
+                .getOrCreate()
+            )
+        _SPARK.sparkContext.setLogLevel("ERROR")
+    return _SPARK
 IN_MEMORY = ("pandas", "cx_polars_memory")  # read whole tables into Python: not above --in-memory-max
 BASELINE, MEMORY_REF = "duckdb_sql", "cx_polars_memory"
 BIND_COVERS = "QBR NPS (per account x role sum and count), P1 resolution time (per account), accounts list"
@@ -181,10 +205,21 @@ def job_nps(engine: str, book: Any) -> dict[str, Any]:
             .with_columns(pl.col("responded_at").dt.truncate("1mo").alias("month"))
         )
         result = cx.metrics.nps_summary(joined, by=keys)
-    elif engine in ("cx_polars_lazy", "cx_duckdb"):
+    elif engine in ("cx_polars_lazy", "cx_duckdb", "cx_spark"):
         import cxwidgets as cx
 
-        if engine == "cx_polars_lazy":
+        if engine == "cx_spark":
+            from pyspark.sql import functions as F
+
+            spark = _spark()
+            frame = (
+                spark.read.parquet(str(Path(glob["responses"]).parent))
+                .select("account_id", "moment", "metric", "score", "responded_at")
+                .join(spark.read.parquet(str(Path(glob["accounts"]).parent)).select("account_id", "segment"),
+                      on="account_id")
+                .withColumn("month", F.date_trunc("month", F.col("responded_at")))
+            )
+        elif engine == "cx_polars_lazy":
             frame: Any = (
                 pl.scan_parquet(glob["responses"])
                 .select(need)
@@ -307,7 +342,7 @@ def job_bind(engine: str, book: Any) -> dict[str, Any]:
         parts = {name: con.sql(q).pl() for name, q in _sql_bind(glob, book.as_of.isoformat()).items()}
     elif engine == "polars_lazy":
         parts = _polars_bind(glob, book.as_of)
-    elif engine in ("cx_polars_memory", "cx_polars_lazy", "cx_duckdb"):
+    elif engine in ("cx_polars_memory", "cx_polars_lazy", "cx_duckdb", "cx_spark"):
         import cxwidgets as cx
 
         journey = cx.Journey.template("saas")
@@ -317,7 +352,11 @@ def job_bind(engine: str, book: Any) -> dict[str, Any]:
             size = int(sum(f.estimated_size() for f in tables.values()))
             bound = cx.bind(journey, tables, as_of=book.as_of, progress=False)
         else:
-            tables = book.scan() if engine == "cx_polars_lazy" else book.duckdb(_duckdb_con())
+            if engine == "cx_spark":
+                spark = _spark()
+                tables = {t: spark.read.parquet(str(Path(g).parent)) for t, g in glob.items()}
+            else:
+                tables = book.scan() if engine == "cx_polars_lazy" else book.duckdb(_duckdb_con())
             wire = _wire()
             if wire is not None:
                 with wire as w:
@@ -366,6 +405,8 @@ def child(job: str, engine: str, folder: str, out: str) -> None:
     if engine.startswith("cx_"):
         import cxwidgets.binding  # noqa: F401
         import cxwidgets.metrics  # noqa: F401
+    if engine == "cx_spark":
+        _spark()  # the JVM starts before the clock
     book = cx.datasets.open_book(folder)
     base_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
