@@ -52,6 +52,13 @@ GAPS: dict[str, str] = {
     "duckdb, pyspark: a registered binder or a plugin aggregate (polars expressions)": (
         "refused with a CXDataError naming the signal and source: they are written for polars frames"
     ),
+    "pyspark: join_asof (an inquiry's first touch at or after it)": (
+        "written as a join on the account and a minimum, on every engine (binding.sources)"
+    ),
+    "every engine: a join of tables that live on two engines": (
+        "refused with a CXDataError (TTV's accounts with events, a source filter on an accounts column): "
+        "pass both tables on one engine"
+    ),
 }
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
