@@ -12,7 +12,6 @@ age at ``as_of``: open is not zero.
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 from typing import Any, cast
 
@@ -25,7 +24,7 @@ from cxwidgets.engines import collect, native_engine
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import SignalRow
 from cxwidgets.plugins import METRICS, CXPluginError, Metric, aggregate_expression, calling
-from cxwidgets.scales import NPS_SCALE, in_top_box, nps_points, scale_problem
+from cxwidgets.scales import NPS_SCALE, in_top_box, nps_points, scale_classes, scale_problem
 
 #: Aggregates summed per account x role (role multipliers apply to them).
 MEAN_LIKE = ("mean", "share", "top2box", "nps")
@@ -123,14 +122,14 @@ def sum_observations(row: SignalRow, obs: Any, table: str, column: str) -> Bound
     else:
         obs = obs.with_columns(nw.col("x").cast(nw.Float64))
         x = nw.col("x")
+        # the scale rule's kinds (scales.scale_classes, its one home): NaN and infinities counted on
+        # their own (engines order NaN differently in min / max, and DuckDB holds NaN equal to itself)
+        kinds = scale_classes(x, None, integer=True)
         checks = [
             x.min().alias("_lo"),
             x.max().alias("_hi"),
-            (x.round(0) != x).fill_null(False).cast(nw.Int64).sum().cast(nw.Int64).alias("_frac"),
-            # NaN and infinities counted on their own: engines order NaN differently in min / max,
-            # and DuckDB holds NaN equal to itself (a table in hand is refused them by validation)
-            (x.is_nan() | (x.abs() == math.inf)).fill_null(False).cast(nw.Int64).sum().cast(nw.Int64)
-            .alias("_nonfinite"),
+            kinds["fraction"].cast(nw.Int64).sum().cast(nw.Int64).alias("_frac"),
+            kinds["nonfinite"].cast(nw.Int64).sum().cast(nw.Int64).alias("_nonfinite"),
         ]
         # a null x (an unanswered question) is counted in the same pass, and in no aggregate
         checks.append(x.is_null().cast(nw.Int64).sum().cast(nw.Int64).alias("_null"))
@@ -200,11 +199,12 @@ def _per_account_polars(row: SignalRow, agg: str, obs: pl.LazyFrame, table: str)
                 table=table,
                 fix=f"use one of {', '.join(MEAN_LIKE + PER_ACCOUNT)} or a percentile such as 'p75'",
             )
+    kinds = scale_classes(x, None, integer=True)
     checks = [
         x.min().alias("_lo"),
         x.max().alias("_hi"),
-        (x.round(0) != x).fill_null(False).sum().alias("_frac"),
-        (x.is_nan() | x.is_infinite()).fill_null(False).sum().alias("_nonfinite"),
+        kinds["fraction"].sum().alias("_frac"),
+        kinds["nonfinite"].sum().alias("_nonfinite"),
     ]
     plugin = plugin_metric(agg)
     with calling("metric", agg, who(row)) if plugin is not None else contextlib.nullcontext():
@@ -264,13 +264,8 @@ def _offending(obs: Any, scale: tuple[float, float] | None, whole: bool) -> pl.L
     native = obs.to_native()
     if isinstance(native, pl.LazyFrame):
         return native
-    x = nw.col("x").cast(nw.Float64)
-    bad = x.is_nan() | (x.abs() == math.inf)  # narwhals has no is_infinite on every engine
-    if scale is not None:
-        bad = bad | (x < scale[0]) | (x > scale[1])
-    if whole:
-        bad = bad | (x.round(0) != x)
-    return collect(obs.filter(bad.fill_null(False)).select("account_id", "x"), what="rows off the scale").lazy()
+    bad = nw.any_horizontal(*scale_classes(nw.col("x"), scale, integer=whole).values(), ignore_nulls=True)
+    return collect(obs.filter(bad).select("account_id", "x"), what="rows off the scale").lazy()
 
 
 def plugin_metric(agg: str) -> Metric | None:
