@@ -36,7 +36,7 @@ from cxwidgets.engines import collect, engine_of, lazy_frame, native_engine
 from cxwidgets.errors import CXDataError
 from cxwidgets.journey import SignalRow
 from cxwidgets.schemas import TABLES
-from cxwidgets.schemas.checks import near_misses
+from cxwidgets.schemas.checks import near_misses, ticket_order_words
 from cxwidgets.schemas.models import _spec
 
 
@@ -177,14 +177,15 @@ def _no_time_travel(frame: Any) -> None:
         if not n:
             continue
         shown = collect(early.select("account_id", later, "created_at").head(5), what="rows shown")
+        message, fix = ticket_order_words(n, later)
         raise CXDataError(
-            f"tickets: {plural(n, 'ticket')} {'has' if n == 1 else 'have'} {later} earlier than created_at",
+            message,
             table="tickets",
             column=later,
             rows=[f"account {short(a)}: {later}={x.isoformat()} < created_at={y.isoformat()}"
                   for a, x, y in shown.iter_rows()],
             n_rows=n,
-            fix="fix those rows; if whole columns are hours apart, check the time zones the engine stored them in",
+            fix=fix,
         )
 
 

@@ -82,6 +82,16 @@ def _normalise_metrics(frame: pl.DataFrame, known: Iterable[str], notes: list[st
     return frame, normal.unique(maintain_order=True).to_list()
 
 
+def ticket_order_words(n: int, later: str) -> tuple[str, str]:
+    """The message and fix for ``n`` tickets whose ``later`` time comes before created_at (one wording
+    for a table in hand and one checked on its engine, :mod:`cxwidgets.binding.lazy_inputs`)."""
+    return (
+        f"{plural(n, 'ticket')} {'has' if n == 1 else 'have'} {later} earlier than created_at",
+        "fix those rows; if whole columns are hours apart, check the time zones "
+        "(a naive column read in the wrong zone shifts it; see naive_tz=)",
+    )
+
+
 def _order_problems(frame: pl.DataFrame, ok: set[str]) -> list[_Problem]:
     out: list[_Problem] = []
     for later in ("first_response_at", "resolved_at"):
@@ -96,11 +106,11 @@ def _order_problems(frame: pl.DataFrame, ok: set[str]) -> list[_Problem]:
         a = frame.get_column(later).gather(pos).to_list()
         b = frame.get_column("created_at").gather(pos).to_list()
         rows = [f"row {i}: {later}={_fmt(x)} < created_at={_fmt(y)}" for i, x, y in zip(pos, a, b)]
+        message, fix = ticket_order_words(hits.len(), later)
         out.append(_Problem(
             later,
-            f"{plural(hits.len(), 'ticket')} {'has' if hits.len() == 1 else 'have'} {later} earlier than created_at",
-            "fix those rows; if whole columns are hours apart, check the time zones "
-            "(a naive column read in the wrong zone shifts it; see naive_tz=)",
+            message,
+            fix,
             f"{plural(hits.len(), 'ticket')} with {later} < created_at",
             rows,
             n=hits.len(),
