@@ -230,3 +230,13 @@ def test_a_column_of_a_lazy_accounts_table_is_a_dimension_of_the_model(book: Any
     a, b = eager.score(level="moment", by="region"), lazy.score(level="moment", by="region")
     assert a.height == b.height > 0
     assert_frame_equal(a, b, check_exact=False, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_tables_a_signal_joins_on_two_engines_are_refused_with_the_fix(book: Any, duck: Any) -> None:
+    """TTV joins accounts with events where they live: on two engines that would mean collecting one
+    of them whole, so bind refuses it and says how to pass them."""
+    journey = cx.Journey.template("saas")
+    for accounts in (book.accounts, book.accounts.lazy()):
+        with pytest.raises(CXDataError, match="both must be on the same engine") as err:
+            bind(journey, {"events": duck.from_arrow(book.events.to_arrow()), "accounts": accounts}, progress=False)
+        assert err.value.table == "events"

@@ -105,7 +105,6 @@ from cxwidgets.binding.lazy_inputs import (
     cut_lazy,
     latest_lazy,
     leave_out_other_moments_lazy,
-    refuse_mixed_engines,
     split_lazy,
 )
 from cxwidgets.binding.notes import key_notes, missing_table_notes, role_notes, unused_notes
@@ -190,7 +189,6 @@ def bind(
     steps = Progress(progress, total=len(raw) + len(rows) + 1)
     frames = validate_tables(eager, journey, rows, steps.step, lazy=on_engine)
     lazy = {name: check_lazy_table(name, value, journey, rows) for name, value in on_engine.items()}
-    refuse_mixed_engines(lazy, rows)
     outside = leave_out_other_moments(frames, journey) + leave_out_other_moments_lazy(lazy, journey)
     notes = key_notes(frames, raw, lazy) + outside
     latest = latest_lazy(lazy) if lazy and as_of is None and data_as_of is None else None

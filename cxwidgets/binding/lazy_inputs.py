@@ -30,7 +30,6 @@ import narwhals as nw
 import polars as pl
 
 from cxwidgets._util.text import choices, closest, did_you_mean, plural, short
-from cxwidgets.binding.context import who
 from cxwidgets.binding.inputs import CUT_COLUMNS, TIME_COLUMNS, other_moments_note
 from cxwidgets.engines import collect, engine_of, lazy_frame, native_engine
 from cxwidgets.errors import CXDataError
@@ -265,19 +264,3 @@ def cut_lazy(lazy: dict[str, Any], as_of: dt.datetime, notes: list[str]) -> None
         if late:
             lazy[name] = frame.filter(nw.col(col).is_null() | (nw.col(col) <= nw.lit(as_of)))
             notes.append(f"{late:,} {label} after as_of left out")
-
-
-def refuse_mixed_engines(lazy: Mapping[str, Any], rows: list[SignalRow]) -> None:
-    """Tables a signal joins (a TTV signal: accounts and events) must live on one engine."""
-    engines = {name: native_engine(frame) for name, frame in lazy.items()}
-    if len(set(engines.values())) <= 1:
-        return
-    for row in rows:
-        if row.signal.source.table == "events" and row.signal.source.metric == "ttv":
-            if "accounts" in engines and "events" in engines and engines["accounts"] != engines["events"]:
-                raise CXDataError(
-                    f"{who(row)} joins the accounts table ({engines['accounts']}) with the events table "
-                    f"({engines['events']}): bind joins tables where they live, so both must be on one engine",
-                    table="events",
-                    fix="pass both tables on the same engine",
-                )
