@@ -12,6 +12,7 @@ const MAX_W = 260;
 const ADD_W = 170; // the "add a stage" column (workshop mode)
 const GAP = 12; // gap between columns
 const PAD = 12; // board padding
+const AXIS_W = 26; // the charts' axis labels, left of a hint laid over a chart
 const EMOTIONS = [
   [2, "+2 very positive"],
   [1, "+1 positive"],
@@ -275,7 +276,7 @@ function render({ model, el }) {
           "div",
           { className: "cxjm-add" },
           input,
-          h("button", { className: "cxjm-btn cxjm-btn-add", type: "button", text: "+ Add", "aria-label": `Add moment to ${stage.name}`, onClick: add }),
+          h("button", { className: "cxjm-btn cxjm-btn-add cxjm-btn-plus", type: "button", text: "+", title: "Add moment", "aria-label": `Add moment to ${stage.name}`, onClick: add }),
         ),
       );
     }
@@ -410,7 +411,7 @@ function render({ model, el }) {
       "section",
       { className: "cxjm-stage cxjm-add-stage", "aria-label": "Add a stage", style: `flex: 0 0 ${ADD_W}px; width: ${ADD_W}px` },
       h("div", { className: "cxjm-stage-head" }, h("div", { className: "cxjm-stage-name", text: "Add a stage" })),
-      h("div", { className: "cxjm-add" }, input, h("button", { className: "cxjm-btn cxjm-btn-add", type: "button", text: "+ Add", "aria-label": "Add stage", onClick: add })),
+      h("div", { className: "cxjm-add" }, input, h("button", { className: "cxjm-btn cxjm-btn-add cxjm-btn-plus", type: "button", text: "+", title: "Add stage", "aria-label": "Add stage", onClick: add })),
     );
   }
 
@@ -438,7 +439,7 @@ function render({ model, el }) {
     return out;
   }
 
-  function chartFrame(width, height, title, yTicks, yOf, stages, legendItems) {
+  function chartFrame(width, height, title, yTicks, yOf, stages) {
     const g = svg("svg", {
       class: "cxjm-chart-svg",
       width,
@@ -465,14 +466,35 @@ function render({ model, el }) {
       g.append(svg("line", { class: "cxjm-grid", x1: PAD, x2: width - PAD, y1: yOf(v), y2: yOf(v) }));
       g.append(svg("text", { class: "cxjm-axis", x: PAD + 4, y: yOf(v) - 3 }, label));
     }
-    g.append(svg("text", { class: "cxjm-chart-title", x: PAD, y: 14 }, title));
-    let lx = PAD + 8 + title.length * 7.2 + 16;
-    for (const item of legendItems) {
-      g.append(svg("line", { class: item.cls, x1: lx, x2: lx + 22, y1: 10, y2: 10 }));
-      g.append(svg("text", { class: "cxjm-legend-text", x: lx + 28, y: 14 }, item.label));
-      lx += 28 + item.label.length * 7 + 18;
-    }
     return g;
+  }
+
+  // a chart: its title and legend as text that wraps (never wider than the chart), the SVG, and
+  // an optional hint laid over the chart's middle, wrapped within the chart's width
+  function chartBox(cls, title, legendItems, g, width, hint, hintY) {
+    const head = h(
+      "div",
+      { className: "cxjm-chart-head", style: `max-width:${width}px` },
+      h("span", { className: "cxjm-chart-title", text: title }),
+      legendItems.map((item) =>
+        h(
+          "span",
+          { className: "cxjm-chart-key" },
+          (() => {
+            const key = svg("svg", { width: 22, height: 8, "aria-hidden": "true" });
+            key.append(svg("line", { class: item.cls, x1: 1, x2: 21, y1: 4, y2: 4 }));
+            return key;
+          })(),
+          h("span", { className: "cxjm-legend-text", text: item.label }),
+        ),
+      ),
+    );
+    const body = h("div", { className: "cxjm-chart-body", style: `width:${width}px` }, g);
+    if (hint) {
+      const left = PAD + AXIS_W; // clear of the axis labels
+      body.append(h("p", { className: "cxjm-hint", style: `left:${left}px; width:${Math.max(0, width - left - PAD)}px; top:${hintY}px` }, h("span", { text: hint })));
+    }
+    return h("div", { className: `cxjm-chart ${cls}` }, head, body);
   }
 
   function polyline(points, cls) {
@@ -484,8 +506,8 @@ function render({ model, el }) {
     const persona = currentPersona(journey);
     const asIs = (journey.emotions || {})[persona] || {};
     const toBe = (journey.to_be || {})[persona] || {};
-    const top = 34;
-    const bottom = 132;
+    const top = 10;
+    const bottom = 108;
     const yOf = (v) => top + ((2 - v) / 4) * (bottom - top);
     const ticks = [
       [2, "+2"],
@@ -494,10 +516,7 @@ function render({ model, el }) {
       [-1, "-1"],
       [-2, "-2"],
     ];
-    const g = chartFrame(width, bottom + 14, `Emotion · ${persona}`, ticks, yOf, stages, [
-      { cls: "cxjm-line-asis", label: "as-is" },
-      { cls: "cxjm-line-tobe", label: "to-be" },
-    ]);
+    const g = chartFrame(width, bottom + 14, `Emotion · ${persona}`, ticks, yOf, stages);
     g.classList.add("cxjm-emotion-svg");
     const pos = positions(stages);
     const ptsAsIs = pos.filter((p) => typeof asIs[p.name] === "number").map((p) => ({ ...p, v: asIs[p.name], y: yOf(asIs[p.name]) }));
@@ -516,21 +535,22 @@ function render({ model, el }) {
       d.append(svg("title", {}, `${p.name}: as-is ${signed(p.v)}`));
       g.append(d);
     }
-    if (!ptsAsIs.length && !ptsToBe.length) {
-      g.append(
-        svg(
-          "text",
-          { class: "cxjm-hint", x: width / 2, y: yOf(0) - 8, "text-anchor": "middle" },
-          `No emotions set for ${persona} yet${model.get("mode") === "workshop" ? ": select a moment and pick its emotion" : ""}`,
-        ),
-      );
-    }
-    return h("div", { className: "cxjm-chart cxjm-emotion", dataset: { persona } }, g);
+    const empty = !ptsAsIs.length && !ptsToBe.length;
+    const hint = empty
+      ? `No emotions set for ${persona} yet${model.get("mode") === "workshop" ? ": select a moment and pick its emotion" : ""}`
+      : null;
+    const legend = [
+      { cls: "cxjm-line-asis", label: "as-is" },
+      { cls: "cxjm-line-tobe", label: "to-be" },
+    ];
+    const box = chartBox("cxjm-emotion", `Emotion · ${persona}`, legend, g, width, hint, yOf(0));
+    box.dataset.persona = persona;
+    return box;
   }
 
   function misChart(stages, scores, width) {
-    const top = 34;
-    const bottom = 132;
+    const top = 10;
+    const bottom = 108;
     const yOf = (v) => top + ((100 - v) / 100) * (bottom - top);
     const ticks = [
       [100, "100"],
@@ -539,7 +559,7 @@ function render({ model, el }) {
       [25, "25"],
       [0, "0"],
     ];
-    const g = chartFrame(width, bottom + 14, "Moment Impact Score", ticks, yOf, stages, [{ cls: "cxjm-line-mis", label: "MIS (0-100)" }]);
+    const g = chartFrame(width, bottom + 14, "Moment Impact Score", ticks, yOf, stages);
     g.classList.add("cxjm-mis-svg");
     const pts = positions(stages)
       .filter((p) => scores[p.name] && typeof scores[p.name].mis === "number")
@@ -560,7 +580,7 @@ function render({ model, el }) {
       g.append(mark);
       g.append(svg("text", { class: "cxjm-point-label", x: p.x + 10, y: p.y - 6 }, fmt(p.v)));
     }
-    return h("div", { className: "cxjm-chart cxjm-mis" }, g);
+    return chartBox("cxjm-mis", "Moment Impact Score", [{ cls: "cxjm-line-mis", label: "MIS (0-100)" }], g, width, null, 0);
   }
 
   // ---- the selected moment ---------------------------------------------------------------------

@@ -326,3 +326,83 @@ def test_standalone_html_opens_without_python(page: Any, tmp_path: Path) -> None
     assert dialogs == [] and errors == []
     assert all(u.startswith(("file:", "blob:", "data:")) for u in requests), requests
     page.screenshot(path=str(SHOTS / "journey_map_standalone.png"), full_page=True)
+
+
+# ---- the map in a room: standalone pages of the widget's own module, any mode, in Chromium ----
+
+
+def _map_page(page: Any, tmp_path: Path, j: Journey, *, mode: str = "workshop", **state: Any) -> Any:
+    """Open the map's own ES module and CSS, with ``j`` in ``mode``, as a standalone page (no
+    kernel: edits go nowhere), and return the map's root element."""
+    from cxwidgets.widgets import JourneyMap
+    from cxwidgets.widgets._export import standalone_page
+    from cxwidgets.widgets.journey_map import _CSS, _ESM
+
+    m = JourneyMap(j)
+    full = {
+        "journey_data": m.journey_data, "scores": m.scores, "selected_moment": None, "mode": mode,
+        "persona": None, "error": "", "request": {}, "ack": {}, "choices": m.choices, **state,
+    }
+    path = tmp_path / f"map-{mode}-{len(list(tmp_path.iterdir()))}.html"
+    path.write_text(standalone_page(full, esm=_ESM, css=_CSS, title=j.name), encoding="utf-8")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    root = page.locator(".cxjm").first
+    root.wait_for(timeout=15_000)
+    page.wait_for_timeout(200)  # the first resize redraw
+    assert errors == []
+    return root
+
+
+_OUTSIDE = """(root) => {
+  // every piece of text of a chart that lies (even partly) outside the chart's plotting area
+  const out = [];
+  for (const chart of root.querySelectorAll('.cxjm-chart')) {
+    const box = chart.querySelector('svg.cxjm-chart-svg').getBoundingClientRect();
+    for (const t of chart.querySelectorAll('.cxjm-hint, .cxjm-chart-title, .cxjm-legend-text, text')) {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5)) out.push([t.textContent, r.left, r.right, box.left, box.right]);
+    }
+  }
+  return out;
+}"""
+
+_CUT_PLACEHOLDERS = """(root) => {
+  // inputs whose placeholder is wider than the room inside them (cut, as 'New momer')
+  const ctx = document.createElement('canvas').getContext('2d');
+  const out = [];
+  for (const i of root.querySelectorAll('input[placeholder]')) {
+    const cs = getComputedStyle(i);
+    ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    const need = ctx.measureText(i.placeholder).width;
+    if (need > room + 0.5) out.push([i.placeholder, need, room]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("moments", [0, 1])
+def test_one_stage_chart_text_stays_inside_its_chart(page: Any, tmp_path: Path, moments: int) -> None:
+    """The empty-curve text and the legend of a one-stage map's (narrow) chart wrap within it."""
+    j = Journey.empty("Our customer journey").add_stage("Onboard")
+    if moments:
+        j = j.add_moment("Onboard", "Kickoff")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    root = _map_page(page, tmp_path, j)
+    if moments:
+        hint = root.locator(".cxjm-emotion .cxjm-hint")
+        assert "No emotions set for Customer yet" in (hint.text_content() or "")
+        assert root.evaluate(_OUTSIDE) == []
+    assert root.evaluate(_CUT_PLACEHOLDERS) == []
+    root.screenshot(path=str(SHOTS / f"journey_map_one_stage_{moments}.png"))
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 800])
+def test_placeholders_are_whole(page: Any, tmp_path: Path, width: int) -> None:
+    """Every input's placeholder fits its box ("New moment…", never "New momer")."""
+    page.set_viewport_size({"width": width, "height": 800})
+    root = _map_page(page, tmp_path, Journey.template("saas"))
+    assert root.locator("input.cxjm-new-moment").count() == 6
+    assert root.evaluate(_CUT_PLACEHOLDERS) == []
