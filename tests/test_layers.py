@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("binding",),
     ("mis",),
     ("analysis",),
-    ("charts", "views", "formatting"),
+    ("charts", "views", "formatting", "static_views"),
     ("widgets",),
     ("datasets",),  # imports only the scales; sits here as the demo data of the whole package
     ("__init__",),  # the package itself: cx.*

@@ -21,6 +21,9 @@ scores            moment -> {mis, status, coverage, value, value_text, n_account
 selected_moment   the selected moment's name or ``None`` (two-way)
 mode              ``"view"`` or ``"workshop"``
 persona           the persona whose emotion curve is drawn and edited (``None``: the first)
+presenting        presentation mode (two-way, the map's "Present" button): larger type, no edit
+                  controls, the map's whole width; the stages wrap onto rows when one row
+                  does not fit, so every stage is on screen
 error             a clear message after an invalid edit, ``""`` otherwise
 choices           what the workshop dropdowns offer, ``cxwidgets.plugins.choices()``:
                   {metrics, aggregates, normalisers, templates}, plugins' included
@@ -62,6 +65,7 @@ from cxwidgets.widgets._assets import join_css, join_esm
 from cxwidgets.widgets._base import RefuseBadState, check_args, deprecated, message_of, serve_request
 from cxwidgets.widgets._export import standalone_page
 from cxwidgets.widgets._map_edits import edited, is_tuned_edit
+from cxwidgets.widgets._static import StaticFallback
 
 __all__ = ["JourneyMap", "OPS"]
 
@@ -138,7 +142,7 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     raise TypeError(f"model.score(level='moment') returned {type(frame).__name__}; expected a data frame")
 
 
-class JourneyMap(RefuseBadState, anywidget.AnyWidget):
+class JourneyMap(StaticFallback, RefuseBadState, anywidget.AnyWidget):
     """The journey as a map: stages as columns, moments as cards (primary signal, value, RAG
     state with a text label, owner), an MIS curve across the journey when a model is bound,
     and an emotion curve (-2..+2) per persona, as-is and to-be.
@@ -173,6 +177,8 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
     request = traitlets.Dict().tag(sync=True)
     ack = traitlets.Dict().tag(sync=True)
     choices = traitlets.Dict().tag(sync=True)
+    #: presentation mode: larger type, no edit controls, full width (the map's "Present" button)
+    presenting = traitlets.Bool(False).tag(sync=True)
 
     def __init__(
         self,
@@ -398,18 +404,30 @@ class JourneyMap(RefuseBadState, anywidget.AnyWidget):
         return page
 
     def save_image(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
-        """Save the map as a PNG or SVG picture (cards per stage with MIS, state and owner),
-        drawn by vl-convert: no browser and no network needed, openable anywhere.
+        """Save the map as a PNG or SVG picture of what it shows: the cards per stage (signal,
+        value, MIS with its state in words, owner), the MIS curve and each persona's emotion
+        curves (as-is and to-be). Drawn in Python (:func:`cxwidgets.static_views.journey_svg`),
+        a PNG rasterised by vl-convert: no browser and no network needed, openable anywhere.
 
         Example:
             >>> JourneyMap(Journey.template("saas")).save_image("journey.png")  # doctest: +SKIP
             PosixPath('journey.png')
         """
-        from cxwidgets.charts import journey_chart, save_chart
+        from cxwidgets.static_views import svg_to_png
 
-        if Path(path).suffix.lower() not in (".png", ".svg"):
-            raise ValueError(f"save_image: {Path(path).name!r} needs a .png or .svg extension (use to_html for HTML)")
-        return save_chart(journey_chart(self._journey, self.scores), path, scale=scale)
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix not in (".png", ".svg"):
+            raise ValueError(f"save_image: {target.name!r} needs a .png or .svg extension (use to_html for HTML)")
+        svg = self._static_svg()
+        atomic_write(target, svg if suffix == ".svg" else svg_to_png(svg, scale=scale))
+        return target
+
+    def _static_svg(self) -> str:
+        """What the map shows now, as a picture (the static fallback: :mod:`cxwidgets.widgets._static`)."""
+        from cxwidgets.static_views import journey_svg
+
+        return journey_svg(self.journey_data, self.scores, personas=[self.persona] if self.persona else None)
 
     # ---- the MIS model -----------------------------------------------------------------------
 

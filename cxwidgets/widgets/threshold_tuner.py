@@ -85,6 +85,7 @@ from cxwidgets.views import dimensions_of, group_bands, quartile_thresholds
 from cxwidgets.widgets import _threshold_parts as parts
 from cxwidgets.widgets._assets import join_css, join_esm
 from cxwidgets.widgets._base import QuietUpdates, RefuseBadState, check_args, deprecated, message_of, serve_request
+from cxwidgets.widgets._static import StaticFallback
 from cxwidgets.widgets._threshold_parts import OPS
 from cxwidgets.widgets.threshold_chart import threshold_chart
 
@@ -99,7 +100,7 @@ _ESM = join_esm(_ESM_PATH)
 _CSS = join_css(_CSS_PATH, "cxtt")
 
 
-class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
+class ThresholdTuner(StaticFallback, QuietUpdates, RefuseBadState, anywidget.AnyWidget):
     """Green / amber / red thresholds tuned on the distribution of a target over the accounts,
     against an outcome when one is given.
 
@@ -479,6 +480,18 @@ class ThresholdTuner(QuietUpdates, RefuseBadState, anywidget.AnyWidget):
         if suffix not in (".png", ".svg"):
             raise ValueError(f"save_image writes .png or .svg files, got {target.name!r}")
         return save_chart(self.chart(), target, scale=scale)
+
+    def _static_svg(self) -> str:
+        """What the tuner shows now, as a picture: the histogram with its bands, the accounts and
+        outcome rate per band (the static fallback: :mod:`cxwidgets.widgets._static`)."""
+        from cxwidgets.static_views import histogram_svg
+
+        info = self.info
+        return histogram_svg(
+            self.bins, self.green, self.amber, higher_is_better=bool(info.get("higher_is_better", True)),
+            title=str(info.get("label") or "Thresholds"), axis=str(info.get("axis") or ""), bands=self.bands,
+            outcome=str(info.get("outcome") or ""),
+        )
 
     def save_chart(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
         """Deprecated name of :meth:`save_image` (kept for one release)."""
