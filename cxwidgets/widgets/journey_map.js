@@ -7,8 +7,12 @@
 // last good state.
 
 const COL_W = 204; // stage column width (px) before the map knows its own width
-const MIN_W = 168; // narrowest stage column: below this the board scrolls sideways
+const MIN_W = 168; // narrowest stage column in one row: below this the stages wrap onto rows
 const MAX_W = 260;
+const FLOOR_W = 120; // narrowest column at all (one stage a row on a very narrow screen)
+const PRESENT_SCALE = 1.35; // presentation mode: larger type, so wider columns
+const BAND_GAP = 4; // gap between the stage bands of a chart when the stages wrap
+const LABEL_H = 18; // the stage names under a chart's bands when the stages wrap
 const ADD_W = 170; // the "add a stage" column (workshop mode)
 const GAP = 12; // gap between columns
 const PAD = 12; // board padding
@@ -44,7 +48,8 @@ function signed(v) {
 function render({ model, el }) {
   const root = h("div", { className: "cxjm", role: "region", "aria-label": "Journey map" });
   el.appendChild(root);
-  const ui = { confirm: null, colW: COL_W, width: 0 }; // pending "delete?" key; column width
+  // pending "delete?" key; column width, stages per row, the map's width, a ballot's votes used
+  const ui = { confirm: null, colW: COL_W, perRow: 0, wrapped: false, width: 0 };
   const prefix = Math.random().toString(36).slice(2, 8);
   let seq = 0;
 
@@ -128,7 +133,43 @@ function render({ model, el }) {
 
   // ---- header --------------------------------------------------------------------------------
 
+  // "Present" (larger type, no edit controls, the map's full width) and, while presenting,
+  // "Full screen" (the browser's, where it allows it) and the way back
+  function presentControls(presenting) {
+    const box = h("span", { className: "cxjm-present-tools" });
+    box.append(
+      h("button", {
+        className: "cxjm-btn cxjm-present",
+        type: "button",
+        text: presenting ? "Exit presentation" : "Present",
+        title: presenting ? "Back to the map's own controls" : "Larger type, no edit controls, full width: for a projector",
+        "aria-pressed": presenting ? "true" : "false",
+        dataset: { key: "present" },
+        onClick: () => {
+          if (presenting && document.fullscreenElement === root && document.exitFullscreen) document.exitFullscreen();
+          setTrait("presenting", !presenting);
+        },
+      }),
+    );
+    if (presenting && document.fullscreenEnabled && root.requestFullscreen) {
+      box.append(
+        h("button", {
+          className: "cxjm-btn cxjm-fullscreen",
+          type: "button",
+          text: document.fullscreenElement === root ? "Leave full screen" : "Full screen",
+          dataset: { key: "fullscreen" },
+          onClick: () => {
+            if (document.fullscreenElement === root) document.exitFullscreen();
+            else root.requestFullscreen().catch(() => {});
+          },
+        }),
+      );
+    }
+    return box;
+  }
+
   function header(journey, workshop, nMoments) {
+    const presenting = !!model.get("presenting");
     const stages = journey.stages || [];
     const persona = currentPersona(journey);
     const names = personas(journey);
@@ -168,11 +209,12 @@ function render({ model, el }) {
         "div",
         { className: "cxjm-title-row" },
         h("div", { className: "cxjm-title", role: "heading", "aria-level": "3", text: journey.name || "Journey" }),
-        h("span", { className: `cxjm-mode cxjm-mode-${workshop ? "workshop" : "view"}`, text: workshop ? "Workshop" : "View" }),
+        h("span", { className: `cxjm-mode cxjm-mode-${workshop ? "workshop" : "view"}`, text: presenting ? "Presenting" : workshop ? "Workshop" : "View" }),
         h("span", {
           className: "cxjm-count",
           text: `${stages.length} stage${stages.length === 1 ? "" : "s"} · ${nMoments} moment${nMoments === 1 ? "" : "s"}`,
         }),
+        presentControls(presenting),
       ),
       h("div", { className: "cxjm-toolbar" }, nMoments ? personaBox : h("span"), workshop && stages.length ? templatePicker("header") : null, legend),
     );
@@ -428,18 +470,53 @@ function render({ model, el }) {
     return box;
   }
 
-  // x position of each moment: spread evenly within its stage column, so curves sit on the map
-  function positions(stages) {
+  // how the stages are laid out in the map's width: one row of columns between MIN_W and MAX_W
+  // when they fit, else balanced rows (six stages: 3 + 3, not 4 + 2) of wider columns, so every
+  // stage is on screen with no sideways scrolling (a projector at 1024 x 768, a side panel open)
+  function layout(n, workshop, scale) {
+    const minW = Math.round(MIN_W * scale);
+    const maxW = Math.round(MAX_W * scale);
+    const avail = ui.width - 2 * PAD - 2;
+    if (!(ui.width > 0) || !n) return { colW: Math.round(COL_W * scale), perRow: n, wrapped: false };
+    const addW = workshop ? GAP + ADD_W : 0;
+    const need = (k, extra) => k * minW + (k - 1) * GAP + extra;
+    if (need(n, addW) <= avail) {
+      return { colW: Math.max(minW, Math.min(maxW, Math.floor((avail - (n - 1) * GAP - addW) / n))), perRow: n, wrapped: false };
+    }
+    let k = n;
+    while (k > 1 && need(k, 0) > avail) k -= 1;
+    k = Math.ceil(n / Math.ceil(n / k));
+    const colW = Math.max(FLOOR_W, Math.min(maxW, Math.floor((avail - (k - 1) * GAP) / k)));
+    return { colW, perRow: k, wrapped: true };
+  }
+
+  // where the charts put each stage's band: under its column in one row; when the stages wrap,
+  // side by side across the chart (named under the bands), so a curve still reads left to right
+  function band(i, n, width) {
+    if (!ui.wrapped) return { left: PAD + i * (ui.colW + GAP), w: ui.colW };
+    const w = (width - 2 * PAD - (n - 1) * BAND_GAP) / n;
+    return { left: PAD + i * (w + BAND_GAP), w };
+  }
+
+  // x position of each moment: spread evenly within its stage's band, so curves sit on the map
+  function positions(stages, width) {
     const out = [];
     stages.forEach((stage, i) => {
-      const left = PAD + i * (ui.colW + GAP);
+      const { left, w } = band(i, stages.length, width);
       const ms = stage.moments || [];
-      ms.forEach((m, k) => out.push({ name: m.name, x: left + (ui.colW * (k + 0.5)) / ms.length, stage: i }));
+      ms.forEach((m, k) => out.push({ name: m.name, x: left + (w * (k + 0.5)) / ms.length, stage: i }));
     });
     return out;
   }
 
-  function chartFrame(width, height, title, yTicks, yOf, stages) {
+  // a name cut to what fits in px at the charts' type (11px: about 6.6 px a character; 15px: 9)
+  function fitText(text, px) {
+    const max = Math.max(1, Math.floor(px / (root.classList.contains("cxjm-presenting") ? 9 : 6.6)));
+    return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
+  }
+
+  function chartFrame(width, height0, title, yTicks, yOf, stages) {
+    const height = height0 + (ui.wrapped ? LABEL_H : 0);
     const g = svg("svg", {
       class: "cxjm-chart-svg",
       width,
@@ -449,18 +526,25 @@ function render({ model, el }) {
       "aria-label": title,
     });
     g.append(svg("title", {}, title));
-    // stage bands, aligned with the columns above
-    stages.forEach((_, i) => {
+    // stage bands, aligned with the columns above (named below them when the stages wrap)
+    const low = yOf(yTicks[yTicks.length - 1][0]);
+    stages.forEach((stage, i) => {
+      const { left, w } = band(i, stages.length, width);
       g.append(
         svg("rect", {
           class: "cxjm-band",
-          x: PAD + i * (ui.colW + GAP),
+          x: left,
           y: yOf(yTicks[0][0]) - 4,
-          width: ui.colW,
-          height: yOf(yTicks[yTicks.length - 1][0]) - yOf(yTicks[0][0]) + 8,
+          width: w,
+          height: low - yOf(yTicks[0][0]) + 8,
           rx: 4,
         }),
       );
+      if (ui.wrapped) {
+        const label = svg("text", { class: "cxjm-band-label", x: left + w / 2, y: low + 4 + LABEL_H - 4, "text-anchor": "middle" }, fitText(stage.name, w - 4));
+        label.append(svg("title", {}, stage.name));
+        g.append(label);
+      }
     });
     for (const [v, label] of yTicks) {
       g.append(svg("line", { class: "cxjm-grid", x1: PAD, x2: width - PAD, y1: yOf(v), y2: yOf(v) }));
@@ -518,7 +602,7 @@ function render({ model, el }) {
     ];
     const g = chartFrame(width, bottom + 14, `Emotion · ${persona}`, ticks, yOf, stages);
     g.classList.add("cxjm-emotion-svg");
-    const pos = positions(stages);
+    const pos = positions(stages, width);
     const ptsAsIs = pos.filter((p) => typeof asIs[p.name] === "number").map((p) => ({ ...p, v: asIs[p.name], y: yOf(asIs[p.name]) }));
     const ptsToBe = pos.filter((p) => typeof toBe[p.name] === "number").map((p) => ({ ...p, v: toBe[p.name], y: yOf(toBe[p.name]) }));
     const l2 = polyline(ptsToBe, "cxjm-line-tobe");
@@ -537,7 +621,7 @@ function render({ model, el }) {
     }
     const empty = !ptsAsIs.length && !ptsToBe.length;
     const hint = empty
-      ? `No emotions set for ${persona} yet${model.get("mode") === "workshop" ? ": select a moment and pick its emotion" : ""}`
+      ? `No emotions set for ${persona} yet${root.classList.contains("cxjm-is-workshop") ? ": select a moment and pick its emotion" : ""}`
       : null;
     const legend = [
       { cls: "cxjm-line-asis", label: "as-is" },
@@ -561,7 +645,7 @@ function render({ model, el }) {
     ];
     const g = chartFrame(width, bottom + 14, "Moment Impact Score", ticks, yOf, stages);
     g.classList.add("cxjm-mis-svg");
-    const pts = positions(stages)
+    const pts = positions(stages, width)
       .filter((p) => scores[p.name] && typeof scores[p.name].mis === "number")
       .map((p) => ({ ...p, v: scores[p.name].mis, status: scores[p.name].status, y: yOf(scores[p.name].mis) }));
     const line = polyline(pts, "cxjm-line-mis");
@@ -766,22 +850,24 @@ function render({ model, el }) {
     const journey = model.get("journey_data") || {};
     const stages = journey.stages || [];
     const scores = model.get("scores") || {};
-    const workshop = model.get("mode") === "workshop";
+    const presenting = !!model.get("presenting");
+    // presenting: larger type, no edit controls (the room looks, the facilitator edits after)
+    const workshop = model.get("mode") === "workshop" && !presenting;
     const selected = model.get("selected_moment");
     const nMoments = stages.reduce((n, s) => n + (s.moments || []).length, 0);
     root.classList.toggle("cxjm-is-workshop", workshop);
-    // columns share the width the map has (between MIN_W and MAX_W), so the board fits when it can
+    root.classList.toggle("cxjm-presenting", presenting);
+    // columns share the width the map has; stages wrap onto rows when one row does not fit
     ui.width = root.clientWidth;
-    if (ui.width > 0 && stages.length) {
-      const free = ui.width - 2 * PAD - 2 - (stages.length - 1) * GAP - (workshop ? GAP + ADD_W : 0);
-      ui.colW = Math.max(MIN_W, Math.min(MAX_W, Math.floor(free / stages.length)));
-    }
+    Object.assign(ui, layout(stages.length, workshop, presenting ? PRESENT_SCALE : 1));
     const parts = [header(journey, workshop, nMoments), errorBanner()];
     if (!stages.length) {
       parts.push(emptyState(workshop));
     } else {
-      const width = PAD * 2 + stages.length * ui.colW + (stages.length - 1) * GAP;
-      const board = h("div", { className: "cxjm-board", style: `width:${width + (workshop ? GAP + ADD_W : 0)}px` });
+      const cols = ui.wrapped ? ui.perRow : stages.length;
+      const width = PAD * 2 + cols * ui.colW + (cols - 1) * GAP;
+      const boardW = width + (workshop && !ui.wrapped ? GAP + ADD_W : 0);
+      const board = h("div", { className: `cxjm-board${ui.wrapped ? " cxjm-wrapped" : ""}`, style: `width:${boardW}px`, dataset: { perRow: String(ui.perRow) } });
       stages.forEach((s, i) => board.append(stageColumn(s, i, stages.length, workshop, scores, selected)));
       if (workshop) board.append(addStageColumn());
       const scroller = h("div", { className: "cxjm-scroller" }, board);
@@ -797,7 +883,7 @@ function render({ model, el }) {
     restoreFocus(focus);
   }
 
-  const events = ["journey_data", "scores", "selected_moment", "mode", "persona", "error", "choices"].map((k) => `change:${k}`);
+  const events = ["journey_data", "scores", "selected_moment", "mode", "persona", "error", "choices", "presenting"].map((k) => `change:${k}`);
   for (const e of events) model.on(e, draw);
   draw();
   // redraw when the map's width changes (first layout, window or panel resize)
@@ -812,9 +898,12 @@ function render({ model, el }) {
       })
     : null;
   if (resized) resized.observe(root);
+  const onFullscreen = () => draw();
+  document.addEventListener("fullscreenchange", onFullscreen);
   return () => {
     for (const e of events) model.off(e, draw);
     if (resized) resized.disconnect();
+    document.removeEventListener("fullscreenchange", onFullscreen);
     if (frame) cancelAnimationFrame(frame);
     root.remove();
   };

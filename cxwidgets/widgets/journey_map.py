@@ -24,6 +24,9 @@ persona           the persona whose emotion curve is drawn and edited (``None``:
 presenting        presentation mode (two-way, the map's "Present" button): larger type, no edit
                   controls, the map's whole width; the stages wrap onto rows when one row
                   does not fit, so every stage is on screen
+presenting        presentation mode (two-way, the map's "Present" button): larger type, no edit
+                  controls, the map's whole width; the stages wrap onto rows when one row
+                  does not fit, so every stage is on screen
 error             a clear message after an invalid edit, ``""`` otherwise
 choices           what the workshop dropdowns offer, ``cxwidgets.plugins.choices()``:
                   {metrics, aggregates, normalisers, templates}, plugins' included
@@ -177,6 +180,8 @@ class JourneyMap(StaticFallback, RefuseBadState, anywidget.AnyWidget):
     request = traitlets.Dict().tag(sync=True)
     ack = traitlets.Dict().tag(sync=True)
     choices = traitlets.Dict().tag(sync=True)
+    #: presentation mode: larger type, no edit controls, full width (the map's "Present" button)
+    presenting = traitlets.Bool(False).tag(sync=True)
     #: presentation mode: larger type, no edit controls, full width (the map's "Present" button)
     presenting = traitlets.Bool(False).tag(sync=True)
 

@@ -406,3 +406,87 @@ def test_placeholders_are_whole(page: Any, tmp_path: Path, width: int) -> None:
     root = _map_page(page, tmp_path, Journey.template("saas"))
     assert root.locator("input.cxjm-new-moment").count() == 6
     assert root.evaluate(_CUT_PLACEHOLDERS) == []
+
+
+_PROJECTOR_NB = {
+    "cells": [
+        {
+            "cell_type": "code", "execution_count": None, "id": "scored", "metadata": {}, "outputs": [],
+            "source": (
+                "import cxwidgets as cx\n"
+                "from cxwidgets.journey import Journey\n"
+                "from cxwidgets.mis import MISModel\n"
+                "from cxwidgets.widgets import JourneyMap\n"
+                'model = MISModel(Journey.template("saas"), cx.datasets.saas(n_accounts=500, seed=0))\n'
+                'room = JourneyMap(model=model, mode="workshop")\n'
+                "room"
+            ),
+        }
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+_STAGE_BOXES = """(root) => [...root.querySelectorAll('.cxjm-stage[data-stage]')].map(e => {
+  const r = e.getBoundingClientRect();
+  return {name: e.dataset.stage, left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+})"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+def test_saas_map_fits_a_projector_with_the_file_browser_open(lab: Lab, browser: Any, size: tuple[int, int]) -> None:
+    """At projector sizes, in JupyterLab with its file browser open, the six stages of the SaaS
+    template (the red moment's too) lie inside the viewport's width: no sideways scrolling."""
+    import json
+
+    width, height = size
+    (lab.root / "projector.ipynb").write_text(json.dumps(_PROJECTOR_NB), encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    try:
+        page.goto(lab.url("projector.ipynb") + "&reset")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        assert page.locator("#jp-left-stack").is_visible()  # the file browser is open
+        run_all_when_idle(page, SHOTS / f"journey_map_projector_failed_{width}.png")
+        m = page.locator(".cxjm").first
+        m.locator(".cxjm-mis .cxjm-mark").first.wait_for(timeout=90_000)
+        page.wait_for_timeout(500)  # the map's resize redraw
+        boxes = m.evaluate(_STAGE_BOXES)
+        assert [b["name"] for b in boxes] == ["Acquire", "Onboard", "Adopt", "Expand", "Renew", "Advocate"]
+        for b in boxes:
+            assert 0 <= b["left"] and b["right"] <= width, (b, width)
+        # no part of the map is scrolled out of sight sideways
+        assert m.evaluate("r => { const s = r.querySelector('.cxjm-scroller'); return s.scrollWidth <= s.clientWidth + 1; }")
+        red = m.locator(".cxjm-card.cxjm-status-red")
+        assert red.count() >= 1
+        r = red.first.bounding_box()
+        assert r is not None and 0 <= r["x"] and r["x"] + r["width"] <= width
+        assert m.locator(".cxjm-mis .cxjm-mark-red").count() >= 1
+        page.screenshot(path=str(SHOTS / f"journey_map_projector_{width}x{height}.png"))
+        # presentation mode from its control: larger type, no edit controls, still no sideways scroll
+        before = float(m.evaluate("r => parseFloat(getComputedStyle(r).fontSize)"))
+        m.get_by_role("button", name="Present").click()
+        m.and_(page.locator(".cxjm-presenting")).wait_for(timeout=15_000)
+        page.wait_for_timeout(300)
+        assert float(m.evaluate("r => parseFloat(getComputedStyle(r).fontSize)")) >= 1.3 * before
+        assert m.locator("input, textarea, .cxjm-btn-delete, .cxjm-new-moment").count() == 0
+        for b in m.evaluate(_STAGE_BOXES):
+            assert 0 <= b["left"] and b["right"] <= width, (b, width)
+        assert "presenting: True" in run_code(page, 'print("presenting:", room.presenting)')
+        m.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"journey_map_presenting_{width}x{height}.png"))
+    finally:
+        ctx.close()
+
+
+def test_presenting_from_python(page: Any, tmp_path: Path) -> None:
+    """presenting=True: the map shows no edit controls even in workshop mode, in larger type."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    root = _map_page(page, tmp_path, Journey.template("saas"), presenting=True)
+    assert "cxjm-presenting" in (root.get_attribute("class") or "")
+    assert root.locator("input, textarea, select.cxjm-f-stage, .cxjm-btn-delete").count() == 0
+    assert root.locator(".cxjm-mode").inner_text() == "Presenting"
+    assert float(root.evaluate("r => parseFloat(getComputedStyle(r).fontSize)")) >= 17
+    root.get_by_role("button", name="Exit presentation").click()
+    root.locator(".cxjm-new-moment").first.wait_for()
