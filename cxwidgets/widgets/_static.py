@@ -35,6 +35,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 import weakref
 from collections.abc import Iterator
@@ -42,9 +43,22 @@ from typing import Any, ClassVar
 
 import traitlets
 
+from cxwidgets._util.files import atomic_write
 from cxwidgets._util.html import text as esc
+from cxwidgets.widgets._export import picture, report_page, table, text_block
 
-__all__ = ["SVG", "VIEW", "StaticFallback", "picture_bundle"]
+__all__ = [
+    "SVG",
+    "VIEW",
+    "StaticFallback",
+    "explorer_html",
+    "explorer_svg",
+    "journey_sections",
+    "picture_bundle",
+    "thresholds_sections",
+    "weights_sections",
+    "weights_svg",
+]
 
 VIEW = "application/vnd.jupyter.widget-view+json"
 SVG = "image/svg+xml"
@@ -89,7 +103,11 @@ def _widgets_in(root: Any) -> Iterator[Any]:
             continue
         seen.add(id(w))
         yield w
-        todo.extend(c for c in (getattr(w, "children", None) or ()) if hasattr(c, "observe"))
+        for key in getattr(w, "keys", None) or ():  # synced traits holding widgets: children, parts
+            value = getattr(w, key, None)
+            for c in value if isinstance(value, (list, tuple)) else (value,):
+                if c is not w and hasattr(c, "observe") and hasattr(c, "model_id"):
+                    todo.append(c)
 
 
 def _flush_dirty(*_args: Any) -> None:
@@ -143,6 +161,26 @@ class StaticFallback:
     def static_html(self) -> str:
         """The picture as an HTML fragment (inline SVG: user text in it is escaped)."""
         return f'<figure class="cx-picture">{self.static_svg()}</figure>'
+
+    # ---- the one-file page ------------------------------------------------------------------
+
+    def _report_sections(self) -> list[dict[str, Any]]:
+        """What :meth:`to_html` shows: the picture and the journey file (widgets add their tables)."""
+        return [picture(type(self).__name__, self.static_svg()), *journey_sections(self)]
+
+    def to_html(self, path: str | os.PathLike[str] | None = None, *, title: str | None = None) -> str:
+        """One self-contained, offline HTML page of what the widget shows now (its picture, the
+        tables behind it, the journey file, when and with which version it was made), to email
+        or archive; it opens in any browser with no Python and no network. Writes it to
+        ``path`` (atomically) when given; returns it.
+
+        Example:
+            >>> tuner.to_html("thresholds.html")  # doctest: +SKIP
+        """
+        page = report_page(title or type(self).__name__, self._report_sections())
+        if path is not None:
+            atomic_write(path, page)
+        return page
 
     # ---- the display bundle ----------------------------------------------------------------
 
@@ -228,3 +266,81 @@ def weights_svg(model: Any, by: str = "segment", changes: Any = None) -> str:
          bars_svg(groups, by_title(by), width=380)],
         across=True, title="MIS charts",
     )
+
+
+def journey_sections(widget: Any) -> list[dict[str, Any]]:
+    """The journey file a widget would save, as a page section: its model's whole tuned state
+    (``model.to_journey()``) or the map's journey; none when the widget has neither."""
+    model = getattr(widget, "model", None)
+    to_journey = getattr(model, "to_journey", None)
+    journey = to_journey() if callable(to_journey) else getattr(widget, "journey_spec", None)
+    if journey is None or not hasattr(journey, "to_yaml"):
+        return []
+    return [text_block("The journey file (YAML)", journey.to_yaml())]
+
+
+_SCORE_COLUMNS = ("label", "mis", "state", "text")
+
+
+def weights_sections(model: Any, by: str = "segment", changes: Any = None) -> list[dict[str, Any]]:
+    """The weight tuner's page sections: its three charts, and the tables behind them."""
+    from cxwidgets.charts import by_records, by_title, mis_records
+
+    return [
+        picture("MIS charts", weights_svg(model, by, changes)),
+        table("MIS by moment", mis_records(model.score("moment"), "moment", changes), _SCORE_COLUMNS),
+        table("MIS by stage", mis_records(model.score("stage"), "stage"), _SCORE_COLUMNS),
+        table(by_title(by), by_records(model.score("journey", by=by), by), (*_SCORE_COLUMNS, "n")),
+    ]
+
+
+def thresholds_sections(tuner: Any) -> list[dict[str, Any]]:
+    """The threshold tuner's page sections: its histogram with the bands, the accounts and
+    outcome rate per band, the bands of each group (with ``by``) and the bins behind them."""
+    bands = dict(tuner.bands or {})
+    rows = []
+    for k in ("green", "amber", "red"):
+        b = bands.get(k) or {}
+        rows.append({"band": k, "accounts": b.get("n"), "share": b.get("share"), "known outcome": b.get("known"),
+                     "events": b.get("events"), "rate": b.get("rate")})
+    out = [picture(str(tuner.info.get("label") or "Thresholds"), tuner.static_svg()),
+           table(f"Bands at green {tuner.green:g}, amber {tuner.amber:g}", rows)]
+    summary = {k: bands.get(k) for k in ("n", "events", "base_rate", "precision", "recall", "lift", "n_missing")}
+    out.append(table("Red as a warning", [summary]))
+    if tuner.group_bands:
+        groups = [
+            {"group": g.get("group"), **{f"{k} accounts": (g.get(k) or {}).get("n") for k in ("green", "amber", "red")},
+             "precision": g.get("precision"), "recall": g.get("recall")}
+            for g in tuner.group_bands
+        ]
+        out.append(table(f"Bands by {tuner.by}", groups))
+    out.append(table("Bins", list(tuner.bins), ("lo", "hi", "n", "known", "events")))
+    return out
+
+
+def explorer_svg(explorer: Any) -> str:
+    """The Explorer as one picture: the map, the weight tuner's MIS charts, the threshold bands."""
+    from cxwidgets.static_views import stack_svgs
+
+    return stack_svgs([explorer.map.static_svg(), explorer.weights.static_svg(), explorer.thresholds.static_svg()],
+                      title="Explorer", gap=24)
+
+
+def explorer_html(explorer: Any, path: str | os.PathLike[str] | None = None, *, title: str | None = None) -> str:
+    """The Explorer's one-file page: the live map (read-only), the MIS charts and the threshold
+    bands with the tables behind them, and the journey file."""
+    from cxwidgets.widgets.journey_map import _CSS, _ESM
+
+    jmap = explorer.map
+    state = {"journey_data": jmap.journey_data, "scores": jmap.scores, "selected_moment": jmap.selected_moment,
+             "mode": "view", "persona": jmap.persona, "error": "", "request": {}, "ack": {}}
+    w = explorer.weights
+    sections = [
+        *weights_sections(explorer.model, w.by, getattr(w, "rank_changes", None)),
+        *thresholds_sections(explorer.thresholds),
+        *journey_sections(explorer),
+    ]
+    page = report_page(title or jmap.journey_spec.name, sections, state=state, esm=_ESM, css=_CSS)
+    if path is not None:
+        atomic_write(path, page)
+    return page

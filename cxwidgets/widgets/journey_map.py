@@ -398,7 +398,8 @@ class JourneyMap(StaticFallback, RefuseBadState, anywidget.AnyWidget):
             "request": {},
             "ack": {},
         }
-        page = standalone_page(state, esm=_ESM, css=_CSS, title=title or self._journey.name)
+        page = standalone_page(state, esm=_ESM, css=_CSS, title=title or self._journey.name,
+                               sections=self._report_sections())
         if path is not None:
             atomic_write(path, page)
         return page
@@ -422,6 +423,15 @@ class JourneyMap(StaticFallback, RefuseBadState, anywidget.AnyWidget):
         svg = self._static_svg()
         atomic_write(target, svg if suffix == ".svg" else svg_to_png(svg, scale=scale))
         return target
+
+    def _report_sections(self) -> list[dict[str, Any]]:
+        """Below the live map in :meth:`to_html`: the scores behind it and the journey file."""
+        from cxwidgets.widgets._export import table
+        from cxwidgets.widgets._static import journey_sections
+
+        rows = [{"moment": n, **self.scores[n]} for n in self._journey.moment_names() if n in self.scores]
+        cols = ("moment", "value_text", "mis", "status", "coverage", "n_accounts")
+        return [*([table("Moment Impact Scores", rows, cols)] if rows else []), *journey_sections(self)]
 
     def _static_svg(self) -> str:
         """What the map shows now, as a picture (the static fallback: :mod:`cxwidgets.widgets._static`)."""

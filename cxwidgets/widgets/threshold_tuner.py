@@ -493,6 +493,11 @@ class ThresholdTuner(StaticFallback, QuietUpdates, RefuseBadState, anywidget.Any
             outcome=str(info.get("outcome") or ""),
         )
 
+    def _report_sections(self) -> list[dict[str, Any]]:
+        from cxwidgets.widgets._static import journey_sections, thresholds_sections
+
+        return [*thresholds_sections(self), *journey_sections(self)]
+
     def save_chart(self, path: str | os.PathLike[str], *, scale: float = 2.0) -> Path:
         """Deprecated name of :meth:`save_image` (kept for one release)."""
         deprecated("ThresholdTuner.save_chart(path)", "ThresholdTuner.save_image(path)")
