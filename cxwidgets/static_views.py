@@ -47,9 +47,14 @@ def _num(value: Any) -> float | None:
 
 
 def _t(x: float, y: float, content: str, *, size: int = 12, weight: str = "normal", fill: str = _FG,
-       anchor: str = "start") -> str:
+       anchor: str = "start", fit: float | None = None) -> str:
+    """A text element; with ``fit`` (a width), a text likely wider than that is squeezed into it
+    (``textLength``), whatever font the viewer has, instead of running over its box."""
+    squeeze = ""
+    if fit is not None and len(content) * size * (0.62 if weight == "bold" else 0.56) > fit:
+        squeeze = f' textLength="{fit:.0f}" lengthAdjust="spacingAndGlyphs"'
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="{weight}" fill="{fill}" '
-            f'text-anchor="{anchor}">{esc(content)}</text>')
+            f'text-anchor="{anchor}"{squeeze}>{esc(content)}</text>')
 
 
 def _frame(width: float, height: float, title: str, body: list[str]) -> str:
@@ -119,7 +124,8 @@ def journey_svg(
         moments = [m for m in stage.get("moments") or [] if isinstance(m, Mapping)]
         col_h = 30 + max(1, n_rows) * (card_h + card_gap)
         body.append(f'<rect x="{left}" y="{top}" width="{col_width}" height="{col_h}" rx="6" fill="#f4f4f4"/>')
-        body.append(_t(left + 10, top + 20, _clip(stage.get("name", ""), 26), size=13, weight="bold"))
+        body.append(_t(left + 10, top + 20, _clip(stage.get("name", ""), 32), size=13, weight="bold",
+                       fit=col_width - 20))
         for k, m in enumerate(moments):
             xs.append((str(m.get("name", "")), left + col_width * (k + 0.5) / len(moments)))
             body.append(_card(m, scores.get(str(m.get("name", ""))) or {}, left + 6, top + 30 + k * (card_h + card_gap),
@@ -157,14 +163,14 @@ def _card(m: Mapping[str, Any], score: Mapping[str, Any], x: float, y: float, w:
     signals = [s for s in m.get("signals") or [] if isinstance(s, Mapping)]
     signal = str(signals[0].get("name", "")) if signals else "no signal yet"
     mis = _num(score.get("mis"))
-    chars = int((w - 16) / 6.3)
+    room = w - 18
     lines = [
-        _t(x + 12, y + 18, _clip(m.get("name", ""), chars + 2), size=12, weight="bold"),
-        _t(x + 12, y + 35, _clip(signal, chars), size=11, fill=_MUTED),
-        _t(x + 12, y + 51, _clip(score.get("value_text") or "", chars), size=11),
+        _t(x + 12, y + 18, _clip(m.get("name", ""), 36), size=12, weight="bold", fit=room),
+        _t(x + 12, y + 35, _clip(signal, 36), size=11, fill=_MUTED, fit=room),
+        _t(x + 12, y + 51, _clip(score.get("value_text") or "", 36), size=11, fit=room),
         _t(x + 12, y + 68, ("MIS " + (f"{mis:.0f}" if mis is not None else "—")) + " · " + STATUS_LABELS[status],
            size=12, weight="bold", fill=_FG),
-        _t(x + 12, y + 85, _clip("Owner: " + (str(m.get("owner") or "") or "—"), chars), size=11, fill=_MUTED),
+        _t(x + 12, y + 85, _clip("Owner: " + (str(m.get("owner") or "") or "—"), 36), size=11, fill=_MUTED, fit=room),
     ]
     return (
         f'<g class="cx-card"><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h}" rx="5" fill="#ffffff" '
@@ -183,13 +189,13 @@ def _curve_chart(
     lo, hi = domain
     top = y0 + 24
     body.append(_t(pad, y0 + 12, title, size=13, weight="bold"))
-    lx = pad + 8 + len(title) * 7.5
+    lx = pad + 16 + len(title) * 8.4
     for label, colour, dashed, _ in series:
         dash = ' stroke-dasharray="5 3"' if dashed else ""
         body.append(f'<line x1="{lx:.0f}" x2="{lx + 20:.0f}" y1="{y0 + 8}" y2="{y0 + 8}" stroke="{colour}" '
                     f'stroke-width="2"{dash}/>')
         body.append(_t(lx + 24, y0 + 12, label, size=11))
-        lx += 34 + len(label) * 6.2
+        lx += 40 + len(label) * 7
 
     def y_of(v: float) -> float:
         return top + (hi - v) / (hi - lo) * h
