@@ -85,6 +85,7 @@ from cxwidgets.journey.rules import (
 from cxwidgets.journey.rules import Number as Number
 from cxwidgets.journey.settings import MISSettings
 from cxwidgets.journey.spec import Journey, SignalRow
+from cxwidgets.journey.workshop import MAX_PERSONAS, SCORE_RANGE, Opportunity, OpportunityRow
 
 __all__ = [
     "AGGREGATES",
@@ -97,13 +98,17 @@ __all__ = [
     "MAX_ALIASES",
     "MAX_ALIAS_VALUES",
     "MAX_DEPTH",
+    "MAX_PERSONAS",
     "MAX_FILE_BYTES",
     "MAX_VALUE",
     "MAX_WEIGHT",
     "MIN_WEIGHT",
     "MISSettings",
     "Moment",
+    "Opportunity",
+    "OpportunityRow",
     "Signal",
+    "SCORE_RANGE",
     "SignalRow",
     "Source",
     "SourceInfo",

@@ -152,7 +152,11 @@ class JourneyFiles(_Base):
     # ---- writing -------------------------------------------------------------------------------
 
     def _plain(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The journey as plain data for a file: the workshop's fields (votes, comment,
+        opportunities, votes_per_participant) only where they are set, so a journey without a
+        workshop writes the file it always did."""
+        data = self.model_dump(mode="json")
+        return _lean_workshop(data)
 
     def to_yaml(self) -> str:
         """The journey as YAML text (block style, unicode kept, field order as in the model).
@@ -201,6 +205,21 @@ class JourneyFiles(_Base):
         text = self.to_yaml() if fmt == "yaml" else self.to_json()
         atomic_write(target, text.encode("utf-8"))
         return Path(path)
+
+
+#: Workshop fields left out of a file at these (default) values: moment -> field -> default.
+_WORKSHOP_DEFAULTS: dict[str, Any] = {"votes": 0, "comment": "", "opportunities": []}
+
+
+def _lean_workshop(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("votes_per_participant") == 3:
+        del data["votes_per_participant"]
+    for stage in data.get("stages", []):
+        for m in stage.get("moments", []):
+            for key, default in _WORKSHOP_DEFAULTS.items():
+                if key in m and m[key] == default:
+                    del m[key]
+    return data
 
 
 def _format_of(name: str) -> Literal["yaml", "json"]:

@@ -39,6 +39,7 @@ from cxwidgets.journey.rules import (
     check_weight,
     clean_name,
 )
+from cxwidgets.journey.workshop import MAX_VOTES, Opportunity, check_opportunity_titles, check_whole
 
 
 class _Model(BaseModel):
@@ -359,6 +360,9 @@ class Moment(_Model):
 
     ``green``/``amber`` gate the moment's MIS (0-100); ``emotion`` is an optional -2..+2 mark for
     the journey map; ``owner_sla`` is a duration such as ``"2d"`` (see :func:`parse_duration`).
+    The workshop's fields (:mod:`cxwidgets.journey.workshop`): ``votes``, the moment's dot-vote
+    total (anonymous: no voter is kept); ``comment``, the room's comment; ``opportunities``, the
+    :class:`~cxwidgets.journey.Opportunity` items attached to it.
 
     Example:
         >>> from cxwidgets.journey import Moment
@@ -376,6 +380,14 @@ class Moment(_Model):
     amber: Number = DEFAULT_AMBER
     emotion: Number | None = None
     notes: str = ""
+    votes: int = 0
+    comment: str = ""
+    opportunities: list[Opportunity] = []
+
+    @field_validator("votes", mode="before")
+    @classmethod
+    def _votes(cls, value: object) -> int:
+        return check_whole(value, "votes", 0, MAX_VOTES, "a moment's votes are a whole number of dot votes, 0 or more")
 
     @field_validator("name", mode="before")
     @classmethod
@@ -432,6 +444,7 @@ class Moment(_Model):
         _check_gates(self.green, self.amber, who)
         if self.emotion is not None:
             _check_emotion(self.emotion, who)
+        check_opportunity_titles(self.name, self.opportunities)
         return self
 
     @property

@@ -14,9 +14,11 @@ from cxwidgets._util.text import plural, short, shorten
 from cxwidgets.journey.errors import JourneyError, _plain_message
 from cxwidgets.journey.models import Moment, Signal, Source, Stage
 from cxwidgets.journey.settings import MISSettings
+from cxwidgets.journey.workshop import Opportunity
 
 _CHILD: dict[str, tuple[str, type[BaseModel]]] = {
-    "stages": ("stage", Stage), "moments": ("moment", Moment), "signals": ("signal", Signal)
+    "stages": ("stage", Stage), "moments": ("moment", Moment), "signals": ("signal", Signal),
+    "opportunities": ("opportunity", Opportunity),
 }
 _NESTED: dict[str, type[BaseModel]] = {"source": Source, "mis": MISSettings}
 
@@ -31,7 +33,7 @@ def _locate(loc: tuple[Any, ...], data: Any, root: type[BaseModel]) -> tuple[lis
     for part in loc:
         if isinstance(part, int) and label is not None:
             item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
-            name = item.get("name") if isinstance(item, Mapping) else None
+            name = (item.get("name", item.get("title"))) if isinstance(item, Mapping) else None
             parts.append(f"{label} {short(name)}" if isinstance(name, str) else f"{label} #{part + 1}")
             node, label = item, None
             continue

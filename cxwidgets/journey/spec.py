@@ -32,6 +32,7 @@ from cxwidgets.journey.rules import (
     signal_key,
 )
 from cxwidgets.journey.settings import MISSettings
+from cxwidgets.journey.workshop import MAX_VOTES_PER_PARTICIPANT, JourneyWorkshop, check_personas, check_whole
 
 
 class SignalRow(NamedTuple):
@@ -62,7 +63,7 @@ _SIGNAL_TABLE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-class Journey(JourneyEditing, JourneyFiles, _Model):
+class Journey(JourneyEditing, JourneyWorkshop, JourneyFiles, _Model):
     """A customer journey: ordered stages of moments, each with signals, plus MIS settings.
 
     Attributes:
@@ -73,7 +74,10 @@ class Journey(JourneyEditing, JourneyFiles, _Model):
         stages: the ordered stages.
         mis: the tunable MIS settings (:class:`MISSettings`).
         emotions: persona -> moment name -> emotion (-2..+2), the as-is curve per persona.
-        to_be: persona -> moment name -> emotion (-2..+2), the to-be curve per persona.
+        to_be: persona -> moment name -> emotion (-2..+2), the to-be curve per persona (at
+            most five personas, :data:`~cxwidgets.journey.workshop.MAX_PERSONAS`).
+        votes_per_participant: the dot votes each participant of a workshop has (1..20); the
+            moments keep vote totals only (:mod:`cxwidgets.journey.workshop`).
 
     Example:
         >>> from cxwidgets.journey import Journey
@@ -91,6 +95,7 @@ class Journey(JourneyEditing, JourneyFiles, _Model):
     mis: MISSettings = Field(default_factory=MISSettings)
     emotions: dict[str, dict[str, Number]] = {}
     to_be: dict[str, dict[str, Number]] = {}
+    votes_per_participant: int = 3
 
     # ---- validation --------------------------------------------------------------------------
 
@@ -115,6 +120,14 @@ class Journey(JourneyEditing, JourneyFiles, _Model):
     def _name(cls, value: object) -> str:
         return clean_name(value, "journey name")
 
+    @field_validator("votes_per_participant", mode="before")
+    @classmethod
+    def _ballot(cls, value: object) -> int:
+        return check_whole(
+            value, "votes_per_participant", 1, MAX_VOTES_PER_PARTICIPANT,
+            "give each participant a few dot votes, e.g. 3 (at most 20)",
+        )
+
     @field_validator("emotions", "to_be")
     @classmethod
     def _curves(cls, value: dict[str, dict[str, float]], info: Any) -> dict[str, dict[str, float]]:
@@ -130,6 +143,7 @@ class Journey(JourneyEditing, JourneyFiles, _Model):
     @model_validator(mode="after")
     def _check(self) -> Journey:
         _check_gates(self.green, self.amber, "journey")
+        check_personas({*self.emotions, *self.to_be})
         stages: dict[str, int] = {}
         for i, stage in enumerate(self.stages):
             if stage.name in stages:

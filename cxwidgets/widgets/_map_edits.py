@@ -14,7 +14,19 @@ from cxwidgets.journey import Journey
 
 # the fields the map may change (anything else goes through the Journey methods in Python)
 _STAGE_FIELDS = ("name", "green", "amber")
-_MOMENT_FIELDS = ("name", "hypothesis", "owner", "owner_sla", "green", "amber", "notes", "emotion")
+_MOMENT_FIELDS = ("name", "hypothesis", "owner", "owner_sla", "green", "amber", "notes", "emotion", "comment")
+_OPPORTUNITY_FIELDS = ("title", "customer_value", "business_value", "effort")
+
+#: The workshop's operations (dot votes, opportunities), op -> (required args, optional args):
+#: part of :data:`~cxwidgets.widgets.journey_map.OPS`.
+WORKSHOP_OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "vote": (("moment",), ("votes",)),
+    "clear_votes": ((), ()),
+    "set_votes_per_participant": (("votes",), ()),
+    "add_opportunity": (("moment", "title"), ("fields",)),
+    "update_opportunity": (("moment", "title", "fields"), ()),
+    "remove_opportunity": (("moment", "title"), ()),
+}
 # ``source`` is the whole source mapping (the map sends it with its ``aggregate`` changed)
 _SIGNAL_FIELDS = ("name", "green", "amber", "floor", "target", "weight", "description", "normaliser", "source")
 
@@ -53,6 +65,19 @@ def edited(j: Journey, op: str, args: Mapping[str, Any], selected: str | None) -
         new = j.update_signal(args["moment"], args["signal"], **_fields(op, args["fields"], _SIGNAL_FIELDS))
     elif op == "load_template":
         new = _template(args["name"])
+    elif op == "vote":
+        new = j.vote(args["moment"], args.get("votes", 1))
+    elif op == "clear_votes":
+        new = j.clear_votes()
+    elif op == "set_votes_per_participant":
+        new = j._rebuild({**j.model_dump(), "votes_per_participant": args["votes"]}, "set_votes_per_participant")
+    elif op == "add_opportunity":
+        fields = _fields(op, args.get("fields") or {}, _OPPORTUNITY_FIELDS[1:])
+        new = j.add_opportunity(args["moment"], args["title"], **fields)
+    elif op == "update_opportunity":
+        new = j.update_opportunity(args["moment"], args["title"], **_fields(op, args["fields"], _OPPORTUNITY_FIELDS))
+    elif op == "remove_opportunity":
+        new = j.remove_opportunity(args["moment"], args["title"])
     else:  # set_emotion
         new = _set_emotion(j, args["persona"], args["moment"], args["value"], bool(args.get("to_be", False)))
     return new, selected

@@ -64,7 +64,7 @@ from cxwidgets.views import card_scores, primary_values
 from cxwidgets.widgets._assets import join_css, join_esm
 from cxwidgets.widgets._base import RefuseBadState, check_args, deprecated, message_of, serve_request
 from cxwidgets.widgets._export import standalone_page
-from cxwidgets.widgets._map_edits import edited, is_tuned_edit
+from cxwidgets.widgets._map_edits import WORKSHOP_OPS, edited, is_tuned_edit
 from cxwidgets.widgets._static import StaticFallback
 
 __all__ = ["JourneyMap", "OPS"]
@@ -92,6 +92,7 @@ OPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "update_signal": (("moment", "signal", "fields"), ()),
     "set_emotion": (("persona", "moment", "value"), ("to_be",)),
     "load_template": (("name",), ()),
+    **WORKSHOP_OPS,  # dot votes and opportunities (see cxwidgets.journey.workshop)
 }
 
 _NAME_SHOWN = 60
@@ -322,6 +323,41 @@ class JourneyMap(StaticFallback, RefuseBadState, anywidget.AnyWidget):
         if into_model is not None:  # gates decide the cards' status: show it
             self.refresh()
         return new
+
+    # ---- the workshop's tools (each an edit: it lands in the journey and its file) ---------------
+
+    def vote(self, moment: str, votes: int = 1) -> Journey:
+        """Add dot votes to ``moment`` (a negative number takes them back); only totals are
+        kept, never who voted. The map's ballot gives each participant ``votes_per_participant``.
+
+        Example:
+            >>> m = JourneyMap(Journey.template("saas"), mode="workshop")
+            >>> m.vote("Renewal Decision", 2).vote_totals()["Renewal Decision"]
+            2
+        """
+        return self.edit("vote", moment=moment, votes=votes)
+
+    def add_opportunity(self, moment: str, title: str, **scores: int) -> Journey:
+        """Attach an opportunity to ``moment``: ``customer_value``, ``business_value`` and
+        ``effort`` from 1 (least) to 5 (most); the map plots them in its value x effort view.
+
+        Example:
+            >>> m = JourneyMap(Journey.template("saas"), mode="workshop")
+            >>> m.add_opportunity("Advocacy Ask", "Referral bonus", customer_value=4, business_value=5,
+            ...                   effort=2).opportunity_table()[0].quadrant
+            'quick win'
+        """
+        return self.edit("add_opportunity", moment=moment, title=title, fields=scores)
+
+    def comment_on(self, moment: str, text: str) -> Journey:
+        """Set the room's comment on ``moment`` (shown on its card, as text).
+
+        Example:
+            >>> m = JourneyMap(Journey.template("saas"), mode="workshop")
+            >>> m.comment_on("Advocacy Ask", "Ask after a support win").moment("Advocacy Ask").comment
+            'Ask after a support win'
+        """
+        return self.edit("update_moment", name=moment, fields={"comment": text})
 
     def _into_model(self, op: str, args: Mapping[str, Any], new: Journey) -> Journey | None:
         """An edit of the tuned state (gates, a signal's thresholds or weight) on a map showing

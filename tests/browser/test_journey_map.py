@@ -362,7 +362,8 @@ _OUTSIDE = """(root) => {
     const box = chart.querySelector('svg.cxjm-chart-svg').getBoundingClientRect();
     for (const t of chart.querySelectorAll('.cxjm-hint, .cxjm-chart-title, .cxjm-legend-text, text')) {
       const r = t.getBoundingClientRect();
-      if (r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5)) out.push([t.textContent, r.left, r.right, box.left, box.right]);
+      const outside = r.left < box.left - 0.5 || r.right > box.right + 0.5;
+      if (r.width && outside) out.push([t.textContent, r.left, r.right, box.left, box.right]);
     }
   }
   return out;
@@ -457,7 +458,8 @@ def test_saas_map_fits_a_projector_with_the_file_browser_open(lab: Lab, browser:
         for b in boxes:
             assert 0 <= b["left"] and b["right"] <= width, (b, width)
         # no part of the map is scrolled out of sight sideways
-        assert m.evaluate("r => { const s = r.querySelector('.cxjm-scroller'); return s.scrollWidth <= s.clientWidth + 1; }")
+        no_scroll = "r => { const s = r.querySelector('.cxjm-scroller'); return s.scrollWidth <= s.clientWidth + 1; }"
+        assert m.evaluate(no_scroll)
         red = m.locator(".cxjm-card.cxjm-status-red")
         assert red.count() >= 1
         r = red.first.bounding_box()
