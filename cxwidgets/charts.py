@@ -37,6 +37,7 @@ __all__ = [
     "by_records",
     "by_title",
     "chart_html",
+    "chart_view",
     "mis_chart",
     "mis_records",
     "save_chart",
@@ -155,6 +156,27 @@ def by_chart(frame: pl.DataFrame, by: str | Sequence[str], *, width: int = 200) 
         'MIS by segment'
     """
     return mis_chart(by_records(frame, by), " × ".join(_by_columns(by)), width=width, title=by_title(by))
+
+
+def chart_view(
+    frame: pl.DataFrame, level: str, *, by: str | Sequence[str] | None = None,
+    changes: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """What one bar chart of a tuner shows: its title and rows (aggregates only: one row per
+    moment, stage or group, never an account). ``level`` is ``"moment"`` or ``"stage"`` (rows
+    of :func:`mis_records`), or ``"segment"`` with ``by`` (``model.score("journey", by=by)``,
+    rows of :func:`by_records`).
+
+    Example:
+        >>> import polars as pl
+        >>> f = pl.DataFrame({"region": ["EU"], "mis": [61.04], "n_accounts": [12], "status": ["amber"]})
+        >>> view = chart_view(f, "segment", by="region")
+        >>> view["title"], view["rows"][0]["text"]
+        ('MIS by region', '61.0 · Amber · n 12')
+    """
+    if level == "segment" and by is not None:
+        return {"level": level, "title": by_title(by), "rows": by_records(frame, by)}
+    return {"level": level, "title": _LEVEL_TITLES.get(level, level), "rows": mis_records(frame, level, changes)}
 
 
 def _by_columns(by: str | Sequence[str]) -> list[str]:

@@ -1,77 +1,109 @@
-"""The WeightTuner's controls: ipywidgets sliders, dropdowns and checkboxes that hand the tuner
-what the page sent, so the model's rules decide and a refused value springs back with a message
-(never a silent clamp, never a traceback in the kernel's log)."""
+"""The WeightTuner's controls, as Python handles onto its synced state.
+
+The tuner is one anywidget: its sliders, dropdowns and checkbox are drawn by its own ES module
+(weight_tuner.js) from the synced traits ``values``, ``maxima``, ``settings`` and ``by``. These
+small classes keep the Python API of a control (``tuner.sliders[key].value = 2``,
+``tuner.missing.value``, ``tuner.by_picker.options``): reading one reads the tuner's trait,
+setting one sets it, so the tuner's rules decide and a refused value springs back with a message
+(never a silent clamp, never a traceback in the kernel's log).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as w
-import traitlets
-
-from cxwidgets.widgets._base import PageUpdates
+__all__ = ["Choice", "Slider", "Toggle", "plain_number"]
 
 
-class _Slider(PageUpdates, w.FloatSlider):
-    """A slider that hands the tuner what the front end sent, unchanged: no silent clamp to its
-    ends (-1 would become 0, switching a signal off; 1e308 would become 5). The model's rules
-    decide, and a refused value springs back with a message. A value that is not a number at
-    all (a boolean, text) never becomes one: the tuner refuses it the same way."""
+def plain_number(value: Any) -> bool:
+    """Whether ``value`` is a number a slider may carry (a bool is not one).
 
-    @traitlets.validate("value")
-    def _validate_value(self, proposal: dict[str, Any]) -> Any:
-        return proposal["value"]
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        if "value" in sync_data and not _plain_number(sync_data["value"]):
-            sync_data = dict(sync_data)
-            raw = sync_data.pop("value")
-            refuse = getattr(self, "_refuse_raw", None)
-            if refuse is not None:
-                refuse(self, raw)
-            self.send_state("value")  # the page shows the last good value again
-            if not sync_data:
-                return
-        super().set_state(sync_data)
-
-
-class _Guarded:
-    """Mixin for a control: a value from the page that its trait refuses (an index past the
-    options, text for a checkbox) becomes the tuner's message, and the page is sent the last
-    good value, instead of a traceback in the kernel's log."""
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        try:
-            super().set_state(sync_data)  # type: ignore[misc]
-        except (traitlets.TraitError, ValueError, TypeError) as err:
-            refuse = getattr(self, "_refuse_text", None)
-            if refuse is not None:
-                refuse(f"{getattr(self, 'description', '') or 'setting'}: {err}")
-            self.send_state([k for k in sync_data if k in self.keys])  # type: ignore[attr-defined]
-
-
-class _Dropdown(_Guarded, PageUpdates, w.Dropdown):
-    pass
-
-
-class _Checkbox(_Guarded, PageUpdates, w.Checkbox):
-    pass
-
-
-def _plain_number(value: Any) -> bool:
+    Example:
+        >>> plain_number(2), plain_number(0.5), plain_number(True), plain_number("2")
+        (True, True, False, False)
+    """
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _slider(description: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
-    return _Slider(
-        value=value,
-        min=0.0,
-        max=max(maximum, value),
-        step=step,
-        description=description,
-        tooltip=tooltip,
-        readout_format=".2f",
-        continuous_update=True,
-        style={"description_width": "11em"},
-        layout=w.Layout(width="98%"),
-    )
+class Slider:
+    """One slider of a tuner: ``key`` in ``tuner.values`` (its value) and ``tuner.maxima``
+    (its end). Setting ``value`` from Python applies at once; a value that is not a number is
+    refused with a ``TypeError`` (the page's own moves are checked by the tuner)."""
+
+    def __init__(self, tuner: Any, key: str, description: str, step: float, tooltip: str) -> None:
+        self._tuner = tuner
+        self.key = key
+        self.description = description
+        self.step = step
+        self.tooltip = tooltip
+        self.min = 0.0
+        #: labels are drawn as text (textContent) in the page, never as HTML
+        self.description_allow_html = False
+
+    @property
+    def value(self) -> float:
+        return float(self._tuner.values[self.key])
+
+    @value.setter
+    def value(self, value: float) -> None:
+        if not plain_number(value):
+            raise TypeError(f"{self.description}: a slider's value is a number, got {type(value).__name__}")
+        self._tuner.values = {**self._tuner.values, self.key: float(value)}
+
+    @property
+    def max(self) -> float:
+        return float(self._tuner.maxima[self.key])
+
+    @max.setter
+    def max(self, value: float) -> None:
+        self._tuner.maxima = {**self._tuner.maxima, self.key: float(value)}
+
+    @property
+    def focused(self) -> bool:
+        """Whether the slider is highlighted (its moment is selected: :meth:`WeightTuner.focus`)."""
+        return self.key in self._tuner.focused
+
+    def __repr__(self) -> str:
+        return f"Slider({self.key!r}, value={self.value!r})"
+
+
+class Choice:
+    """A dropdown of a tuner: ``value`` is one of ``options`` (values; ``labels`` are what the
+    page shows), read from and written to the tuner's trait ``trait`` (or key ``field`` of it)."""
+
+    def __init__(
+        self, tuner: Any, trait: str, description: str, options: Any, field: str | None = None,
+        labels: list[str] | None = None,
+    ) -> None:
+        self._tuner = tuner
+        self._trait = trait
+        self._field = field
+        self._options = options
+        self.description = description
+        self.labels = labels
+
+    @property
+    def options(self) -> list[Any]:
+        return list(getattr(self._tuner, self._options)) if isinstance(self._options, str) else list(self._options)
+
+    @property
+    def value(self) -> Any:
+        current = getattr(self._tuner, self._trait)
+        return current if self._field is None else current[self._field]
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        if self._field is None:
+            setattr(self._tuner, self._trait, value)
+        else:
+            setattr(self._tuner, self._trait, {**getattr(self._tuner, self._trait), self._field: value})
+
+    def __repr__(self) -> str:
+        return f"Choice({self.description!r}, value={self.value!r})"
+
+
+class Toggle(Choice):
+    """A checkbox of a tuner (a :class:`Choice` of ``False`` and ``True``)."""
+
+    def __init__(self, tuner: Any, trait: str, description: str, field: str) -> None:
+        super().__init__(tuner, trait, description, [False, True], field=field)

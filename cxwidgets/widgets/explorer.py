@@ -7,6 +7,11 @@
 - Thresholds applied in the threshold tuner change the model's gates, so the map's colours and
   the weight tuner's charts follow.
 
+The Explorer is one anywidget: the map above, a tab bar of its own and the tuner of the tab
+below, each an anywidget drawn through anywidget's host (no ipywidgets containers, so it shows
+where anywidget reaches; a host that cannot nest widgets shows a note: display ``explorer.map``,
+``explorer.weights`` and ``explorer.thresholds`` on their own there, e.g. marimo).
+
 The map is read-only here (view mode): renaming or removing a moment would cut it off from the
 data the model was bound to. Edit the journey in a :class:`JourneyMap` of its own, then bind.
 
@@ -23,12 +28,17 @@ Example:
 from __future__ import annotations
 
 import os
+import pathlib
 from pathlib import Path
 from typing import Any
 
-import ipywidgets as w
+import anywidget
+import traitlets
 
 from cxwidgets.journey import split_signal_key
+from cxwidgets.widgets._assets import join_css, join_esm
+from cxwidgets.widgets._base import deprecated
+from cxwidgets.widgets._static import StaticFallback
 from cxwidgets.widgets.journey_map import JourneyMap
 from cxwidgets.widgets.threshold_tuner import ThresholdTuner
 from cxwidgets.widgets.weight_tuner import WeightTuner
@@ -36,9 +46,27 @@ from cxwidgets.widgets.weight_tuner import WeightTuner
 __all__ = ["Explorer"]
 
 _WEIGHTS, _THRESHOLDS = 0, 1
+_HERE = pathlib.Path(__file__).parent
 
 
-class Explorer(w.VBox):
+class _Tabs:
+    """Deprecated: the ipywidgets ``Tab`` the Explorer was; ``selected_index`` is ``Explorer.tab``."""
+
+    def __init__(self, explorer: Explorer) -> None:
+        self._explorer = explorer
+
+    @property
+    def selected_index(self) -> int:
+        deprecated("Explorer.tabs.selected_index", "Explorer.tab")
+        return int(self._explorer.tab)
+
+    @selected_index.setter
+    def selected_index(self, index: int) -> None:
+        deprecated("Explorer.tabs.selected_index", "Explorer.tab")
+        self._explorer.tab = index
+
+
+class Explorer(StaticFallback, anywidget.AnyWidget):
     """The three widgets on one :class:`~cxwidgets.mis.MISModel`, linked.
 
     Args:
@@ -51,12 +79,21 @@ class Explorer(w.VBox):
         map: the :class:`JourneyMap` (view mode).
         weights: the :class:`WeightTuner`.
         thresholds: the :class:`ThresholdTuner`.
-        tabs: the tab bar holding the two tuners.
+        tab: which tuner shows below the map (a synced trait: 0 the weights, 1 the
+            thresholds; the tab bar sets it). ``tabs.selected_index`` is its deprecated name.
 
     Example:
         >>> explorer = cx.Explorer(model, outcome="churned", accounts=data.accounts)  # doctest: +SKIP
         >>> explorer  # in a notebook: the map above, the tuners in tabs below  # doctest: +SKIP
     """
+
+    _esm = join_esm(_HERE / "explorer.js")
+    _css = join_css(_HERE / "explorer.css", "cxex")
+
+    map = anywidget.WidgetTrait().tag(sync=True)
+    weights = anywidget.WidgetTrait().tag(sync=True)
+    thresholds = anywidget.WidgetTrait().tag(sync=True)
+    tab = traitlets.Int(_WEIGHTS).tag(sync=True)
 
     def __init__(
         self,
@@ -68,21 +105,21 @@ class Explorer(w.VBox):
         debounce: float = 0.08,
     ) -> None:
         self.model = model
-        self.weights = WeightTuner(model, debounce=debounce)
-        self.thresholds = ThresholdTuner(model, outcome=outcome, accounts=accounts, event=event)
-        self.map = JourneyMap(model.journey, model, mode="view")
-        self.tabs = w.Tab(children=[self.weights, self.thresholds])
-        self.tabs.set_title(_WEIGHTS, "Weights")
-        self.tabs.set_title(_THRESHOLDS, "Thresholds")
+        weights = WeightTuner(model, debounce=debounce)
+        thresholds = ThresholdTuner(model, outcome=outcome, accounts=accounts, event=event)
+        journey_map = JourneyMap(model.journey, model, mode="view")
+        super().__init__(map=journey_map, weights=weights, thresholds=thresholds)
         self._stale = False
         self._syncing = False
         self.map.observe(self._on_select, names="selected_moment")
         self.thresholds.observe(self._on_target, names="target")
         self.thresholds.observe(self._on_gates, names="journey")
-        self.tabs.observe(self._on_tab, names="selected_index")
         self.weights.on_update(self._on_weights)
-        super().__init__([self.map, self.tabs])
-        self.add_class("cx-explorer")
+
+    @property
+    def tabs(self) -> _Tabs:
+        """Deprecated: the tab bar is now the synced trait :attr:`tab`."""
+        return _Tabs(self)
 
     # ---- links -------------------------------------------------------------------------------
 
@@ -117,17 +154,42 @@ class Explorer(w.VBox):
 
     def _on_weights(self, _tuner: WeightTuner) -> None:
         self.map.refresh()
-        if self.tabs.selected_index == _THRESHOLDS:
+        if self.tab == _THRESHOLDS:
             self.thresholds.refresh()
         else:
             self._stale = True
 
+    @traitlets.validate("tab")
+    def _check_tab(self, proposal: dict[str, Any]) -> int:
+        if proposal["value"] not in (_WEIGHTS, _THRESHOLDS):
+            raise traitlets.TraitError(f"tab is 0 (weights) or 1 (thresholds), got {proposal['value']!r}")
+        return int(proposal["value"])
+
+    @traitlets.observe("tab")
     def _on_tab(self, change: dict[str, Any]) -> None:
         if change["new"] == _THRESHOLDS and self._stale:
             self._stale = False
             self.thresholds.refresh()
 
     # ---- saving ------------------------------------------------------------------------------
+
+    def _static_svg(self) -> str:
+        """The map, the MIS charts and the bands as one picture (the static fallback)."""
+        from cxwidgets.widgets._static import explorer_svg
+
+        return explorer_svg(self)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None, *, title: str | None = None) -> str:
+        """One self-contained, offline page: the map (read-only), the MIS charts, the threshold
+        bands and the tables behind them, the journey file, when and with which version it was
+        made. Writes it to ``path`` when given; returns it.
+
+        Example:
+            >>> explorer.to_html("explorer.html")  # doctest: +SKIP
+        """
+        from cxwidgets.widgets._static import explorer_html
+
+        return explorer_html(self, path, title=title)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Save the whole tuned state, ``model.to_journey()`` (weights, multipliers, policies,

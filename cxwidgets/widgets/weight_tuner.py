@@ -3,12 +3,17 @@
 A thin view over :class:`~cxwidgets.mis.MISModel`: each slider is one of the model's tunable
 settings (category weights, signal weights, role multipliers, segment multipliers). A slider
 move sets the model through its fast path (milliseconds, whatever the number of accounts) and
-redraws three small altair charts (moment and stage MIS, and the journey MIS by a dimension of
+redraws three small bar charts (moment and stage MIS, and the journey MIS by a dimension of
 the accounts picked in the widget, ``by``: segment, region, plan..., each group with its
-accounts), sending only those aggregated rows to the browser, never account data. Moves made in the browser are
-debounced: while a slider is dragged, the model and charts update once the slider has rested
-``debounce`` seconds, and the last position always lands. A value set from Python
-(``tuner.sliders[key].value = 2``) applies at once.
+accounts), sending only those aggregated rows to the browser, never account data. Moves made in
+the browser are debounced: while a slider is dragged, the model and charts update once the
+slider has rested ``debounce`` seconds, and the last position always lands. A value set from
+Python (``tuner.sliders[key].value = 2``) applies at once.
+
+The tuner is one anywidget: its panels (``<details>`` sections), sliders and charts are drawn by
+its own ES module (weight_tuner.js, no ipywidgets containers, no chart library), so it shows in
+every host anywidget reaches (JupyterLab, Notebook 7, Voila, Colab, marimo) and a saved
+notebook carries a few kilobytes of state for it. altair is used only by :meth:`save_image`.
 
 A setting the model refuses (all category weights at 0, every signal of a moment at 0, a
 ``by`` that is no column of the accounts) shows its message above the sliders and the control
@@ -30,21 +35,22 @@ from __future__ import annotations
 import asyncio
 import os
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import ipywidgets as w
+import anywidget
 import polars as pl
 import traitlets
-from altair import JupyterChart
 
-from cxwidgets.charts import by_chart, by_records, mis_chart, mis_records, save_chart
+from cxwidgets.charts import by_chart, chart_view, mis_chart, save_chart
 from cxwidgets.journey import CATEGORIES, split_signal_key
 from cxwidgets.signals import NO_SEGMENT
 from cxwidgets.views import dimensions_of
-from cxwidgets.widgets._base import Flag, deprecated, message_of
-from cxwidgets.widgets._controls import _Checkbox, _Dropdown, _slider
+from cxwidgets.widgets._assets import join_css, join_esm
+from cxwidgets.widgets._base import Flag, PageUpdates, deprecated, message_of, serve_request
+from cxwidgets.widgets._controls import Choice, Slider, Toggle, plain_number
+from cxwidgets.widgets._static import StaticFallback
 
 if TYPE_CHECKING:
     from cxwidgets.mis.checks import Level
@@ -52,27 +58,18 @@ if TYPE_CHECKING:
 __all__ = ["WeightTuner"]
 
 _HERE = pathlib.Path(__file__).parent
-_CSS = (_HERE / "weight_tuner.css").read_text(encoding="utf-8")
+_ESM_PATH = _HERE / "weight_tuner.js"
+_CSS_PATH = _HERE / "weight_tuner.css"
 _LEVELS: tuple[Level, ...] = ("moment", "stage", "segment")
 #: slider key prefix -> the model setting it changes
 _FIELDS = {"category": "category_weights", "signal": "signal_weights", "role": "role_multipliers",
            "segment": "segment_multipliers"}
-_offline_done = False
-
-
-def _enable_offline() -> None:
-    """altair's JupyterChart loads its JavaScript from a CDN unless told otherwise: bundle it
-    from vl-convert once per process so charts render with no network."""
-    global _offline_done
-    if not _offline_done:
-        JupyterChart.enable_offline()
-        _offline_done = True
-
-
-class _Chart(JupyterChart):
-    """A JupyterChart whose text follows JupyterLab's theme (CSS beside this file)."""
-
-    _css = _CSS
+_MISSING = (
+    ("renormalise", "renormalise over the signals present"),
+    ("floor", "count it at its floor (score 0)"),
+    ("impute", "impute the moment's mean"),
+)
+_KEPT = "\nThe last good setting is kept."
 
 
 def _ranks(frame: pl.DataFrame, level: str) -> dict[str, int]:
@@ -82,7 +79,35 @@ def _ranks(frame: pl.DataFrame, level: str) -> dict[str, int]:
     return {str(label): i + 1 for i, (label, _) in enumerate(rows)}
 
 
-class WeightTuner(w.VBox):
+class _ChartView:
+    """One chart of the tuner: the rows it shows (``rows``, ``title``) and, for export, the same
+    picture as an altair chart (``chart``, ``spec``: its Vega-Lite dict)."""
+
+    def __init__(self, tuner: WeightTuner, level: Level) -> None:
+        self._tuner = tuner
+        self.level = level
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._tuner.views[self.level]["rows"]]
+
+    @property
+    def title(self) -> str:
+        return str(self._tuner.views[self.level]["title"])
+
+    @property
+    def chart(self) -> Any:
+        return self._tuner._chart(self.level, self._tuner._score(self.level))
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return dict(self.chart.to_dict())
+
+    def __repr__(self) -> str:
+        return f"<chart {self.title!r}: {len(self.rows)} bars>"
+
+
+class WeightTuner(StaticFallback, PageUpdates, anywidget.AnyWidget):
     """Sliders for category weights, signal weights, role and segment multipliers, beside live
     MIS charts by moment, stage and a dimension of the accounts; rank changes since the last
     reset; reset; save.
@@ -95,23 +120,47 @@ class WeightTuner(w.VBox):
             lists them; default ``"segment"``).
 
     Attributes:
-        sliders: key -> slider, keys ``"category:<name>"``, ``"signal:<Moment/Signal>"``,
-            ``"role:<role>"``, ``"segment:<segment>"``.
-        missing, arr_weighting: the missing-signal policy (dropdown) and ARR weighting (checkbox).
+        sliders: key -> slider (``.value``, ``.max``, ``.description``), keys
+            ``"category:<name>"``, ``"signal:<Moment/Signal>"``, ``"role:<role>"``,
+            ``"segment:<segment>"``; their values are the synced trait ``values``.
+        missing, arr_weighting: the missing-signal policy (dropdown) and ARR weighting (checkbox);
+            their values are the synced trait ``settings``.
         by: the dimension of the third chart (a synced trait; the "MIS by" picker sets it).
-        by_picker: the "MIS by" dropdown, listing ``model.dimensions``.
-        charts: ``{"moment", "stage", "segment"}`` -> altair ``JupyterChart``; ``"segment"``
-            is the "MIS by <by>" chart (one bar per group, with its accounts).
-        error: the last refused setting's message ("" when none), also shown in the widget.
+        by_picker: the "MIS by" dropdown, listing ``model.dimensions`` (``by_options``).
+        charts: ``{"moment", "stage", "segment"}`` -> the chart's ``rows`` and ``title`` (the
+            synced trait ``views``), and ``chart``: the same picture as an altair chart;
+            ``"segment"`` is the "MIS by <by>" chart (one bar per group, with its accounts).
+        sections: the titles and sliders of the panels; ``open_section``: the one open.
+        error: the last refused setting's message ("" when none); ``message``: what the widget
+            shows above the sliders.
         rank_changes: moment -> rank change since the last reset (positive: moved up).
-        updates: how many times the charts were redrawn (each sends one small spec per chart).
+        updates: how many times the charts were redrawn (each sends one small list of rows).
 
     Example:
         >>> tuner = cx.WeightTuner(model)  # doctest: +SKIP
         >>> tuner  # shows the sliders and charts in a notebook  # doctest: +SKIP
     """
 
+    _esm = join_esm(_ESM_PATH)
+    _css = join_css(_CSS_PATH, "cxwt")
+
+    sections = traitlets.List(traitlets.Dict()).tag(sync=True)
+    values = traitlets.Dict().tag(sync=True)
+    maxima = traitlets.Dict().tag(sync=True)
+    missing_options = traitlets.List(traitlets.List()).tag(sync=True)
+    settings = traitlets.Dict().tag(sync=True)
     by = traitlets.Unicode("segment").tag(sync=True)
+    by_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    views = traitlets.Dict().tag(sync=True)
+    ranks = traitlets.Unicode("").tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    message_kind = traitlets.Unicode("").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    open_section = traitlets.Int(0).tag(sync=True)
+    focused = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    path = traitlets.Unicode("journey.yaml").tag(sync=True)
+    request = traitlets.Dict().tag(sync=True)
+    ack = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self, model: Any, *, debounce: float = 0.08, path: str | os.PathLike[str] = "journey.yaml",
@@ -123,140 +172,137 @@ class WeightTuner(w.VBox):
             raise TypeError(f"WeightTuner needs a cxwidgets MISModel, got {type(model).__name__}")
         if debounce < 0:
             raise ValueError(f"debounce must be >= 0 seconds, got {debounce!r}")
-        _enable_offline()
         self.model = model
         self.debounce = float(debounce)
-        self.error = ""
         self.updates = 0
         self.rank_changes: dict[str, int] = {}
         self._pending: asyncio.TimerHandle | None = None
         self._reverting = Flag()  # on while the tuner puts its controls back itself
+        self._ready = False
         self._last_good = self._state()
-        self._baseline: dict[str, int] = {}
         self._listeners: list[Callable[[WeightTuner], None]] = []
         by_frame = self.model.score("journey", by=by)  # a bad by raises here, as score does
-        self.by = by
-
-        self.sliders: dict[str, w.FloatSlider] = {}
-        sections = self._build_sliders()
-        self.message = w.HTML(layout=w.Layout(min_height="1.5em"))
-        self.message.add_class("cx-tuner-message")
-        self.ranks = w.Label(layout=w.Layout(min_height="1.5em"))
-        self.reset_button = w.Button(description="Reset", icon="undo", tooltip="Back to the journey's weights")
-        self.path = w.Text(value=str(path), description="Save to", layout=w.Layout(width="22em"))
-        self.save_button = w.Button(description="Save config", icon="save", tooltip="Write the tuned journey file")
-        self.reset_button.on_click(lambda _b: self.reset())
-        self.save_button.on_click(lambda _b: self._save_clicked())
-
-        scores = {"moment": self.model.score("moment"), "stage": self.model.score("stage"), "segment": by_frame}
-        self._baseline = _ranks(scores["moment"], "moment")
-        self.charts: dict[str, JupyterChart] = {
-            lvl: _Chart(self._chart(lvl, scores[lvl]), embed_options={"renderer": "svg", "actions": False})
-            for lvl in _LEVELS
-        }
-        for chart in self.charts.values():
-            chart.add_class("cx-chart")
-        accordion_layout = w.Layout(width="auto", max_width="100%")
-        self.accordion = w.Accordion(children=[box for _, box in sections], layout=accordion_layout)
-        for i, (title, _) in enumerate(sections):
-            self.accordion.set_title(i, title)
-        self.accordion.selected_index = 0
-        left_layout = w.Layout(flex="0 0 38%", min_width="280px", margin="0 16px 0 0", overflow="visible")
-        left = w.VBox([self.accordion], layout=left_layout)
+        self.sliders: dict[str, Slider] = {}
+        sections, values, maxima = self._build_sliders()
         dims = dimensions_of(self.model)
-        self.by_picker = _Dropdown(
-            options=dims if by in dims else [by, *dims], value=by, description="MIS by",
-            style={"description_width": "4em"}, layout=w.Layout(width="16em"),
+        super().__init__(
+            sections=sections, values=values, maxima=maxima, by=by, by_options=dims if by in dims else [by, *dims],
+            missing_options=[list(o) for o in _MISSING], path=str(path),
+            settings={"missing": model.missing, "arr_weighting": bool(model.arr_weighting)},
         )
-        self.by_picker._refuse_text = self._refuse
-        self.by_picker.observe(self._on_pick, names="value")
-        by_box = w.VBox([self.by_picker, self.charts["segment"]])
-        small_charts = w.HBox([self.charts["stage"], by_box], layout=w.Layout(flex_flow="row wrap"))
-        right_layout = w.Layout(flex="1 1 auto", min_width="0", overflow="auto")
-        right = w.VBox([self.charts["moment"], small_charts], layout=right_layout)
-        buttons = w.HBox([self.reset_button, self.path, self.save_button])
-        super().__init__([self.message, w.HBox([left, right]), self.ranks, buttons])
-        self.add_class("cx-weight-tuner")
+        self.missing = Choice(self, "settings", "A missing signal", [v for v, _ in _MISSING], field="missing",
+                              labels=[label for _, label in _MISSING])
+        self.arr_weighting = Toggle(self, "settings", "Weight accounts by ARR", field="arr_weighting")
+        self.by_picker = Choice(self, "by", "MIS by", "by_options")
+        self.charts: dict[str, _ChartView] = {lvl: _ChartView(self, lvl) for lvl in _LEVELS}
+        self._baseline = _ranks(self.model.score("moment"), "moment")
+        self._draw({"moment": self.model.score("moment"), "stage": self.model.score("stage"), "segment": by_frame})
         self._show_ranks()
+        self._ready = True
 
     # ---- sliders -----------------------------------------------------------------------------
 
-    def _build_sliders(self) -> list[tuple[str, w.VBox]]:
+    def _build_sliders(self) -> tuple[list[dict[str, Any]], dict[str, float], dict[str, float]]:
         m = self.model
-        sections: list[tuple[str, w.VBox]] = []
-        cat = [
-            self._add(f"category:{c}", c.capitalize(), m.category_weights[c], 5.0, 0.1, f"weight of {c} signals")
-            for c in CATEGORIES
-        ]
-        sections.append(("Categories", w.VBox(cat)))
-        rows: list[w.Widget] = []
+        values: dict[str, float] = {}
+        maxima: dict[str, float] = {}
+
+        def add(key: str, label: str, value: float, maximum: float, step: float, tooltip: str) -> dict[str, Any]:
+            self.sliders[key] = Slider(self, key, label, step, tooltip)
+            values[key] = float(value)
+            maxima[key] = max(float(maximum), float(value))
+            return {"key": key, "label": label, "step": step, "tooltip": tooltip}
+
+        sections: list[dict[str, Any]] = [{
+            "title": "Categories",
+            "rows": [add(f"category:{c}", c.capitalize(), m.category_weights[c], 5.0, 0.1, f"weight of {c} signals")
+                     for c in CATEGORIES],
+        }]
+        rows: list[dict[str, Any]] = []
         by_moment: dict[str, list[str]] = {}
         for key in m.signal_weights:
             by_moment.setdefault(split_signal_key(key)[0], []).append(key)
         for moment, keys in by_moment.items():
-            title = w.Label(value=moment)
-            title.add_class("cx-tuner-moment")
-            rows.append(title)
+            rows.append({"heading": moment})
             for key in keys:
                 signal = split_signal_key(key)[1]
-                rows.append(self._add(f"signal:{key}", signal, m.signal_weights[key], 5.0, 0.1, f"{moment} / {signal}"))
-        sections.append(("Signals", w.VBox(rows)))
+                rows.append(add(f"signal:{key}", signal, m.signal_weights[key], 5.0, 0.1, f"{moment} / {signal}"))
+        sections.append({"title": "Signals", "rows": rows})
         roles = sorted(
             set(m.role_multipliers)
             | {r for r in m.table.observations.get_column("role").unique().to_list() if isinstance(r, str)}
         )
         if roles:
-            sections.append((
-                "Roles",
-                w.VBox([
-                    self._add(f"role:{r}", r, m.role_multipliers.get(r, 1.0), 3.0, 0.05, f"weight of {r} answers")
-                    for r in roles
-                ]),
-            ))
+            sections.append({"title": "Roles", "rows": [
+                add(f"role:{r}", r, m.role_multipliers.get(r, 1.0), 3.0, 0.05, f"weight of {r} answers") for r in roles
+            ]})
         segments = sorted(set(m.segments) | set(m.segment_multipliers))
         if segments == [NO_SEGMENT]:  # the accounts carry no segment: nothing to weigh
             segments = []
         if segments:
             mult = m.segment_multipliers
-            sections.append((
-                "Segments",
-                w.VBox([
-                    self._add(f"segment:{s}", s, mult.get(s, 1.0), 3.0, 0.05, f"weight of {s} accounts")
-                    for s in segments
-                ]),
-            ))
-        sections.append(("Settings", self._policy_controls()))
-        return sections
+            sections.append({"title": "Segments", "rows": [
+                add(f"segment:{s}", s, mult.get(s, 1.0), 3.0, 0.05, f"weight of {s} accounts") for s in segments
+            ]})
+        sections.append({"title": "Settings", "rows": [], "settings": True})
+        return sections, values, maxima
 
-    def _policy_controls(self) -> w.VBox:
-        """The missing-signal policy and ARR weighting controls, at the model's settings."""
-        m = self.model
-        self.missing = _Dropdown(
-            options=[
-                ("renormalise over the signals present", "renormalise"),
-                ("count it at its floor (score 0)", "floor"),
-                ("impute the moment's mean", "impute"),
-            ],
-            value=m.missing,
-            description="A missing signal",
-            style={"description_width": "11em"},
-            layout=w.Layout(width="98%"),
-        )
-        self.arr_weighting = _Checkbox(
-            value=m.arr_weighting, description="Weight accounts by ARR", indent=False,
-            tooltip="multiply each account's weight in the roll-ups by its ARR",
-        )
-        for control in (self.missing, self.arr_weighting):
-            control.observe(self._on_slide, names="value")
-            control._refuse_text = self._refuse
-        return w.VBox([self.missing, self.arr_weighting])
+    @property
+    def section_titles(self) -> list[str]:
+        """The panels' titles, in order (e.g. ``["Categories", "Signals", ..., "Settings"]``)."""
+        return [str(s["title"]) for s in self.sections]
 
-    def _add(self, key: str, label: str, value: float, maximum: float, step: float, tooltip: str) -> w.FloatSlider:
-        slider = _slider(label, float(value), maximum, step, tooltip)
-        slider.observe(self._on_slide, names="value")
-        slider._refuse_raw = lambda _s, raw: self._refuse_value(key, raw)
-        self.sliders[key] = slider
-        return slider
+    @traitlets.validate("values")
+    def _check_values(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        values = dict(proposal["value"])
+        unknown = [k for k in values if k not in self.sliders]
+        if unknown:
+            raise traitlets.TraitError(f"no slider {unknown[0]!r}")
+        for key, v in values.items():
+            if not plain_number(v):
+                raise traitlets.TraitError(f"{self.sliders[key].description}: {v!r} is not a number")
+        return {k: float(v) for k, v in values.items()}
+
+    @traitlets.validate("settings")
+    def _check_settings(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        settings = dict(proposal["value"])
+        if settings.get("missing") not in [v for v, _ in _MISSING]:
+            raise traitlets.TraitError(
+                f"A missing signal: {settings.get('missing')!r} is not one of {', '.join(v for v, _ in _MISSING)}"
+            )
+        if not isinstance(settings.get("arr_weighting"), bool):
+            raise traitlets.TraitError(
+                f"Weight accounts by ARR: expected true or false, got {settings.get('arr_weighting')!r}"
+            )
+        return settings
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """An update from the page. A slider value that is not a number, an unknown policy, a
+        checkbox sent text: refused with the model's (or the control's) message, and the page is
+        sent the last good state again; nothing reaches the kernel's log as a traceback."""
+        sync_data = dict(sync_data)
+        raw = sync_data.get("values")
+        if isinstance(raw, Mapping):
+            bad = [(k, v) for k, v in raw.items() if k in self.sliders and not plain_number(v)]
+            if bad:
+                sync_data.pop("values")
+                self._refuse_value(*bad[0])
+                self.send_state("values")
+        for key, check in (("values", self._check_values), ("settings", self._check_settings)):
+            if key in sync_data:
+                try:
+                    check({"value": sync_data[key]})
+                except traitlets.TraitError as err:
+                    sync_data.pop(key)
+                    self._refuse(str(err))
+                    self.send_state(key)
+        if not sync_data:
+            return
+        try:
+            super().set_state(sync_data)
+        except (traitlets.TraitError, ValueError, TypeError) as err:
+            self._refuse(message_of(err))
+            self.send_state([k for k in sync_data if k in self.keys])
 
     def _refuse_value(self, key: str, raw: Any) -> None:
         """A slider was sent something that is not a number: the model's rule says why."""
@@ -283,20 +329,20 @@ class WeightTuner(w.VBox):
     def _wanted(self) -> dict[str, Any]:
         """The settings the controls show now."""
         state = self._state()
-        for key, slider in self.sliders.items():
+        for key, value in self.values.items():
             kind, _, name = key.partition(":")
-            state[_FIELDS[kind]][name] = float(slider.value)
-        state["missing"] = self.missing.value
-        state["arr_weighting"] = bool(self.arr_weighting.value)
+            state[_FIELDS[kind]][name] = float(value)
+        state["missing"] = self.settings["missing"]
+        state["arr_weighting"] = bool(self.settings["arr_weighting"])
         return state
 
-    def _on_slide(self, change: dict[str, Any]) -> None:
-        if self._reverting:
+    @traitlets.observe("values", "settings")
+    def _on_slide(self, _change: dict[str, Any]) -> None:
+        if self._reverting or not self._ready:
             return
         # a value set from Python (a script, a notebook cell) lands at once; a drag in the
-        # browser (the control applies an update from the page: PageUpdates) waits
-        from_browser = bool(getattr(change.get("owner"), "from_page", False))
-        if self.debounce <= 0 or not from_browser:
+        # browser (an update from the page: PageUpdates) waits
+        if self.debounce <= 0 or not self.from_page:
             self.update()
             return
         try:
@@ -322,37 +368,43 @@ class WeightTuner(w.VBox):
                 self._refuse(str(err))
                 return False
         self._last_good = self._state()
-        for slider in self.sliders.values():  # a value the model accepts beyond the slider's end
-            if slider.value > slider.max:
-                slider.max = slider.value
-        self.error = ""
-        self.message.value = ""
-        self._redraw()
+        beyond = {k: v for k, v in self.values.items() if v > self.maxima[k]}  # accepted beyond a slider's end
+        with self.hold_sync():
+            if beyond:
+                self.maxima = {**self.maxima, **beyond}
+            self._say("")
+            self._redraw()
         return True
 
-    def _refuse(self, text: str) -> None:
-        self.error = text
-        self.message.value = (
-            '<span class="cx-tuner-error" role="alert">' + _escape(text).replace("\n", "<br>")
-            + " The last good setting is kept.</span>"
-        )
-        self._set_sliders(self._last_good)
+    def _say(self, text: str, kind: str = "") -> None:
+        with self.hold_sync():
+            self.message_kind = kind if text else ""
+            self.message = text
 
-    def _set_sliders(self, state: dict[str, Any]) -> None:
-        with self._reverting:
-            for key, slider in self.sliders.items():
-                kind, _, name = key.partition(":")
-                value = float(state[_FIELDS[kind]].get(name, 1.0))
-                if value > slider.max:
-                    slider.max = value
-                slider.value = value
-            self.missing.value = state["missing"]
-            self.arr_weighting.value = bool(state["arr_weighting"])
+    def _refuse(self, text: str) -> None:
+        with self.hold_sync():
+            self.error = text
+            self._say(text + _KEPT, "error")
+            self._set_controls(self._last_good)
+
+    def _request_failed(self, message: str) -> None:
+        self._refuse(message)
+
+    def _set_controls(self, state: dict[str, Any]) -> None:
+        values = {}
+        for key in self.sliders:
+            kind, _, name = key.partition(":")
+            values[key] = float(state[_FIELDS[kind]].get(name, 1.0))
+        beyond = {k: v for k, v in values.items() if v > self.maxima[k]}
+        with self._reverting, self.hold_sync():
+            if beyond:
+                self.maxima = {**self.maxima, **beyond}
+            self.values = values
+            self.settings = {"missing": state["missing"], "arr_weighting": bool(state["arr_weighting"])}
 
     def _chart(self, level: str, frame: pl.DataFrame, *, background: str = "transparent") -> Any:
-        """The chart of ``level`` (``"segment"``: MIS by the dimension ``by``). In the widget it
-        has no background of its own: it sits on the notebook's (light or dark) background, its
-        text coloured by the theme (weight_tuner.css); exported files get a white one."""
+        """The altair chart of ``level`` (``"segment"``: MIS by the dimension ``by``), the
+        picture the widget draws, for exports (a white background there)."""
         if level == "segment":
             return by_chart(frame, self.by, width=200).properties(background=background)
         changes = self.rank_changes if level == "moment" else None
@@ -363,15 +415,19 @@ class WeightTuner(w.VBox):
         """What the chart of ``level`` draws: the model's roll-up (the fast path)."""
         return self.model.score("journey", by=self.by) if level == "segment" else self.model.score(level)
 
-    # ---- the dimension of the third chart ----------------------------------------------------
+    def _view(self, level: Level, frame: pl.DataFrame) -> dict[str, Any]:
+        if level == "segment":
+            return chart_view(frame, level, by=self.by)
+        return chart_view(frame, level, changes=self.rank_changes if level == "moment" else None)
 
-    def _on_pick(self, change: dict[str, Any]) -> None:
-        if not self._reverting:
-            self.by = change["new"]
+    def _draw(self, scores: Mapping[Level, pl.DataFrame]) -> None:
+        self.views = {**self.views, **{lvl: self._view(lvl, f) for lvl, f in scores.items()}}
+
+    # ---- the dimension of the third chart ----------------------------------------------------
 
     @traitlets.observe("by")
     def _on_by(self, change: dict[str, Any]) -> None:
-        if self._reverting or not hasattr(self, "charts"):
+        if self._reverting or not self._ready:
             return
         try:
             frame = self.model.score("journey", by=change["new"])
@@ -380,13 +436,12 @@ class WeightTuner(w.VBox):
                 self.by = change["old"]
             self._refuse(message_of(err))
             return
-        with self._reverting:
-            if change["new"] not in self.by_picker.options:  # a column the model slices by, not listed
-                self.by_picker.options = [*self.by_picker.options, change["new"]]
-            self.by_picker.value = change["new"]
-        self.error = ""
-        self.message.value = ""
-        self.charts["segment"].chart = self._chart("segment", frame)
+        with self.hold_sync():
+            if change["new"] not in self.by_options:  # a column the model slices by, not listed
+                self.by_options = [*self.by_options, change["new"]]
+            self.error = ""
+            self._say("")
+            self._draw({"segment": frame})
         self.updates += 1
 
     def redraw(self) -> None:
@@ -394,25 +449,26 @@ class WeightTuner(w.VBox):
         self._redraw(notify=False)
 
     def _redraw(self, notify: bool = True) -> None:
-        scores = {lvl: self._score(lvl) for lvl in _LEVELS}
+        scores: dict[Level, pl.DataFrame] = {lvl: self._score(lvl) for lvl in _LEVELS}
         now = _ranks(scores["moment"], "moment")
         self.rank_changes = {
             k: self._baseline[k] - r for k, r in now.items() if k in self._baseline and self._baseline[k] != r
         }
-        for lvl in _LEVELS:
-            self.charts[lvl].chart = self._chart(lvl, scores[lvl])
+        with self.hold_sync():
+            self.error = ""
+            self._draw(scores)
+            self._show_ranks()
         self.updates += 1
-        self._show_ranks()
         if notify:
             for listener in list(self._listeners):
                 listener(self)
 
     def _show_ranks(self) -> None:
         if not self.rank_changes:
-            self.ranks.value = "No moment has changed rank since the last reset."
+            self.ranks = "No moment has changed rank since the last reset."
             return
         parts = [f"{name} {'▲' if d > 0 else '▼'}{abs(d)}" for name, d in self.rank_changes.items()]
-        self.ranks.value = "Changed rank since the last reset: " + ", ".join(parts)
+        self.ranks = "Changed rank since the last reset: " + ", ".join(parts)
 
     def on_update(self, callback: Callable[[WeightTuner], None]) -> None:
         """Call ``callback(tuner)`` after every redraw (the Explorer refreshes the map with it)."""
@@ -421,11 +477,24 @@ class WeightTuner(w.VBox):
     def records(self, level: Level = "moment") -> list[dict[str, Any]]:
         """The rows the chart of ``level`` shows now (label, mis, status, text, change;
         ``"segment"``: the groups of ``by``, each with its accounts ``n``)."""
-        if level == "segment":
-            return by_records(self._score("segment"), self.by)
-        return mis_records(self.model.score(level), level, self.rank_changes if level == "moment" else None)
+        if level not in _LEVELS:
+            raise ValueError(f"level must be one of {', '.join(map(repr, _LEVELS))}, got {level!r}")
+        return self.charts[level].rows
 
     # ---- actions -----------------------------------------------------------------------------
+
+    @traitlets.observe("request")
+    def _on_request(self, change: dict[str, Any]) -> None:
+        serve_request(self, change["new"])
+
+    def _handle_request(self, op: str, args: Mapping[str, Any]) -> None:
+        from cxwidgets.widgets._base import check_args
+
+        check_args(op, args, {"reset": ((), ()), "save": ((), ())})
+        if op == "reset":
+            self.reset()
+        else:
+            self._save_clicked()
 
     def reset(self) -> None:
         """Back to the journey's settings; rank changes are counted from here again."""
@@ -434,23 +503,22 @@ class WeightTuner(w.VBox):
             self._pending = None
         self.model.reset()
         self._last_good = self._state()
-        self._set_sliders(self._last_good)
+        self._set_controls(self._last_good)
         self._baseline = _ranks(self.model.score("moment"), "moment")
         self.rank_changes = {}
-        self.error = ""
-        self.message.value = ""
+        self._say("")
         self._redraw()
 
     def focus(self, moment: str | None) -> None:
         """Open the signal sliders with ``moment``'s sliders highlighted (``None``: clear)."""
-        hit = False
-        for key, slider in self.sliders.items():
-            kind, _, name = key.partition(":")
-            on = moment is not None and kind == "signal" and split_signal_key(name)[0] == moment
-            hit = hit or on
-            (slider.add_class if on else slider.remove_class)("cx-focus")
-        if hit:
-            self.accordion.selected_index = 1
+        keys = [
+            key for key in self.sliders
+            if moment is not None and key.startswith("signal:") and split_signal_key(key[7:])[0] == moment
+        ]
+        with self.hold_sync():
+            self.focused = keys
+            if keys:
+                self.open_section = self.section_titles.index("Signals")
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Save the whole tuned state, ``model.to_journey()`` (weights in its signals, settings
@@ -459,16 +527,27 @@ class WeightTuner(w.VBox):
         Example:
             >>> tuner.save("journey.yaml")  # doctest: +SKIP
         """
-        target = Path(path if path is not None else self.path.value)
+        target = Path(path if path is not None else self.path)
         return self.model.to_journey().save(target)
 
     def _save_clicked(self) -> None:
         try:
             where = self.save()
         except Exception as err:  # noqa: BLE001 - shown to the user, nothing lost
-            self.message.value = f'<span class="cx-tuner-error" role="alert">Not saved: {_escape(str(err))}</span>'
+            self._say(f"Not saved: {err}", "error")
             return
-        self.message.value = f'<span class="cx-tuner-ok">Saved to {_escape(str(where))}</span>'
+        self._say(f"Saved to {where}", "ok")
+
+    def _static_svg(self) -> str:
+        """What the tuner shows now, as a picture (the static fallback: cxwidgets.widgets._static)."""
+        from cxwidgets.widgets._static import weights_svg
+
+        return weights_svg(self.model, self.by, self.rank_changes)
+
+    def _report_sections(self) -> list[dict[str, Any]]:
+        from cxwidgets.widgets._static import journey_sections, weights_sections
+
+        return [*weights_sections(self.model, self.by, self.rank_changes), *journey_sections(self)]
 
     def save_image(self, path: str | os.PathLike[str], level: Level = "moment") -> Path:
         """Export the chart of ``level`` as a PNG or SVG picture, or a standalone HTML page, by
@@ -488,9 +567,3 @@ class WeightTuner(w.VBox):
 
     def __repr__(self) -> str:
         return f"WeightTuner({self.model!r}, sliders={len(self.sliders)})"
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=True)

@@ -50,6 +50,8 @@ def test_explorer_runs_in_jupyterlab(lab: Lab, page) -> None:  # type: ignore[no
     card = explorer.locator(".cxjm-card").filter(has_text="Onboarding Kickoff").first
     card.click()
     explorer.locator(".cx-focus").first.wait_for(timeout=30_000)  # its signal slider, highlighted
+    # one anywidget hosting the map and the tuners: no ipywidgets Tab / Accordion inside
+    assert explorer.locator(".widget-tab, .widget-accordion, .lm-TabBar").count() == 0
     explorer.get_by_role("tab", name="Thresholds").click()
     target = explorer.locator(".cxtt-target")
     target.wait_for(timeout=30_000)

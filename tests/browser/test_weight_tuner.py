@@ -1,5 +1,5 @@
 """WeightTuner in a real browser: notebook 3 runs in JupyterLab, the charts render offline (no
-CDN: altair's JupyterChart bundled by vl-convert), and moving a weight slider with the keyboard
+CDN: the tuner's own ES module draws the bars as SVG), and moving a weight slider with the keyboard
 changes the MIS shown in the chart and the Python model. Records how long the chart took to
 change and how many bytes the kernel sent for it (a figure, not a pass/fail timing)."""
 
@@ -70,7 +70,9 @@ def test_tuner_renders_offline(nb: dict[str, Any]) -> None:
         assert moment in text
     assert re.search(r"\d+\.\d · (Green|Amber|Red)", text)  # value and state in words
     assert tuner.locator(".cx-chart").count() == 3
-    assert tuner.locator(".widget-slider").count() >= 4
+    assert tuner.locator(".cxwt-slider input[type=range]").count() >= 4
+    assert tuner.locator("details.cxwt-section[open] summary").all_text_contents() == ["Categories"]
+    assert page.locator(".jp-OutputArea-output .widget-accordion, .jp-OutputArea-output .noUi-handle").count() == 0
     # nothing fetched from outside the machine
     assert not [u for u in nb["requests"] if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))]
     assert nb["errors"] == []
@@ -82,7 +84,7 @@ def test_keyboard_slider_move_changes_the_chart_and_the_model(nb: dict[str, Any]
     tuner = page.locator(".cx-weight-tuner").first
     before = moment_chart_text(page)
     # the first section (Categories) is open; its first slider is "Experience"
-    handle = tuner.locator(".widget-slider").first.locator(".noUi-handle")
+    handle = tuner.locator(".cxwt-slider").first.locator("input[type=range]")
     handle.focus()
     n_frames = len(nb["frames"])
     for _ in range(8):
@@ -161,7 +163,7 @@ def test_mis_by_a_dimension_picked_in_the_page(nb: dict[str, Any]) -> None:
     text = by_chart_text(page)
     assert "MIS by segment" in text
     assert re.search(r"\d+\.\d · (Green|Amber|Red) · n \d", text)  # MIS, state in words, n of the group
-    picker = tuner.locator(".widget-dropdown", has_text="MIS by").locator("select")
+    picker = tuner.locator(".cxwt-by", has_text="MIS by").locator("select")
     options = picker.locator("option").all_text_contents()
     assert options[0] == "segment" and "renewed" in options
     picker.select_option(label="renewed")

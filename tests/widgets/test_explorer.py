@@ -30,15 +30,16 @@ front_select = send_update  # what the browser sends when a trait changes on the
 def test_selecting_a_moment_on_the_map_focuses_both_tuners(explorer: Any) -> None:
     front_select(explorer.map, selected_moment="Support Case Resolution")
     assert explorer.thresholds.target == "Support Case Resolution"
-    focused = [k for k, s in explorer.weights.sliders.items() if "cx-focus" in s._dom_classes]
+    focused = [k for k, s in explorer.weights.sliders.items() if s.focused]
     assert focused == [
         "signal:Support Case Resolution/P1 resolution time",
         "signal:Support Case Resolution/Support CSAT",
     ]
-    assert explorer.weights.accordion.selected_index == 1  # the signal sliders are open
+    assert explorer.weights.section_titles[explorer.weights.open_section] == "Signals"  # the signal sliders are open
+    assert explorer.weights.focused == focused  # what the page highlights
     front_select(explorer.map, selected_moment=None)
     assert explorer.thresholds.target == "mis"
-    assert not any("cx-focus" in s._dom_classes for s in explorer.weights.sliders.values())
+    assert not any(s.focused for s in explorer.weights.sliders.values()) and explorer.weights.focused == []
 
 
 def test_a_target_picked_in_the_threshold_tuner_selects_its_moment(explorer: Any) -> None:
@@ -55,7 +56,7 @@ def test_a_weight_change_redraws_the_map_and_rebins_when_shown(explorer: Any, da
     for row in model.score("moment").iter_rows(named=True):
         assert explorer.map.scores[row["moment"]]["mis"] == pytest.approx(row["mis"])
     assert explorer.thresholds.bins == before_bins  # its tab is hidden: not re-binned yet
-    explorer.tabs.selected_index = 1
+    send_update(explorer, tab=1)  # the Thresholds tab clicked in the page
     after = explorer.thresholds.bins
     assert after != before_bins
     # the histogram counts the accounts' journey MIS under the new weights
@@ -77,3 +78,18 @@ def test_thresholds_applied_recolour_the_map_and_charts(explorer: Any, tmp_path:
     assert rows["Onboarding Kickoff"]["status"] == "red"
     saved = Journey.load(explorer.save(tmp_path / "j.yaml"))
     assert saved.moment("Onboarding Kickoff").green == green
+
+
+def test_the_explorer_is_one_anywidget_holding_the_three_widgets(explorer: Any) -> None:
+    import ipywidgets as w
+
+    assert not isinstance(explorer, w.Box)  # no ipywidgets container (marimo, Colab)
+    state = explorer.get_state()
+    for name in ("map", "weights", "thresholds"):
+        assert state[name] == f"anywidget:{getattr(explorer, name).model_id}"  # what the page mounts
+    assert state["tab"] == 0
+    with pytest.warns(DeprecationWarning, match=r"Explorer\.tabs\.selected_index.*use Explorer\.tab"):
+        explorer.tabs.selected_index = 1
+    assert explorer.tab == 1
+    with pytest.raises(Exception, match="tab is 0"):
+        explorer.tab = 2

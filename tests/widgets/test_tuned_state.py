@@ -31,12 +31,11 @@ def data() -> Any:
 def tune_everything(explorer: Any) -> dict[str, Any]:
     """Tune every setting through the widgets' front-end messages; return what was set, by hand."""
     weights, thresholds = explorer.weights, explorer.thresholds
-    send_update(weights.sliders["category:outcome"], value=2.5)
-    send_update(weights.sliders["signal:Advocacy Ask/Promoter activation"], value=3.0)
-    send_update(weights.sliders["role:executive"], value=2.0)
-    send_update(weights.sliders["segment:enterprise"], value=0.4)
-    send_update(weights.missing, index=1)  # floor
-    send_update(weights.arr_weighting, value=True)
+    for key, value in (("category:outcome", 2.5), ("signal:Advocacy Ask/Promoter activation", 3.0),
+                       ("role:executive", 2.0), ("segment:enterprise", 0.4)):
+        send_update(weights, values={**weights.values, key: value})  # a slider moved in the page
+    send_update(weights, settings={**weights.settings, "missing": "floor"})
+    send_update(weights, settings={**weights.settings, "arr_weighting": True})
     front = Front(thresholds)
     assert front.request("set", green=80, amber=60)["ok"]  # the journey gates
     front.update(target="Onboarding Kickoff")
@@ -122,11 +121,11 @@ def test_a_slider_value_the_model_refuses_springs_back_with_a_message(data: Any,
     key = "Advocacy Ask/Promoter activation"
     before = tuner.records("moment")
     slider = tuner.sliders[f"signal:{key}"]
-    front = Front(slider)
-    front.update(value=sent)
+    front = Front(tuner)
+    front.update(values={**tuner.values, f"signal:{key}": sent})
     assert model.signal_weights[key] == 1.0  # not switched off, not capped
-    assert slider.value == 1.0 and front.pushed("value")[-1] == 1.0  # sprang back, the page told
-    assert tuner.error and "weight" in tuner.error and "The last good setting is kept" in tuner.message.value
+    assert slider.value == 1.0 and front.pushed("values")[-1][f"signal:{key}"] == 1.0  # sprang back, the page told
+    assert tuner.error and "weight" in tuner.error and "The last good setting is kept" in tuner.message
     assert tuner.records("moment") == before
     # and the Python API refuses the same values with the same rule
     with pytest.raises(ValueError):
@@ -238,18 +237,18 @@ def test_moment_a_slash_b_and_signal_b_slash_c_keep_two_weights_in_the_weight_tu
     tuner = WeightTuner(model, debounce=0)
     k1, k2 = signal_key("A/B", "C"), signal_key("A", "B/C")
     assert k1 != k2 and {f"signal:{k1}", f"signal:{k2}"} <= set(tuner.sliders)
-    send_update(tuner.sliders[f"signal:{k1}"], value=2.0)
-    send_update(tuner.sliders[f"signal:{k2}"], value=0.5)
+    send_update(tuner, values={**tuner.values, f"signal:{k1}": 2.0})  # what the page sends
+    send_update(tuner, values={**tuner.values, f"signal:{k2}": 0.5})
     assert model.signal_weights[k1] == 2.0 and model.signal_weights[k2] == 0.5
     saved = model.to_journey()
     assert saved.signal("A/B", "C").weight == 2.0 and saved.signal("A", "B/C").weight == 0.5
     # the slider labels are the signal names, under their moment's title
     assert tuner.sliders[f"signal:{k2}"].description == "B/C"
     tuner.focus("A")
-    focused = sorted(k for k, s in tuner.sliders.items() if "cx-focus" in s._dom_classes)
+    focused = sorted(k for k, s in tuner.sliders.items() if s.focused)
     assert focused == sorted([f"signal:{k2}", f"signal:{signal_key('A', 'D')}"])
     tuner.focus("A/B")
-    assert [k for k, s in tuner.sliders.items() if "cx-focus" in s._dom_classes] == [f"signal:{k1}"]
+    assert [k for k, s in tuner.sliders.items() if s.focused] == [f"signal:{k1}"] == tuner.focused
 
 
 def test_explorer_focus_follows_the_moment_of_an_escaped_key() -> None:
@@ -259,7 +258,7 @@ def test_explorer_focus_follows_the_moment_of_an_escaped_key() -> None:
     assert explorer.map.selected_moment == "A"
     send_update(explorer.thresholds, target=signal_key("A/B", "C"))
     assert explorer.map.selected_moment == "A/B"
-    focused = [k for k, s in explorer.weights.sliders.items() if "cx-focus" in s._dom_classes]
+    focused = [k for k, s in explorer.weights.sliders.items() if s.focused]
     assert focused == [f"signal:{signal_key('A/B', 'C')}"]
 
 
@@ -307,15 +306,17 @@ def test_a_trait_value_of_the_wrong_kind_from_the_page_is_a_message_not_a_traceb
 def test_settings_controls_refuse_what_their_traits_refuse(data: Any) -> None:
     model = MISModel(Journey.template("saas"), data)
     tuner = WeightTuner(model, debounce=0)
-    front = Front(tuner.missing)
-    front.update(index=7)  # past the three policies
+    front = Front(tuner)
+    front.update(settings={**tuner.settings, "missing": "mean"})  # not one of the three policies
     assert tuner.error.startswith("A missing signal") and model.missing == "renormalise"
-    assert front.pushed("index")[-1] == 0
-    front = Front(tuner.arr_weighting)
-    front.update(value="yes")
+    assert front.pushed("settings")[-1]["missing"] == "renormalise"
+    front.update(settings={**tuner.settings, "arr_weighting": "yes"})
     assert "Weight accounts by ARR" in tuner.error and model.arr_weighting is False
-    assert front.pushed("value")[-1] is False
-    assert "The last good setting is kept" in tuner.message.value
+    assert front.pushed("settings")[-1]["arr_weighting"] is False
+    assert "The last good setting is kept" in tuner.message
+    front.update(values={**tuner.values, "category:outcome": True})  # a slider sent a boolean
+    assert "must be a number" in tuner.error and model.category_weights["outcome"] == 1.0
+    assert front.pushed("values")[-1]["category:outcome"] == 1.0
 
 
 def test_a_structural_edit_on_a_map_with_a_model_keeps_the_tuned_state(data: Any, tmp_path: Path) -> None:

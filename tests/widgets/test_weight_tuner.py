@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import html
 import json
 import threading
 import xml.dom.minidom
 from pathlib import Path
 from typing import Any
 
-import ipywidgets as w
 import polars as pl
 import pytest
 
@@ -20,7 +18,7 @@ import cxwidgets as cx
 from cxwidgets.journey import Journey
 from cxwidgets.mis import MISModel
 from cxwidgets.widgets import WeightTuner
-from tests.widgets.front import send_update
+from tests.widgets.front import Front, send_update
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -35,12 +33,18 @@ def model(data: Any) -> MISModel:
     return MISModel(Journey.template("saas"), data)
 
 
-def slide(slider: w.FloatSlider, value: float) -> None:
-    """What the browser sends when a slider handle moves."""
-    send_update(slider, value=value)
+def slide(tuner: WeightTuner, key: str, value: Any) -> None:
+    """What the browser sends when a slider handle moves: the tuner's synced ``values``."""
+    send_update(tuner, values={**tuner.values, key: value})
 
 
 def chart_rows(tuner: WeightTuner, level: str) -> dict[str, Any]:
+    """The rows the page draws for the chart of ``level`` (the synced trait ``views``)."""
+    return {r["label"]: r for r in tuner.views[level]["rows"]}
+
+
+def spec_rows(tuner: WeightTuner, level: str) -> dict[str, Any]:
+    """The rows of the same chart as exported (its altair spec)."""
     spec = tuner.charts[level].spec
     values = spec["layer"][0]["data"]["values"] if "data" not in spec else spec["data"]["values"]
     return {r["label"]: r for r in values}
@@ -71,7 +75,7 @@ def independent(journey: Journey, data: Any, **mis: Any) -> MISModel:
 
 def test_category_slider_sets_the_model_and_the_charts_match_a_fresh_model(model: MISModel, data: Any) -> None:
     tuner = WeightTuner(model, debounce=0)
-    slide(tuner.sliders["category:outcome"], 3.0)
+    slide(tuner, "category:outcome", 3.0)
     assert model.category_weights["outcome"] == 3.0
     expected = independent(model.journey, data, category_weights={**model.journey.mis.category_weights, "outcome": 3.0})
     for level, key in (("moment", "moment"), ("stage", "stage"), ("segment", "segment")):
@@ -85,9 +89,9 @@ def test_category_slider_sets_the_model_and_the_charts_match_a_fresh_model(model
 def test_signal_role_and_segment_sliders(model: MISModel, data: Any) -> None:
     tuner = WeightTuner(model, debounce=0)
     key = "Quarterly Business Review/QBR NPS"
-    slide(tuner.sliders[f"signal:{key}"], 0.5)
-    slide(tuner.sliders["role:executive"], 2.5)
-    slide(tuner.sliders["segment:enterprise"], 0.2)
+    slide(tuner, f"signal:{key}", 0.5)
+    slide(tuner, "role:executive", 2.5)
+    slide(tuner, "segment:enterprise", 0.2)
     assert model.signal_weights[key] == 0.5
     assert model.role_multipliers["executive"] == 2.5
     assert model.segment_multipliers["enterprise"] == 0.2
@@ -107,11 +111,11 @@ def test_a_refused_setting_shows_a_message_and_keeps_the_last_good_state(model: 
     tuner = WeightTuner(model, debounce=0)
     before = chart_rows(tuner, "moment")
     for c in ("experience", "operational", "behavioral"):
-        slide(tuner.sliders[f"category:{c}"], 0.0)
+        slide(tuner, f"category:{c}", 0.0)
     good = chart_rows(tuner, "moment")
-    slide(tuner.sliders["category:outcome"], 0.0)  # all four at 0: nothing can be scored
+    slide(tuner, "category:outcome", 0.0)  # all four at 0: nothing can be scored
     assert "all four category weights are 0" in tuner.error
-    assert "all four category weights are 0" in tuner.message.value
+    assert "all four category weights are 0" in tuner.message and tuner.message_kind == "error"
     assert tuner.sliders["category:outcome"].value == 1.0  # sprang back
     assert model.category_weights["outcome"] == 1.0
     assert chart_rows(tuner, "moment") == good != before
@@ -124,12 +128,14 @@ def test_user_text_in_messages_is_escaped(data: Any) -> None:
     sliders = [k for k in tuner.sliders if k.startswith(f"signal:{XSS}/")]
     assert sliders
     for k in sliders:
-        slide(tuner.sliders[k], 0.0)
+        slide(tuner, k, 0.0)
     assert XSS in tuner.error  # the model names the moment ...
-    assert XSS not in tuner.message.value  # ... and the page gets it as text
-    assert html.escape(XSS) in tuner.message.value
-    # slider labels are plain descriptions (ipywidgets renders them as text unless told otherwise)
+    assert XSS in tuner.message  # ... and the page gets it as text: the module sets textContent only
+    code = "\n".join(line for line in tuner._esm.splitlines() if not line.lstrip().startswith("//"))
+    assert "innerHTML" not in code and "insertAdjacentHTML" not in code and "outerHTML" not in code
+    # slider labels are plain descriptions, drawn as text
     assert not any(s.description_allow_html for s in tuner.sliders.values())
+    assert any(r.get("heading") == XSS for s in tuner.sections for r in s["rows"])
 
 
 def test_rank_changes_since_reset(model: MISModel, data: Any) -> None:
@@ -137,8 +143,8 @@ def test_rank_changes_since_reset(model: MISModel, data: Any) -> None:
     base = model.score("moment")
     order0 = [r["moment"] for r in sorted(base.iter_rows(named=True), key=lambda r: -r["mis"])]
     # push the lowest-ranked moment up: weight its signals' category far above the others
-    slide(tuner.sliders["category:operational"], 0.0)
-    slide(tuner.sliders["category:behavioral"], 0.0)
+    slide(tuner, "category:operational", 0.0)
+    slide(tuner, "category:behavioral", 0.0)
     now = model.score("moment")
     order1 = [
         r["moment"] for r in sorted(now.filter(now["mis"].is_not_null()).iter_rows(named=True), key=lambda r: -r["mis"])
@@ -150,7 +156,7 @@ def test_rank_changes_since_reset(model: MISModel, data: Any) -> None:
     for m, d in expected.items():
         assert rows[m]["change"] == d
         assert ("▲" if d > 0 else "▼") + str(abs(d)) in rows[m]["text"]
-    assert "Changed rank" in tuner.ranks.value
+    assert "Changed rank" in tuner.ranks
     tuner.reset()
     assert tuner.rank_changes == {}
     assert model.category_weights == dict(model.journey.mis.category_weights)
@@ -159,18 +165,19 @@ def test_rank_changes_since_reset(model: MISModel, data: Any) -> None:
 
 def test_save_config_reloads_equal_and_scores_the_same(model: MISModel, data: Any, tmp_path: Path) -> None:
     tuner = WeightTuner(model, debounce=0, path=tmp_path / "tuned.yaml")
-    slide(tuner.sliders["category:experience"], 1.7)
-    slide(tuner.sliders["signal:Advocacy Ask/Promoter activation"], 2.2)
-    tuner.save_button.click()
-    assert "Saved to" in tuner.message.value
+    slide(tuner, "category:experience", 1.7)
+    slide(tuner, "signal:Advocacy Ask/Promoter activation", 2.2)
+    front = Front(tuner)
+    assert front.request("save")["ok"]  # the "Save config" button
+    assert "Saved to" in tuner.message and tuner.message_kind == "ok"
     saved = Journey.load(tmp_path / "tuned.yaml")
     assert saved == model.to_journey()
     again = MISModel(saved, data).score("moment")
     assert again["mis"].to_list() == pytest.approx(model.score("moment")["mis"].to_list(), abs=1e-9)
     # a save that fails says so and loses nothing
-    tuner.path.value = str(tmp_path / "no-such-dir" / "x.yaml")
-    tuner.save_button.click()
-    assert "Not saved" in tuner.message.value
+    send_update(tuner, path=str(tmp_path / "no-such-dir" / "x.yaml"))  # typed in the page
+    front.request("save")
+    assert "Not saved" in tuner.message and tuner.message_kind == "error"
     assert Journey.load(tmp_path / "tuned.yaml") == saved
 
 
@@ -179,7 +186,7 @@ def test_slider_moves_are_debounced_and_the_last_one_lands(model: MISModel) -> N
 
     async def drag() -> None:
         for v in (1.2, 1.4, 1.6, 1.8, 2.0):
-            slide(tuner.sliders["category:experience"], v)
+            slide(tuner, "category:experience", v)
             await asyncio.sleep(0.005)
         assert tuner.updates == 0  # still dragging: nothing recomputed yet
         await asyncio.sleep(0.2)
@@ -198,11 +205,17 @@ def test_slider_moves_are_debounced_and_the_last_one_lands(model: MISModel) -> N
 
 def test_updates_send_aggregates_only(model: MISModel, data: Any) -> None:
     tuner = WeightTuner(model, debounce=0)
-    slide(tuner.sliders["category:outcome"], 2.0)
-    text = json.dumps([c.spec for c in tuner.charts.values()])
+    front = Front(tuner)
+    slide(tuner, "category:outcome", 2.0)
+    text = json.dumps(front.sent)  # everything Python sent the page for the move
+    assert front.pushed("views")  # the charts' rows went
     ids = data.accounts["account_id"].head(50).to_list()
     assert not any(i in text for i in ids)
-    assert len(text) < 30_000  # three small specs, whatever the number of accounts
+    assert len(text) < 30_000  # three small lists of rows, whatever the number of accounts
+    # the whole state of the widget (what a saved notebook keeps) is small: no chart library in it
+    state = json.dumps({k: v for k, v in tuner.get_state().items() if k not in ("_esm", "_css")})
+    assert len(state) < 60_000 and "vega" not in tuner._esm.lower()
+    assert not any(i in state for i in ids)
 
 
 def test_chart_export_png_and_svg(model: MISModel, tmp_path: Path) -> None:
@@ -228,7 +241,7 @@ def test_bad_arguments() -> None:
 
 def test_works_with_no_data_bound() -> None:
     tuner = WeightTuner(MISModel(Journey.template("saas")), debounce=0)
-    slide(tuner.sliders["category:outcome"], 2.0)
+    slide(tuner, "category:outcome", 2.0)
     assert tuner.error == ""
     assert all(r["status"] == "none" for r in chart_rows(tuner, "moment").values())
 
@@ -273,23 +286,23 @@ def test_a_users_own_signals_table_without_segments_or_roles() -> None:
     model = MISModel(journey, {"signals": signals, "accounts": pl.DataFrame({"account_id": ids})}, progress=False)
     tuner = WeightTuner(model, debounce=0)
     assert not [k for k in tuner.sliders if k.startswith(("segment:", "role:"))]
-    assert [tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children))] == [
+    assert tuner.section_titles == [
         "Categories",
         "Signals",
         "Settings",
     ]
-    slide(tuner.sliders["signal:Delivery/Days late"], 0.0)
+    slide(tuner, "signal:Delivery/Days late", 0.0)
     assert "every signal of moment 'Delivery' has weight 0" in tuner.error
-    slide(tuner.sliders["category:operational"], 3.0)
+    slide(tuner, "category:operational", 3.0)
     assert tuner.error == "" and model.category_weights["operational"] == 3.0
 
 
 def test_missing_policy_and_arr_weighting(model: MISModel, data: Any) -> None:
     tuner = WeightTuner(model, debounce=0)
-    assert [t for t in (tuner.accordion.get_title(i) for i in range(len(tuner.accordion.children)))][-1] == "Settings"
-    # a dropdown's front end sends the index of the option picked
-    send_update(tuner.missing, index=1)
-    slide(tuner.arr_weighting, True)
+    assert tuner.section_titles[-1] == "Settings"
+    # the page sends the settings with the option picked and the box ticked
+    send_update(tuner, settings={**tuner.settings, "missing": "floor"})
+    send_update(tuner, settings={**tuner.settings, "arr_weighting": True})
     assert model.missing == "floor" and model.arr_weighting is True
     ref = independent(model.journey, data, missing="floor", arr_weighting=True)
     rows = chart_rows(tuner, "stage")
@@ -321,15 +334,15 @@ def with_region(data: Any) -> Any:
 def test_the_third_chart_is_mis_by_segment_with_n_by_default(model: MISModel, data: Any) -> None:
     tuner = WeightTuner(model, debounce=0)
     assert tuner.by == "segment" and "by" in tuner.keys and tuner.by_picker.value == "segment"
-    spec = tuner.charts["segment"].spec
-    assert spec["title"] == "MIS by segment"
+    assert tuner.charts["segment"].title == "MIS by segment" == tuner.charts["segment"].spec["title"]
     rows = chart_rows(tuner, "segment")
+    assert spec_rows(tuner, "segment") == rows  # the export draws what the page draws
     counts = dict(data.accounts.group_by("segment").len().iter_rows())  # plain polars
     assert {k: r["n"] for k, r in rows.items()} == counts
     for k, r in rows.items():
         assert r["text"].endswith(f"n {counts[k]:,}")
     # a weight change redraws it (the fast path), matching a fresh model
-    slide(tuner.sliders["category:operational"], 2.5)
+    slide(tuner, "category:operational", 2.5)
     ref = independent(model.journey, data, category_weights={**model.journey.mis.category_weights, "operational": 2.5})
     rows = chart_rows(tuner, "segment")
     for r in ref.score("segment").iter_rows(named=True):
@@ -342,11 +355,11 @@ def test_a_bad_by_shows_the_error_and_keeps_the_last_good_chart(model: MISModel)
     before, updates = chart_rows(tuner, "segment"), tuner.updates
     tuner.by = "segmnt"
     assert tuner.by == "segment" and tuner.by_picker.value == "segment"
-    assert "segmnt" in tuner.error and "segmnt" in html.unescape(tuner.message.value)
+    assert "segmnt" in tuner.error and "segmnt" in tuner.message
     assert chart_rows(tuner, "segment") == before and tuner.updates == updates
-    send_update(tuner.by_picker, index=99)  # an index past the options, from the page: refused the same way
+    send_update(tuner, by=99)  # not a column name at all, from the page: refused the same way
     assert tuner.by == "segment" and tuner.error
-    slide(tuner.sliders["category:outcome"], 2.0)  # the next good change clears the message
+    slide(tuner, "category:outcome", 2.0)  # the next good change clears the message
     assert tuner.error == "" and tuner.by == "segment"
     with pytest.raises(ValueError):
         WeightTuner(model, debounce=0, by="segmnt")
@@ -358,9 +371,9 @@ def test_the_picker_lists_the_dimensions_and_slices_by_region(data: Any) -> None
     model = MISModel(Journey.template("saas"), regional)
     tuner = WeightTuner(model, debounce=0)
     assert list(tuner.by_picker.options) == list(model.dimensions) and "region" in model.dimensions
-    send_update(tuner.by_picker, index=list(tuner.by_picker.options).index("region"))  # picked in the page
+    send_update(tuner, by="region")  # picked in the page
     assert tuner.by == "region" and tuner.error == ""
-    assert tuner.charts["segment"].spec["title"] == "MIS by region"
+    assert tuner.charts["segment"].title == "MIS by region"
     rows = chart_rows(tuner, "segment")
     # n per region by plain polars; a null region is a group of its own
     counts = {("(no value)" if k is None else k): n for k, n in regional.accounts.group_by("region").len().iter_rows()}
@@ -380,7 +393,7 @@ def test_the_picker_lists_the_dimensions_and_slices_by_region(data: Any) -> None
     for r in ref.iter_rows(named=True):
         label = "(no value)" if r["segment"] == "(no segment)" else r["segment"]
         assert rows[label]["mis"] == pytest.approx(r["mis"], abs=1e-3)
-    slide(tuner.sliders["category:outcome"], 3.0)  # a weight change redraws MIS by region
+    slide(tuner, "category:outcome", 3.0)  # a weight change redraws MIS by region
     assert tuner.by == "region" and chart_rows(tuner, "segment") != rows
     tuner.by = "segment"  # from Python: the picker follows
     assert tuner.by_picker.value == "segment" and chart_rows(tuner, "segment").keys() == {
