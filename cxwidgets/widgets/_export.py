@@ -54,8 +54,8 @@ def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("cxwidgets")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
+        return version("cx-moments")  # the distribution cxwidgets ships in
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
         return "unknown"
 
 
