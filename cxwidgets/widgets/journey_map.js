@@ -25,6 +25,13 @@ const EMOTIONS = [
   [-2, "-2 very negative"],
 ];
 const DEFAULT_PERSONA = "Customer";
+const MAX_PERSONAS = 5; // cxwidgets.journey.workshop.MAX_PERSONAS
+const SCORE = [1, 2, 3, 4, 5]; // an opportunity's scores: cxwidgets.journey.workshop.SCORE_RANGE
+const SCORE_NAMES = [
+  ["customer_value", "Customer value"],
+  ["business_value", "Business value"],
+  ["effort", "Effort"],
+];
 
 // ---- formatting ---------------------------------------------------------------------------------
 
@@ -49,7 +56,8 @@ function render({ model, el }) {
   const root = h("div", { className: "cxjm", role: "region", "aria-label": "Journey map" });
   el.appendChild(root);
   // pending "delete?" key; column width, stages per row, the map's width, a ballot's votes used
-  const ui = { confirm: null, colW: COL_W, perRow: 0, wrapped: false, width: 0 };
+  // ballot: this participant's votes by moment (kept in the page only: the journey keeps totals)
+  const ui = { confirm: null, colW: COL_W, perRow: 0, wrapped: false, width: 0, ballot: {} };
   const prefix = Math.random().toString(36).slice(2, 8);
   let seq = 0;
 
@@ -185,7 +193,7 @@ function render({ model, el }) {
       names.map((n) => h("option", { value: n, text: n, selected: n === persona })),
     );
     const personaBox = h("label", { className: "cxjm-persona" }, h("span", { text: "Persona " }), picker);
-    if (workshop) {
+    if (workshop && names.length < MAX_PERSONAS) {
       personaBox.append(
         field(
           "input",
@@ -195,6 +203,8 @@ function render({ model, el }) {
           },
         ),
       );
+    } else if (workshop) {
+      personaBox.append(h("span", { className: "cxjm-hint-text", text: `${MAX_PERSONAS} personas: the most one map holds` }));
     }
     const legend = h(
       "div",
@@ -217,6 +227,58 @@ function render({ model, el }) {
         presentControls(presenting),
       ),
       h("div", { className: "cxjm-toolbar" }, nMoments ? personaBox : h("span"), workshop && stages.length ? templatePicker("header") : null, legend),
+      workshop && nMoments ? votingBar(journey) : null,
+    );
+  }
+
+  // ---- dot voting: each participant in turn casts their votes on the room's screen ---------------
+
+  function ballotUsed() {
+    return Object.values(ui.ballot).reduce((a, b) => a + b, 0);
+  }
+
+  function votesLeft(journey) {
+    return Math.max(0, (journey.votes_per_participant || 3) - ballotUsed());
+  }
+
+  function votingBar(journey) {
+    const each = journey.votes_per_participant || 3;
+    const left = votesLeft(journey);
+    const total = (journey.stages || []).reduce((n, s) => n + (s.moments || []).reduce((k, m) => k + (m.votes || 0), 0), 0);
+    const perSelect = h(
+      "select",
+      {
+        className: "cxjm-votes-each",
+        "aria-label": "Votes per participant",
+        dataset: { key: "votes-each" },
+        onChange: (ev) => send("set_votes_per_participant", { votes: Number(ev.target.value) }),
+      },
+      [1, 2, 3, 4, 5, 6, 8, 10].concat([1, 2, 3, 4, 5, 6, 8, 10].includes(each) ? [] : [each]).map((v) => h("option", { value: String(v), text: String(v), selected: v === each })),
+    );
+    return h(
+      "div",
+      { className: "cxjm-voting", role: "group", "aria-label": "Dot voting" },
+      h("span", { className: "cxjm-voting-title", text: "Dot voting" }),
+      h("label", { className: "cxjm-persona" }, perSelect, h("span", { text: " votes each" })),
+      h("span", { className: "cxjm-ballot", "aria-live": "polite", text: `This participant: ${left} of ${each} left` }),
+      h("button", {
+        className: "cxjm-btn cxjm-next-participant",
+        type: "button",
+        text: "Next participant",
+        title: "Start a new ballot (votes are kept as totals only, never who voted)",
+        dataset: { key: "next-participant" },
+        onClick: () => {
+          ui.ballot = {};
+          draw();
+        },
+      }),
+      h("span", { className: "cxjm-votes-total", text: `${total} vote${total === 1 ? "" : "s"} cast` }),
+      total
+        ? deleteButton("votes", "every vote (a new round)", () => {
+            ui.ballot = {};
+            send("clear_votes", {});
+          }, "Clear votes")
+        : null,
     );
   }
 
@@ -325,7 +387,7 @@ function render({ model, el }) {
     return col;
   }
 
-  function deleteButton(key, what, action) {
+  function deleteButton(key, what, action, label) {
     if (ui.confirm === key) {
       return h(
         "span",
@@ -356,9 +418,9 @@ function render({ model, el }) {
       );
     }
     return h("button", {
-      className: "cxjm-btn cxjm-btn-delete",
+      className: `cxjm-btn cxjm-btn-delete${label ? " cxjm-btn-words" : ""}`,
       type: "button",
-      text: "×",
+      text: label || "×",
       title: `Delete ${what}`,
       "aria-label": `Delete ${what}`,
       dataset: { key: `delete:${key}` },
@@ -395,6 +457,19 @@ function render({ model, el }) {
     if (score && typeof score.mis === "number") row.append(h("span", { className: "cxjm-card-mis", text: `MIS ${fmt(score.mis)}` }));
     el.append(row);
     if (score && score.value_text) el.append(h("div", { className: "cxjm-card-value", text: score.value_text }));
+    const votes = m.votes || 0;
+    const opps = (m.opportunities || []).length;
+    if (votes || opps) {
+      el.append(
+        h(
+          "div",
+          { className: "cxjm-card-row cxjm-card-workshop" },
+          votes ? h("span", { className: "cxjm-votes", title: "Dot votes (totals only)", text: `● ${votes} vote${votes === 1 ? "" : "s"}` }) : null,
+          opps ? h("span", { className: "cxjm-card-opps", text: `◆ ${opps} opportunit${opps === 1 ? "y" : "ies"}` }) : null,
+        ),
+      );
+    }
+    if (m.comment) el.append(h("div", { className: "cxjm-card-comment", title: m.comment, text: `“${m.comment}”` }));
     el.append(
       h(
         "div",
@@ -409,6 +484,7 @@ function render({ model, el }) {
         ev.stopPropagation();
         fn();
       };
+      el.append(voteButtons(m, stop));
       el.append(
         h(
           "div",
@@ -436,6 +512,43 @@ function render({ model, el }) {
       );
     }
     return el;
+  }
+
+  function voteButtons(m, stop) {
+    const journey = model.get("journey_data") || {};
+    const mine = ui.ballot[m.name] || 0;
+    return h(
+      "span",
+      { className: "cxjm-vote-tools" },
+      h("button", {
+        className: "cxjm-btn cxjm-vote",
+        type: "button",
+        text: "+1 vote",
+        title: "Cast one of this participant's dot votes",
+        "aria-label": `Vote for ${m.name}`,
+        disabled: votesLeft(journey) === 0,
+        dataset: { key: `vote:${m.name}` },
+        onClick: stop(() => {
+          ui.ballot[m.name] = mine + 1;
+          send("vote", { moment: m.name, votes: 1 });
+          draw(); // the ballot's count now; the total when Python answers
+        }),
+      }),
+      mine
+        ? h("button", {
+            className: "cxjm-btn cxjm-unvote",
+            type: "button",
+            text: "−1",
+            title: "Take back one of this participant's votes",
+            "aria-label": `Take back a vote for ${m.name}`,
+            onClick: stop(() => {
+              ui.ballot[m.name] = mine - 1;
+              send("vote", { moment: m.name, votes: -1 });
+              draw();
+            }),
+          })
+        : null,
+    );
   }
 
   function addStageColumn() {
@@ -706,6 +819,11 @@ function render({ model, el }) {
       }
       fact(`Emotion (${persona})`, `as-is ${asIs === undefined ? "—" : signed(asIs)} · to-be ${toBe === undefined ? "—" : signed(toBe)}`);
       if (m.notes) fact("Notes", m.notes);
+      if (m.votes) fact("Dot votes", String(m.votes));
+      if (m.comment) fact("Comment", m.comment);
+      for (const o of m.opportunities || []) {
+        fact("Opportunity", `${o.title} · customer value ${o.customer_value} · business value ${o.business_value} · effort ${o.effort}`);
+      }
       box.append(dl);
       return box;
     }
@@ -817,8 +935,114 @@ function render({ model, el }) {
       h("span", { className: "cxjm-pair" }, h("span", { text: "as-is" }), emotionSelect(asIs, false, "emotion-asis"), h("span", { text: "to-be" }), emotionSelect(toBe, true, "emotion-tobe")),
     );
     row("Notes", field("textarea", { className: "cxjm-f-notes", rows: "2", value: m.notes || "", dataset: { key: "f-notes" } }, (v) => update({ notes: v })));
+    row(
+      "Comment",
+      field("textarea", { className: "cxjm-f-comment", rows: "2", value: m.comment || "", placeholder: "The room's comment on this moment", dataset: { key: "f-comment" } }, (v) =>
+        update({ comment: v }),
+      ),
+      "shown on the card",
+    );
+    row("Opportunities", opportunityEditor(m), "scores 1 (least) to 5 (most); the value × effort view plots them");
     box.append(grid);
     return box;
+  }
+
+  function scoreSelect(value, label, key, onChange) {
+    return h(
+      "select",
+      { className: `cxjm-f-score cxjm-f-${key.split(":")[0]}`, "aria-label": label, title: label, dataset: { key }, onChange: (ev) => onChange(Number(ev.target.value)) },
+      SCORE.map((v) => h("option", { value: String(v), text: String(v), selected: v === value })),
+    );
+  }
+
+  function opportunityEditor(m) {
+    const box = h("div", { className: "cxjm-opps" });
+    for (const o of m.opportunities || []) {
+      const upd = (fields) => send("update_opportunity", { moment: m.name, title: o.title, fields });
+      box.append(
+        h(
+          "div",
+          { className: "cxjm-opp", dataset: { opportunity: o.title } },
+          field("input", { className: "cxjm-f-opp-title", value: o.title, "aria-label": "Opportunity title", dataset: { key: `opp-title:${o.title}` } }, (v) => {
+            if (v !== o.title) upd({ title: v });
+          }),
+          SCORE_NAMES.map(([k, label]) =>
+            h("span", { className: "cxjm-opp-score" }, h("span", { className: "cxjm-label", text: label.split(" ")[0].slice(0, 8) }), scoreSelect(o[k], `${label} of ${o.title}`, `${k}:${o.title}`, (v) => upd({ [k]: v }))),
+          ),
+          deleteButton(`opp:${m.name}:${o.title}`, `opportunity ${o.title}`, () => send("remove_opportunity", { moment: m.name, title: o.title })),
+        ),
+      );
+    }
+    const title = h("input", { className: "cxjm-new-opp", placeholder: "New opportunity…", "aria-label": `New opportunity for ${m.name}`, dataset: { key: "new-opp" } });
+    const picks = {};
+    const add = () => {
+      if (title.value.trim()) send("add_opportunity", { moment: m.name, title: title.value, fields: { ...picks } });
+    };
+    title.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        add();
+      }
+    });
+    box.append(
+      h(
+        "div",
+        { className: "cxjm-opp cxjm-opp-new" },
+        title,
+        SCORE_NAMES.map(([k, label]) =>
+          h("span", { className: "cxjm-opp-score" }, h("span", { className: "cxjm-label", text: label.split(" ")[0].slice(0, 8) }), scoreSelect(3, `${label} of the new opportunity`, `${k}:new`, (v) => (picks[k] = v))),
+        ),
+        h("button", { className: "cxjm-btn cxjm-btn-add cxjm-btn-plus", type: "button", text: "+", title: "Add opportunity", "aria-label": `Add opportunity to ${m.name}`, onClick: add }),
+      ),
+    );
+    return box;
+  }
+
+  // ---- value x effort: every opportunity, value (mean of customer and business value) up,
+  // effort to the right; quick wins top left -----------------------------------------------------
+
+  function valueEffortChart(stages, width) {
+    const items = [];
+    for (const s of stages) for (const m of s.moments || []) for (const o of m.opportunities || []) items.push({ ...o, moment: m.name, value: (o.customer_value + o.business_value) / 2 });
+    if (!items.length) return null;
+    const w = Math.max(320, Math.min(width, 720));
+    const left = PAD + 44;
+    const right = w - PAD;
+    const top = 8;
+    const bottom = 228;
+    const xOf = (v) => left + ((v - 0.5) / 5) * (right - left);
+    const yOf = (v) => top + ((5.5 - v) / 5) * (bottom - top);
+    const g = svg("svg", { class: "cxjm-chart-svg cxjm-ve-svg", width: w, height: bottom + 34, viewBox: `0 0 ${w} ${bottom + 34}`, role: "img", "aria-label": "Value × effort" });
+    g.append(svg("title", {}, "Value × effort"));
+    const mid = 3;
+    const quads = [
+      [0.5, mid, mid, 5.5, "Quick wins", "cxjm-quad-win"],
+      [mid, 5.5, mid, 5.5, "Big bets", "cxjm-quad-bet"],
+      [0.5, mid, 0.5, mid, "Fill-ins", "cxjm-quad-fill"],
+      [mid, 5.5, 0.5, mid, "Money pits", "cxjm-quad-pit"],
+    ];
+    for (const [x0, x1, y0, y1, label, cls] of quads) {
+      g.append(svg("rect", { class: `cxjm-quad ${cls}`, x: xOf(x0), y: yOf(y1), width: xOf(x1) - xOf(x0), height: yOf(y0) - yOf(y1) }));
+      g.append(svg("text", { class: "cxjm-quad-label", x: xOf(x0) + 6, y: yOf(y1) + 14 }, label));
+    }
+    for (const v of SCORE) {
+      g.append(svg("text", { class: "cxjm-axis", x: xOf(v), y: bottom + 14, "text-anchor": "middle" }, String(v)));
+      g.append(svg("text", { class: "cxjm-axis", x: left - 8, y: yOf(v) + 4, "text-anchor": "end" }, String(v)));
+    }
+    g.append(svg("text", { class: "cxjm-axis", x: (left + right) / 2, y: bottom + 30, "text-anchor": "middle" }, "effort →"));
+    g.append(svg("text", { class: "cxjm-axis", x: PAD, y: top + 10 }, "value"));
+    const seen = {};
+    for (const o of items) {
+      const key = `${o.effort}:${o.value}`;
+      const k = (seen[key] = (seen[key] || 0) + 1) - 1; // opportunities on one spot fan out
+      const x = xOf(o.effort) + (k % 3) * 9 - 9 * Math.min(1, k);
+      const y = yOf(o.value) + Math.floor(k / 3) * 14 + (k % 3) * 4;
+      const dot = svg("circle", { class: "cxjm-opp-dot", cx: x, cy: y, r: 6 });
+      dot.append(svg("title", {}, `${o.title} (${o.moment}): value ${o.value}, effort ${o.effort}`));
+      g.append(dot);
+      g.append(svg("text", { class: "cxjm-point-label cxjm-opp-label", x: x + 9, y: y + 4 }, fitText(o.title, Math.max(40, right - x - 12))));
+    }
+    return chartBox("cxjm-value-effort", "Value × effort", [], g, w, null, 0);
   }
 
   // ---- drawing -------------------------------------------------------------------------------
@@ -873,6 +1097,8 @@ function render({ model, el }) {
       const scroller = h("div", { className: "cxjm-scroller" }, board);
       if (nMoments && Object.keys(scores).length) scroller.append(misChart(stages, scores, width));
       if (nMoments) scroller.append(emotionChart(journey, stages, width));
+      const ve = valueEffortChart(stages, width);
+      if (ve) scroller.append(ve);
       parts.push(scroller);
       const found = selected ? findMoment(stages, selected) : null;
       if (found) parts.push(detail(journey, stages, found, workshop, scores[found.m.name]));

@@ -492,3 +492,66 @@ def test_presenting_from_python(page: Any, tmp_path: Path) -> None:
     assert float(root.evaluate("r => parseFloat(getComputedStyle(r).fontSize)")) >= 17
     root.get_by_role("button", name="Exit presentation").click()
     root.locator(".cxjm-new-moment").first.wait_for()
+
+
+def _workshop_journey() -> Journey:
+    return (
+        Journey.template("saas")
+        .rename_moment("Advocacy Ask", XSS)
+        .vote("Renewal Decision", 4)
+        .vote(XSS, 2)
+        .comment_on(XSS, XSS)
+        .add_opportunity(XSS, XSS, customer_value=5, business_value=2, effort=1)
+        .add_opportunity("Onboarding Kickoff", "Kickoff checklist", customer_value=4, business_value=4, effort=2)
+        .add_opportunity("Renewal Decision", "Renewal playbook", customer_value=4, business_value=5, effort=4)
+        .with_emotions("Admin", {"Onboarding Kickoff": -1, "Renewal Decision": 1})
+    )
+
+
+@pytest.mark.parametrize("mode", ["workshop", "view"])
+def test_workshop_tools_show_user_text_as_text(page: Any, tmp_path: Path, mode: str) -> None:
+    """Votes, comments and opportunities on the map; a moment, comment and opportunity named
+    ``<img src=x onerror=alert(1)>`` show as literal text and run nothing."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.set_viewport_size({"width": 1280, "height": 720})
+    root = _map_page(page, tmp_path, _workshop_journey(), mode=mode, selected_moment=XSS, persona="Admin")
+    ask = root.locator(f".cxjm-card[data-moment='{XSS}']")
+    assert ask.locator(".cxjm-card-name").inner_text() == XSS
+    assert ask.locator(".cxjm-card-comment").inner_text() == f"“{XSS}”"
+    assert ask.locator(".cxjm-votes").inner_text() == "● 2 votes"
+    assert root.locator(".cxjm-card[data-moment='Renewal Decision'] .cxjm-votes").inner_text() == "● 4 votes"
+    labels = root.locator(".cxjm-value-effort .cxjm-opp-label").all_text_contents()
+    assert labels == ["Kickoff checklist", "Renewal playbook", XSS]  # in journey order
+    assert root.locator(".cxjm-value-effort .cxjm-quad-label").all_text_contents() == [
+        "Quick wins", "Big bets", "Fill-ins", "Money pits"
+    ]
+    if mode == "workshop":
+        assert root.locator(".cxjm-f-comment").input_value() == XSS
+        assert root.locator(".cxjm-f-opp-title").first.input_value() == XSS
+    else:
+        facts = root.locator(".cxjm-facts").inner_text()
+        assert f"Comment\n{XSS}" in facts and f"Opportunity\n{XSS} · customer value 5" in facts
+    page.wait_for_timeout(300)
+    assert root.locator("img").count() == 0 and page.locator("img[src='x']").count() == 0
+    assert dialogs == []
+    root.screenshot(path=str(SHOTS / f"journey_map_tools_{mode}.png"))
+
+
+def test_ballot_gives_each_participant_their_votes(page: Any, tmp_path: Path) -> None:
+    """The map's ballot: a participant casts votes_per_participant votes, then the vote buttons
+    wait for the next participant (the journey keeps totals only)."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    root = _map_page(page, tmp_path, Journey.template("saas"))
+    ballot = root.locator(".cxjm-ballot")
+    assert ballot.inner_text() == "This participant: 3 of 3 left"
+    vote = root.get_by_role("button", name="Vote for Renewal Decision", exact=True)
+    for left in (2, 1, 0):
+        vote.click()
+        assert ballot.inner_text() == f"This participant: {left} of 3 left"
+    assert root.locator(".cxjm-vote:not([disabled])").count() == 0  # every vote button waits
+    root.get_by_role("button", name="Take back a vote for Renewal Decision").click()
+    assert ballot.inner_text() == "This participant: 1 of 3 left"
+    root.get_by_role("button", name="Next participant").click()
+    assert ballot.inner_text() == "This participant: 3 of 3 left"
+    assert root.locator(".cxjm-vote[disabled]").count() == 0
