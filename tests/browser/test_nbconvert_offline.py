@@ -140,6 +140,12 @@ def test_live_view_stays_while_its_picture_follows(lab: Lab, page: Any) -> None:
     # the same live element: not re-rendered, so no flicker and nothing lost
     assert page.evaluate("() => document.querySelector('.cxjm[data-cx-mark=\"live\"]') !== null")
     assert page.locator(".cxjm").count() == 1
+    # an edit made in the page (no cell runs): the picture follows once the edits rest (debounce)
+    page.locator(".cxjm input[placeholder^='New stage']").fill("Zeta stage")
+    page.locator(".cxjm input[placeholder^='New stage']").press("Enter")
+    page.wait_for_function("() => document.querySelector('.cxjm').innerText.includes('Zeta stage')", timeout=30_000)
+    page.wait_for_timeout(2500)
+    assert page.evaluate("() => document.querySelector('.cxjm[data-cx-mark=\"live\"]') !== null")
     page.keyboard.press("Control+s")
     page.wait_for_timeout(1500)
     saved = json.loads((lab.root / name).read_text(encoding="utf-8"))
@@ -148,5 +154,6 @@ def test_live_view_stays_while_its_picture_follows(lab: Lab, page: Any) -> None:
     assert len(views) == 2 and views[1] == "" and views[0] != ""
     svg = "".join(outs[1]["data"]["image/svg+xml"])
     assert "Referral ask" in svg and "Advocacy Ask" not in svg
+    assert "Zeta stage" in svg
     page.screenshot(path=str(SHOT_DIR / "static-live.png"), full_page=True)
     assert re.search(r"Referral ask", page.locator(".cxjm").inner_text())
