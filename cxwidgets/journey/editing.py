@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from cxwidgets._util.text import did_you_mean as _did_you_mean
 from cxwidgets._util.text import short
 from cxwidgets.journey.errors import JourneyError
+from cxwidgets.journey.io import _carry
 from cxwidgets.journey.models import Moment, Signal, Source, Stage
 from cxwidgets.journey.problems import _journey_error
 from cxwidgets.journey.rules import _lookup, signal_key, split_signal_key
@@ -46,7 +47,8 @@ class JourneyEditing(_Base):
 
     def _rebuild(self, data: dict[str, Any], action: str) -> Journey:
         try:
-            return type(self._journey()).model_validate(data)
+            # an edit of a journey read from YAML keeps that text, so its save keeps the author's layout
+            return _carry(self, type(self._journey()).model_validate(data))
         except ValidationError as err:
             raise _journey_error(f"{action} would make the journey invalid", err, data, type(self)) from None
 
