@@ -153,8 +153,12 @@ def journey_svg(
             pts = [(x, v, "") for n, x in xs if (v := _num(marks.get(n))) is not None]
             if pts:
                 series.append((f"{_clip(persona, 24)} {label}", colour, dashed, pts))
-    if series:
-        y = _curve_chart(body, y, width, pad, "Emotion (-2 to +2)", (-2, 2), [2, 1, 0, -1, -2], series)
+    y_chart = y
+    y = _curve_chart(body, y, width, pad, "Emotion (-2 to +2)", (-2, 2), [2, 1, 0, -1, -2], series)
+    if not series:  # as the live map: the empty chart says so
+        who = ", ".join(_clip(p, 24) for p in personas) or "any persona"
+        body.append(_t(width / 2, y_chart + 24 + 55 + 4, f"No emotions set for {who} yet", size=12, fill=_MUTED,
+                       anchor="middle"))
     return _frame(width, y + 8, f"Journey map: {name}", body)
 
 
