@@ -6,10 +6,13 @@ The notebooks live next to the tests (``pytest --nbval notebooks/`` checks them)
 - adds every ``notebooks/*.ipynb`` to the site as ``notebooks/<name>/`` (mkdocs-jupyter renders it,
   without executing it), and lists them under "Notebooks" in the navigation, titled by their first
   heading, so a new notebook appears without editing ``mkdocs.yml``;
-- replaces each interactive widget of a rendered notebook by its stored text (``text/plain``) and a
-  note to open the notebook in JupyterLab, and drops nbconvert's widget loader, which fetches
-  the widget JavaScript from a CDN: the site makes no request outside itself (the widget pages
-  show real screenshots instead);
+- shows each widget of a rendered notebook through its static fallback: a widget's stored outputs
+  carry a picture of what it showed (``image/svg+xml`` beside an empty widget view, see
+  ``cxwidgets.widgets._static``), which mkdocs-jupyter renders as an image, as nbconvert does
+  when no widget state is saved; a widget view still rendered as a script (widget state saved,
+  or a widget without a picture) is replaced by its stored text (``text/plain``) and a note to
+  open the notebook in JupyterLab. nbconvert's widget loader, which fetches the widget
+  JavaScript from a CDN, is dropped: the site makes no request outside itself;
 - rewrites the links inside a rendered notebook, which are written relative to the notebook's
   place in the repository so that they work in JupyterLab: ``../docs/metrics.md`` becomes the
   site's metrics page and ``other.ipynb`` the other notebook's page. A link to a page that does
