@@ -237,6 +237,37 @@ def test_workshop_form_offers_the_registered_normalisers(nb: dict[str, Any]) -> 
     assert m.locator(".cxjm-error").count() == 0
 
 
+def test_workshop_tools_on_the_map_land_in_the_file(nb: dict[str, Any]) -> None:
+    """A vote, a comment and an opportunity made on the map (through the kernel) are in the
+    journey file saved from a cell, and load back."""
+    page, lab = nb["page"], nb["lab"]
+    m = saas_map(page)
+    target = card(m, "Renewal Decision")
+    target.get_by_role("button", name="Vote for Renewal Decision", exact=True).click()
+    target.locator(".cxjm-votes", has_text="● 1 vote").wait_for(timeout=15_000)  # the total came back
+    assert m.locator(".cxjm-ballot").inner_text() == "This participant: 2 of 3 left"
+    target.click()
+    detail = m.locator(".cxjm-detail")
+    detail.locator(".cxjm-detail-name", has_text="Renewal Decision").wait_for()
+    detail.locator(".cxjm-f-comment").fill("Ask in month 10")
+    detail.locator(".cxjm-f-owner").click()  # leave the textarea: commits it
+    target.locator(".cxjm-card-comment", has_text="Ask in month 10").wait_for(timeout=15_000)
+    detail.get_by_label("New opportunity for Renewal Decision").fill("Renewal playbook")
+    detail.locator(".cxjm-opp-new .cxjm-f-effort").select_option("2")
+    detail.get_by_role("button", name="Add opportunity to Renewal Decision").click()
+    m.locator(".cxjm-value-effort .cxjm-opp-label", has_text="Renewal playbook").wait_for(timeout=15_000)
+    assert m.locator(".cxjm-error").count() == 0
+    out = run_code(page, 'print(jmap.save("tools.yaml"))')
+    assert "tools.yaml" in out
+    saved = Journey.load(lab.root / "tools.yaml")
+    renewal = saved.moment("Renewal Decision")
+    assert (renewal.votes, renewal.comment) == (1, "Ask in month 10")
+    assert [(o.title, o.customer_value, o.business_value, o.effort) for o in renewal.opportunities] == [
+        ("Renewal playbook", 3, 3, 2)
+    ]
+    m.screenshot(path=str(SHOTS / "journey_map_tools_in_lab.png"))
+
+
 def test_map_with_data_and_dark_theme(nb: dict[str, Any]) -> None:
     page = nb["page"]
     out = run_code(
