@@ -162,3 +162,40 @@ def test_the_docs_site_renders_the_picture(tmp_path: Any, monkeypatch: pytest.Mo
     assert len(images) == 1
     assert base64.b64decode(images[0]).decode().count('class="cx-card"') == 8
     assert "<img src=x" not in page and "widget-view+json" not in page
+
+
+WIDGET_NOTEBOOKS = {  # notebook -> the widgets it displays
+    "02_workshop.ipynb": 2,
+    "03_tuning_weights.ipynb": 1,
+    "04_thresholds_and_gates.ipynb": 1,
+    "explorer.ipynb": 1,
+}
+
+
+@pytest.mark.parametrize("notebook", sorted(WIDGET_NOTEBOOKS))
+def test_the_docs_site_shows_each_stored_widget_as_its_picture(notebook: str) -> None:
+    """The notebooks' stored outputs, rendered the way the site renders them (mkdocs-jupyter,
+    then the site's hook): each cxwidgets widget shows as its picture, not as its text."""
+    pytest.importorskip("mkdocs_jupyter")
+    import json
+    import sys
+    from pathlib import Path
+
+    from mkdocs_jupyter.nbconvert2 import nb2html
+
+    root = Path(__file__).resolve().parents[2]
+    path = root / "notebooks" / notebook
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    pictures = [o for c in stored["cells"] for o in c.get("outputs", []) if SVG in o.get("data", {})]
+    assert len(pictures) == WIDGET_NOTEBOOKS[notebook], "re-execute the notebook: its widgets carry no picture"
+    sys.path.insert(0, str(root / "docs"))
+    try:
+        import hooks
+    finally:
+        sys.path.pop(0)
+    page = hooks._static_widgets(nb2html(str(path)), path)
+    images = re.findall(r'<img [^>]*src="data:image/svg\+xml;base64,([^"]+)"', page)
+    assert len(images) == WIDGET_NOTEBOOKS[notebook]
+    for image in images:
+        svg = base64.b64decode(image).decode()
+        assert svg.startswith("<svg") and "could not be drawn" not in svg
