@@ -13,9 +13,11 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cxwidgets as cx
-from cxwidgets.journey import Journey
+from cxwidgets.journey import CATEGORIES, Journey
 from cxwidgets.mis import MISModel
 from cxwidgets.widgets import WeightTuner
 from tests.widgets.front import Front, send_update
@@ -412,3 +414,46 @@ def test_dimension_values_are_text_in_the_chart_and_its_exports(data: Any, tmp_p
     assert not doc.getElementsByTagName("img")
     page = tuner.save_image(tmp_path / "by.html", level="segment").read_text(encoding="utf-8")
     assert XSS not in page and "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+
+
+# ---- any sequence of moves from the page: the page, the model and the charts agree -----------------
+
+
+def accepted(weights: dict[str, float], value: Any) -> bool:
+    """The model's rule for a category weight, written out by hand: a number (not a bool), 0 or
+    within 1e-6..1e6, and not every category at 0 afterwards."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return False
+    return (value == 0 or 1e-6 <= value <= 1e6) and any(w != 0 for w in weights.values())
+
+
+moves = st.lists(
+    st.tuples(
+        st.sampled_from(CATEGORIES),
+        st.one_of(st.sampled_from([0.0, -1.0, 2e6, True, 1e-9]), st.floats(0, 5, allow_nan=False)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moves=moves)
+def test_any_moves_from_the_page_leave_page_model_and_charts_agreeing(data: Any, moves: list[Any]) -> None:
+    model = MISModel(Journey.template("saas"), data)
+    tuner = WeightTuner(model, debounce=0)
+    front = Front(tuner)
+    expected = dict(model.category_weights)
+    for category, value in moves:
+        front.update(values={**tuner.values, f"category:{category}": value})
+        if accepted({**expected, category: value}, value):
+            expected[category] = float(value)
+            assert tuner.error == ""
+        else:  # refused: a message, and the page is sent the last good value (the slider springs back)
+            assert tuner.error and front.pushed("values")[-1][f"category:{category}"] == expected[category]
+    assert dict(model.category_weights) == expected
+    assert {c: tuner.sliders[f"category:{c}"].value for c in CATEGORIES} == expected  # what the page shows
+    fresh = independent(model.journey, data, category_weights=expected)
+    rows = chart_rows(tuner, "stage")
+    for r in fresh.score("stage").iter_rows(named=True):
+        assert rows[r["stage"]]["mis"] == pytest.approx(r["mis"], abs=1e-3)
