@@ -111,7 +111,9 @@ def journey_svg(
     """
     scores = scores or {}
     stages = [s for s in journey.get("stages") or [] if isinstance(s, Mapping)]
-    gap, pad, card_h, card_gap = 10, 16, 96, 8
+    all_moments = [m for s in stages for m in s.get("moments") or [] if isinstance(m, Mapping)]
+    extra = max([len(_workshop_lines(m)) for m in all_moments] or [0])
+    gap, pad, card_h, card_gap = 10, 16, 96 + 17 * extra, 8
     n_cols = max(1, len(stages))
     width = pad * 2 + n_cols * col_width + (n_cols - 1) * gap
     name = title if title is not None else str(journey.get("name") or "Journey")
@@ -162,20 +164,37 @@ def journey_svg(
     return _frame(width, y + 8, f"Journey map: {name}", body)
 
 
+def _workshop_lines(m: Mapping[str, Any]) -> list[str]:
+    """A card's workshop lines, as the live map writes them: dot votes and opportunities, the comment."""
+    votes = int(m.get("votes") or 0)
+    opps = len(m.get("opportunities") or [])
+    lines = []
+    if votes or opps:
+        parts = [f"● {votes} vote{'' if votes == 1 else 's'}"] if votes else []
+        parts += [f"◆ {opps} opportunit{'y' if opps == 1 else 'ies'}"] if opps else []
+        lines.append("   ".join(parts))
+    if m.get("comment"):
+        lines.append(f"“{_clip(m['comment'], 34)}”")
+    return lines
+
+
 def _card(m: Mapping[str, Any], score: Mapping[str, Any], x: float, y: float, w: float, h: float) -> str:
     status = _status(score.get("status"))
     signals = [s for s in m.get("signals") or [] if isinstance(s, Mapping)]
     signal = str(signals[0].get("name", "")) if signals else "no signal yet"
     mis = _num(score.get("mis"))
     room = w - 18
-    lines = [
-        _t(x + 12, y + 18, _clip(m.get("name", ""), 36), size=12, weight="bold", fit=room),
-        _t(x + 12, y + 35, _clip(signal, 36), size=11, fill=_MUTED, fit=room),
-        _t(x + 12, y + 51, _clip(score.get("value_text") or "", 36), size=11, fit=room),
-        _t(x + 12, y + 68, ("MIS " + (f"{mis:.0f}" if mis is not None else "—")) + " · " + STATUS_LABELS[status],
-           size=12, weight="bold", fill=_FG),
-        _t(x + 12, y + 85, _clip("Owner: " + (str(m.get("owner") or "") or "—"), 36), size=11, fill=_MUTED, fit=room),
+    owner = "Owner: " + (str(m.get("owner") or "") or "—") + (f" · SLA {m['owner_sla']}" if m.get("owner_sla") else "")
+    rows: list[tuple[str, int, str, str]] = [  # text, size, weight, colour
+        (_clip(m.get("name", ""), 36), 12, "bold", _FG),
+        (_clip(signal, 36), 11, "normal", _MUTED),
+        (_clip(score.get("value_text") or "", 36), 11, "normal", _FG),
+        (("MIS " + (f"{mis:.0f}" if mis is not None else "—")) + " · " + STATUS_LABELS[status], 12, "bold", _FG),
+        *((line, 11, "normal", _FG) for line in _workshop_lines(m)),
+        (_clip(owner, 40), 11, "normal", _MUTED),
     ]
+    lines = [_t(x + 12, y + 18 + 16.75 * i, text, size=size, weight=weight, fill=fill, fit=room)
+             for i, (text, size, weight, fill) in enumerate(rows)]
     return (
         f'<g class="cx-card"><rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h}" rx="5" fill="#ffffff" '
         f'stroke="#9e9e9e" stroke-width="1"/>'

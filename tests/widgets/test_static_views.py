@@ -157,3 +157,12 @@ def test_stack_and_png() -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == svg_size(down)
+
+
+def test_map_cards_carry_the_workshop_marks_the_live_map_shows() -> None:
+    j = Journey.template("saas").vote("Renewal Decision", 2).comment_on("Advocacy Ask", XSS)
+    j = j.add_opportunity("Onboarding Kickoff", "Checklist", customer_value=4, business_value=3, effort=1)
+    words = texts(journey_svg(j.model_dump(mode="json")))
+    assert "● 2 votes" in words and "◆ 1 opportunity" in words
+    assert f"“{XSS}”" in words  # the comment, as text
+    assert any(w.startswith("Owner: CX Leadership · SLA ") for w in words)
