@@ -117,7 +117,7 @@ def main() -> None:
             build = time.perf_counter() - t0
             page.locator(".cx-weight-tuner .cx-chart svg text").first.wait_for(timeout=120_000)
             built = page.locator(".jp-Cell").first.locator(".jp-OutputArea-output").last.inner_text()
-            weight_handle = page.locator(".cx-weight-tuner .widget-slider").first.locator(".noUi-handle")
+            weight_handle = page.locator(".cx-weight-tuner .cxwt-slider").first.locator("input[type=range]")
             weight = measure(page, frames, weight_handle, ".cx-weight-tuner .cx-chart", args.moves)
             tt = page.locator(".cxtt").first
             handles = tt.locator("input[type=range], [role=slider]")
