@@ -607,8 +607,8 @@ function render({ model, el }) {
   // side by side across the chart (named under the bands), so a curve still reads left to right
   function band(i, n, width) {
     if (!ui.wrapped) return { left: PAD + i * (ui.colW + GAP), w: ui.colW };
-    const w = (width - 2 * PAD - (n - 1) * BAND_GAP) / n;
-    return { left: PAD + i * (w + BAND_GAP), w };
+    const w = (width - 2 * PAD - AXIS_W - (n - 1) * BAND_GAP) / n; // clear of the axis labels
+    return { left: PAD + AXIS_W + i * (w + BAND_GAP), w };
   }
 
   // x position of each moment: spread evenly within its stage's band, so curves sit on the map
