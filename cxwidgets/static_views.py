@@ -25,7 +25,7 @@ from typing import Any
 from cxwidgets._util.html import text as esc
 from cxwidgets.palette import RAG_COLOURS, STATUS_LABELS
 
-__all__ = ["bars_svg", "histogram_svg", "journey_svg", "stack_svgs", "svg_size", "svg_to_png"]
+__all__ = ["band_of", "band_rules", "bars_svg", "histogram_svg", "journey_svg", "stack_svgs", "svg_size", "svg_to_png"]
 
 _FONT = "font-family=\"Liberation Sans, DejaVu Sans, Arial, Helvetica, sans-serif\""
 _FG = "#1f1f1f"
@@ -273,6 +273,32 @@ def bars_svg(records: Sequence[Mapping[str, Any]], title: str, *, width: int = 4
     return _frame(width, h, title, body)
 
 
+def band_of(lo: float, hi: float, green: float, amber: float, higher_is_better: bool = True) -> str:
+    """The band a bin ``[lo, hi)`` of a histogram is drawn in: the band its middle falls in (the
+    thresholds sit on bin edges, so that is the band of every account in it).
+
+    Example:
+        >>> band_of(74, 75, 75, 50), band_of(75, 76, 75, 50), band_of(10, 11, 20, 40, higher_is_better=False)
+        ('amber', 'green', 'green')
+    """
+    mid = (lo + hi) / 2
+    if higher_is_better:
+        return "green" if mid >= green else "amber" if mid >= amber else "red"
+    return "green" if mid <= green else "amber" if mid <= amber else "red"
+
+
+def band_rules(green: float, amber: float, higher_is_better: bool = True) -> dict[str, str]:
+    """Each band's rule in words, as the histograms' legends write it.
+
+    Example:
+        >>> band_rules(75, 50)["amber"], band_rules(10, 30, higher_is_better=False)["red"]
+        ('50 to below 75', 'above 30')
+    """
+    if higher_is_better:
+        return {"red": f"below {amber:g}", "amber": f"{amber:g} to below {green:g}", "green": f"{green:g} and above"}
+    return {"green": f"{green:g} or less", "amber": f"above {green:g} to {amber:g}", "red": f"above {amber:g}"}
+
+
 def histogram_svg(
     bins: Sequence[Mapping[str, Any]],
     green: float,
@@ -299,17 +325,10 @@ def histogram_svg(
     rows = [(float(b["lo"]), float(b["hi"]), int(b.get("n") or 0)) for b in bins]
 
     def band(lo: float, hi: float) -> str:
-        mid = (lo + hi) / 2
-        if higher_is_better:
-            return "green" if mid >= green else "amber" if mid >= amber else "red"
-        return "green" if mid <= green else "amber" if mid <= amber else "red"
+        return band_of(lo, hi, green, amber, higher_is_better)
 
-    if higher_is_better:
-        rules = {"red": f"below {amber:g}", "amber": f"{amber:g} to below {green:g}", "green": f"{green:g} and above"}
-        order = ("red", "amber", "green")
-    else:
-        rules = {"green": f"{green:g} or less", "amber": f"above {green:g} to {amber:g}", "red": f"above {amber:g}"}
-        order = ("green", "amber", "red")
+    rules = band_rules(green, amber, higher_is_better)
+    order = ("red", "amber", "green") if higher_is_better else ("green", "amber", "red")
     counts = {k: sum(n for lo, hi, n in rows if band(lo, hi) == k) for k in order}
     if bands:
         counts = {k: int((bands.get(k) or {}).get("n", counts[k])) for k in order}

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
+from cxwidgets.static_views import band_of, band_rules
+
 __all__ = ["threshold_chart"]
 
 
@@ -18,13 +20,6 @@ class _BinRow(TypedDict):
     n: int
     band: str  # green, amber or red
     label: NotRequired[str]  # the band's legend entry
-
-
-def _band_of(lo: float, hi: float, green: float, amber: float, higher: bool) -> str:
-    mid = (lo + hi) / 2
-    if higher:
-        return "green" if mid >= green else "amber" if mid >= amber else "red"
-    return "green" if mid <= green else "amber" if mid <= amber else "red"
 
 
 def threshold_chart(
@@ -53,14 +48,11 @@ def threshold_chart(
 
     rows: list[_BinRow] = [
         {"lo": float(b["lo"]), "hi": float(b["hi"]), "n": int(b["n"]),
-         "band": _band_of(float(b["lo"]), float(b["hi"]), green, amber, higher_is_better)}
+         "band": band_of(float(b["lo"]), float(b["hi"]), green, amber, higher_is_better)}
         for b in bins
     ]
     counts = {k: sum(r["n"] for r in rows if r["band"] == k) for k in ("green", "amber", "red")}
-    if higher_is_better:
-        rules = {"red": f"below {amber:g}", "amber": f"{amber:g} to below {green:g}", "green": f"{green:g} and above"}
-    else:
-        rules = {"green": f"{green:g} or less", "amber": f"above {green:g} to {amber:g}", "red": f"above {amber:g}"}
+    rules = band_rules(green, amber, higher_is_better)
     order = ["red", "amber", "green"] if higher_is_better else ["green", "amber", "red"]
     labels = {k: f"{STATUS_LABELS[k]}: {rules[k]} ({counts[k]:,} accounts)" for k in order}
     for r in rows:
