@@ -8,6 +8,8 @@ import difflib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cxwidgets.journey import Journey, JourneyError
 from cxwidgets.widgets import JourneyMap
@@ -148,3 +150,47 @@ def test_load_and_save_with_no_edit_writes_the_same_bytes(tmp_path: Path, name: 
     path.write_bytes(src.read_bytes())
     Journey.load(path).save(path)
     assert path.read_bytes() == src.read_bytes()
+
+
+_MOMENTS = st.sampled_from(["First call", "Demo", "Kickoff"])
+_EDITS = st.lists(
+    st.one_of(
+        st.tuples(st.just("rename"), _MOMENTS, st.text("abcdefgh XYZ", min_size=1, max_size=8)),
+        st.tuples(st.just("vote"), _MOMENTS, st.integers(1, 3)),
+        st.tuples(st.just("owner"), _MOMENTS, st.text("abc xyz'\"#:", max_size=10)),
+        st.tuples(st.just("move"), st.sampled_from(["Acquire", "Onboard"]), st.integers(0, 1)),
+        st.tuples(st.just("emotion"), st.sampled_from(["Admin", "Buyer"]), st.integers(-2, 2)),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=_EDITS)
+def test_any_edits_round_trip_through_the_hand_written_file(
+    tmp_path: Path, edits: list[tuple[str, str, object]]
+) -> None:
+    """load -> any edits -> save -> load gives the edited journey, and the header comments stay."""
+    path = tmp_path / "room.yaml"
+    path.write_text(HAND, encoding="utf-8")
+    j = Journey.load(path)
+    names = {"First call": "First call", "Demo": "Demo", "Kickoff": "Kickoff"}
+    for op, who, arg in edits:
+        try:
+            if op == "rename":
+                j = j.rename_moment(names[who], str(arg))
+                names[who] = str(arg).strip()
+            elif op == "vote":
+                j = j.vote(names[who], int(arg))  # type: ignore[call-overload]
+            elif op == "owner":
+                j = j.update_moment(names[who], owner=str(arg))
+            elif op == "move":
+                j = j.move_stage(who, int(arg))  # type: ignore[call-overload]
+            else:
+                j = j.with_emotions(who, {names["Kickoff"]: float(arg)})  # type: ignore[arg-type]
+        except (JourneyError, ValueError):
+            continue  # an edit the journey refuses (a duplicate name ...) changes nothing
+    j.save(path)
+    text = path.read_text(encoding="utf-8")
+    assert Journey.load(path) == j
+    assert text.startswith("# Our room's journey: written by hand before the workshop.\n# Keep this header!\n")
