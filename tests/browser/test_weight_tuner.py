@@ -191,3 +191,29 @@ def test_mis_by_a_dimension_picked_in_the_page(nb: dict[str, Any]) -> None:
         timeout=60_000,
     )
     assert nb["errors"] == []
+
+
+def test_a_move_the_model_refuses_springs_back_in_the_page_with_its_message(nb: dict[str, Any]) -> None:
+    """Every category at 0 cannot be scored: the last slider moved there returns to its last good
+    value in the page, the message says why, and the model keeps its last good weights."""
+    page = nb["page"]
+    run_code(page, 'tuner.reset(); print("reset")')
+    tuner = page.locator(".cx-weight-tuner").first
+    ranges = tuner.locator("details.cxwt-section[open] .cxwt-slider input[type=range]")
+    assert ranges.count() == 4  # the Categories panel
+    for i in range(4):
+        ranges.nth(i).focus()
+        page.keyboard.press("Home")  # to the slider's start: 0
+        assert ranges.nth(i).input_value() == "0"
+        page.wait_for_timeout(600)  # past the debounce: each move lands on its own
+    message = tuner.locator(".cx-tuner-error")
+    message.wait_for(timeout=30_000)
+    assert "all four category weights are 0" in message.inner_text()
+    assert "The last good setting is kept" in message.inner_text()
+    page.wait_for_function("(el) => el.value === '1'", arg=ranges.nth(3).element_handle(), timeout=30_000)
+    assert [ranges.nth(i).input_value() for i in range(4)] == ["0", "0", "0", "1"]
+    out = run_code(page, 'print(sorted(model.category_weights.items()))')
+    assert out.strip() == "[('behavioral', 0.0), ('experience', 0.0), ('operational', 0.0), ('outcome', 1.0)]"
+    tuner.screenshot(path=str(SHOTS / "weight_tuner_refused.png"))
+    run_code(page, 'tuner.reset(); print("reset")')
+    assert nb["errors"] == []
