@@ -47,7 +47,7 @@ from cxwidgets.plugins import CXPluginError, CXPluginWarning, get_metric, regist
 from cxwidgets.scales import DEFAULT_SCALES
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API reference (griffe)
-    from cxwidgets import analysis, datasets, templates
+    from cxwidgets import analysis, datasets, teaching, templates
     from cxwidgets.analysis.backfill import backfill, config_changes
     from cxwidgets.analysis.drivers import driver_frame, driver_tree, drivers, drivers_chart, format_tree
     from cxwidgets.analysis.evidence import evidence_status
@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from cxwidgets.normalise import register_normaliser
     from cxwidgets.schemas import TABLES, ValidationReport, validate, validate_report
     from cxwidgets.surveys import Question, responses_from_wide
+    from cxwidgets.teaching import exercise
     from cxwidgets.templates import register_template
     from cxwidgets.widgets import Explorer, JourneyMap, ThresholdTuner, WeightTuner
 
@@ -134,6 +135,8 @@ __all__ = [
     "Source",
     "Stage",
     "templates",
+    "teaching",
+    "exercise",
     "BusinessCalendar",
     "CXDataError",
     "DEFAULT_SCALES",
@@ -201,6 +204,8 @@ _LAZY: dict[str, str] = {
     "readable": "cxwidgets.formatting",
     **dict.fromkeys(("TABLES", "ValidationReport", "validate", "validate_report"), "cxwidgets.schemas"),
     "register_template": "cxwidgets.templates",
+    "teaching": "",  # the subpackage: lessons whose exercises check themselves
+    "exercise": "cxwidgets.teaching",
     **dict.fromkeys(("JourneyMap", "WeightTuner", "ThresholdTuner", "Explorer"), "cxwidgets.widgets"),
 }
 

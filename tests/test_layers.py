@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("analysis",),
     ("charts", "views", "formatting", "static_views"),
     ("widgets",),
+    ("teaching",),  # lessons: their exercises are checked with the analysis tools on seeded data
     ("datasets",),  # imports only the scales; sits here as the demo data of the whole package
     ("__init__",),  # the package itself: cx.*
 ]
