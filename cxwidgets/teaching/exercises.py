@@ -41,6 +41,8 @@ Example:
     Not yet: demo.half. Hint: Give a fraction, not a percentage.
     >>> bool(q.check(0.499)), bool(q.check(0.6))
     (True, False)
+    >>> q.check(...)
+    Not yet: demo.half. Hint: Put your answer in place of ... and run the cell again.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ __all__ = [
 ]
 
 _SALT = "cxwidgets-teaching-v1"
+#: What a check says to an answer still left as ``...`` (the placeholder of a lesson notebook).
+PLACEHOLDER_HINT = "Put your answer in place of ... and run the cell again."
 _QUIZ_IDS = itertools.count(1)
 
 
@@ -168,6 +172,8 @@ class NumberExercise(Exercise):
         return float(self.expected())
 
     def check(self, answer: Any) -> Result:
+        if answer is Ellipsis:
+            return Result(self.id, False, PLACEHOLDER_HINT)
         if isinstance(answer, bool) or not isinstance(answer, (int, float)) and not hasattr(answer, "__float__"):
             return Result(self.id, False, f"Give a number (int or float), not {type(answer).__name__}.")
         value = float(answer)
@@ -219,6 +225,8 @@ class ChoiceExercise(Exercise):
         return answer_digest(self.id, choice) == self.digest
 
     def check(self, answer: Any) -> Result:
+        if answer is Ellipsis:
+            return Result(self.id, False, PLACEHOLDER_HINT + " Choices: " + ", ".join(repr(c) for c in self.choices))
         picked = next((c for c in self.choices if _norm(c) == _norm(str(answer))), None)
         if picked is None:
             return Result(self.id, False, "Pick one of: " + ", ".join(repr(c) for c in self.choices) + ".")
@@ -256,6 +264,8 @@ class CodeExercise(Exercise):
     test: Callable[[Any], str | None] = field(default=lambda value: "no test")
 
     def check(self, answer: Any) -> Result:
+        if answer is Ellipsis:
+            return Result(self.id, False, PLACEHOLDER_HINT)
         try:
             hint = self.test(answer)
         except Exception as exc:  # the student's code failing is feedback, not a crash

@@ -145,3 +145,11 @@ def test_public_names_and_unknown_ids() -> None:
     assert cx.teaching.lesson_data("hygiene") is cx.teaching.lesson_data("hygiene")
     with pytest.raises(KeyError, match="did you mean 'significance.halve'"):
         exercise("significance.halv")
+
+
+def test_the_notebook_placeholder_gets_a_hint_not_an_error() -> None:
+    for q in (exercise("significance.nps_wave_a"), exercise("significance.halve"), exercise("loss_aversion.gap_code")):
+        r = q.check(...)
+        assert not r and "in place of ..." in r.hint
+    r = exercise("loss_aversion.gap_code").check(lambda accounts: None)
+    assert not r and "returned None" in r.hint
