@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("signals",),
     ("binding",),
     ("mis",),
-    ("analysis",),
+    ("analysis", "value"),  # value: customer-value models (BG/NBD, Gamma-Gamma, cohorts) over the core
     ("charts", "views", "formatting", "static_views"),
     ("widgets",),
     ("teaching",),  # lessons: their exercises are checked with the analysis tools on seeded data

@@ -1,0 +1,21 @@
+"""Customer value for businesses without a churn flag: BG/NBD, Gamma-Gamma, CLV and cohorts.
+
+Modules (each one job): ``summary`` (transactions -> recency / frequency / T / monetary),
+``bgnbd`` (purchases and P(alive), Fader, Hardie and Lee 2005), ``gamma_gamma`` (spend per
+purchase, Fader, Hardie and Lee 2005), ``clv`` (discounted expected value, lapsed flags),
+``cohorts`` (acquisition cohorts, retention curves), ``simulate`` (seeded synthetic customers
+with a known truth), ``_fit`` (maximum likelihood and standard errors), ``_checks`` (the input
+rules). scipy loads on the first fit or prediction, not on import.
+"""
+
+from __future__ import annotations
+
+from cxwidgets.value.bgnbd import BGNBD, bgnbd_loglik, fit_bgnbd, holdout_check
+from cxwidgets.value.gamma_gamma import GammaGamma, fit_gamma_gamma, gamma_gamma_loglik
+from cxwidgets.value.simulate import simulate_summary, simulate_transactions
+from cxwidgets.value.summary import purchase_days, rfm_summary
+
+__all__ = [
+    "BGNBD", "GammaGamma", "bgnbd_loglik", "fit_bgnbd", "fit_gamma_gamma", "gamma_gamma_loglik", "holdout_check",
+    "purchase_days", "rfm_summary", "simulate_summary", "simulate_transactions",
+]
