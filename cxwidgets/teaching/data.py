@@ -12,12 +12,28 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-__all__ = ["HygieneData", "MomentsData", "Waves", "hygiene_factors", "moments_renewal", "nps_waves"]
+__all__ = [
+    "DESIGNS",
+    "HygieneData",
+    "JourneyMemory",
+    "MomentsData",
+    "SludgeData",
+    "WaitData",
+    "Waves",
+    "hygiene_factors",
+    "journey_memory",
+    "moments_renewal",
+    "nps_waves",
+    "peak_end",
+    "sludge",
+    "waits",
+]
 
 
 @dataclass(frozen=True)
@@ -151,3 +167,136 @@ def hygiene_factors(
         {"account_id": [f"A{i:05d}" for i in range(n_accounts)], "uptime_ok": ok, "extras": extras, "csat": csat}
     )
     return HygieneData(frame, base, penalty, slope)
+
+
+#: The journey's moments and two designs with the same average experience (0-10 per moment).
+MOMENTS: tuple[str, ...] = ("discover", "onboard", "first_value", "support", "renew")
+DESIGNS: dict[str, tuple[float, ...]] = {
+    "steady": (6.0, 6.0, 6.0, 6.0, 6.0),
+    "peak_end": (5.0, 4.5, 8.5, 4.5, 7.5),
+}
+
+
+def peak_end(scores: Sequence[float] | np.ndarray, midpoint: float = 5.0) -> float:
+    """The peak-end score of one journey: the mean of its most intense moment (farthest from
+    ``midpoint``, the first such) and its last moment (Kahneman's rule).
+
+    Example:
+        >>> peak_end([6, 6, 9, 4, 7])  # peak 9, end 7
+        8.0
+        >>> peak_end([6, 1, 9, 7])  # 1 is as intense as 9 and comes first: (1 + 7) / 2
+        4.0
+    """
+    x = np.asarray(scores, dtype=float)
+    if x.size == 0:
+        raise ValueError("peak_end needs at least one moment score")
+    return float((x[int(np.argmax(np.abs(x - midpoint)))] + x[-1]) / 2)
+
+
+@dataclass(frozen=True)
+class JourneyMemory:
+    """Accounts through one of two journey designs: a score per moment and the journey as remembered.
+
+    The truth: ``remembered = memory_weight * peak_end + (1 - memory_weight) * mean + noise``.
+    """
+
+    accounts: pl.DataFrame
+    memory_weight: float
+
+
+def journey_memory(n_accounts: int = 2_000, *, memory_weight: float = 0.8, noise: float = 0.5,
+                   seed: int = 0) -> JourneyMemory:
+    """Half the accounts go through the "steady" design, half through "peak_end" (:data:`DESIGNS`):
+    the same average moment score by design (6.0); each account's moment scores are the design's plus
+    an independent normal deviation (sd 1), so the two designs' averages differ only by chance. The
+    remembered rating mixes the peak-end score (:func:`peak_end`) and the account's average.
+
+    Example:
+        >>> m = journey_memory(4, seed=0)
+        >>> m.accounts.columns
+        ['account_id', 'design', 'discover', 'onboard', 'first_value', 'support', 'renew', 'average', 'remembered']
+    """
+    rng = np.random.default_rng(seed)
+    design = np.where(np.arange(n_accounts) % 2 == 0, "steady", "peak_end")
+    base = np.array([DESIGNS[d] for d in design])
+    dev = rng.normal(0, 1, base.shape)
+    scores = base + dev
+    avg = scores.mean(axis=1)
+    pe = np.array([peak_end(row) for row in scores])
+    remembered = memory_weight * pe + (1 - memory_weight) * avg + rng.normal(0, noise, n_accounts)
+    frame = pl.DataFrame(
+        {"account_id": [f"A{i:05d}" for i in range(n_accounts)], "design": design,
+         **{m: scores[:, i] for i, m in enumerate(MOMENTS)}, "average": avg, "remembered": remembered}
+    )
+    return JourneyMemory(frame, memory_weight)
+
+
+@dataclass(frozen=True)
+class WaitData:
+    """Support tickets: the real wait (minutes), whether the customer was kept informed, and CES.
+
+    The truth: ``ces = base + per_minute * wait_minutes - informed_effect * kept_informed + noise``.
+    """
+
+    tickets: pl.DataFrame
+    base: float
+    per_minute: float
+    informed_effect: float
+
+
+def waits(n_tickets: int = 3_000, *, base: float = 3.5, per_minute: float = 0.03, informed_effect: float = 1.5,
+          noise: float = 0.8, seed: int = 0) -> WaitData:
+    """Tickets whose perceived effort (CES, a 1-7 mean, not clipped) depends on the real wait and,
+    as much, on being kept informed; ``kept_informed`` (half the tickets) is drawn independently of
+    the wait (exponential, mean 30 minutes), so a plain group difference measures its effect.
+
+    Example:
+        >>> waits(3, seed=0).tickets.columns
+        ['ticket_id', 'wait_minutes', 'kept_informed', 'ces']
+    """
+    rng = np.random.default_rng(seed)
+    wait = rng.exponential(30.0, n_tickets)
+    informed = rng.random(n_tickets) < 0.5
+    ces = base + per_minute * wait - informed_effect * informed + rng.normal(0, noise, n_tickets)
+    frame = pl.DataFrame(
+        {"ticket_id": [f"T{i:05d}" for i in range(n_tickets)], "wait_minutes": wait, "kept_informed": informed,
+         "ces": ces}
+    )
+    return WaitData(frame, base, per_minute, informed_effect)
+
+
+@dataclass(frozen=True)
+class SludgeData:
+    """Sign-ups through a flow with 0-3 friction steps added: completion and effort (CES).
+
+    The truth: each step is passed with probability ``pass_rate`` (a friction step with
+    ``friction_pass``); CES is ``base_ces + ces_per_step * extra_steps + noise``.
+    """
+
+    signups: pl.DataFrame
+    pass_rate: float
+    friction_pass: float
+    base_ces: float
+    ces_per_step: float
+
+
+def sludge(n_signups: int = 4_000, *, core_steps: int = 3, pass_rate: float = 0.97, friction_pass: float = 0.90,
+           base_ces: float = 2.0, ces_per_step: float = 0.6, noise: float = 0.6, seed: int = 0) -> SludgeData:
+    """Sign-ups with ``extra_steps`` (0-3, equally likely) friction steps added to ``core_steps``.
+
+    The true completion rate with ``k`` extra steps is ``pass_rate ** core_steps * friction_pass ** k``.
+
+    Example:
+        >>> sludge(4, seed=0).signups.columns
+        ['signup_id', 'extra_steps', 'completed', 'ces']
+    """
+    rng = np.random.default_rng(seed)
+    extra = rng.integers(0, 4, n_signups)
+    p = pass_rate**core_steps * friction_pass**extra
+    completed = rng.random(n_signups) < p
+    ces = base_ces + ces_per_step * extra + rng.normal(0, noise, n_signups)
+    frame = pl.DataFrame(
+        {"signup_id": [f"S{i:05d}" for i in range(n_signups)], "extra_steps": extra.astype(np.int64),
+         "completed": completed, "ces": ces}
+    )
+    return SludgeData(frame, pass_rate, friction_pass, base_ces, ces_per_step)

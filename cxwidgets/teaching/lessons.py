@@ -25,13 +25,29 @@ import polars as pl
 
 from cxwidgets._util.text import did_you_mean
 from cxwidgets.scales import is_promoter
-from cxwidgets.teaching.data import hygiene_factors, moments_renewal, nps_waves
+from cxwidgets.teaching.data import (
+    MOMENTS,
+    hygiene_factors,
+    journey_memory,
+    moments_renewal,
+    nps_waves,
+    peak_end,
+    sludge,
+    waits,
+)
 from cxwidgets.teaching.exercises import ChoiceExercise, CodeExercise, Exercise, NumberExercise
 
 __all__ = ["LESSONS", "exercise", "exercises", "lesson_data"]
 
 #: Lesson name -> its seed (the notebook, the package and the tests draw the same data).
-LESSONS: dict[str, int] = {"significance": 16, "loss_aversion": 16, "hygiene": 16}
+LESSONS: dict[str, int] = {
+    "significance": 16,
+    "loss_aversion": 16,
+    "hygiene": 16,
+    "peak_end": 16,
+    "perception": 16,
+    "sludge": 16,
+}
 
 
 @functools.cache
@@ -49,6 +65,12 @@ def lesson_data(name: str) -> Any:
         return nps_waves(150, nps=(20.0, 26.0), seed=seed)
     if name == "loss_aversion":
         return moments_renewal(4_000, seed=seed)
+    if name == "peak_end":
+        return journey_memory(2_000, seed=seed)
+    if name == "perception":
+        return waits(3_000, seed=seed)
+    if name == "sludge":
+        return sludge(4_000, seed=seed)
     return hygiene_factors(3_000, seed=seed)
 
 
@@ -290,10 +312,181 @@ def _hygiene() -> list[Exercise]:
     ]
 
 
+# --- peak-end -----------------------------------------------------------------------------------
+
+#: The journey exercise 2 asks the student to score by the peak-end rule (moment scores, 0-10).
+EXAMPLE_JOURNEY: tuple[float, ...] = (6.0, 3.0, 9.5, 5.0, 7.0)
+
+
+def _design_lift(value: str) -> dict[str, Any]:
+    from cxwidgets.analysis.lift import lift
+
+    out = lift(lesson_data("peak_end").accounts, value, group="design", baseline="steady", comparison="peak_end")
+    return out.row(0, named=True)
+
+
+def _moment_drivers() -> pl.DataFrame:
+    from cxwidgets.analysis.drivers import drivers
+
+    return drivers(lesson_data("peak_end").accounts, "remembered", list(MOMENTS))
+
+
+def _peak_end() -> list[Exercise]:
+    same = "The same, within noise: the interval of the difference includes 0"
+    differ = "Different: the interval of the difference excludes 0"
+    return [
+        ChoiceExercise(
+            "peak_end.same_average",
+            "Compare the designs' average moment score with lift (value 'average', group='design'). Do the two "
+            "designs give a different average experience?",
+            choices=[same, differ],
+            right=lambda: same if _design_lift("average")["ci_low"] <= 0 <= _design_lift("average")["ci_high"]
+            else differ,
+            hint="Read ci_low and ci_high of the lift on 'average': does the interval contain 0?",
+        ),
+        NumberExercise(
+            "peak_end.score",
+            f"A journey's moments score {', '.join(f'{v:g}' for v in EXAMPLE_JOURNEY)} (0-10, midpoint 5). "
+            "What is its peak-end score (the mean of the most intense moment and the last one)?",
+            expected=lambda: peak_end(EXAMPLE_JOURNEY), abs_tol=1e-6,
+            hints=[
+                (lambda a: abs(a - float(np.mean(EXAMPLE_JOURNEY))) < 1e-6,
+                 "That is the average of all moments: the rule keeps only the peak and the end."),
+                (lambda a: abs(a - (max(EXAMPLE_JOURNEY) + min(EXAMPLE_JOURNEY)) / 2) < 1e-6,
+                 "That averages the best and the worst moment: the rule averages the most intense one and the last."),
+            ],
+            hint="The peak is the moment farthest from the midpoint 5; the end is the last moment.",
+        ),
+        NumberExercise(
+            "peak_end.remembered_gap",
+            "With lift (value 'remembered', group='design', baseline='steady', comparison='peak_end'), how much "
+            "better is the peak-end design remembered, in rating points?",
+            expected=lambda: float(_design_lift("remembered")["diff"]), abs_tol=0.01,
+            hints=[(_near(lambda: -float(_design_lift("remembered")["diff"]), 0.01),
+                    "Check the sign: comparison (peak_end) minus baseline (steady).")],
+        ),
+        ChoiceExercise(
+            "peak_end.weight",
+            "Rank the moments as drivers of the remembered rating (cx.drivers on the five moment columns). "
+            "Which moment deserves the most weight in a MIS that should track what customers remember?",
+            choices=list(MOMENTS),
+            right=lambda: str(_moment_drivers()["driver"][0]),
+            hint="Read the rank column of cx.drivers(accounts, 'remembered', [the five moments]).",
+        ),
+    ]
+
+
+# --- perception vs reality ----------------------------------------------------------------------
+
+#: The wait target (minutes) of the operational dashboard in the perception lesson.
+WAIT_TARGET = 30.0
+
+
+def _wait_fit() -> np.ndarray:
+    t = lesson_data("perception").tickets
+    X = np.column_stack([np.ones(t.height), t["wait_minutes"].to_numpy(), t["kept_informed"].to_numpy()])
+    return np.linalg.lstsq(X, t["ces"].to_numpy(), rcond=None)[0]
+
+
+def _informed_lift() -> float:
+    from cxwidgets.analysis.lift import lift
+
+    return float(lift(lesson_data("perception").tickets, "ces", group="kept_informed")["diff"].item())
+
+
+def _hidden_share() -> float:
+    t = lesson_data("perception").tickets.filter(pl.col("wait_minutes") <= WAIT_TARGET)
+    return float(np.mean(t["ces"].to_numpy() >= 5.0)) * 100
+
+
+def _perception() -> list[Exercise]:
+    return [
+        NumberExercise(
+            "perception.informed",
+            "With lift (value 'ces', group='kept_informed'), how much does being kept informed change perceived "
+            "effort (CES points; negative means less effort)?",
+            expected=_informed_lift, abs_tol=0.01,
+            hints=[(_near(lambda: -_informed_lift(), 0.01), "Check the sign: informed (True) minus not (False).")],
+        ),
+        NumberExercise(
+            "perception.minutes",
+            "Fit CES on wait_minutes and kept_informed together (numpy.linalg.lstsq with an intercept). Being kept "
+            "informed is worth how many minutes of waiting? (|informed coefficient| / minute coefficient)",
+            expected=lambda: abs(float(_wait_fit()[2])) / float(_wait_fit()[1]), rel_tol=0.01,
+            hints=[(_near(lambda: float(_wait_fit()[1]) / abs(float(_wait_fit()[2])), 0.01),
+                    "The other way round: the informed effect divided by the effect of one minute.")],
+        ),
+        NumberExercise(
+            "perception.hidden",
+            f"Of the tickets that met the wait target ({WAIT_TARGET:g} minutes or less), what percentage still felt "
+            "like high effort (CES 5 or more)?",
+            expected=_hidden_share, abs_tol=0.05,
+            hints=[(lambda a: a < 1 and abs(a * 100 - _hidden_share()) < 0.05, "Give a percentage, not a fraction."),
+                   (_near(lambda: float(np.mean(lesson_data("perception").tickets["ces"].to_numpy() >= 5.0)) * 100,
+                          0.05),
+                    "That is the share of all tickets: keep only those within the wait target first.")],
+        ),
+        ChoiceExercise(
+            "perception.both",
+            "The operational dashboard shows every wait within target. What does a moment still need?",
+            choices=["Nothing: the wait is the experience", "A perception signal too (CES or CSAT)",
+                     "A shorter target"],
+            digest="d71e5f7ff9972ccd",
+            hints={"Nothing: the wait is the experience": "Perceived effort also depends on being kept informed.",
+                   "A shorter target": "A target on the real wait still cannot see how the wait felt."},
+        ),
+    ]
+
+
+# --- sludge -------------------------------------------------------------------------------------
+
+
+def _sludge_lift() -> float:
+    from cxwidgets.analysis.lift import lift
+
+    s = lesson_data("sludge").signups.filter(pl.col("extra_steps").is_in([0, 3]))
+    return float(lift(s, "completed", stat="share", group="extra_steps", baseline=0, comparison=3)["diff"].item()) * 100
+
+
+def _ces_slope() -> float:
+    s = lesson_data("sludge").signups
+    return float(np.polyfit(s["extra_steps"].to_numpy(), s["ces"].to_numpy(), 1)[0])
+
+
+def _sludge() -> list[Exercise]:
+    return [
+        NumberExercise(
+            "sludge.completion",
+            "With lift (stat='share', group='extra_steps', baseline=0, comparison=3, on the sign-ups with 0 or 3 "
+            "extra steps), by how many percentage points do three friction steps change completion?",
+            expected=_sludge_lift, abs_tol=0.05,
+            hints=[(_near(lambda: -_sludge_lift(), 0.05), "Check the sign: friction lowers completion."),
+                   (_near(lambda: _sludge_lift() / 100, 0.0005), "Give percentage points, not a fraction.")],
+        ),
+        NumberExercise(
+            "sludge.effort",
+            "Fit CES on extra_steps (numpy.polyfit, degree 1). By how much does each friction step raise effort?",
+            expected=_ces_slope, abs_tol=0.005,
+        ),
+        ChoiceExercise(
+            "sludge.why",
+            "Each friction step loses only a few sign-ups. Why remove them anyway?",
+            choices=["Their losses multiply, step after step", "They do not matter individually",
+                     "Customers get used to them"],
+            digest="986bf7af1d31a127",
+            hints={"They do not matter individually": "Look at completion with three steps against none.",
+                   "Customers get used to them": "Each step adds effort in the data: CES rises with every step."},
+        ),
+    ]
+
+
 _BUILDERS: dict[str, Callable[[], list[Exercise]]] = {
     "significance": _significance,
     "loss_aversion": _loss_aversion,
     "hygiene": _hygiene,
+    "peak_end": _peak_end,
+    "perception": _perception,
+    "sludge": _sludge,
 }
 
 

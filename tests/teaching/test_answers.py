@@ -194,7 +194,110 @@ def test_reading_a_low_rank() -> None:
     assert not r and "cost" in r.hint
 
 
-@pytest.mark.parametrize("lesson", ["significance", "loss_aversion", "hygiene"])
+# --- peak-end -----------------------------------------------------------------------------------
+
+
+def test_the_same_average_is_remembered_differently() -> None:
+    acc = lesson_data("peak_end").accounts
+    moments = acc.select("discover", "onboard", "first_value", "support", "renew").to_numpy()
+    steady = acc["design"].to_numpy() == "steady"
+    avg = moments.mean(axis=1)
+    diff = avg[~steady].mean() - avg[steady].mean()
+    se = math.sqrt(avg[~steady].var(ddof=1) / (~steady).sum() + avg[steady].var(ddof=1) / steady.sum())
+    assert abs(diff) < Z95 * se  # by design the averages differ only by chance, and here not detectably
+    q = exercise("peak_end.same_average")
+    assert q.check("The same, within noise: the interval of the difference includes 0")
+    r = q.check("Different: the interval of the difference excludes 0")
+    assert not r and "contain 0" in r.hint
+    rem = acc["remembered"].to_numpy()
+    gap = rem[~steady].mean() - rem[steady].mean()
+    q = exercise("peak_end.remembered_gap")
+    assert q.check(round(gap, 3))
+    r = q.check(-gap)
+    assert not r and "sign" in r.hint
+
+
+def test_peak_end_score_by_hand() -> None:
+    q = exercise("peak_end.score")  # moments 6, 3, 9.5, 5, 7: the peak is 9.5 (4.5 from the midpoint), the end 7
+    assert q.check(8.25)
+    r = q.check(6.1)
+    assert not r and "average of all moments" in r.hint
+    r = q.check(6.25)
+    assert not r and "best and the worst" in r.hint
+
+
+def test_the_end_moment_deserves_the_weight() -> None:
+    acc = lesson_data("peak_end").accounts
+    names = ["discover", "onboard", "first_value", "support", "renew"]
+    y = acc["remembered"].to_numpy()
+    r2_alone = {m: np.corrcoef(acc[m].to_numpy(), y)[0, 1] ** 2 for m in names}
+    assert max(r2_alone, key=r2_alone.__getitem__) == "renew"  # every account's end is part of its memory
+    q = exercise("peak_end.weight")
+    assert q.check("renew")
+    r = q.check("discover")
+    assert not r and "rank" in r.hint
+
+
+# --- perception ---------------------------------------------------------------------------------
+
+
+def test_perception_vs_reality() -> None:
+    t = lesson_data("perception").tickets
+    informed = t["kept_informed"].to_numpy()
+    ces = t["ces"].to_numpy()
+    wait = t["wait_minutes"].to_numpy()
+    diff = ces[informed].mean() - ces[~informed].mean()
+    q = exercise("perception.informed")
+    assert q.check(round(diff, 3))
+    r = q.check(-diff)
+    assert not r and "sign" in r.hint
+    X = np.column_stack([np.ones_like(wait), wait, informed.astype(float)])
+    b = np.linalg.solve(X.T @ X, X.T @ ces)  # normal equations, not lstsq
+    q = exercise("perception.minutes")
+    assert q.check(abs(b[2]) / b[1])
+    r = q.check(b[1] / abs(b[2]))
+    assert not r and "other way round" in r.hint
+    within = wait <= 30
+    hidden = 100 * np.sum(within & (ces >= 5)) / np.sum(within)
+    q = exercise("perception.hidden")
+    assert q.check(round(hidden, 2))
+    r = q.check(hidden / 100)
+    assert not r and "percentage" in r.hint
+    r = q.check(100 * np.mean(ces >= 5))
+    assert not r and "within the wait target" in r.hint
+    q = exercise("perception.both")
+    assert q.check("A perception signal too (CES or CSAT)")
+    r = q.check("Nothing: the wait is the experience")
+    assert not r and "kept informed" in r.hint
+
+
+# --- sludge -------------------------------------------------------------------------------------
+
+
+def test_sludge() -> None:
+    s = lesson_data("sludge").signups
+    k, done, ces = s["extra_steps"].to_numpy(), s["completed"].to_numpy(), s["ces"].to_numpy()
+    diff = (done[k == 3].mean() - done[k == 0].mean()) * 100
+    q = exercise("sludge.completion")
+    assert q.check(round(diff, 2))
+    r = q.check(-diff)
+    assert not r and "sign" in r.hint
+    r = q.check(diff / 100)
+    assert not r and "percentage points" in r.hint
+    slope = np.sum((k - k.mean()) * (ces - ces.mean())) / np.sum((k - k.mean()) ** 2)  # least squares by hand
+    q = exercise("sludge.effort")
+    assert q.check(round(slope, 3))
+    assert not q.check(slope + 0.1)
+    q = exercise("sludge.why")
+    assert q.check("Their losses multiply, step after step")
+    r = q.check("They do not matter individually")
+    assert not r and "three steps" in r.hint
+
+
+LESSON_NAMES = ["significance", "loss_aversion", "hygiene", "peak_end", "perception", "sludge"]
+
+
+@pytest.mark.parametrize("lesson", LESSON_NAMES)
 def test_every_lesson_has_three_to_six_exercises_and_each_is_answered_here(lesson: str) -> None:
     ids = [e.id for e in exercises(lesson)]
     assert 3 <= len(ids) <= 6
@@ -203,7 +306,7 @@ def test_every_lesson_has_three_to_six_exercises_and_each_is_answered_here(lesso
 
 
 def test_a_number_is_never_right_by_accident() -> None:
-    for e in exercises("significance") + exercises("loss_aversion") + exercises("hygiene"):
+    for e in (e for lesson in LESSON_NAMES for e in exercises(lesson)):
         if isinstance(e, NumberExercise):
             assert not e.check(e.reference() + 10 * max(1.0, abs(e.reference())))
             assert not e.check(float("nan"))

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxwidgets.teaching.data import hygiene_factors, moments_renewal, nps_waves
+from cxwidgets.teaching.data import DESIGNS, hygiene_factors, journey_memory, moments_renewal, nps_waves, sludge, waits
 
 
 @given(st.floats(-60, 60), st.floats(0.05, 0.35))
@@ -43,3 +43,36 @@ def test_hygiene_truth() -> None:
     X = np.column_stack([np.ones(a.height), ~a["uptime_ok"].to_numpy(), a["extras"].to_numpy()])
     beta = np.linalg.lstsq(X, a["csat"].to_numpy(), rcond=None)[0]
     assert np.allclose(beta, [h.base, -h.penalty, h.slope], atol=0.05)
+
+
+def test_journey_memory_truth() -> None:
+    m = journey_memory(40_000, seed=5)
+    a = m.accounts
+    moments = a.select("discover", "onboard", "first_value", "support", "renew").to_numpy()
+    assert np.mean(DESIGNS["steady"]) == np.mean(DESIGNS["peak_end"])
+    for design in DESIGNS:
+        rows = a["design"].to_numpy() == design
+        assert np.allclose(moments[rows].mean(axis=0), DESIGNS[design], atol=0.05)
+    # remembered = w * peak-end + (1 - w) * average + noise: regress on both (peak-end by hand)
+    idx = np.argmax(np.abs(moments - 5.0), axis=1)
+    pe = (moments[np.arange(len(idx)), idx] + moments[:, -1]) / 2
+    X = np.column_stack([pe, moments.mean(axis=1)])
+    beta = np.linalg.lstsq(X, a["remembered"].to_numpy(), rcond=None)[0]
+    assert np.allclose(beta, [m.memory_weight, 1 - m.memory_weight], atol=0.02)
+
+
+def test_waits_truth() -> None:
+    w = waits(50_000, seed=6)
+    t = w.tickets
+    X = np.column_stack([np.ones(t.height), t["wait_minutes"].to_numpy(), t["kept_informed"].to_numpy()])
+    beta = np.linalg.lstsq(X, t["ces"].to_numpy(), rcond=None)[0]
+    assert np.allclose(beta, [w.base, w.per_minute, -w.informed_effect], atol=[0.03, 0.001, 0.03])
+
+
+def test_sludge_truth() -> None:
+    d = sludge(80_000, seed=7)
+    s = d.signups
+    k, done = s["extra_steps"].to_numpy(), s["completed"].to_numpy()
+    for steps in range(4):
+        assert abs(done[k == steps].mean() - d.pass_rate**3 * d.friction_pass**steps) < 0.01
+    assert abs(np.polyfit(k, s["ces"].to_numpy(), 1)[0] - d.ces_per_step) < 0.02
