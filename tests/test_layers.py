@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("binding",),
     ("mis",),
     ("analysis", "value"),  # value: customer-value models (BG/NBD, Gamma-Gamma, cohorts) over the core
-    ("charts", "views", "formatting", "static_views"),
+    ("charts", "views", "formatting", "static_views", "value_charts"),
     ("widgets",),
     ("teaching",),  # lessons: their exercises are checked with the analysis tools on seeded data
     ("datasets",),  # imports only the scales; sits here as the demo data of the whole package
