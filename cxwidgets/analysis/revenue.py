@@ -254,8 +254,9 @@ def revenue_at_stake(
     *,
     accounts: Any = None,
     statuses: Sequence[str] = ("red", "amber"),
+    value: str = "arr",
 ) -> pl.DataFrame:
-    """ARR of the accounts whose MIS is red or amber, per moment.
+    """ARR (or model-based CLV) of the accounts whose MIS is red or amber, per moment.
 
     Args:
         model: a :class:`~cxwidgets.mis.MISModel` with data.
@@ -264,6 +265,9 @@ def revenue_at_stake(
             (:func:`cxwidgets.keys.check_keys`: fewer than half, or none, matching is a
             ``CXDataError`` with the likely fix).
         statuses: the statuses that count as at stake.
+        value: the column of ``accounts`` to sum instead of ARR, for a business without ARR: e.g.
+            ``"clv"`` from :func:`cxwidgets.value.customer_value` (BG/NBD and Gamma-Gamma). The
+            money columns are then named after it (``clv_red`` ... ``clv_at_stake``, ``n_no_clv``).
 
     Returns:
         One row per moment in journey order: stage, moment, n_accounts (with a MIS there),
@@ -281,10 +285,15 @@ def revenue_at_stake(
     bad = [s for s in statuses if s not in ("red", "amber", "green")]
     if bad:
         raise ValueError(f"revenue_at_stake: statuses are red, amber or green, got {bad}")
+    if value != "arr" and accounts is None:
+        raise CXDataError(
+            f"value={value!r} needs the accounts table that holds it", table="accounts", column=value,
+            fix=f"pass accounts= with account_id and {value} (e.g. cx.value.customer_value(...))",
+        )
     acc = model.score("account", by="moment")
     if accounts is not None:
         other = to_polars(accounts, table="accounts")
-        require_columns(other, ["account_id", "arr"], table="accounts")
+        require_columns(other, ["account_id", value], table="accounts")
         if other.get_column("account_id").is_duplicated().any():
             raise CXDataError(
                 "duplicate account ids", table="accounts", column="account_id",
@@ -294,7 +303,7 @@ def revenue_at_stake(
         check_keys(other.get_column("account_id"), model.table.accounts.get_column("account_id"), table="accounts",
                    against="the model's accounts")
         acc = acc.drop("arr").join(
-            other.select(pl.col("account_id").cast(pl.String), pl.col("arr").cast(pl.Float64)),
+            other.select(pl.col("account_id").cast(pl.String), pl.col(value).cast(pl.Float64).alias("arr")),
             on="account_id", how="left",
         )
     order = model.score("moment").select("stage", "moment").with_row_index("_order")
@@ -316,7 +325,10 @@ def revenue_at_stake(
     out = order.join(out, on="moment", how="left").sort("_order").drop("_order")
     zero = ["n_accounts", "n_red", "n_amber", "arr_red", "arr_amber", "arr_at_stake", "arr_scored", "n_no_arr"]
     out = out.with_columns(pl.col(zero).fill_null(0))
-    return out.with_columns(
+    out = out.with_columns(
         pl.when(pl.col("arr_scored") > 0).then(pl.col("arr_at_stake") / pl.col("arr_scored")).alias("share_at_stake")
     ).select("stage", "moment", "n_accounts", "n_red", "n_amber", "arr_red", "arr_amber", "arr_at_stake",
              "arr_scored", "share_at_stake", "n_no_arr")
+    if value == "arr":
+        return out
+    return out.rename({c: c.replace("arr", value) for c in out.columns if "arr" in c})
