@@ -47,7 +47,7 @@ from cxwidgets.plugins import CXPluginError, CXPluginWarning, get_metric, regist
 from cxwidgets.scales import DEFAULT_SCALES
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API reference (griffe)
-    from cxwidgets import analysis, datasets, teaching, templates
+    from cxwidgets import analysis, datasets, teaching, templates, value
     from cxwidgets.analysis.backfill import backfill, config_changes
     from cxwidgets.analysis.drivers import driver_frame, driver_tree, drivers, drivers_chart, format_tree
     from cxwidgets.analysis.evidence import evidence_status
@@ -79,6 +79,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API refe
     from cxwidgets.surveys import Question, responses_from_wide
     from cxwidgets.teaching import exercise
     from cxwidgets.templates import register_template
+    from cxwidgets.value import activity_flags, customer_value, fit_bgnbd, fit_gamma_gamma, holdout_check, rfm_summary
     from cxwidgets.widgets import Explorer, JourneyMap, ThresholdTuner, WeightTuner
 
 __version__ = "0.1.0"
@@ -137,6 +138,13 @@ __all__ = [
     "templates",
     "teaching",
     "exercise",
+    "value",
+    "activity_flags",
+    "customer_value",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "holdout_check",
+    "rfm_summary",
     "BusinessCalendar",
     "CXDataError",
     "DEFAULT_SCALES",
@@ -206,6 +214,11 @@ _LAZY: dict[str, str] = {
     "register_template": "cxwidgets.templates",
     "teaching": "",  # the subpackage: lessons whose exercises check themselves
     "exercise": "cxwidgets.teaching",
+    "value": "",  # the subpackage: customer value (BG/NBD, Gamma-Gamma, CLV, cohorts)
+    **dict.fromkeys(
+        ("activity_flags", "customer_value", "fit_bgnbd", "fit_gamma_gamma", "holdout_check", "rfm_summary"),
+        "cxwidgets.value",
+    ),
     **dict.fromkeys(("JourneyMap", "WeightTuner", "ThresholdTuner", "Explorer"), "cxwidgets.widgets"),
 }
 
