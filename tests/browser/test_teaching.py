@@ -6,7 +6,7 @@
 - A quiz whose choices and hint are markup (``<img src=x onerror=alert(1)>``) shows them as text:
   no image element, no dialog.
 - Notebook 09 in JupyterLab: the sample-size slider moved with the keyboard changes the lesson's
-  reading, recomputed by the kernel.
+  reading, recomputed by the kernel; the quiz judges a click there too.
 
 The screenshots go to docs/img/ (the instructor's page shows them) and tests/browser/screenshots/.
 """
@@ -104,3 +104,8 @@ def test_the_sample_size_slider_moves_the_reading(lab: Lab, page: Any) -> None:
     cell = page.locator(".jp-CodeCell").filter(has=page.locator(".widget-vbox")).first
     cell.scroll_into_view_if_needed()
     cell.screenshot(path=str(DOCS_IMG / "lesson_sample_size_slider.png"))
+    # the quiz the kernel just drew works in JupyterLab too (its inline script runs in a trusted output)
+    quiz = page.locator(".jp-OutputArea-output .cx-quiz").first
+    quiz.scroll_into_view_if_needed()
+    quiz.get_by_role("button", name="10x", exact=True).click()
+    assert quiz.locator(".cxq-out").inner_text().startswith("✗ Not yet. Hint: Too many")

@@ -48,3 +48,13 @@ def test_the_notebook_names_every_exercise_and_answers_none(lesson: str, noteboo
 def test_a_lesson_number_is_free_of_other_notebooks() -> None:
     numbers = [p.name[:2] for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")]
     assert len(numbers) == len(set(numbers)), f"two notebooks share a number: {sorted(numbers)}"
+
+
+@pytest.mark.parametrize("notebook", LESSON_NOTEBOOKS.values())
+def test_the_notebook_is_stored_executed(notebook: str) -> None:
+    """nbval compares stored outputs; a notebook stored without them would pass it unseen."""
+    nb = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), f"{notebook}: run it top to bottom before committing"
+    assert all(c["outputs"] for c in code if ".check(" in "".join(c["source"]))
