@@ -161,15 +161,22 @@ class NumberExercise(Exercise):
         (Right: demo.nps, Not yet: demo.nps. Hint: Give a number (int or float), not str.)
     """
 
-    expected: Callable[[], float] = field(default=lambda: math.nan)
+    expected: Callable[[], float]
     abs_tol: float = 0.0
     rel_tol: float = 1e-6
     hints: Sequence[Hint] = ()
     hint: str = "Not this number: re-read the task and check each step."
 
     def reference(self) -> float:
-        """The reference value (for the tests and the instructor; the notebook never prints it)."""
-        return float(self.expected())
+        """The reference value (for the tests and the instructor; the notebook never prints it).
+
+        A reference that is not a finite number is an error, not a "Not yet" for every answer.
+        """
+        ref = float(self.expected())
+        if not math.isfinite(ref):
+            raise ValueError(f"exercise {self.id!r}: its reference is {ref}, not a finite number; the lesson's "
+                             "data cannot answer it (check the lesson's generator and its parameters)")
+        return ref
 
     def check(self, answer: Any) -> Result:
         if answer is Ellipsis:
@@ -207,7 +214,7 @@ class ChoiceExercise(Exercise):
         Not yet: demo.q. Hint: Pick one of: '2x', '4x'.
     """
 
-    choices: Sequence[str] = ()
+    choices: Sequence[str]
     digest: str | None = None
     right: Callable[[], str] | None = None
     hints: dict[str, str] = field(default_factory=dict)
@@ -261,7 +268,7 @@ class CodeExercise(Exercise):
         Not yet: demo.rate. Hint: Your code raised TypeError: unsupported operand type(s) for /: 'list' and 'int'
     """
 
-    test: Callable[[Any], str | None] = field(default=lambda value: "no test")
+    test: Callable[[Any], str | None]
 
     def check(self, answer: Any) -> Result:
         if answer is Ellipsis:

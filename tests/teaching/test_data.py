@@ -76,3 +76,14 @@ def test_sludge_truth() -> None:
     for steps in range(4):
         assert abs(done[k == steps].mean() - d.pass_rate**3 * d.friction_pass**steps) < 0.01
     assert abs(np.polyfit(k, s["ces"].to_numpy(), 1)[0] - d.ces_per_step) < 0.02
+
+
+@given(st.lists(st.floats(0, 10), min_size=1, max_size=12))
+def test_peak_end_is_the_mean_of_one_moment_and_the_last(scores: list[float]) -> None:
+    from cxwidgets.teaching.data import peak_end
+
+    got = peak_end(scores)
+    intensity = [abs(s - 5.0) for s in scores]
+    peak = scores[intensity.index(max(intensity))]  # the first of the most intense moments
+    assert got == pytest.approx((peak + scores[-1]) / 2)
+    assert min(scores) - 1e-12 <= got <= max(scores) + 1e-12

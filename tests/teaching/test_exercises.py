@@ -153,3 +153,9 @@ def test_the_notebook_placeholder_gets_a_hint_not_an_error() -> None:
         assert not r and "in place of ..." in r.hint
     r = exercise("loss_aversion.gap_code").check(lambda accounts: None)
     assert not r and "returned None" in r.hint
+
+
+def test_a_reference_that_is_not_a_number_is_an_error_not_a_wrong_answer() -> None:
+    q = NumberExercise("t.nan", "?", expected=lambda: float("nan"))
+    with pytest.raises(ValueError, match="t.nan.*not a finite number"):
+        q.check(1.0)
