@@ -169,7 +169,11 @@ def fit_bgnbd(
           log_likelihood=-24805.8)
     """
     x, t_x, T = summary_arrays(summary, table=table)
-    ml = maximise(lambda p: float(np.sum(bgnbd_loglik(p, x, t_x, T))), start, NAMES, n=x.size, model="BG/NBD",
+    # customers with the same (x, t_x, T) share a likelihood: sum it once per distinct row, weighted
+    # (one-time buyers with a common T are most of a panel: CDNOW: 2,357 rows, 1,016 distinct)
+    rows, weight = np.unique(np.column_stack([x, t_x, T]), axis=0, return_counts=True)
+    ux, ut, uT = rows[:, 0], rows[:, 1], rows[:, 2]
+    ml = maximise(lambda p: float(weight @ bgnbd_loglik(p, ux, ut, uT)), start, NAMES, n=x.size, model="BG/NBD",
                   maxiter=maxiter)
     return BGNBD(**ml.params, se=ml.se, log_likelihood=ml.log_likelihood, n=int(x.size), iterations=ml.iterations,
                  se_note=ml.se_note)
