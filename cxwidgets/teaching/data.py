@@ -31,7 +31,10 @@ __all__ = [
     "moments_renewal",
     "nps_waves",
     "peak_end",
+    "SIGNUP_STEPS",
+    "SludgeSteps",
     "sludge",
+    "sludge_steps",
     "waits",
 ]
 
@@ -300,3 +303,75 @@ def sludge(n_signups: int = 4_000, *, core_steps: int = 3, pass_rate: float = 0.
          "completed": completed, "ces": ces}
     )
     return SludgeData(frame, pass_rate, friction_pass, base_ces, ces_per_step)
+
+
+#: The sign-up flow of :func:`sludge_steps`: (moment name, is a friction step), in order.
+SIGNUP_STEPS: tuple[tuple[str, bool], ...] = (
+    ("Create Account", False),
+    ("Verify Identity", True),
+    ("Company Form", True),
+    ("Confirm Email", True),
+    ("First Project", False),
+)
+
+
+@dataclass(frozen=True)
+class SludgeSteps:
+    """Step-level CES answers of a sign-up flow, and the flow as a journey the MIS can score.
+
+    The truth: a core step's CES is drawn around ``core_ces``, a friction step's around
+    ``friction_ces`` (normal, sd 0.8, then rounded to the 1-7 scale); a sign-up passes a core
+    step with ``pass_rate`` and a friction step with ``friction_pass``, and answers no later step
+    once it has dropped out.
+    """
+
+    responses: pl.DataFrame
+    journey_yaml: str
+    core_ces: float
+    friction_ces: float
+    pass_rate: float
+    friction_pass: float
+
+
+def sludge_steps(n_signups: int = 2_000, *, core_ces: float = 2.0, friction_ces: float = 4.3,
+                 pass_rate: float = 0.97, friction_pass: float = 0.90, seed: int = 0) -> SludgeSteps:
+    """Each sign-up meets 0-3 of the friction steps of :data:`SIGNUP_STEPS` (equally likely; the
+    first ``k`` of them) and answers a CES question (1-7) at every step it reaches. The journey
+    (``journey_yaml``, one moment per step, a CES signal with floor 6, target 2, green 2.5 and
+    amber 3.5) lets ``cx.MISModel`` score each step, so the MIS shows where the friction is.
+
+    Example:
+        >>> d = sludge_steps(50, seed=0)
+        >>> d.responses.columns
+        ['account_id', 'moment', 'metric', 'score', 'responded_at']
+        >>> sorted(set(d.responses["moment"])) <= sorted(name for name, _ in SIGNUP_STEPS)
+        True
+    """
+    import datetime as dt
+
+    rng = np.random.default_rng(seed)
+    extra = rng.integers(0, 4, n_signups)
+    friction_names = [name for name, friction in SIGNUP_STEPS if friction]
+    ids, moments, scores = [], [], []
+    for i in range(n_signups):
+        met = set(friction_names[: extra[i]])
+        for name, friction in SIGNUP_STEPS:
+            if friction and name not in met:
+                continue
+            mu = friction_ces if friction else core_ces
+            ids.append(f"S{i:05d}")
+            moments.append(name)
+            scores.append(float(np.clip(np.rint(mu + rng.normal(0, 0.8)), 1, 7)))
+            if rng.random() >= (friction_pass if friction else pass_rate):
+                break  # dropped out: no later step
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    frame = pl.DataFrame(
+        {"account_id": ids, "moment": moments, "metric": ["ces"] * len(ids), "score": scores}
+    ).with_columns(pl.lit(at).alias("responded_at"))
+    yaml = "schema_version: 1\nname: Sign-up flow\nstages:\n- name: Sign up\n  moments:\n" + "".join(
+        f"  - name: {name}\n    signals:\n    - name: {name} CES\n      category: experience\n"
+        "      source: {table: responses, metric: ces, aggregate: mean, scale: [1.0, 7.0]}\n"
+        "      floor: 6.0\n      target: 2.0\n      green: 2.5\n      amber: 3.5\n"
+        for name, _ in SIGNUP_STEPS
+    )
+    return SludgeSteps(frame, yaml, core_ces, friction_ces, pass_rate, friction_pass)

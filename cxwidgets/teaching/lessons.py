@@ -27,17 +27,19 @@ from cxwidgets._util.text import did_you_mean
 from cxwidgets.scales import is_promoter
 from cxwidgets.teaching.data import (
     MOMENTS,
+    SIGNUP_STEPS,
     hygiene_factors,
     journey_memory,
     moments_renewal,
     nps_waves,
     peak_end,
     sludge,
+    sludge_steps,
     waits,
 )
 from cxwidgets.teaching.exercises import ChoiceExercise, CodeExercise, Exercise, NumberExercise
 
-__all__ = ["LESSONS", "exercise", "exercises", "lesson_data"]
+__all__ = ["LESSONS", "exercise", "exercises", "lesson_data", "sludge_model"]
 
 #: Lesson name -> its seed (the notebook, the package and the tests draw the same data).
 LESSONS: dict[str, int] = {
@@ -453,6 +455,30 @@ def _ces_slope() -> float:
     return float(np.polyfit(s["extra_steps"].to_numpy(), s["ces"].to_numpy(), 1)[0])
 
 
+@functools.cache
+def sludge_model() -> Any:
+    """The MIS of the sludge lesson's sign-up flow (:func:`~cxwidgets.teaching.data.sludge_steps`, seeded).
+
+    Example:
+        >>> sludge_model().score("moment")["moment"].to_list()[:2]
+        ['Create Account', 'Verify Identity']
+    """
+    from cxwidgets.journey import Journey
+    from cxwidgets.mis import MISModel
+
+    steps = sludge_steps(2_000, seed=LESSONS["sludge"])
+    return MISModel(Journey.from_yaml(steps.journey_yaml), {"responses": steps.responses})
+
+
+def _red_kind() -> str:
+    scored = sludge_model().score("moment")
+    red = set(scored.filter(pl.col("status") == "red")["moment"].to_list())
+    friction = {name for name, is_friction in SIGNUP_STEPS if is_friction}
+    if not red:
+        return "None of them"
+    return "The friction steps" if red == friction else "The core steps" if not red & friction else "Some of each"
+
+
 def _sludge() -> list[Exercise]:
     return [
         NumberExercise(
@@ -476,6 +502,14 @@ def _sludge() -> list[Exercise]:
             digest="986bf7af1d31a127",
             hints={"They do not matter individually": "Look at completion with three steps against none.",
                    "Customers get used to them": "Each step adds effort in the data: CES rises with every step."},
+        ),
+        ChoiceExercise(
+            "sludge.where",
+            "Score the sign-up flow's steps with the MIS (cx.teaching.lessons.sludge_model().score('moment')). "
+            "Which steps does it show red?",
+            choices=["The friction steps", "The core steps", "Some of each", "None of them"],
+            right=_red_kind,
+            hint="Read the status column of the moment scores, and compare with which steps are friction.",
         ),
     ]
 

@@ -294,6 +294,20 @@ def test_sludge() -> None:
     assert not r and "three steps" in r.hint
 
 
+def test_the_mis_shows_where_the_sludge_is() -> None:
+    from cxwidgets.teaching.data import SIGNUP_STEPS, sludge_steps
+
+    r = sludge_steps(2_000, seed=16).responses  # the lesson's data, as sludge_model() binds it
+    for name, friction in SIGNUP_STEPS:
+        ces = r.filter(pl.col("moment") == name)["score"].to_numpy()
+        # amber ends at CES 3.5, green at 2.5 (lower is better): friction is past amber, the core inside green
+        assert (ces.mean() > 3.5) if friction else (ces.mean() < 2.5)
+    q = exercise("sludge.where")
+    assert q.check("The friction steps")
+    r_ = q.check("Some of each")
+    assert not r_ and "status column" in r_.hint
+
+
 LESSON_NAMES = ["significance", "loss_aversion", "hygiene", "peak_end", "perception", "sludge"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -87,3 +88,25 @@ def test_peak_end_is_the_mean_of_one_moment_and_the_last(scores: list[float]) ->
     peak = scores[intensity.index(max(intensity))]  # the first of the most intense moments
     assert got == pytest.approx((peak + scores[-1]) / 2)
     assert min(scores) - 1e-12 <= got <= max(scores) + 1e-12
+
+
+def test_sludge_steps_truth() -> None:
+    from cxwidgets.teaching.data import SIGNUP_STEPS, sludge_steps
+
+    d = sludge_steps(20_000, seed=8)
+    r = d.responses
+    counts = []
+    for name, friction in SIGNUP_STEPS:
+        ces = r.filter(r["moment"] == name)["score"].to_numpy()
+        assert set(np.unique(ces)) <= set(range(1, 8))
+        assert abs(ces.mean() - (d.friction_ces if friction else d.core_ces)) < 0.1  # rounding and clipping
+        counts.append(ces.size)
+    assert counts[0] == 20_000  # everyone answers the first step
+    assert counts[1] > counts[2] > counts[3]  # fewer meet each later friction step, and some drop out
+    # the sign-ups that never answered a friction step: those with none (a quarter; they reach the last
+    # step with probability p) and those with some who dropped out at the first step (3/4 x (1 - p))
+    per = r.group_by("account_id").agg(pl.col("moment").alias("steps"))
+    core_only = per.filter(~per["steps"].list.contains("Verify Identity"))
+    reached = core_only["steps"].list.contains("First Project").to_numpy()
+    p = d.pass_rate
+    assert abs(reached.mean() - 0.25 * p / (0.25 + 0.75 * (1 - p))) < 0.02
