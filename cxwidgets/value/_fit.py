@@ -48,6 +48,13 @@ def hessian(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-3) ->
     return H
 
 
+def _gradient_small(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6, tol: float = 1e-6) -> bool:
+    """True when the central-difference gradient of ``f`` at ``x`` is below ``tol`` in every coordinate."""
+    e = np.eye(x.size) * h
+    g = np.array([(f(x + e[i]) - f(x - e[i])) / (2 * h) for i in range(x.size)])
+    return bool(np.all(np.isfinite(g)) and np.max(np.abs(g)) < tol)
+
+
 @dataclass(frozen=True)
 class MLResult:
     """What :func:`maximise` found: parameters, their standard errors, the log-likelihood."""
@@ -88,12 +95,24 @@ def maximise(
         objective, x0, method="L-BFGS-B", bounds=[(-20.0, 20.0)] * len(x0),
         options={"maxiter": maxiter, "ftol": 1e-14, "gtol": 1e-9, "maxfun": 50 * maxiter},
     )
+    if not res.success and "ABNORMAL" in str(res.message) and res.fun < 1e299:
+        # L-BFGS-B stops "abnormally" when its line search cannot improve on a point within the
+        # rounding of a finite-difference gradient, often at the optimum itself: polish with
+        # Nelder-Mead (no gradient) from there, and accept where the central-difference gradient
+        # of the mean log-likelihood vanishes
+        res = optimize.minimize(objective, res.x, method="Nelder-Mead",
+                                options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": maxiter * 10})
+        if _gradient_small(objective, res.x):
+            res.success = True
     params = dict(zip(names, np.exp(res.x).tolist(), strict=True))
     ll = -float(res.fun) * scale
-    at_bound = bool(np.any(np.abs(res.x) >= 19.99))
+    # a parameter beyond e^+-15 (3e6, 3e-7) has run off to 0 or infinity along a flat likelihood:
+    # the data do not identify it, and no figure built on it is right
+    at_bound = bool(np.any(np.abs(res.x) >= 15.0))
     if not res.success or not np.isfinite(ll) or at_bound or res.fun >= 1e299:
         state = ", ".join(f"{k}={v:.6g}" for k, v in params.items())
-        why = "a parameter ran to its bound (exp(+-20))" if at_bound else str(res.message)
+        why = ("a parameter ran off towards 0 or infinity (the likelihood is flat along it)" if at_bound
+               else str(res.message))
         raise CXDataError(
             f"the {model} fit did not converge: {why} after {res.nit} iterations "
             f"(optimiser state: {state}; log-likelihood {ll:.6g})",
