@@ -68,9 +68,10 @@ def summary_arrays(
     if (t_x < 0).any():
         _fail(frame, t_x < 0, table, recency, "negative recency",
               "recency is the time from the first to the last purchase (0 or more)")
-    if (TT <= 0).any():
-        _fail(frame, TT <= 0, table, T, "T must be positive",
-              "T is the time from the first purchase to the end of the calibration period")
+    if (TT < 0).any():  # T = 0: acquired on the last day (frequency 0 then, as recency <= T)
+        _fail(frame, TT < 0, table, T, "negative T (the first purchase after the end of the calibration period)",
+              "T is the time from the first purchase to the end of the calibration period: leave out "
+              "customers acquired after it")
     over = t_x > TT * (1 + 1e-12)
     if over.any():
         _fail(frame, over, table, recency, f"recency is greater than {T} (the last purchase after the period ends)",

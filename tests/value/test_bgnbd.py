@@ -161,7 +161,7 @@ def _bad(**cols: list[float]) -> pl.DataFrame:
         (_bad(recency=[0.0, 0.0, 3.0]), "recency", "recency 0"),
         (_bad(frequency=[0.0, 1.5, 1.0]), "frequency", "whole number"),
         (_bad(frequency=[0.0, -2.0, 1.0]), "frequency", "negative frequency"),
-        (_bad(T=[20.0, 0.0, 20.0]), "T", "positive"),
+        (_bad(T=[20.0, -1.0, 20.0]), "T", "negative T"),
     ],
 )
 def test_bad_summaries_name_the_column_rows_and_fix(frame: pl.DataFrame, column: str, words: str) -> None:
