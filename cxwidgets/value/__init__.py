@@ -13,7 +13,7 @@ from __future__ import annotations
 from cxwidgets.value.bgnbd import BGNBD, bgnbd_loglik, fit_bgnbd, holdout_check
 from cxwidgets.value.clv import activity_flags, customer_value, discounted_purchases
 from cxwidgets.value.cohorts import cohorts, inter_purchase_times, lapsed, repeat_purchase, retention
-from cxwidgets.value.gamma_gamma import GammaGamma, fit_gamma_gamma, gamma_gamma_loglik
+from cxwidgets.value.gamma_gamma import GammaGamma, fit_gamma_gamma, gamma_gamma_loglik, spend_independence
 from cxwidgets.value.simulate import simulate_summary, simulate_transactions
 from cxwidgets.value.summary import purchase_days, rfm_summary
 
@@ -21,4 +21,5 @@ __all__ = [
     "BGNBD", "GammaGamma", "activity_flags", "bgnbd_loglik", "cohorts", "customer_value", "discounted_purchases",
     "fit_bgnbd", "fit_gamma_gamma", "gamma_gamma_loglik", "holdout_check", "inter_purchase_times", "lapsed",
     "purchase_days", "repeat_purchase", "retention", "rfm_summary", "simulate_summary", "simulate_transactions",
+    "spend_independence",
 ]

@@ -16,6 +16,7 @@ from scipy import integrate, stats
 
 from cxwidgets.errors import CXDataError
 from cxwidgets.value import GammaGamma, fit_gamma_gamma, gamma_gamma_loglik
+from cxwidgets.value.gamma_gamma import spend_independence
 from tests.value import cdnow
 
 
@@ -90,3 +91,13 @@ def test_a_fit_that_does_not_converge_names_the_optimiser_state() -> None:
     with pytest.raises(CXDataError) as err:
         fit_gamma_gamma(frame)
     assert "Gamma-Gamma fit did not converge" in str(err.value) and "optimiser state: p=" in str(err.value)
+
+
+def test_spend_independence_on_cdnow_is_the_papers_correlation() -> None:
+    s = cdnow.summary()
+    repeat = s.filter(pl.col("frequency") > 0)
+    out = spend_independence(s)
+    assert out["n"][0] == 946
+    by_numpy = float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
+    assert out["correlation"][0] == pytest.approx(by_numpy)
+    assert round(out["correlation"][0], 2) == 0.11 and out["note"][0] is None  # FHL 2005 (RFM and CLV): 0.11
