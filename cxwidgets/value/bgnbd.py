@@ -81,7 +81,7 @@ class BGNBD:
     alpha: float
     a: float
     b: float
-    se: dict[str, float] = field(repr=False)
+    se: dict[str, float] = field(repr=False, hash=False)
     log_likelihood: float
     n: int
     iterations: int = field(repr=False, default=0)

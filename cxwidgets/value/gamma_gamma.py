@@ -61,7 +61,7 @@ class GammaGamma:
     p: float
     q: float
     gamma: float
-    se: dict[str, float] = field(repr=False)
+    se: dict[str, float] = field(repr=False, hash=False)
     log_likelihood: float
     n: int
     iterations: int = field(repr=False, default=0)
