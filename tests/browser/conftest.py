@@ -184,13 +184,18 @@ def run_code(page: object, code: str, timeout: int = 60_000) -> str:
     page.keyboard.press("Escape")  # type: ignore[attr-defined]
     page.keyboard.press("b")  # type: ignore[attr-defined]
     cells.nth(n).wait_for()
+    # below a tall output the new cell can sit outside JupyterLab's rendered window: bring it in
+    cells.nth(n).scroll_into_view_if_needed()
     cells.nth(n).locator(".cm-content").click()
     page.keyboard.insert_text(code)  # type: ignore[attr-defined]
     page.keyboard.press("Shift+Enter")  # type: ignore[attr-defined]
     out = cells.nth(n).locator(".jp-OutputArea-output")
     out.first.wait_for(timeout=timeout)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout)  # type: ignore[attr-defined]
-    return str(out.last.inner_text())
+    # the text of the last output a reader sees: a widget's picture output is there but hidden
+    # (its node keeps the text "Loading widget...", which inner_text returns for a hidden node)
+    shown = out.filter(visible=True)
+    return str(shown.last.inner_text()) if shown.count() else ""
 
 
 def wait_for_kernel(page: object, timeout: float = 90.0) -> None:
