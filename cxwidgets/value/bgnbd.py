@@ -101,6 +101,7 @@ class BGNBD:
         from scipy.special import hyp2f1
 
         r, alpha, a, b = self.params
+        _a_not_one(a)
         t = np.asarray(t, dtype=float)
         tail = (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t))
         return np.asarray((a + b - 1) / (a - 1) * (1 - tail))
@@ -125,6 +126,7 @@ class BGNBD:
         TT = np.atleast_1d(np.asarray(T, dtype=float))
         t = np.asarray(t, dtype=float)
         z = t / (alpha + TT + t)
+        _a_not_one(a)
         head = (a + b + x - 1) / (a - 1)
         body = 1 - ((alpha + TT) / (alpha + TT + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
         return np.asarray(head * body * self.p_alive(x, t_x, TT))
@@ -218,3 +220,12 @@ def holdout_check(
         .sort("_g").drop("_g")
     )
     return out.select("group", "n", "actual", "predicted", "actual_total", "predicted_total")
+
+
+def _a_not_one(a: float) -> None:
+    """The closed forms of expected purchases divide by a - 1: at a = 1 they have no value."""
+    if abs(a - 1.0) < 1e-9:
+        raise ValueError(
+            f"BG/NBD a = {a!r}: the closed-form expected purchases divide by a - 1 and have no value at "
+            "a = 1; fit the model (cx.fit_bgnbd) or give a a value other than 1"
+        )
