@@ -15,9 +15,9 @@ from pydantic import BaseModel, ValidationError
 from cxwidgets._util.text import did_you_mean as _did_you_mean
 from cxwidgets._util.text import short
 from cxwidgets.journey.errors import JourneyError
-from cxwidgets.journey.io import _carry
 from cxwidgets.journey.models import Moment, Signal, Source, Stage
 from cxwidgets.journey.problems import _journey_error
+from cxwidgets.journey.round_trip import _carry
 from cxwidgets.journey.rules import _lookup, signal_key, split_signal_key
 from cxwidgets.journey.settings import MISSettings
 
