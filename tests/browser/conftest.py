@@ -61,6 +61,20 @@ class Lab:
         return name
 
 
+def wait_for_port(proc: subprocess.Popen[bytes], port: int, log: Path, what: str, timeout: float = 60.0) -> None:
+    """Wait until the server ``proc`` started listens on 127.0.0.1:``port``; if it exits or
+    ``timeout`` passes first, a RuntimeError with its log."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"{what} did not start in {timeout:.0f} s:\n" + log.read_text()) from None
+            time.sleep(0.3)
+
+
 @contextlib.contextmanager
 def start_lab(root: Path) -> Iterator[Lab]:
     """Run JupyterLab on a free loopback port with ``root`` as its root directory."""
@@ -94,18 +108,11 @@ def start_lab(root: Path) -> Iterator[Lab]:
         cmd.append("--allow-root")
     log = open(root / "jupyter.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError((root / "jupyter.log").read_text()) from None
-            time.sleep(0.3)
-    else:
+    try:
+        wait_for_port(proc, port, root / "jupyter.log", "JupyterLab")
+    except RuntimeError:
         proc.kill()
-        raise RuntimeError("JupyterLab did not start in 60 s:\n" + (root / "jupyter.log").read_text())
+        raise
     try:
         yield Lab(root, port, token)
     finally:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import _free_port, _need_browser
+from tests.browser.conftest import _free_port, _need_browser, wait_for_port
 
 pytestmark = pytest.mark.browser
 
@@ -46,15 +45,7 @@ def marimo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = open(root / "marimo.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("marimo did not start:\n" + (root / "marimo.log").read_text()) from None
-                time.sleep(0.3)
+        wait_for_port(proc, port, root / "marimo.log", "marimo", timeout=60)
         yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()

@@ -9,16 +9,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ROOT, _free_port, _need_browser
+from tests.browser.conftest import ROOT, _free_port, _need_browser, wait_for_port
 
 pytestmark = pytest.mark.browser
 
@@ -39,15 +37,7 @@ def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cmd = [sys.executable, "-m", "voila", "02_workshop.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
     proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.time() + START_S
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("voila did not start:\n" + (root / "voila.log").read_text()) from None
-                time.sleep(0.3)
+        wait_for_port(proc, port, root / "voila.log", "voila", timeout=START_S)
         yield f"http://127.0.0.1:{port}/"
     finally:
         # the server and the kernels it started (one session: its process group)
